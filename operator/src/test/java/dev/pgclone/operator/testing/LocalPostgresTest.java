@@ -1,0 +1,19 @@
+package dev.pgclone.operator.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import org.junit.jupiter.api.Test;
+
+class LocalPostgresTest {
+
+    @Test
+    void startsRunsSqlAndCleansUp() {
+        java.nio.file.Path dir;
+        try (LocalPostgres pg = LocalPostgres.start("smoke")) {
+            dir = pg.baseDir();
+            assertThat(pg.psql("select 40 + 2")).isEqualTo("42");
+        }
+        assertThat(Files.exists(dir)).isFalse();
+    }
+}
