@@ -1,0 +1,25 @@
+# pgclone-operator developer commands. Everything goes through the Maven wrapper, so a JDK 17+ is
+# the only thing a newcomer needs besides what `make deps` installs (PostgreSQL binaries for tests).
+MVN ?= ./mvnw -B
+CRD_BUILD_DIR := operator/target/kubernetes
+
+.PHONY: help build test crds deps clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+deps: ## install what the tests need on Debian/Ubuntu (root): PostgreSQL 15 + pg_cron, btrfs-progs
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-cron postgresql-contrib btrfs-progs util-linux
+
+build: ## compile and package the operator (generates the CRDs into operator/target/kubernetes)
+	$(MVN) package -DskipTests
+
+test: ## run every test: unit, golden files, real PostgreSQL, mock API server, CRDs up to date
+	$(MVN) verify
+
+crds: build ## regenerate crds/ from the Java model
+	cp $(CRD_BUILD_DIR)/*-v1.yml crds/
+
+clean: ## remove build output
+	$(MVN) clean

@@ -1,0 +1,26 @@
+package dev.pgclone.operator.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * One isolated, copy-on-write clone of a production PostgreSQL volume, served by its own Pod and Service.
+ */
+@Group(DatabaseClone.GROUP)
+@Version(DatabaseClone.VERSION)
+@ShortNames({"dbclone", "dbc"})
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Source", jsonPath = ".status.source", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Data-As-Of", jsonPath = ".status.dataAsOf", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Endpoint", jsonPath = ".status.endpoint.host", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class DatabaseClone extends CustomResource<DatabaseCloneSpec, DatabaseCloneStatus> implements Namespaced {
+
+    public static final String GROUP = "pgclone.dev";
+    public static final String VERSION = "v1alpha1";
+    public static final String KIND = "DatabaseClone";
+}

@@ -1,0 +1,18 @@
+package dev.pgclone.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ServiceSpec {
+
+    @Default("ClusterIP")
+    @Pattern("^(ClusterIP|NodePort|LoadBalancer)$")
+    @JsonPropertyDescription("Service type: ClusterIP (default), NodePort or LoadBalancer.")
+    private String type;
+
+    public String getType() { return type; }
+    public void setType(String type) { this.type = type; }
+}

@@ -1,0 +1,58 @@
+package dev.pgclone.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.pvcName) != has(self.snapshotName)",
+        message = "set exactly one of spec.source.pvcName and spec.source.snapshotName")
+public class SourceSpec {
+
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @JsonPropertyDescription("The production PostgreSQL data volume to snapshot, e.g. data-orders-0 (a StatefulSet PVC) or orders-1 (CloudNativePG).")
+    private String pvcName;
+
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @JsonPropertyDescription("An existing, ready VolumeSnapshot to restore from instead of taking a new one (e.g. a CloudNativePG volume-snapshot backup). Never deleted by the operator.")
+    private String snapshotName;
+
+    @JsonPropertyDescription("Namespace of the source. Default: the clone's own namespace.")
+    private String namespace;
+
+    @JsonPropertyDescription("VolumeSnapshotClass for the snapshot of pvcName. Default: the cluster's default class for the PVC's CSI driver.")
+    private String volumeSnapshotClassName;
+
+    @JsonPropertyDescription("Path of PGDATA inside the volume: \"\" (the default) is the volume root; CloudNativePG uses pgdata, Bitnami data.")
+    private String dataDirectory;
+
+    @JsonPropertyDescription("Run CHECKPOINT on the source right before the snapshot, so the clone's crash recovery replays little WAL.")
+    private CheckpointSpec checkpoint;
+
+    public String getPvcName() { return pvcName; }
+    public void setPvcName(String pvcName) { this.pvcName = pvcName; }
+    public String getSnapshotName() { return snapshotName; }
+    public void setSnapshotName(String snapshotName) { this.snapshotName = snapshotName; }
+    public String getNamespace() { return namespace; }
+    public void setNamespace(String namespace) { this.namespace = namespace; }
+    public String getVolumeSnapshotClassName() { return volumeSnapshotClassName; }
+    public void setVolumeSnapshotClassName(String v) { this.volumeSnapshotClassName = v; }
+    public String getDataDirectory() { return dataDirectory; }
+    public void setDataDirectory(String dataDirectory) { this.dataDirectory = dataDirectory; }
+    public CheckpointSpec getCheckpoint() { return checkpoint; }
+    public void setCheckpoint(CheckpointSpec checkpoint) { this.checkpoint = checkpoint; }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SourceSpec s && java.util.Objects.equals(pvcName, s.pvcName)
+                && java.util.Objects.equals(snapshotName, s.snapshotName) && java.util.Objects.equals(namespace, s.namespace)
+                && java.util.Objects.equals(volumeSnapshotClassName, s.volumeSnapshotClassName)
+                && java.util.Objects.equals(dataDirectory, s.dataDirectory) && java.util.Objects.equals(checkpoint, s.checkpoint);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(pvcName, snapshotName, namespace, volumeSnapshotClassName, dataDirectory, checkpoint);
+    }
+}

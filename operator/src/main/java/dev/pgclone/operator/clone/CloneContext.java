@@ -1,0 +1,101 @@
+package dev.pgclone.operator.clone;
+
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
+import dev.pgclone.operator.status.Conditions;
+import dev.pgclone.operator.status.EventRecorder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Instant;
+import java.util.Optional;
+
+/** Everything one reconcile of one clone works with: the clone, the status being built, the cluster. */
+public final class CloneContext {
+
+    private final DatabaseClone clone;
+    private final DatabaseCloneStatus status;
+    private final Context<DatabaseClone> josdk;
+    private final KubernetesClient client;
+    private final Conditions conditions;
+    private final EventRecorder events;
+    private final Instant now;
+
+    CloneContext(DatabaseClone clone, DatabaseCloneStatus status, Context<DatabaseClone> josdk, KubernetesClient client,
+                 Conditions conditions, EventRecorder events) {
+        this.clone = clone;
+        this.status = status;
+        this.josdk = josdk;
+        this.client = client;
+        this.conditions = conditions;
+        this.events = events;
+        this.now = conditions.now();
+    }
+
+    public DatabaseClone clone() { return clone; }
+    public DatabaseCloneStatus status() { return status; }
+    public KubernetesClient client() { return client; }
+    public EventRecorder events() { return events; }
+    public Instant now() { return now; }
+    public String namespace() { return clone.getMetadata().getNamespace(); }
+    public long generation() {
+        return clone.getMetadata().getGeneration() == null ? 0L : clone.getMetadata().getGeneration();
+    }
+
+    /** An object this clone owns, from the informer cache. */
+    public <R extends HasMetadata> Optional<R> owned(Class<R> type, String name) {
+        return josdk.getSecondaryResources(type).stream()
+                .filter(r -> name.equals(r.getMetadata().getName()))
+                .findFirst();
+    }
+
+    public <R extends HasMetadata> java.util.Set<R> allOwned(Class<R> type) {
+        return josdk.getSecondaryResources(type);
+    }
+
+    /** Sets a condition; returns true on a transition (status or reason changed). */
+    public boolean condition(String type, String conditionStatus, String reason, String message) {
+        return conditions.set(status.getConditions(), type, conditionStatus, reason, message, generation());
+    }
+
+    /** Creates an object; one that already exists (the cache had not caught up) is fine. */
+    public <R extends HasMetadata> R create(R resource) {
+        try {
+            return client.resource(resource).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return client.resource(resource).get();
+            }
+            throw e;
+        }
+    }
+
+    public DatabaseCloneStatus.Timings timings() {
+        if (status.getTimings() == null) {
+            status.setTimings(new DatabaseCloneStatus.Timings());
+        }
+        return status.getTimings();
+    }
+
+    /** Seconds from a Kubernetes timestamp until now, rounded to milliseconds; null if unknown. */
+    public Double secondsSince(String timestamp) {
+        if (timestamp == null) {
+            return null;
+        }
+        double s = java.time.Duration.between(Instant.parse(timestamp), now).toMillis() / 1000.0;
+        return Math.max(0.0, s);
+    }
+
+    public String describeSource() {
+        var source = clone.getSpec().getSource();
+        String ns = sourceNamespace();
+        return source.getPvcName() != null ? "pvc " + ns + "/" + source.getPvcName()
+                : "snapshot " + ns + "/" + source.getSnapshotName();
+    }
+
+    public String sourceNamespace() {
+        String ns = clone.getSpec().getSource().getNamespace();
+        return ns == null || ns.isBlank() ? namespace() : ns;
+    }
+}

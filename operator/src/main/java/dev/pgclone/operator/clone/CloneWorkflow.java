@@ -1,0 +1,45 @@
+package dev.pgclone.operator.clone;
+
+import java.util.List;
+
+/**
+ * The clone workflow, in order: each step's postcondition gates the next. Written as plain named
+ * steps rather than JOSDK managed dependents because the gates are not "resource exists": the
+ * volume must not wait for Bound, the Service exists early but selects only a prepared Pod, and
+ * preparation is an asynchronous action with its own restart semantics.
+ */
+final class CloneWorkflow {
+
+    private final List<CloneStep> steps;
+
+    CloneWorkflow(PreparationRunner runner, ClonePodAddress address, String bootstrapScript) {
+        this.steps = List.of(
+                new SnapshotStep(),
+                new VolumeStep(),
+                new SecretsStep(),
+                new BootstrapConfigStep(bootstrapScript),
+                new ServiceStep(),
+                new PodStep(),
+                new PreparationStep(runner, address));
+    }
+
+    record Result(CloneStep blockedAt, Outcome outcome) {
+        boolean complete() {
+            return blockedAt == null;
+        }
+    }
+
+    Result run(CloneContext ctx) {
+        for (CloneStep step : steps) {
+            Outcome outcome = step.run(ctx);
+            if (!outcome.proceeds()) {
+                return new Result(step, outcome);
+            }
+        }
+        return new Result(null, Outcome.proceed());
+    }
+
+    List<CloneStep> steps() {
+        return steps;
+    }
+}

@@ -1,0 +1,265 @@
+package dev.pgclone.operator.clone;
+
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
+import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.resources.CloneBootstrap;
+import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.status.Conditions;
+import dev.pgclone.operator.status.EventRecorder;
+import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Reconciles a DatabaseClone: derives the whole desired state from the spec and what exists, runs
+ * the {@link CloneWorkflow}, and writes a status whose conditions, phase and timings say where the
+ * clone stands and, on failure, what to change. Level-triggered: restarting the operator at any
+ * point converges without duplicates because every step first looks at what already exists.
+ */
+@ControllerConfiguration(name = DatabaseCloneReconciler.NAME)
+public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
+
+    public static final String NAME = "databaseclone";
+    private static final Logger LOG = Logger.getLogger(DatabaseCloneReconciler.class);
+
+    /** Retryable failures back off with the time they have lasted, within these bounds. */
+    static final Duration MIN_BACKOFF = Duration.ofSeconds(5);
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+    private final KubernetesClient client;
+    private final Conditions conditions;
+    private final EventRecorder events;
+    private final PreparationRunner runner;
+    private final CloneWorkflow workflow;
+    private final CloneMetrics metrics;
+
+    public DatabaseCloneReconciler(KubernetesClient client, Clock clock, PreparationRunner runner, ClonePodAddress address,
+                                   CloneMetrics metrics) {
+        this.client = client;
+        this.conditions = new Conditions(clock);
+        this.events = new EventRecorder(client, clock);
+        this.runner = runner;
+        this.metrics = metrics;
+        this.workflow = new CloneWorkflow(runner, address, CloneBootstrap.script());
+    }
+
+    @Override
+    public List<EventSource<?, DatabaseClone>> prepareEventSources(EventSourceContext<DatabaseClone> context) {
+        List<EventSource<?, DatabaseClone>> sources = new ArrayList<>();
+        for (Class<? extends HasMetadata> type : List.of(Pod.class, PersistentVolumeClaim.class, Secret.class, ConfigMap.class,
+                Service.class, VolumeSnapshot.class)) {
+            sources.add(informer(type, context));
+        }
+        sources.add(runner.eventSource());
+        return sources;
+    }
+
+    private static <R extends HasMetadata> InformerEventSource<R, DatabaseClone> informer(Class<R> type, EventSourceContext<DatabaseClone> context) {
+        var config = InformerEventSourceConfiguration.from(type, DatabaseClone.class)
+                .withName(type.getSimpleName().toLowerCase())
+                .withLabelSelector(Labels.MANAGED_SELECTOR)
+                .build();
+        return new InformerEventSource<>(config, context);
+    }
+
+    @Override
+    public UpdateControl<DatabaseClone> reconcile(DatabaseClone clone, Context<DatabaseClone> josdk) {
+        DatabaseCloneStatus previous = clone.getStatus();
+        DatabaseCloneStatus status = previous == null ? new DatabaseCloneStatus()
+                : Serialization.unmarshal(Serialization.asJson(previous), DatabaseCloneStatus.class);
+        if (status.getConditions() == null) {
+            status.setConditions(new ArrayList<>());
+        }
+        CloneContext ctx = new CloneContext(clone, status, josdk, client, conditions, events);
+        status.setObservedGeneration(ctx.generation());
+        status.setSource(ctx.clone().getSpec() == null || ctx.clone().getSpec().getSource() == null ? null : ctx.describeSource());
+
+        Optional<Instant> expiresAt = expiresAt(clone);
+        status.setExpiresAt(expiresAt.map(Conditions::format).orElse(null));
+        if (expiresAt.isPresent() && !ctx.now().isBefore(expiresAt.get())) {
+            events.normal(clone, Reasons.EXPIRED, "spec.ttl " + clone.getSpec().getTtl() + " elapsed at "
+                    + Conditions.format(expiresAt.get()) + "; deleting the clone");
+            client.resource(clone).delete();
+            return UpdateControl.noUpdate();
+        }
+
+        Duration reschedule = null;
+        List<String> problems = SpecValidator.problems(clone.getSpec(), clone.getMetadata().getName());
+        if (!problems.isEmpty()) {
+            String message = "invalid spec: " + String.join("; ", problems);
+            failed(ctx, null, Reasons.INVALID_SPEC, message);
+        } else {
+            CloneWorkflow.Result result = workflow.run(ctx);
+            markUnreached(ctx, result);
+            if (result.complete()) {
+                ready(ctx);
+            } else if (result.outcome().kind() == Outcome.Kind.FAIL) {
+                Outcome o = result.outcome();
+                boolean transition = failed(ctx, result.blockedAt().condition(), o.reason(), o.message());
+                if (o.retryable()) {
+                    reschedule = backoff(ctx, transition);
+                }
+            } else {
+                inProgress(ctx, result);
+                reschedule = result.outcome().recheck();
+            }
+        }
+        status.setPhase(phase(status));
+        if (!Objects.equals(previous == null ? null : previous.getPhase(), status.getPhase())) {
+            phaseChanged(clone, status);
+        }
+        if (expiresAt.isPresent()) {
+            Duration untilExpiry = Duration.between(ctx.now(), expiresAt.get());
+            reschedule = reschedule == null || untilExpiry.compareTo(reschedule) < 0 ? untilExpiry : reschedule;
+        }
+
+        UpdateControl<DatabaseClone> control;
+        if (status.equals(previous)) {
+            control = UpdateControl.noUpdate();
+        } else {
+            clone.setStatus(status);
+            control = UpdateControl.patchStatus(clone);
+        }
+        if (reschedule != null) {
+            control.rescheduleAfter(reschedule.isNegative() ? Duration.ZERO : reschedule);
+        }
+        return control;
+    }
+
+    private void ready(CloneContext ctx) {
+        var status = ctx.status();
+        var endpoint = status.getEndpoint();
+        boolean transition = ctx.condition(Conditions.READY, Condition.TRUE, Reasons.CLONE_READY,
+                "serving at " + endpoint.getHost() + ":" + endpoint.getPort() + "; credentials in Secret(s) " + String.join(", ", status.getSecrets()));
+        if (status.getReadyAt() == null) {
+            status.setReadyAt(Conditions.format(ctx.now()));
+        }
+        if (transition) {
+            ctx.timings().setTotalSeconds(ctx.secondsSince(ctx.clone().getMetadata().getCreationTimestamp()));
+            metrics.cloneReady(ctx.timings().getTotalSeconds());
+        }
+    }
+
+    /** Sets the failing step's condition and Ready to False; a Warning event on every new failure. */
+    private boolean failed(CloneContext ctx, String conditionType, String reason, String message) {
+        boolean transition = false;
+        if (conditionType != null) {
+            transition = ctx.condition(conditionType, Condition.FALSE, reason, message);
+        }
+        Optional<Condition> readyBefore = ctx.status().condition(Conditions.READY);
+        boolean readyTransition = ctx.condition(Conditions.READY, Condition.FALSE, reason, message);
+        boolean messageChanged = readyBefore.map(c -> !Objects.equals(c.getMessage(), message)).orElse(true);
+        if (transition || readyTransition || messageChanged) {
+            LOG.infof("clone %s/%s: %s: %s", ctx.namespace(), ctx.clone().getMetadata().getName(), reason, message);
+            events.warning(ctx.clone(), reason, message);
+        }
+        return transition || readyTransition;
+    }
+
+    private void inProgress(CloneContext ctx, CloneWorkflow.Result result) {
+        String blocking = result.blockedAt().condition();
+        String message = ctx.status().condition(blocking == null ? "" : blocking).map(Condition::getMessage)
+                .orElse("working on " + result.blockedAt().name());
+        ctx.condition(Conditions.READY, Condition.FALSE, Reasons.WAITING, message);
+    }
+
+    /** Conditions of steps the workflow has not reached yet are Unknown until it does. */
+    private void markUnreached(CloneContext ctx, CloneWorkflow.Result result) {
+        if (result.complete()) {
+            return;
+        }
+        boolean reached = true;
+        String waitingFor = result.blockedAt().condition();
+        for (CloneStep step : workflow.steps()) {
+            if (step == result.blockedAt()) {
+                reached = false;
+                continue;
+            }
+            if (!reached && step.condition() != null && waitingFor != null) {
+                Optional<Condition> current = ctx.status().condition(step.condition());
+                if (current.isEmpty() || !Condition.UNKNOWN.equals(current.get().getStatus())) {
+                    ctx.condition(step.condition(), Condition.UNKNOWN, Reasons.WAITING, "waiting for " + waitingFor);
+                }
+            }
+        }
+    }
+
+    private Duration backoff(CloneContext ctx, boolean transition) {
+        if (transition) {
+            return MIN_BACKOFF;
+        }
+        Instant since = ctx.status().condition(Conditions.READY).map(Condition::getLastTransitionTime).map(Instant::parse).orElse(ctx.now());
+        Duration lasted = Duration.between(since, ctx.now());
+        if (lasted.compareTo(MIN_BACKOFF) < 0) {
+            return MIN_BACKOFF;
+        }
+        return lasted.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : lasted;
+    }
+
+    /** The phase is derived from the conditions, never kept apart from them. */
+    static String phase(DatabaseCloneStatus status) {
+        if (status.getConditions() == null || status.getConditions().isEmpty()) {
+            return "Pending";
+        }
+        Optional<Condition> ready = status.condition(Conditions.READY);
+        if (ready.isPresent() && ready.get().isTrue()) {
+            return "Ready";
+        }
+        if (ready.isPresent() && Condition.FALSE.equals(ready.get().getStatus()) && !Reasons.WAITING.equals(ready.get().getReason())) {
+            return "Failed";
+        }
+        if (!isTrue(status, Conditions.SNAPSHOT_READY)) {
+            return "Snapshotting";
+        }
+        if (!isTrue(status, Conditions.POSTGRES_STARTED)) {
+            return isTrue(status, Conditions.VOLUME_READY) ? "Starting" : "Restoring";
+        }
+        return "Preparing";
+    }
+
+    private static boolean isTrue(DatabaseCloneStatus status, String type) {
+        return status.condition(type).map(Condition::isTrue).orElse(false);
+    }
+
+    private void phaseChanged(DatabaseClone clone, DatabaseCloneStatus status) {
+        if (!"Failed".equals(status.getPhase())) {
+            String message = status.condition(Conditions.READY).map(Condition::getMessage).orElse(status.getPhase());
+            events.normal(clone, status.getPhase(), message);
+        }
+    }
+
+    private static Optional<Instant> expiresAt(DatabaseClone clone) {
+        if (clone.getSpec() == null || clone.getSpec().getTtl() == null || clone.getMetadata().getCreationTimestamp() == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(clone.getMetadata().getCreationTimestamp()).plus(Durations.parse(clone.getSpec().getTtl())));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.pgclone.operator.clone;
+
+import java.time.Duration;
+
+/**
+ * What one step of the clone workflow concluded.
+ * <ul>
+ *   <li>{@code proceed}: its postcondition holds (or need not hold yet, like a volume bound only
+ *       when its Pod is scheduled), the next step may run;</li>
+ *   <li>{@code waitFor}: an event (informer or preparation) will bring us back; {@code recheck}
+ *       only for sources we do not watch;</li>
+ *   <li>{@code fail}: the user must act; {@code retryable} failures are retried with a backoff
+ *       derived from how long they have lasted, terminal ones wait for a spec change.</li>
+ * </ul>
+ */
+public record Outcome(Kind kind, String reason, String message, boolean retryable, Duration recheck) {
+
+    public enum Kind { PROCEED, WAIT, FAIL }
+
+    public static Outcome proceed() {
+        return new Outcome(Kind.PROCEED, null, null, false, null);
+    }
+
+    public static Outcome waitFor() {
+        return new Outcome(Kind.WAIT, null, null, false, null);
+    }
+
+    public static Outcome recheckAfter(Duration after) {
+        return new Outcome(Kind.WAIT, null, null, false, after);
+    }
+
+    public static Outcome fail(String reason, String message) {
+        return new Outcome(Kind.FAIL, reason, message, false, null);
+    }
+
+    public static Outcome retry(String reason, String message) {
+        return new Outcome(Kind.FAIL, reason, message, true, null);
+    }
+
+    public boolean proceeds() {
+        return kind == Kind.PROCEED;
+    }
+}

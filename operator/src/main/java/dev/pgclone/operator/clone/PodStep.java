@@ -1,0 +1,132 @@
+package dev.pgclone.operator.clone;
+
+import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.resources.ClonePods;
+import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.status.Conditions;
+import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * PostgresStarted: the clone's Pod runs the bootstrap script and postgres is accepting connections
+ * (the readiness probe passes only in phase 2). A Pod deleted by hand, evicted or whose spec no
+ * longer matches the clone's is recreated on the same PVC; the data and preparation survive.
+ */
+final class PodStep implements CloneStep {
+
+    static final String SPEC_HASH = "pgclone.dev/pod-spec-hash";
+    private static final Set<String> PULL_FAILURES = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
+
+    @Override
+    public String name() {
+        return "pod";
+    }
+
+    @Override
+    public String condition() {
+        return Conditions.POSTGRES_STARTED;
+    }
+
+    @Override
+    public Outcome run(CloneContext ctx) {
+        Pod desired = ClonePods.desired(ctx.clone());
+        String hash = hash(desired);
+        Optional<Pod> existing = ctx.owned(Pod.class, Names.pod(ctx.clone()));
+        if (existing.isEmpty()) {
+            desired.getMetadata().setAnnotations(new HashMap<>(java.util.Map.of(SPEC_HASH, hash)));
+            ctx.create(desired);
+            ctx.condition(Conditions.POSTGRES_STARTED, Condition.FALSE, Reasons.POD_STARTING,
+                    "Pod " + desired.getMetadata().getName() + " created; postgres recovers the copied data, isolates it, then starts");
+            return Outcome.waitFor();
+        }
+        Pod pod = existing.get();
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            return Outcome.waitFor();
+        }
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        String podHash = pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get(SPEC_HASH);
+        if ("Failed".equals(phase) || "Succeeded".equals(phase) || !hash.equals(podHash)) {
+            ctx.client().resource(pod).delete();
+            ctx.condition(Conditions.POSTGRES_STARTED, Condition.FALSE, Reasons.POD_STARTING, "Pod " + pod.getMetadata().getName()
+                    + (hash.equals(podHash) ? " ended (" + phase + "); recreating it on the same volume" : " no longer matches the spec; recreating it on the same volume"));
+            return Outcome.waitFor();
+        }
+        Optional<ContainerStatus> container = pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? Optional.empty()
+                : pod.getStatus().getContainerStatuses().stream().filter(c -> ClonePods.CONTAINER.equals(c.getName())).findFirst();
+        if (container.isPresent() && Boolean.TRUE.equals(container.get().getReady()) && isReady(pod) && pod.getStatus().getPodIP() != null) {
+            boolean started = ctx.condition(Conditions.POSTGRES_STARTED, Condition.TRUE, Reasons.POSTGRES_RUNNING,
+                    "postgres is accepting connections in Pod " + pod.getMetadata().getName() + " at " + pod.getStatus().getPodIP());
+            if (started) {
+                ctx.timings().setStartSeconds(ctx.secondsSince(pod.getMetadata().getCreationTimestamp()));
+            }
+            return Outcome.proceed();
+        }
+        if (container.isPresent()) {
+            Optional<Outcome> failure = failure(container.get(), ctx);
+            if (failure.isPresent()) {
+                return failure.get();
+            }
+        }
+        Optional<PodCondition> scheduled = condition(pod, "PodScheduled");
+        if (scheduled.isPresent() && "False".equals(scheduled.get().getStatus()) && "Unschedulable".equals(scheduled.get().getReason())) {
+            return Outcome.retry(Reasons.POD_UNSCHEDULABLE, "Pod " + pod.getMetadata().getName() + " cannot be scheduled: "
+                    + scheduled.get().getMessage() + " (check spec.postgres.resources and that the snapshot's storage class can be used here)");
+        }
+        ctx.condition(Conditions.POSTGRES_STARTED, Condition.FALSE, Reasons.POD_STARTING,
+                "waiting for postgres in Pod " + pod.getMetadata().getName() + " (crash recovery of the copied data runs first)");
+        return Outcome.waitFor();
+    }
+
+    private Optional<Outcome> failure(ContainerStatus c, CloneContext ctx) {
+        var waiting = c.getState() == null ? null : c.getState().getWaiting();
+        if (waiting != null && PULL_FAILURES.contains(waiting.getReason())) {
+            return Optional.of(Outcome.retry(Reasons.IMAGE_PULL_FAILED, "cannot pull image " + c.getImage() + ": "
+                    + waiting.getMessage() + ": check spec.postgres.image and the namespace's image pull access"));
+        }
+        var terminated = c.getState() != null && c.getState().getTerminated() != null ? c.getState().getTerminated()
+                : c.getLastState() != null ? c.getLastState().getTerminated() : null;
+        if (terminated != null && terminated.getExitCode() != null && terminated.getExitCode() != 0) {
+            String message = terminated.getMessage() == null || terminated.getMessage().isBlank()
+                    ? "the postgres container exited with code " + terminated.getExitCode() + " (" + terminated.getReason() + "): see kubectl logs "
+                            + ctx.clone().getMetadata().getName()
+                    : terminated.getMessage().strip();
+            return Optional.of(Outcome.fail(Reasons.BOOTSTRAP_FAILED, lastLine(message)));
+        }
+        return Optional.empty();
+    }
+
+    private static String lastLine(String message) {
+        String[] lines = message.split("\n");
+        return lines[lines.length - 1].strip();
+    }
+
+    private static boolean isReady(Pod pod) {
+        return condition(pod, "Ready").map(c -> "True".equals(c.getStatus())).orElse(false);
+    }
+
+    private static Optional<PodCondition> condition(Pod pod, String type) {
+        return pod.getStatus() == null || pod.getStatus().getConditions() == null ? Optional.empty()
+                : pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
+    /** Pods are immutable in most of their spec: a differing hash means delete and recreate. */
+    static String hash(Pod desired) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(Serialization.asJson(desired.getSpec()).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.pgclone.operator.clone;
+
+import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus.Step;
+import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.postgres.PreparationRequest;
+import dev.pgclone.operator.postgres.PreparationResult;
+import dev.pgclone.operator.postgres.SqlScript;
+import dev.pgclone.operator.resources.Annotations;
+import dev.pgclone.operator.resources.ClonePods;
+import dev.pgclone.operator.resources.CloneSecrets;
+import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.status.Conditions;
+import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Prepared: credentials set and post-clone SQL run over JDBC, then the Pod labelled prepared so
+ * the Service selects it. Progress is kept on the PVC (annotation), because the PVC is the copy:
+ * a copy whose preparation started but is not running in this process was interrupted by an
+ * operator restart and is discarded (Pod and PVC deleted, restored again from the same snapshot),
+ * so a migration never runs twice on one copy. A Pod recreated on a prepared copy is relabelled
+ * without running anything again.
+ */
+final class PreparationStep implements CloneStep {
+
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final PreparationRunner runner;
+    private final ClonePodAddress address;
+
+    PreparationStep(PreparationRunner runner, ClonePodAddress address) {
+        this.runner = runner;
+        this.address = address;
+    }
+
+    @Override
+    public String name() {
+        return "preparation";
+    }
+
+    @Override
+    public String condition() {
+        return Conditions.PREPARED;
+    }
+
+    @Override
+    public Outcome run(CloneContext ctx) {
+        var clone = ctx.clone();
+        Pod pod = ctx.owned(Pod.class, Names.pod(clone)).orElse(null);
+        PersistentVolumeClaim pvc = ctx.owned(PersistentVolumeClaim.class, Names.volume(clone)).orElse(null);
+        if (pod == null || pvc == null) {
+            return Outcome.waitFor();
+        }
+        String key = pvc.getMetadata().getUid();
+        String state = annotation(pvc);
+        Optional<PreparationRunner.Finished> finished = runner.take(key);
+        if (finished.isPresent()) {
+            return finish(ctx, pod, pvc, finished.get());
+        }
+        if (runner.running(key)) {
+            return Outcome.waitFor();
+        }
+        if ("true".equals(pod.getMetadata().getLabels().get(Labels.PREPARED)) && Annotations.PREPARATION_DONE.equals(state)) {
+            ctx.condition(Conditions.PREPARED, Condition.TRUE, Reasons.PREPARED, preparedMessage(ctx));
+            return Outcome.proceed();
+        }
+        if (Annotations.PREPARATION_DONE.equals(state)) {
+            labelPrepared(ctx, pod);
+            ctx.condition(Conditions.PREPARED, Condition.TRUE, Reasons.PREPARED, preparedMessage(ctx));
+            return Outcome.proceed();
+        }
+        if (Annotations.PREPARATION_FAILED.equals(state)) {
+            Condition last = ctx.status().condition(Conditions.PREPARED).orElse(null);
+            boolean specChanged = last == null || last.getObservedGeneration() == null || last.getObservedGeneration() < ctx.generation();
+            if (specChanged) {
+                return discard(ctx, pod, pvc, "the spec changed after preparation failed; restoring a fresh copy from the same snapshot");
+            }
+            return Outcome.fail(last.getReason(), last.getMessage());
+        }
+        if (Annotations.PREPARATION_STARTED.equals(state)) {
+            return discard(ctx, pod, pvc, "preparation of this copy was interrupted (operator restart); "
+                    + "restoring a fresh copy from the same snapshot so no post-clone SQL runs twice on one copy");
+        }
+        return start(ctx, pod, pvc, key);
+    }
+
+    private Outcome start(CloneContext ctx, Pod pod, PersistentVolumeClaim pvc, String key) {
+        var clone = ctx.clone();
+        Secret superuser = ctx.owned(Secret.class, Names.superuserSecret(clone)).orElse(null);
+        if (superuser == null) {
+            return Outcome.waitFor();
+        }
+        Map<String, String> rolePasswords = new LinkedHashMap<>();
+        for (String role : SecretsStep.roles(ctx)) {
+            Optional<Secret> s = ctx.owned(Secret.class, Names.roleSecret(clone, role));
+            if (s.isEmpty()) {
+                return Outcome.waitFor();
+            }
+            rolePasswords.put(role, CloneSecrets.value(s.get(), CloneSecrets.PASSWORD));
+        }
+        List<SqlScript> scripts = new ArrayList<>();
+        var postClone = clone.getSpec().getPostClone();
+        if (postClone != null && postClone.getSql() != null && !postClone.getSql().isBlank()) {
+            scripts.add(new SqlScript("postClone.sql", postClone.getSql()));
+        }
+        if (postClone != null && postClone.getConfigMapName() != null && !postClone.getConfigMapName().isBlank()) {
+            ConfigMap cm = ctx.client().configMaps().inNamespace(ctx.namespace()).withName(postClone.getConfigMapName()).get();
+            if (cm == null) {
+                return Outcome.retry(Reasons.POST_CLONE_CONFIGMAP_NOT_FOUND, "ConfigMap " + ctx.namespace() + "/" + postClone.getConfigMapName()
+                        + " named by spec.postClone.configMapName does not exist: create it (each key a SQL script, run in key order) or unset the field");
+            }
+            if (cm.getData() != null) {
+                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(postClone.getConfigMapName() + "/" + k, v)));
+            }
+        }
+        ClonePodAddress.HostPort target;
+        try {
+            target = address.of(pod);
+        } catch (RuntimeException e) {
+            return Outcome.retry(Reasons.UNREACHABLE, "cannot reach Pod " + pod.getMetadata().getName() + ": " + e.getMessage());
+        }
+        PreparationRequest request = new PreparationRequest(target.host(), target.port(), CloneSecrets.superuserName(clone),
+                CloneSecrets.value(superuser, CloneSecrets.PASSWORD), rolePasswords, scripts, CloneSecrets.database(clone),
+                CONNECT_TIMEOUT, null);
+        annotate(ctx, pvc, Annotations.PREPARATION_STARTED);
+        if (!runner.submit(key, ResourceID.fromResource(clone), request)) {
+            annotate(ctx, pvc, null);
+            ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "all preparation workers are busy; waiting for one");
+            return Outcome.recheckAfter(Duration.ofSeconds(5));
+        }
+        ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARING,
+                "setting credentials" + (scripts.isEmpty() ? "" : " and running " + scripts.size() + " post-clone script(s)"));
+        return Outcome.waitFor();
+    }
+
+    private Outcome finish(CloneContext ctx, Pod pod, PersistentVolumeClaim pvc, PreparationRunner.Finished finished) {
+        PreparationResult result = finished.result();
+        ctx.timings().setPrepareSeconds(round(finished.seconds()));
+        if (result != null) {
+            List<Step> steps = new ArrayList<>();
+            result.steps().forEach(s -> steps.add(new Step(s.name(), round(s.durationSeconds()), s.rows(), s.error())));
+            ctx.status().setSteps(steps);
+            if (result.postgresVersion() != null) {
+                ctx.status().setPostgresVersion(result.postgresVersion());
+            }
+        }
+        if (result != null && result.succeeded()) {
+            annotate(ctx, pvc, Annotations.PREPARATION_DONE);
+            labelPrepared(ctx, pod);
+            ctx.condition(Conditions.PREPARED, Condition.TRUE, Reasons.PREPARED, preparedMessage(ctx));
+            return Outcome.proceed();
+        }
+        String reason = result == null ? Reasons.PREPARATION_FAILED : result.failureReason();
+        String message = result == null ? "preparation failed unexpectedly: " + finished.crash() : result.failureMessage();
+        if (result != null && PreparationResult.UNREACHABLE.equals(reason)) {
+            // nothing ran on the copy: it is safe to try again on the same one
+            annotate(ctx, pvc, null);
+            return Outcome.retry(reason, message);
+        }
+        annotate(ctx, pvc, Annotations.PREPARATION_FAILED);
+        return Outcome.fail(reason, message);
+    }
+
+    private Outcome discard(CloneContext ctx, Pod pod, PersistentVolumeClaim pvc, String why) {
+        ctx.client().resource(pod).delete();
+        ctx.client().resource(pvc).delete();
+        runner.forget(pvc.getMetadata().getUid());
+        ctx.status().setSteps(null);
+        ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARATION_INTERRUPTED, why);
+        ctx.events().warning(ctx.clone(), Reasons.PREPARATION_INTERRUPTED, why);
+        return Outcome.waitFor();
+    }
+
+    private String preparedMessage(CloneContext ctx) {
+        int steps = ctx.status().getSteps() == null ? 0 : ctx.status().getSteps().size();
+        return "credentials set and " + Math.max(0, steps - 1) + " post-clone script(s) applied; the Service selects the Pod";
+    }
+
+    private static String annotation(PersistentVolumeClaim pvc) {
+        return pvc.getMetadata().getAnnotations() == null ? null : pvc.getMetadata().getAnnotations().get(Annotations.PREPARATION);
+    }
+
+    private static void annotate(CloneContext ctx, PersistentVolumeClaim pvc, String value) {
+        ctx.client().persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
+                .edit(p -> {
+                    if (p.getMetadata().getAnnotations() == null) {
+                        p.getMetadata().setAnnotations(new LinkedHashMap<>());
+                    }
+                    if (value == null) {
+                        p.getMetadata().getAnnotations().remove(Annotations.PREPARATION);
+                    } else {
+                        p.getMetadata().getAnnotations().put(Annotations.PREPARATION, value);
+                    }
+                    return p;
+                });
+    }
+
+    private static void labelPrepared(CloneContext ctx, Pod pod) {
+        ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                .edit(p -> {
+                    p.getMetadata().getLabels().put(Labels.PREPARED, "true");
+                    return p;
+                });
+        ctx.events().normal(ctx.clone(), Reasons.PREPARED, "Pod " + pod.getMetadata().getName() + " prepared; Service "
+                + Names.service(ctx.clone()) + " now selects it on port " + ClonePods.PORT);
+    }
+
+    static Double round(double seconds) {
+        return Math.round(seconds * 1000.0) / 1000.0;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.pgclone.operator.clone;
+
+import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks the CRD schema also declares, plus what a schema cannot say. The API server enforces the
+ * schema rules; they are checked again here because an operator must not act on a spec that a
+ * lenient or older API server let through.
+ */
+public final class SpecValidator {
+
+    private static final Pattern DNS_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+    private static final Pattern TTL = Pattern.compile("^([0-9]+(d|h|m|s))+$");
+    /** Settings that would connect the clone to production or move it off its own files and sockets. */
+    private static final Set<String> RESERVED_PARAMETERS = Set.of(
+            "archive_command", "archive_library", "archive_mode", "restore_command", "primary_conninfo",
+            "primary_slot_name", "recovery_target", "recovery_target_lsn", "recovery_target_name",
+            "recovery_target_time", "recovery_target_xid", "recovery_target_timeline", "recovery_target_action",
+            "hba_file", "ident_file", "config_file", "data_directory", "listen_addresses", "port",
+            "unix_socket_directories", "synchronous_standby_names");
+
+    private SpecValidator() {}
+
+    /** @return every problem, each saying what to change; empty when the spec is usable */
+    public static List<String> problems(DatabaseCloneSpec spec, String cloneName) {
+        List<String> problems = new ArrayList<>();
+        if (spec == null || spec.getSource() == null) {
+            problems.add("spec.source is required: set spec.source.pvcName or spec.source.snapshotName");
+            return problems;
+        }
+        var source = spec.getSource();
+        boolean pvc = notBlank(source.getPvcName());
+        boolean snapshot = notBlank(source.getSnapshotName());
+        if (pvc == snapshot) {
+            problems.add("set exactly one of spec.source.pvcName and spec.source.snapshotName");
+        }
+        if (source.getDataDirectory() != null && (source.getDataDirectory().contains("..") || source.getDataDirectory().startsWith("/"))) {
+            problems.add("spec.source.dataDirectory must be a relative path inside the volume without '..' (e.g. pgdata)");
+        }
+        if (spec.getPostgres() == null || !notBlank(spec.getPostgres().getImage())) {
+            problems.add("spec.postgres.image is required: the source's major version, e.g. postgres:16");
+        } else {
+            var pg = spec.getPostgres();
+            if (pg.getRunAsUser() != null && pg.getRunAsUser() <= 0) {
+                problems.add("spec.postgres.runAsUser must be the non-root uid that owns the data files (999 official image, 26 CloudNativePG, 1001 Bitnami)");
+            }
+            if (pg.getParameters() != null) {
+                pg.getParameters().keySet().stream().filter(RESERVED_PARAMETERS::contains).sorted().forEach(k ->
+                        problems.add("spec.postgres.parameters." + k + " is set by the operator to keep the clone isolated from production: remove it"));
+            }
+        }
+        if (spec.getTtl() != null && !TTL.matcher(spec.getTtl()).matches()) {
+            problems.add("spec.ttl \"" + spec.getTtl() + "\" is not a duration: use e.g. 24h, 90m, 7d or 1h30m");
+        }
+        if (spec.getCredentials() != null && spec.getCredentials().getRoles() != null) {
+            for (String role : spec.getCredentials().getRoles()) {
+                if (role == null || !DNS_NAME.matcher(role).matches() || (cloneName + "-" + role).length() > 253) {
+                    problems.add("spec.credentials.roles: \"" + role + "\" cannot name a Secret <clone>-<role>: use lowercase letters, digits and '-'");
+                } else if ("superuser".equals(role)) {
+                    problems.add("spec.credentials.roles: \"superuser\" would clash with Secret <clone>-superuser: the superuser's Secret is always published");
+                }
+            }
+        }
+        if (spec.getIsolation() != null && !Set.of("strict", "none").contains(spec.getIsolation())) {
+            problems.add("spec.isolation must be strict or none");
+        }
+        return problems;
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.pgclone.operator.clone;
+
+import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.resources.Annotations;
+import dev.pgclone.operator.resources.CloneVolumes;
+import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.status.Conditions;
+import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.Optional;
+
+/**
+ * VolumeReady: the clone's PVC restored from the snapshot. The step proceeds without waiting for
+ * Bound: with WaitForFirstConsumer storage classes the volume binds only once the Pod is scheduled.
+ */
+final class VolumeStep implements CloneStep {
+
+    @Override
+    public String name() {
+        return "volume";
+    }
+
+    @Override
+    public String condition() {
+        return Conditions.VOLUME_READY;
+    }
+
+    @Override
+    public Outcome run(CloneContext ctx) {
+        Optional<PersistentVolumeClaim> existing = ctx.owned(PersistentVolumeClaim.class, Names.volume(ctx.clone()));
+        if (existing.isPresent() && existing.get().getMetadata().getDeletionTimestamp() != null) {
+            return Outcome.waitFor();
+        }
+        PersistentVolumeClaim pvc = existing.orElseGet(() -> create(ctx));
+        String recorded = pvc.getMetadata().getAnnotations() == null ? null : pvc.getMetadata().getAnnotations().get(Annotations.SOURCE);
+        if (recorded != null && !recorded.equals(ctx.describeSource())) {
+            return Outcome.fail(Reasons.SOURCE_CHANGED, "spec.source was changed to " + ctx.describeSource() + " after the clone was made from "
+                    + recorded + "; the source is immutable: set it back, or create a new DatabaseClone for the other source");
+        }
+        String phase = pvc.getStatus() == null ? null : pvc.getStatus().getPhase();
+        if ("Bound".equals(phase)) {
+            ctx.condition(Conditions.VOLUME_READY, Condition.TRUE, Reasons.VOLUME_BOUND,
+                    "PersistentVolumeClaim " + pvc.getMetadata().getName() + " is bound to " + pvc.getSpec().getVolumeName());
+        } else if ("Lost".equals(phase)) {
+            return Outcome.fail(Reasons.VOLUME_LOST, "PersistentVolumeClaim " + pvc.getMetadata().getName()
+                    + " lost its volume: delete the DatabaseClone and create it again");
+        } else {
+            ctx.condition(Conditions.VOLUME_READY, Condition.FALSE, Reasons.VOLUME_PENDING, "PersistentVolumeClaim "
+                    + pvc.getMetadata().getName() + " is being restored from snapshot " + ctx.status().getSnapshot().getName()
+                    + " (storage classes with WaitForFirstConsumer bind it once the Pod is scheduled)");
+        }
+        return Outcome.proceed();
+    }
+
+    private PersistentVolumeClaim create(CloneContext ctx) {
+        var spec = ctx.clone().getSpec();
+        PersistentVolumeClaim sourcePvc = spec.getSource().getPvcName() == null ? null
+                : ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace()).withName(spec.getSource().getPvcName()).get();
+        Quantity restoreSize = ctx.status().getSnapshot().getRestoreSize() == null ? null : new Quantity(ctx.status().getSnapshot().getRestoreSize());
+        Quantity sourceRequest = sourcePvc == null || sourcePvc.getSpec().getResources() == null
+                || sourcePvc.getSpec().getResources().getRequests() == null ? null
+                : sourcePvc.getSpec().getResources().getRequests().get("storage");
+        Quantity size = CloneVolumes.restoreSize(restoreSize, sourceRequest);
+        if (size == null) {
+            size = new Quantity("1Gi");
+        }
+        String storageClass = spec.getStorage() != null && spec.getStorage().getStorageClassName() != null
+                && !spec.getStorage().getStorageClassName().isBlank() ? spec.getStorage().getStorageClassName()
+                : sourcePvc == null ? null : sourcePvc.getSpec().getStorageClassName();
+        PersistentVolumeClaim created = ctx.create(CloneVolumes.desired(ctx.clone(), ctx.status().getSnapshot().getName(), size,
+                storageClass, ctx.describeSource()));
+        ctx.events().normal(ctx.clone(), Reasons.VOLUME_PENDING, "Created PersistentVolumeClaim " + created.getMetadata().getName()
+                + " (" + size + ") from snapshot " + ctx.status().getSnapshot().getName());
+        return created;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.pgclone.operator.config;
+
+import dev.pgclone.operator.clone.CloneMetrics;
+import dev.pgclone.operator.clone.ClonePodAddress;
+import dev.pgclone.operator.clone.PreparationRunner;
+import dev.pgclone.operator.postgres.ClonePreparer;
+import dev.pgclone.operator.postgres.JdbcClonePreparer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Wiring of the plain classes the reconcilers use; tests replace the default beans where they need to. */
+public class OperatorBeans {
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    ClonePreparer preparer() {
+        return new JdbcClonePreparer();
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    ClonePodAddress podAddress() {
+        return ClonePodAddress.podIp();
+    }
+
+    @Produces
+    @Singleton
+    PreparationRunner preparationRunner(ClonePreparer preparer,
+                                        @ConfigProperty(name = "pgclone.preparation.threads", defaultValue = "4") int threads,
+                                        @ConfigProperty(name = "pgclone.preparation.queue", defaultValue = "1000") int queue) {
+        return new PreparationRunner(preparer, threads, queue);
+    }
+
+    void stopRunner(@Disposes PreparationRunner runner) {
+        runner.shutdown();
+    }
+
+    @Produces
+    @Singleton
+    CloneMetrics cloneMetrics(MeterRegistry registry) {
+        return new CloneMetrics(registry);
+    }
+}

@@ -1,0 +1,19 @@
+package dev.pgclone.operator.resources;
+
+/** Annotations the operator writes on the objects it owns, to keep its progress in the cluster, not in memory. */
+public final class Annotations {
+
+    /** On the PVC: the source it was restored from, to enforce that spec.source never changes. */
+    public static final String SOURCE = "pgclone.dev/source";
+    /**
+     * On the PVC: preparation progress, {@code started} or {@code done}. A PVC found {@code started}
+     * without a preparation running in this process was interrupted by a restart: it is discarded
+     * and re-cloned, so post-clone SQL never runs twice on one copy.
+     */
+    public static final String PREPARATION = "pgclone.dev/preparation";
+    public static final String PREPARATION_STARTED = "started";
+    public static final String PREPARATION_DONE = "done";
+    public static final String PREPARATION_FAILED = "failed";
+
+    private Annotations() {}
+}

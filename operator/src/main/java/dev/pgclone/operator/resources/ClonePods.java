@@ -1,0 +1,116 @@
+package dev.pgclone.operator.resources;
+
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The clone's postgres Pod. It runs the image from the spec with the operator's bootstrap script as
+ * its command, as spec.postgres.runAsUser, under the restricted Pod Security profile: the data files
+ * are used as they are (no fsGroup, no chown: relabelling every inode of a large volume takes hours).
+ */
+public final class ClonePods {
+
+    public static final int PORT = 5432;
+    public static final String CONTAINER = "postgres";
+    public static final String VOLUME_MOUNT = "/pgclone/volume";
+    public static final String BOOTSTRAP_MOUNT = "/pgclone/bootstrap";
+    public static final String SOCKET_DIR = "/var/run/postgresql";
+    public static final String WORK_DIR = "/tmp/pgclone";
+
+    private ClonePods() {}
+
+    public static Pod desired(DatabaseClone clone) {
+        var pg = clone.getSpec().getPostgres();
+        long uid = pg.getRunAsUser() == null ? 999L : pg.getRunAsUser();
+        return new PodBuilder()
+                .withMetadata(Owners.owned(clone, Names.pod(clone), "database"))
+                .withNewSpec()
+                    .withRestartPolicy("Always")
+                    .withEnableServiceLinks(false)
+                    .withAutomountServiceAccountToken(false)
+                    .withTerminationGracePeriodSeconds(30L)
+                    .withNewSecurityContext()
+                        .withRunAsNonRoot(true)
+                        .withRunAsUser(uid)
+                        .withRunAsGroup(uid)
+                        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                    .endSecurityContext()
+                    .addNewContainer()
+                        .withName(CONTAINER)
+                        .withImage(pg.getImage())
+                        .withCommand("sh", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.SCRIPT_KEY)
+                        .withEnv(env(clone))
+                        .addNewPort().withName("postgres").withContainerPort(PORT).withProtocol("TCP").endPort()
+                        .withResources(pg.getResources())
+                        .withNewSecurityContext()
+                            .withAllowPrivilegeEscalation(false)
+                            .withReadOnlyRootFilesystem(true)
+                            .withRunAsNonRoot(true)
+                            .withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .endSecurityContext()
+                        .withNewReadinessProbe()
+                            .withNewExec().withCommand(readinessCommand()).endExec()
+                            .withPeriodSeconds(2)
+                            .withTimeoutSeconds(5)
+                            .withFailureThreshold(3)
+                        .endReadinessProbe()
+                        .withTerminationMessagePath("/dev/termination-log")
+                        .withTerminationMessagePolicy("FallbackToLogsOnError")
+                        .addNewVolumeMount().withName("data").withMountPath(VOLUME_MOUNT).endVolumeMount()
+                        .addNewVolumeMount().withName("bootstrap").withMountPath(BOOTSTRAP_MOUNT).withReadOnly(true).endVolumeMount()
+                        .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                        .addNewVolumeMount().withName("run").withMountPath(SOCKET_DIR).endVolumeMount()
+                        .addNewVolumeMount().withName("shm").withMountPath("/dev/shm").endVolumeMount()
+                    .endContainer()
+                    .addNewVolume().withName("data")
+                        .withNewPersistentVolumeClaim().withClaimName(Names.volume(clone)).endPersistentVolumeClaim()
+                    .endVolume()
+                    .addNewVolume().withName("bootstrap")
+                        .withNewConfigMap().withName(Names.bootstrapConfigMap(clone)).withDefaultMode(0444).endConfigMap()
+                    .endVolume()
+                    .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+                    .addNewVolume().withName("run").withNewEmptyDir().endEmptyDir().endVolume()
+                    .addNewVolume().withName("shm")
+                        .withNewEmptyDir().withMedium("Memory").withSizeLimit(new Quantity("1Gi")).endEmptyDir()
+                    .endVolume()
+                .endSpec()
+                .build();
+    }
+
+    /** Ready means phase 2: the phase-1 server (recovery and isolation) listens on another socket dir. */
+    public static List<String> readinessCommand() {
+        return List.of("pg_isready", "-q", "-h", SOCKET_DIR, "-p", Integer.toString(PORT));
+    }
+
+    public static String dataDirectory(DatabaseClone clone) {
+        String dir = clone.getSpec().getSource().getDataDirectory();
+        return dir == null || dir.isBlank() ? VOLUME_MOUNT : VOLUME_MOUNT + "/" + dir.replaceAll("^/+|/+$", "");
+    }
+
+    private static List<EnvVar> env(DatabaseClone clone) {
+        String isolation = clone.getSpec().getIsolation() == null ? "strict" : clone.getSpec().getIsolation();
+        List<EnvVar> env = new ArrayList<>();
+        env.add(plain("PGDATA", dataDirectory(clone)));
+        env.add(plain("PGCLONE_VOLUME", VOLUME_MOUNT));
+        env.add(plain("PGCLONE_WORK_DIR", WORK_DIR));
+        env.add(plain("PGCLONE_SOCKET_DIR", SOCKET_DIR));
+        env.add(plain("PGCLONE_PORT", Integer.toString(PORT)));
+        env.add(plain("PGCLONE_SUPERUSER", CloneSecrets.superuserName(clone)));
+        env.add(new EnvVarBuilder().withName("PGCLONE_SUPERUSER_PASSWORD")
+                .withNewValueFrom().withNewSecretKeyRef(CloneSecrets.PASSWORD, Names.superuserSecret(clone), false)
+                .endValueFrom().build());
+        env.add(plain("PGCLONE_PARAMETERS_FILE", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.PARAMETERS_KEY));
+        env.add(plain("PGCLONE_ISOLATION", isolation));
+        return env;
+    }
+
+    private static EnvVar plain(String name, String value) {
+        return new EnvVarBuilder().withName(name).withValue(value).build();
+    }
+}

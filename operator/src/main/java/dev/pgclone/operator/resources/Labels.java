@@ -1,0 +1,43 @@
+package dev.pgclone.operator.resources;
+
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Recommended Kubernetes labels plus the clone label every informer and selector keys on. */
+public final class Labels {
+
+    public static final String NAME = "app.kubernetes.io/name";
+    public static final String INSTANCE = "app.kubernetes.io/instance";
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String PART_OF = "app.kubernetes.io/part-of";
+    public static final String COMPONENT = "app.kubernetes.io/component";
+    public static final String CLONE = "pgclone.dev/clone";
+    /** Set on the Pod only after preparation succeeded; the Service selects on it. */
+    public static final String PREPARED = "pgclone.dev/prepared";
+
+    public static final String OPERATOR = "pgclone-operator";
+    /** Selector of the informers: only objects this operator made. */
+    public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR;
+
+    private Labels() {}
+
+    public static Map<String, String> forClone(DatabaseClone clone, String component) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(NAME, "pgclone");
+        labels.put(INSTANCE, clone.getMetadata().getName());
+        labels.put(MANAGED_BY, OPERATOR);
+        labels.put(PART_OF, "pgclone");
+        labels.put(COMPONENT, component);
+        labels.put(CLONE, clone.getMetadata().getName());
+        return labels;
+    }
+
+    /** What the Service selects: this clone's Pod, and only once it is prepared. */
+    public static Map<String, String> servingSelector(DatabaseClone clone) {
+        Map<String, String> selector = new LinkedHashMap<>();
+        selector.put(CLONE, clone.getMetadata().getName());
+        selector.put(PREPARED, "true");
+        return selector;
+    }
+}

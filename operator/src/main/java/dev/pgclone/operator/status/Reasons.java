@@ -1,0 +1,37 @@
+package dev.pgclone.operator.status;
+
+/** Condition and event reasons, CamelCase, each documented in the README's troubleshooting table. */
+public final class Reasons {
+
+    // progress
+    public static final String SNAPSHOT_CREATED = "SnapshotCreated";
+    public static final String SNAPSHOT_READY = "SnapshotReady";
+    public static final String VOLUME_PENDING = "VolumePending";
+    public static final String VOLUME_BOUND = "VolumeBound";
+    public static final String POD_STARTING = "PodStarting";
+    public static final String POSTGRES_RUNNING = "PostgresRunning";
+    public static final String PREPARING = "Preparing";
+    public static final String PREPARED = "Prepared";
+    public static final String CLONE_READY = "CloneReady";
+    public static final String WAITING = "Waiting";
+
+    // failures a user can fix
+    public static final String INVALID_SPEC = "InvalidSpec";
+    public static final String SOURCE_CHANGED = "SourceChanged";
+    public static final String SOURCE_NOT_FOUND = "SourceNotFound";
+    public static final String SNAPSHOT_NOT_FOUND = "SnapshotNotFound";
+    public static final String SNAPSHOT_FAILED = "SnapshotFailed";
+    public static final String CROSS_NAMESPACE_NOT_ALLOWED = "CrossNamespaceNotAllowed";
+    public static final String VOLUME_LOST = "VolumeLost";
+    public static final String CREDENTIALS_SECRET_NOT_FOUND = "CredentialsSecretNotFound";
+    public static final String POST_CLONE_CONFIGMAP_NOT_FOUND = "PostCloneConfigMapNotFound";
+    public static final String BOOTSTRAP_FAILED = "BootstrapFailed";
+    public static final String IMAGE_PULL_FAILED = "ImagePullFailed";
+    public static final String POD_UNSCHEDULABLE = "PodUnschedulable";
+    public static final String UNREACHABLE = "Unreachable";
+    public static final String PREPARATION_FAILED = "PreparationFailed";
+    public static final String PREPARATION_INTERRUPTED = "PreparationInterrupted";
+    public static final String EXPIRED = "Expired";
+
+    private Reasons() {}
+}

@@ -1,0 +1,196 @@
+package dev.pgclone.operator.testing;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotStatusBuilder;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The controllers a real cluster runs and the mock API server does not, kept small and in one
+ * place so every operator test sees the same cluster behaviour:
+ * <ul>
+ *   <li>snapshot controller: a new VolumeSnapshot becomes readyToUse with creationTime and a
+ *       restoreSize equal to its source PVC's request (or an error, when the test says so);</li>
+ *   <li>volume binder: a PVC becomes Bound;</li>
+ *   <li>kubelet: a Pod gets an IP and becomes Ready, or its container terminates with a message;</li>
+ *   <li>garbage collector: objects whose controlling owner is gone are deleted.</li>
+ * </ul>
+ */
+public final class ClusterStandIns implements AutoCloseable {
+
+    /** What the kubelet stand-in does with a Pod. */
+    public sealed interface PodFate permits Runs, Crashes, Stays {}
+    public record Runs() implements PodFate {}
+    public record Crashes(String terminationMessage) implements PodFate {}
+    public record Stays() implements PodFate {}
+
+    private final KubernetesClient client;
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final AtomicInteger ips = new AtomicInteger(10);
+    private final Map<String, String> snapshotErrors = new ConcurrentHashMap<>();
+    private volatile Function<Pod, PodFate> podFate = p -> new Runs();
+    private volatile boolean snapshotsBecomeReady = true;
+
+    public ClusterStandIns(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public ClusterStandIns start() {
+        informers.add(client.resources(VolumeSnapshot.class).inAnyNamespace().inform(onUpsert(this::snapshotController)));
+        informers.add(client.persistentVolumeClaims().inAnyNamespace().inform(onUpsert(this::volumeBinder)));
+        informers.add(client.pods().inAnyNamespace().inform(onUpsert(this::kubelet)));
+        informers.add(client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inAnyNamespace()
+                .inform(new ResourceEventHandler<>() {
+                    @Override public void onAdd(io.fabric8.kubernetes.api.model.GenericKubernetesResource o) {}
+                    @Override public void onUpdate(io.fabric8.kubernetes.api.model.GenericKubernetesResource a,
+                                                   io.fabric8.kubernetes.api.model.GenericKubernetesResource b) {}
+                    @Override public void onDelete(io.fabric8.kubernetes.api.model.GenericKubernetesResource o, boolean unknown) {
+                        collectGarbage(o.getMetadata().getNamespace(), o.getMetadata().getUid());
+                    }
+                }));
+        return this;
+    }
+
+    /** Snapshots of this source PVC fail with the message, as a CSI driver error would. */
+    public void failSnapshotsOf(String pvcName, String message) {
+        snapshotErrors.put(pvcName, message);
+    }
+
+    public void snapshotsBecomeReady(boolean ready) {
+        this.snapshotsBecomeReady = ready;
+    }
+
+    public void podFate(Function<Pod, PodFate> fate) {
+        this.podFate = fate;
+    }
+
+    private void snapshotController(VolumeSnapshot vs) {
+        if (vs.getStatus() != null || vs.getSpec().getSource().getPersistentVolumeClaimName() == null || !snapshotsBecomeReady) {
+            return;
+        }
+        String pvcName = vs.getSpec().getSource().getPersistentVolumeClaimName();
+        PersistentVolumeClaim source = client.persistentVolumeClaims().inNamespace(vs.getMetadata().getNamespace()).withName(pvcName).get();
+        var status = new VolumeSnapshotStatusBuilder().withCreationTime(now());
+        String error = snapshotErrors.get(pvcName);
+        if (error != null) {
+            status.withReadyToUse(false).withNewError().withMessage(error).withTime(now()).endError();
+        } else if (source == null) {
+            status.withReadyToUse(false).withNewError().withMessage("source PVC " + pvcName + " not found").withTime(now()).endError();
+        } else {
+            status.withReadyToUse(true)
+                    .withRestoreSize(source.getSpec().getResources().getRequests().get("storage"))
+                    .withBoundVolumeSnapshotContentName("snapcontent-" + vs.getMetadata().getUid());
+        }
+        vs.setStatus(status.build());
+        ignoreConflicts(() -> client.resource(vs).updateStatus());
+    }
+
+    private void volumeBinder(PersistentVolumeClaim pvc) {
+        if (pvc.getStatus() != null && "Bound".equals(pvc.getStatus().getPhase())) {
+            return;
+        }
+        pvc.getSpec().setVolumeName("pv-" + pvc.getMetadata().getUid());
+        Quantity size = pvc.getSpec().getResources().getRequests().get("storage");
+        pvc.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound").withCapacity(Map.of("storage", size))
+                .withAccessModes(pvc.getSpec().getAccessModes()).build());
+        ignoreConflicts(() -> client.resource(pvc).updateStatus());
+    }
+
+    private void kubelet(Pod pod) {
+        if (pod.getStatus() != null && pod.getStatus().getPhase() != null) {
+            return;
+        }
+        PodFate fate = podFate.apply(pod);
+        if (fate instanceof Stays) {
+            return;
+        }
+        String container = pod.getSpec().getContainers().get(0).getName();
+        String image = pod.getSpec().getContainers().get(0).getImage();
+        PodStatus status;
+        if (fate instanceof Crashes crash) {
+            status = new PodStatusBuilder().withPhase("Running").withPodIP("10.0.0." + ips.incrementAndGet())
+                    .withConditions(condition("PodScheduled", "True"), condition("Ready", "False"))
+                    .withContainerStatuses(new ContainerStatusBuilder().withName(container).withImage(image).withReady(false)
+                            .withRestartCount(1)
+                            .withNewState().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().endState()
+                            .withNewLastState().withNewTerminated().withExitCode(1).withReason("Error")
+                                .withMessage(crash.terminationMessage()).endTerminated().endLastState()
+                            .build())
+                    .build();
+        } else {
+            status = new PodStatusBuilder().withPhase("Running").withPodIP("10.0.0." + ips.incrementAndGet())
+                    .withConditions(condition("PodScheduled", "True"), condition("Ready", "True"))
+                    .withContainerStatuses(new ContainerStatusBuilder().withName(container).withImage(image).withReady(true)
+                            .withRestartCount(0).withNewState().withNewRunning().withStartedAt(now()).endRunning().endState().build())
+                    .build();
+        }
+        pod.setStatus(status);
+        ignoreConflicts(() -> client.resource(pod).updateStatus());
+    }
+
+    /** Deletes what a deleted owner controlled, as kube-controller-manager's garbage collector does. */
+    private void collectGarbage(String namespace, String ownerUid) {
+        for (Class<? extends HasMetadata> type : List.of(Pod.class, PersistentVolumeClaim.class, Secret.class, ConfigMap.class,
+                Service.class, VolumeSnapshot.class)) {
+            for (HasMetadata item : client.resources(type).inNamespace(namespace).list().getItems()) {
+                boolean owned = item.getMetadata().getOwnerReferences().stream().anyMatch(r -> ownerUid.equals(r.getUid()));
+                if (owned) {
+                    ignoreConflicts(() -> client.resource(item).delete());
+                }
+            }
+        }
+    }
+
+    private static io.fabric8.kubernetes.api.model.PodCondition condition(String type, String status) {
+        return new PodConditionBuilder().withType(type).withStatus(status).withLastTransitionTime(now()).build();
+    }
+
+    private static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private static void ignoreConflicts(Runnable r) {
+        try {
+            r.run();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409 && e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    private static <T extends HasMetadata> ResourceEventHandler<T> onUpsert(java.util.function.Consumer<T> action) {
+        return new ResourceEventHandler<>() {
+            @Override public void onAdd(T obj) { action.accept(obj); }
+            @Override public void onUpdate(T oldObj, T newObj) { action.accept(newObj); }
+            @Override public void onDelete(T obj, boolean deletedFinalStateUnknown) {}
+        };
+    }
+
+    @Override
+    public void close() {
+        informers.forEach(SharedIndexInformer::close);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.pgclone.operator.testing;
+
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.clone.CloneMetrics;
+import dev.pgclone.operator.clone.ClonePodAddress;
+import dev.pgclone.operator.clone.DatabaseCloneReconciler;
+import dev.pgclone.operator.clone.PreparationRunner;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+
+/**
+ * The real reconcilers on a plain JOSDK {@link Operator}, against the fabric8 mock API server in
+ * CRUD mode with the {@link ClusterStandIns}. Unlike a @QuarkusTest this can stop the operator and
+ * start a new one on the same cluster state, which is what restart tests need.
+ */
+public final class OperatorHarness implements AutoCloseable {
+
+    public static final Path CRD_DIR = Path.of("..", "crds");
+
+    private final KubernetesMockServer server;
+    private final KubernetesClient client;
+    private final ClusterStandIns standIns;
+    private final RecordingPreparer preparer = new RecordingPreparer();
+    private Operator operator;
+    private PreparationRunner runner;
+
+    private OperatorHarness() {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server.init();
+        client = server.createClient();
+        applyCrds();
+        standIns = new ClusterStandIns(client).start();
+    }
+
+    public static OperatorHarness start() {
+        OperatorHarness h = new OperatorHarness();
+        h.startOperator();
+        return h;
+    }
+
+    public synchronized void startOperator() {
+        runner = new PreparationRunner(preparer, 4, 1000);
+        operator = new Operator(o -> o.withKubernetesClient(client)
+                .withCloseClientOnStop(false)
+                .withUseSSAToPatchPrimaryResource(false)
+                .withSSABasedCreateUpdateMatchForDependentResources(false)
+                .checkingCRDAndValidateLocalModel(false));
+        operator.register(new DatabaseCloneReconciler(client, Clock.systemUTC(), runner, ClonePodAddress.podIp(),
+                new CloneMetrics(new SimpleMeterRegistry())));
+        operator.start();
+    }
+
+    /** Stops the operator as a crash would: in-flight preparations are abandoned with the process. */
+    public synchronized void stopOperator() {
+        operator.stop();
+        runner.shutdown();
+        operator = null;
+    }
+
+    public KubernetesClient client() { return client; }
+    public ClusterStandIns cluster() { return standIns; }
+    public RecordingPreparer preparer() { return preparer; }
+
+    private void applyCrds() {
+        try (var files = Files.list(CRD_DIR)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yml")).toList()) {
+                try (InputStream in = Files.newInputStream(f)) {
+                    client.resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("CRDs not found in " + CRD_DIR.toAbsolutePath() + ": run make crds", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (operator != null) {
+            stopOperator();
+        }
+        standIns.close();
+        client.close();
+        server.destroy();
+    }
+
+    public static Class<DatabaseClone> cloneType() {
+        return DatabaseClone.class;
+    }
+}
