@@ -1,5 +1,7 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.postgres.ClonePreparer;
+import dev.pgclone.operator.postgres.SourceCheckpointer;
 import java.util.List;
 
 /**
@@ -12,15 +14,16 @@ final class CloneWorkflow {
 
     private final List<CloneStep> steps;
 
-    CloneWorkflow(PreparationRunner runner, ClonePodAddress address, String bootstrapScript) {
+    CloneWorkflow(BackgroundWork work, ClonePreparer preparer, SourceCheckpointer checkpointer, ClonePodAddress address,
+                  String bootstrapScript) {
         this.steps = List.of(
-                new SnapshotStep(),
+                new SnapshotStep(work, checkpointer),
                 new VolumeStep(),
                 new SecretsStep(),
                 new BootstrapConfigStep(bootstrapScript),
                 new ServiceStep(),
                 new PodStep(),
-                new PreparationStep(runner, address));
+                new PreparationStep(work, preparer, address));
     }
 
     record Result(CloneStep blockedAt, Outcome outcome) {

@@ -3,6 +3,8 @@ package dev.pgclone.operator.clone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.postgres.ClonePreparer;
+import dev.pgclone.operator.postgres.SourceCheckpointer;
 import dev.pgclone.operator.resources.CloneBootstrap;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.status.Conditions;
@@ -53,18 +55,18 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
     private final KubernetesClient client;
     private final Conditions conditions;
     private final EventRecorder events;
-    private final PreparationRunner runner;
+    private final BackgroundWork work;
     private final CloneWorkflow workflow;
     private final CloneMetrics metrics;
 
-    public DatabaseCloneReconciler(KubernetesClient client, Clock clock, PreparationRunner runner, ClonePodAddress address,
-                                   CloneMetrics metrics) {
+    public DatabaseCloneReconciler(KubernetesClient client, Clock clock, BackgroundWork work, ClonePreparer preparer,
+                                   SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics) {
         this.client = client;
         this.conditions = new Conditions(clock);
         this.events = new EventRecorder(client, clock);
-        this.runner = runner;
+        this.work = work;
         this.metrics = metrics;
-        this.workflow = new CloneWorkflow(runner, address, CloneBootstrap.script());
+        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, CloneBootstrap.script());
     }
 
     @Override
@@ -74,7 +76,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
                 Service.class, VolumeSnapshot.class)) {
             sources.add(informer(type, context));
         }
-        sources.add(runner.eventSource());
+        sources.add(work.eventSource());
         return sources;
     }
 

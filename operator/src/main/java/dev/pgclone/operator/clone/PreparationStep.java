@@ -2,6 +2,7 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus.Step;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.PreparationRequest;
 import dev.pgclone.operator.postgres.PreparationResult;
 import dev.pgclone.operator.postgres.SqlScript;
@@ -37,11 +38,13 @@ final class PreparationStep implements CloneStep {
 
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-    private final PreparationRunner runner;
+    private final BackgroundWork work;
+    private final ClonePreparer preparer;
     private final ClonePodAddress address;
 
-    PreparationStep(PreparationRunner runner, ClonePodAddress address) {
-        this.runner = runner;
+    PreparationStep(BackgroundWork work, ClonePreparer preparer, ClonePodAddress address) {
+        this.work = work;
+        this.preparer = preparer;
         this.address = address;
     }
 
@@ -63,13 +66,13 @@ final class PreparationStep implements CloneStep {
         if (pod == null || pvc == null) {
             return Outcome.waitFor();
         }
-        String key = pvc.getMetadata().getUid();
+        String key = key(pvc);
         String state = annotation(pvc);
-        Optional<PreparationRunner.Finished> finished = runner.take(key);
+        Optional<BackgroundWork.Finished<PreparationResult>> finished = work.take(key);
         if (finished.isPresent()) {
             return finish(ctx, pod, pvc, finished.get());
         }
-        if (runner.running(key)) {
+        if (work.running(key)) {
             return Outcome.waitFor();
         }
         if ("true".equals(pod.getMetadata().getLabels().get(Labels.PREPARED)) && Annotations.PREPARATION_DONE.equals(state)) {
@@ -135,7 +138,7 @@ final class PreparationStep implements CloneStep {
                 CloneSecrets.value(superuser, CloneSecrets.PASSWORD), rolePasswords, scripts, CloneSecrets.database(clone),
                 CONNECT_TIMEOUT, null);
         annotate(ctx, pvc, Annotations.PREPARATION_STARTED);
-        if (!runner.submit(key, ResourceID.fromResource(clone), request)) {
+        if (!work.submit(key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
             annotate(ctx, pvc, null);
             ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "all preparation workers are busy; waiting for one");
             return Outcome.recheckAfter(Duration.ofSeconds(5));
@@ -145,7 +148,7 @@ final class PreparationStep implements CloneStep {
         return Outcome.waitFor();
     }
 
-    private Outcome finish(CloneContext ctx, Pod pod, PersistentVolumeClaim pvc, PreparationRunner.Finished finished) {
+    private Outcome finish(CloneContext ctx, Pod pod, PersistentVolumeClaim pvc, BackgroundWork.Finished<PreparationResult> finished) {
         PreparationResult result = finished.result();
         ctx.timings().setPrepareSeconds(round(finished.seconds()));
         if (result != null) {
@@ -176,11 +179,16 @@ final class PreparationStep implements CloneStep {
     private Outcome discard(CloneContext ctx, Pod pod, PersistentVolumeClaim pvc, String why) {
         ctx.client().resource(pod).delete();
         ctx.client().resource(pvc).delete();
-        runner.forget(pvc.getMetadata().getUid());
+        work.forget(key(pvc));
         ctx.status().setSteps(null);
         ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARATION_INTERRUPTED, why);
         ctx.events().warning(ctx.clone(), Reasons.PREPARATION_INTERRUPTED, why);
         return Outcome.waitFor();
+    }
+
+    /** Preparations are keyed by the copy (the PVC's uid): a new copy is a new preparation. */
+    private static String key(PersistentVolumeClaim pvc) {
+        return "prepare/" + pvc.getMetadata().getUid();
     }
 
     private String preparedMessage(CloneContext ctx) {

@@ -2,11 +2,21 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus.SnapshotStatus;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.postgres.CheckpointResult;
+import dev.pgclone.operator.postgres.SourceCheckpointer;
+import dev.pgclone.operator.postgres.SourceConnection;
+import dev.pgclone.operator.resources.Annotations;
+import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.CloneSnapshots;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import java.time.Duration;
 import java.util.Optional;
@@ -20,6 +30,16 @@ final class SnapshotStep implements CloneStep {
 
     /** Given snapshots are not ours and not watched: how often to look again while they are not ready. */
     static final Duration GIVEN_SNAPSHOT_RECHECK = Duration.ofSeconds(10);
+    /** A CHECKPOINT that takes longer than this is abandoned; the snapshot is crash-consistent anyway. */
+    static final Duration CHECKPOINT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final BackgroundWork work;
+    private final SourceCheckpointer checkpointer;
+
+    SnapshotStep(BackgroundWork work, SourceCheckpointer checkpointer) {
+        this.work = work;
+        this.checkpointer = checkpointer;
+    }
 
     @Override
     public String name() {
@@ -60,15 +80,87 @@ final class SnapshotStep implements CloneStep {
             return source.getSnapshotName() != null ? Outcome.recheckAfter(GIVEN_SNAPSHOT_RECHECK) : Outcome.waitFor();
         }
         String created = st.getCreationTime() != null ? st.getCreationTime() : vs.getMetadata().getCreationTimestamp();
+        String checkpointNote = vs.getMetadata().getAnnotations() == null ? null : vs.getMetadata().getAnnotations().get(Annotations.CHECKPOINT);
+        String caveat = checkpointNote != null && checkpointNote.startsWith(Annotations.CHECKPOINT_FAILED_PREFIX)
+                ? "; no CHECKPOINT ran before it (" + checkpointNote.substring(Annotations.CHECKPOINT_FAILED_PREFIX.length())
+                        + "), so the clone's crash recovery may take longer" : "";
         ctx.status().setSnapshot(new SnapshotStatus(vs.getMetadata().getName(), vs.getMetadata().getNamespace(), created,
                 st.getRestoreSize() == null ? null : st.getRestoreSize().toString()));
         ctx.status().setDataAsOf(created);
         boolean becameReady = ctx.condition(Conditions.SNAPSHOT_READY, Condition.TRUE, Reasons.SNAPSHOT_READY,
-                "VolumeSnapshot " + vs.getMetadata().getName() + " is ready" + (st.getRestoreSize() == null ? "" : " (restore size " + st.getRestoreSize() + ")"));
+                "VolumeSnapshot " + vs.getMetadata().getName() + " is ready" + (st.getRestoreSize() == null ? "" : " (restore size " + st.getRestoreSize() + ")")
+                        + caveat);
         if (becameReady && source.getSnapshotName() == null) {
             ctx.timings().setSnapshotSeconds(ctx.secondsSince(vs.getMetadata().getCreationTimestamp()));
         }
         return Outcome.proceed();
+    }
+
+    private static boolean checkpointRequested(CloneContext ctx) {
+        var checkpoint = ctx.clone().getSpec().getSource().getCheckpoint();
+        return checkpoint != null && checkpoint.getSecretName() != null && !checkpoint.getSecretName().isBlank();
+    }
+
+    private static String checkpointKey(CloneContext ctx) {
+        return "checkpoint/" + ctx.clone().getMetadata().getUid();
+    }
+
+    /**
+     * CHECKPOINT runs on the background pool: on a busy production server it can take a while.
+     * Connection problems do not stop the clone, they only cost recovery time, so every failure
+     * here ends in a result that {@link #checkpointOutcome} turns into a warning.
+     */
+    private Outcome startCheckpoint(CloneContext ctx) {
+        if (work.running(checkpointKey(ctx))) {
+            return Outcome.waitFor();
+        }
+        Supplier<CheckpointResult> task = checkpointTask(ctx);
+        if (!work.submit(checkpointKey(ctx), ResourceID.fromResource(ctx.clone()), task)) {
+            return Outcome.recheckAfter(Duration.ofSeconds(5));
+        }
+        ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.CHECKPOINTING,
+                "running CHECKPOINT on the source so the clone recovers quickly, then taking the snapshot");
+        return Outcome.waitFor();
+    }
+
+    /** The CHECKPOINT to run, or, when the Secret does not lead to a connection, a failed result saying why. */
+    private Supplier<CheckpointResult> checkpointTask(CloneContext ctx) {
+        String secretName = ctx.clone().getSpec().getSource().getCheckpoint().getSecretName();
+        String where = "Secret " + ctx.sourceNamespace() + "/" + secretName;
+        Secret secret = ctx.client().secrets().inNamespace(ctx.sourceNamespace()).withName(secretName).get();
+        if (secret == null) {
+            return failedCheckpoint(where + " named by spec.source.checkpoint.secretName does not exist");
+        }
+        Map<String, String> data = new HashMap<>();
+        if (secret.getData() != null) {
+            secret.getData().keySet().forEach(k -> data.put(k, CloneSecrets.value(secret, k)));
+        }
+        if (secret.getStringData() != null) {
+            data.putAll(secret.getStringData());
+        }
+        try {
+            SourceConnection connection = SourceConnection.fromSecretData(data, ctx.sourceNamespace());
+            return () -> checkpointer.checkpoint(connection, CHECKPOINT_TIMEOUT);
+        } catch (IllegalArgumentException e) {
+            return failedCheckpoint(where + " is not usable: " + e.getMessage());
+        }
+    }
+
+    private static Supplier<CheckpointResult> failedCheckpoint(String message) {
+        CheckpointResult result = new CheckpointResult(false, 0.0, message);
+        return () -> result;
+    }
+
+    private static String checkpointOutcome(CloneContext ctx, BackgroundWork.Finished<CheckpointResult> done) {
+        CheckpointResult result = done.result();
+        if (result != null && result.succeeded()) {
+            ctx.timings().setCheckpointSeconds(PreparationStep.round(result.durationSeconds()));
+            return "done in " + PreparationStep.round(result.durationSeconds()) + "s";
+        }
+        String why = result == null ? "unexpected error: " + done.crash() : result.message();
+        ctx.events().warning(ctx.clone(), Reasons.CHECKPOINT_FAILED, "CHECKPOINT on the source failed: " + why
+                + "; taking the snapshot anyway (it is crash-consistent), but the clone's recovery may take longer");
+        return Annotations.CHECKPOINT_FAILED_PREFIX + why;
     }
 
     private Optional<VolumeSnapshot> given(CloneContext ctx, String name) {
@@ -86,7 +178,15 @@ final class SnapshotStep implements CloneStep {
             return Outcome.retry(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ctx.sourceNamespace() + "/" + pvcName
                     + " does not exist: check spec.source.pvcName and spec.source.namespace");
         }
-        VolumeSnapshot created = ctx.create(CloneSnapshots.desired(ctx.clone()));
+        String checkpointNote = null;
+        if (checkpointRequested(ctx)) {
+            Optional<BackgroundWork.Finished<CheckpointResult>> done = work.take(checkpointKey(ctx));
+            if (done.isEmpty()) {
+                return startCheckpoint(ctx);
+            }
+            checkpointNote = checkpointOutcome(ctx, done.get());
+        }
+        VolumeSnapshot created = ctx.create(CloneSnapshots.desired(ctx.clone(), checkpointNote));
         ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED,
                 "snapshot " + created.getMetadata().getName() + " of " + ctx.describeSource() + " requested");
         ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Created VolumeSnapshot " + created.getMetadata().getName()

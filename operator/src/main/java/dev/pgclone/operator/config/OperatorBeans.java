@@ -2,9 +2,11 @@ package dev.pgclone.operator.config;
 
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
-import dev.pgclone.operator.clone.PreparationRunner;
+import dev.pgclone.operator.clone.BackgroundWork;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.JdbcClonePreparer;
+import dev.pgclone.operator.postgres.JdbcSourceCheckpointer;
+import dev.pgclone.operator.postgres.SourceCheckpointer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Disposes;
@@ -39,14 +41,20 @@ public class OperatorBeans {
 
     @Produces
     @Singleton
-    PreparationRunner preparationRunner(ClonePreparer preparer,
-                                        @ConfigProperty(name = "pgclone.preparation.threads", defaultValue = "4") int threads,
-                                        @ConfigProperty(name = "pgclone.preparation.queue", defaultValue = "1000") int queue) {
-        return new PreparationRunner(preparer, threads, queue);
+    @DefaultBean
+    SourceCheckpointer checkpointer() {
+        return new JdbcSourceCheckpointer();
     }
 
-    void stopRunner(@Disposes PreparationRunner runner) {
-        runner.shutdown();
+    @Produces
+    @Singleton
+    BackgroundWork backgroundWork(@ConfigProperty(name = "pgclone.database-work.threads", defaultValue = "4") int threads,
+                                  @ConfigProperty(name = "pgclone.database-work.queue", defaultValue = "1000") int queue) {
+        return new BackgroundWork(threads, queue);
+    }
+
+    void stopBackgroundWork(@Disposes BackgroundWork work) {
+        work.shutdown();
     }
 
     @Produces

@@ -15,5 +15,13 @@ public final class Annotations {
     public static final String PREPARATION_DONE = "done";
     public static final String PREPARATION_FAILED = "failed";
 
+    /**
+     * On a VolumeSnapshot the operator took: how the CHECKPOINT before it went, e.g. "done in 2.1s"
+     * or "failed: ...". Kept on the snapshot so the clone's status can say, after any restart,
+     * whether crash recovery may take longer.
+     */
+    public static final String CHECKPOINT = "pgclone.dev/checkpoint";
+    public static final String CHECKPOINT_FAILED_PREFIX = "failed: ";
+
     private Annotations() {}
 }

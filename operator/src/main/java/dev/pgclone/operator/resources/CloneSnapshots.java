@@ -11,10 +11,15 @@ public final class CloneSnapshots {
 
     private CloneSnapshots() {}
 
-    public static VolumeSnapshot desired(DatabaseClone clone) {
+    /** @param checkpointNote what the CHECKPOINT before the snapshot did, kept on the snapshot; null when none was asked for */
+    public static VolumeSnapshot desired(DatabaseClone clone, String checkpointNote) {
         var source = clone.getSpec().getSource();
+        var metadata = Owners.owned(clone, Names.snapshot(clone), "snapshot");
+        if (checkpointNote != null) {
+            metadata.setAnnotations(java.util.Map.of(Annotations.CHECKPOINT, checkpointNote));
+        }
         return new VolumeSnapshotBuilder()
-                .withMetadata(Owners.owned(clone, Names.snapshot(clone), "snapshot"))
+                .withMetadata(metadata)
                 .withNewSpec()
                     .withVolumeSnapshotClassName(source.getVolumeSnapshotClassName())
                     .withNewSource().withPersistentVolumeClaimName(source.getPvcName()).endSource()

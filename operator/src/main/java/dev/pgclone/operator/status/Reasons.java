@@ -4,6 +4,7 @@ package dev.pgclone.operator.status;
 public final class Reasons {
 
     // progress
+    public static final String CHECKPOINTING = "Checkpointing";
     public static final String SNAPSHOT_CREATED = "SnapshotCreated";
     public static final String SNAPSHOT_READY = "SnapshotReady";
     public static final String VOLUME_PENDING = "VolumePending";
@@ -32,6 +33,7 @@ public final class Reasons {
     public static final String PREPARATION_FAILED = "PreparationFailed";
     public static final String PREPARATION_INTERRUPTED = "PreparationInterrupted";
     public static final String EXPIRED = "Expired";
+    public static final String CHECKPOINT_FAILED = "CheckpointFailed";
 
     private Reasons() {}
 }

@@ -349,6 +349,53 @@ class DatabaseCloneReconcilerTest {
     }
 
     @Test
+    void checkpointRunsOnTheSourceBeforeTheSnapshotAndIsTimed() {
+        sourcePvc("data-orders-0", "1Gi", "standard");
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("orders-superuser")
+                .withNamespace(ns).endMetadata()
+                .withStringData(Map.of("uri", "postgresql://postgres:s3cret@orders-rw." + ns + ":5432/postgres")).build()).create();
+        DatabaseClone clone = clone("checkpointed", pvcSource("data-orders-0"));
+        clone.getSpec().getSource().setCheckpoint(checkpoint("orders-superuser"));
+        create(clone);
+
+        DatabaseClone ready = awaitReady("checkpointed");
+        assertThat(ready.getStatus().getTimings().getCheckpointSeconds()).isEqualTo(0.25);
+        assertThat(harness.checkpointer().calls()).singleElement()
+                .satisfies(c -> assertThat(c.host()).isEqualTo("orders-rw." + ns));
+        assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).withName("checkpointed").get()
+                .getMetadata().getAnnotations()).containsEntry("pgclone.dev/checkpoint", "done in 0.25s");
+        assertThat(ready.getStatus().condition("SnapshotReady").orElseThrow().getMessage()).doesNotContain("recovery may take longer");
+    }
+
+    @Test
+    void aFailedCheckpointWarnsButTheCloneGoesAhead() {
+        sourcePvc("data-orders-0", "1Gi", "standard");
+        harness.checkpointer().answer(c -> new dev.pgclone.operator.postgres.CheckpointResult(false, 10.0,
+                "could not connect to orders-rw:5432 within 10s"));
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("orders-superuser")
+                .withNamespace(ns).endMetadata()
+                .withStringData(Map.of("host", "orders-rw", "username", "postgres", "password", "x")).build()).create();
+        DatabaseClone clone = clone("no-checkpoint", pvcSource("data-orders-0"));
+        clone.getSpec().getSource().setCheckpoint(checkpoint("orders-superuser"));
+        create(clone);
+        DatabaseClone missingSecret = clone("no-secret", pvcSource("data-orders-0"));
+        missingSecret.getSpec().getSource().setCheckpoint(checkpoint("not-there"));
+        create(missingSecret);
+
+        DatabaseClone ready = awaitReady("no-checkpoint");
+        assertThat(ready.getStatus().condition("SnapshotReady").orElseThrow().getMessage())
+                .contains("could not connect to orders-rw:5432").contains("recovery may take longer");
+        assertThat(ready.getStatus().getTimings().getCheckpointSeconds()).isNull();
+        assertThat(warnings("no-checkpoint")).contains("CheckpointFailed");
+
+        DatabaseClone alsoReady = awaitReady("no-secret");
+        assertThat(alsoReady.getStatus().condition("SnapshotReady").orElseThrow().getMessage())
+                .contains("Secret " + ns + "/not-there").contains("does not exist");
+        assertThat(warnings("no-secret")).contains("CheckpointFailed");
+        assertThat(harness.checkpointer().calls()).hasSize(1);
+    }
+
+    @Test
     void fiftyClonesCreatedAtOnceAllBecomeReady() {
         sourcePvc("data", "1Gi", "standard");
         IntStream.range(0, 50).parallel().forEach(i -> create(clone("c" + i, pvcSource("data"))));
@@ -396,6 +443,12 @@ class DatabaseCloneReconcilerTest {
         CredentialsSpec c = new CredentialsSpec();
         c.setRoles(List.of(roles));
         c.setDatabase("app");
+        return c;
+    }
+
+    private static dev.pgclone.operator.api.v1alpha1.CheckpointSpec checkpoint(String secret) {
+        var c = new dev.pgclone.operator.api.v1alpha1.CheckpointSpec();
+        c.setSecretName(secret);
         return c;
     }
 

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.testing;
 
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -61,15 +62,13 @@ public final class ClusterStandIns implements AutoCloseable {
         informers.add(client.resources(VolumeSnapshot.class).inAnyNamespace().inform(onUpsert(this::snapshotController)));
         informers.add(client.persistentVolumeClaims().inAnyNamespace().inform(onUpsert(this::volumeBinder)));
         informers.add(client.pods().inAnyNamespace().inform(onUpsert(this::kubelet)));
-        informers.add(client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inAnyNamespace()
-                .inform(new ResourceEventHandler<>() {
-                    @Override public void onAdd(io.fabric8.kubernetes.api.model.GenericKubernetesResource o) {}
-                    @Override public void onUpdate(io.fabric8.kubernetes.api.model.GenericKubernetesResource a,
-                                                   io.fabric8.kubernetes.api.model.GenericKubernetesResource b) {}
-                    @Override public void onDelete(io.fabric8.kubernetes.api.model.GenericKubernetesResource o, boolean unknown) {
-                        collectGarbage(o.getMetadata().getNamespace(), o.getMetadata().getUid());
-                    }
-                }));
+        informers.add(client.resources(DatabaseClone.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
+            @Override public void onAdd(DatabaseClone o) {}
+            @Override public void onUpdate(DatabaseClone a, DatabaseClone b) {}
+            @Override public void onDelete(DatabaseClone o, boolean unknown) {
+                collectGarbage(o.getMetadata().getNamespace(), o.getMetadata().getUid());
+            }
+        }));
         return this;
     }
 

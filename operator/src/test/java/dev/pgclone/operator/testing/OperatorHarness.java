@@ -4,7 +4,7 @@ import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
-import dev.pgclone.operator.clone.PreparationRunner;
+import dev.pgclone.operator.clone.BackgroundWork;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -35,7 +35,8 @@ public final class OperatorHarness implements AutoCloseable {
     private final ClusterStandIns standIns;
     private final RecordingPreparer preparer = new RecordingPreparer();
     private Operator operator;
-    private PreparationRunner runner;
+    private final RecordingCheckpointer checkpointer = new RecordingCheckpointer();
+    private BackgroundWork work;
 
     private OperatorHarness() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
@@ -52,13 +53,13 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public synchronized void startOperator() {
-        runner = new PreparationRunner(preparer, 4, 1000);
+        work = new BackgroundWork(4, 1000);
         operator = new Operator(o -> o.withKubernetesClient(client)
                 .withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .checkingCRDAndValidateLocalModel(false));
-        operator.register(new DatabaseCloneReconciler(client, Clock.systemUTC(), runner, ClonePodAddress.podIp(),
+        operator.register(new DatabaseCloneReconciler(client, Clock.systemUTC(), work, preparer, checkpointer, ClonePodAddress.podIp(),
                 new CloneMetrics(new SimpleMeterRegistry())));
         operator.start();
     }
@@ -66,13 +67,14 @@ public final class OperatorHarness implements AutoCloseable {
     /** Stops the operator as a crash would: in-flight preparations are abandoned with the process. */
     public synchronized void stopOperator() {
         operator.stop();
-        runner.shutdown();
+        work.shutdown();
         operator = null;
     }
 
     public KubernetesClient client() { return client; }
     public ClusterStandIns cluster() { return standIns; }
     public RecordingPreparer preparer() { return preparer; }
+    public RecordingCheckpointer checkpointer() { return checkpointer; }
 
     private void applyCrds() {
         try (var files = Files.list(CRD_DIR)) {
