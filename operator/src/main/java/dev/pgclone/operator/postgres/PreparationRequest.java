@@ -1,0 +1,82 @@
+package dev.pgclone.operator.postgres;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything {@link ClonePreparer#prepare} needs, built by the reconciler from the clone's spec and
+ * Secrets.
+ *
+ * @param host              the clone Pod's IP (or a port-forward's address in development); IPv6 is fine
+ * @param port              the clone's PostgreSQL port
+ * @param superuser         the clone's superuser ({@code spec.postgres.superuser})
+ * @param superuserPassword its password, from Secret {@code <clone>-superuser}
+ * @param rolePasswords     role name to the password it gets ({@code spec.credentials.roles}), in
+ *                          the order given; may be empty
+ * @param scripts           post-clone scripts, run in this order
+ * @param database          where the scripts run ({@code spec.credentials.database}); null or
+ *                          blank means {@code postgres}
+ * @param connectTimeout    bound on connecting and logging in; null means 10 s
+ * @param statementTimeout  per-statement bound for the scripts; null means none
+ */
+public record PreparationRequest(
+        String host,
+        int port,
+        String superuser,
+        String superuserPassword,
+        Map<String, String> rolePasswords,
+        List<SqlScript> scripts,
+        String database,
+        Duration connectTimeout,
+        Duration statementTimeout) {
+
+    public static final String DEFAULT_DATABASE = "postgres";
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    public PreparationRequest {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(superuser, "superuser");
+        Objects.requireNonNull(superuserPassword, "superuserPassword");
+        if (port <= 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        // a LinkedHashMap copy keeps the caller's order (Map.copyOf would not)
+        LinkedHashMap<String, String> roles = new LinkedHashMap<>();
+        if (rolePasswords != null) {
+            rolePasswords.forEach((role, password) -> {
+                if (role == null || role.isEmpty()) {
+                    throw new IllegalArgumentException("empty role name in rolePasswords");
+                }
+                // PostgreSQL treats an empty password as "no password", so the role could not log in
+                if (password == null || password.isEmpty()) {
+                    throw new IllegalArgumentException("empty password for role \"" + role + "\"");
+                }
+                roles.put(role, password);
+            });
+        }
+        rolePasswords = Collections.unmodifiableMap(roles);
+        scripts = scripts == null ? List.of() : List.copyOf(scripts);
+        database = database == null || database.isBlank() ? DEFAULT_DATABASE : database;
+        connectTimeout = connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout;
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout must be positive: " + connectTimeout);
+        }
+        if (statementTimeout != null && (statementTimeout.isNegative() || statementTimeout.isZero())) {
+            throw new IllegalArgumentException("statementTimeout must be positive or null: " + statementTimeout);
+        }
+    }
+
+    /** Records print their components; this one holds passwords, so it prints role names only. */
+    @Override
+    public String toString() {
+        return "PreparationRequest[host=" + host + ", port=" + port + ", superuser=" + superuser
+                + ", superuserPassword=***, roles=" + rolePasswords.keySet()
+                + ", scripts=" + scripts.stream().map(SqlScript::name).toList()
+                + ", database=" + database + ", connectTimeout=" + connectTimeout
+                + ", statementTimeout=" + statementTimeout + "]";
+    }
+}

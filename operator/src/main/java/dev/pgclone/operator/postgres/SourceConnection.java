@@ -1,0 +1,218 @@
+package dev.pgclone.operator.postgres;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A connection to the production source, read from the Secret named by
+ * {@code spec.source.checkpoint.secretName}. Two layouts are understood:
+ * <ul>
+ *   <li>key {@code uri}: {@code postgresql://user:password@host:port/dbname?sslmode=...} (or
+ *       {@code postgres://}), user and password percent-encoded;</li>
+ *   <li>keys {@code host}, {@code port} (default 5432), {@code username} (or {@code user}),
+ *       {@code password}, {@code dbname} (optional), {@code sslmode} (optional): CloudNativePG's
+ *       {@code <cluster>-superuser} Secret.</li>
+ * </ul>
+ * When both are present (CloudNativePG writes both) {@code uri} wins: its host carries the
+ * namespace, while {@code host} is a bare Service name. A database of {@code *} (CloudNativePG's
+ * superuser Secret) or none means {@code postgres}; no sslmode means {@code prefer}, libpq's default.
+ */
+public record SourceConnection(String host, int port, String username, String password, String database, String sslMode) {
+
+    public static final int DEFAULT_PORT = 5432;
+    public static final String DEFAULT_DATABASE = "postgres";
+    public static final String DEFAULT_SSL_MODE = "prefer";
+
+    private static final String LAYOUT = "the Secret needs key uri (postgresql://user:password@host:port/dbname),"
+            + " or keys host, username and password (port, dbname optional), as in CloudNativePG's <cluster>-superuser Secret";
+
+    public SourceConnection {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(username, "username");
+        Objects.requireNonNull(password, "password");
+        database = database == null || database.isBlank() || database.equals("*") ? DEFAULT_DATABASE : database;
+        sslMode = sslMode == null || sslMode.isBlank() ? DEFAULT_SSL_MODE : sslMode;
+    }
+
+    /** Parses decoded Secret data (key to value); throws IllegalArgumentException naming what is missing. */
+    public static SourceConnection fromSecretData(Map<String, String> data) {
+        if (data == null) {
+            throw new IllegalArgumentException("the Secret has no data: " + LAYOUT);
+        }
+        String uri = value(data, "uri");
+        if (uri != null) {
+            return fromUri(uri, data);
+        }
+        String host = value(data, "host");
+        String username = value(data, "username") != null ? value(data, "username") : value(data, "user");
+        String password = value(data, "password");
+        StringBuilder missing = new StringBuilder();
+        if (host == null) {
+            missing.append("host");
+        }
+        if (username == null) {
+            missing.append(missing.length() == 0 ? "" : ", ").append("username");
+        }
+        if (password == null) {
+            missing.append(missing.length() == 0 ? "" : ", ").append("password");
+        }
+        if (missing.length() > 0) {
+            throw new IllegalArgumentException("missing key(s) " + missing + ": " + LAYOUT);
+        }
+        String port = value(data, "port");
+        return new SourceConnection(host, port == null ? DEFAULT_PORT : port(port, "key port"), username, password,
+                value(data, "dbname"), value(data, "sslmode"));
+    }
+
+    /**
+     * Like {@link #fromSecretData(Map)}, and a host that is a bare name (no dot, not an IP, not
+     * localhost) is qualified with the Secret's namespace: {@code host: orders-rw} in namespace
+     * {@code prod} only resolves as {@code orders-rw.prod} from the operator's namespace.
+     */
+    public static SourceConnection fromSecretData(Map<String, String> data, String secretNamespace) {
+        SourceConnection c = fromSecretData(data);
+        boolean bare = c.host.indexOf('.') < 0 && c.host.indexOf(':') < 0 && !c.host.equalsIgnoreCase("localhost");
+        if (!bare || secretNamespace == null || secretNamespace.isBlank()) {
+            return c;
+        }
+        return new SourceConnection(c.host + "." + secretNamespace, c.port, c.username, c.password, c.database, c.sslMode);
+    }
+
+    private static SourceConnection fromUri(String uri, Map<String, String> data) {
+        String lower = uri.toLowerCase(Locale.ROOT);
+        String rest;
+        if (lower.startsWith("postgresql://")) {
+            rest = uri.substring("postgresql://".length());
+        } else if (lower.startsWith("postgres://")) {
+            rest = uri.substring("postgres://".length());
+        } else {
+            throw new IllegalArgumentException("key uri must start with postgresql:// or postgres://: " + LAYOUT);
+        }
+        int hash = rest.indexOf('#');
+        if (hash >= 0) {
+            rest = rest.substring(0, hash);
+        }
+        Map<String, String> query = new LinkedHashMap<>();
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            for (String pair : rest.substring(q + 1).split("&")) {
+                if (!pair.isEmpty()) {
+                    int eq = pair.indexOf('=');
+                    query.put(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
+                }
+            }
+            rest = rest.substring(0, q);
+        }
+        // the last '@' ends the user info: a password with an unencoded '@' still parses
+        int at = rest.lastIndexOf('@');
+        String userInfo = at < 0 ? null : rest.substring(0, at);
+        String afterAt = rest.substring(at + 1);
+        int slash = afterAt.indexOf('/');
+        String hostPort = slash < 0 ? afterAt : afterAt.substring(0, slash);
+        String database = slash < 0 ? null : decode(afterAt.substring(slash + 1));
+
+        String username = null;
+        String password = null;
+        if (userInfo != null) {
+            int colon = userInfo.indexOf(':');
+            username = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
+            password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
+        }
+        // libpq also takes them as parameters; then the Secret's separate keys
+        username = firstNonEmpty(username, query.get("user"), value(data, "username"), value(data, "user"));
+        password = firstNonEmpty(password, query.get("password"), value(data, "password"));
+        database = firstNonEmpty(database, query.get("dbname"));
+
+        if (hostPort.contains(",")) {
+            throw new IllegalArgumentException("key uri lists several hosts (" + hostPort
+                    + "); point it at the primary's Service only");
+        }
+        String host;
+        String portText = null;
+        if (hostPort.startsWith("[")) {
+            int close = hostPort.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("key uri has an unterminated IPv6 address: " + LAYOUT);
+            }
+            host = hostPort.substring(1, close);
+            if (close + 1 < hostPort.length() && hostPort.charAt(close + 1) == ':') {
+                portText = hostPort.substring(close + 2);
+            }
+        } else {
+            int colon = hostPort.lastIndexOf(':');
+            host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            portText = colon < 0 ? null : hostPort.substring(colon + 1);
+        }
+        host = decode(host);
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("key uri has no host: " + LAYOUT);
+        }
+        if (username == null) {
+            throw new IllegalArgumentException("key uri has no user (and there is no key username): " + LAYOUT);
+        }
+        if (password == null) {
+            throw new IllegalArgumentException("key uri has no password (and there is no key password): " + LAYOUT);
+        }
+        int port = portText == null || portText.isEmpty() ? DEFAULT_PORT : port(portText, "the port in key uri");
+        return new SourceConnection(host, port, username, password, database, query.get("sslmode"));
+    }
+
+    private static int port(String text, String where) {
+        try {
+            int p = Integer.parseInt(text.strip());
+            if (p > 0 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below with the offending text
+        }
+        throw new IllegalArgumentException(where + " is not a port number: \"" + text + "\"");
+    }
+
+    /** Percent-decoding as in URIs: unlike URLDecoder, a '+' stays a '+' (it is common in passwords). */
+    static String decode(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length() && isHex(s.charAt(i + 1)) && isHex(s.charAt(i + 2))) {
+                bytes.write(Integer.parseInt(s.substring(i + 1, i + 3), 16));
+                i += 2;
+            } else {
+                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                bytes.write(b, 0, b.length);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static boolean isHex(char c) {
+        return Character.digit(c, 16) >= 0;
+    }
+
+    private static String value(Map<String, String> data, String key) {
+        String v = data.get(key);
+        return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    private static String firstNonEmpty(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isEmpty()) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** Records print their components; this one holds a password. */
+    @Override
+    public String toString() {
+        return "SourceConnection[" + username + "@" + Jdbc.hostPort(host, port) + "/" + database + ", sslmode=" + sslMode + "]";
+    }
+}
