@@ -202,6 +202,24 @@ class DatabaseCloneReconcilerTest {
     }
 
     @Test
+    void editingTheSourceOfAnExistingCloneIsRefused() {
+        sourcePvc("data-a", "1Gi", "standard");
+        sourcePvc("data-b", "1Gi", "standard");
+        create(clone("pinned", pvcSource("data-a")));
+        DatabaseClone ready = awaitReady("pinned");
+
+        ready.getSpec().getSource().setPvcName("data-b");
+        client.resource(ready).update();
+
+        DatabaseClone refused = awaitCondition("pinned", "Ready", "False", "SourceChanged");
+        assertThat(refused.getStatus().condition("Ready").orElseThrow().getMessage())
+                .contains("pvc " + ns + "/data-a").contains("immutable");
+        assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).list().getItems()).hasSize(1);
+        assertThat(client.persistentVolumeClaims().inNamespace(ns).withName("pinned").get().getSpec().getDataSource().getName())
+                .isEqualTo("pinned");
+    }
+
+    @Test
     void bootstrapFailureLikeAWrongImageMajorShowsTheTerminationMessage() {
         sourcePvc("pg15-data", "1Gi", "standard");
         String message = "data is PostgreSQL 15, image runs 16: set spec.postgres.image to a postgres 15 image";
