@@ -15,9 +15,9 @@ final class CloneWorkflow {
     private final List<CloneStep> steps;
 
     CloneWorkflow(BackgroundWork work, ClonePreparer preparer, SourceCheckpointer checkpointer, ClonePodAddress address,
-                  String bootstrapScript) {
+                  CloneMetrics metrics, String bootstrapScript) {
         this.steps = List.of(
-                new SnapshotStep(work, checkpointer),
+                new SnapshotStep(work, checkpointer, metrics),
                 new VolumeStep(),
                 new SecretsStep(),
                 new BootstrapConfigStep(bootstrapScript),

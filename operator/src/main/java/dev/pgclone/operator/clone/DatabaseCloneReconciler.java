@@ -66,11 +66,12 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
         this.events = new EventRecorder(client, clock);
         this.work = work;
         this.metrics = metrics;
-        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, CloneBootstrap.script());
+        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, metrics, CloneBootstrap.script());
     }
 
     @Override
     public List<EventSource<?, DatabaseClone>> prepareEventSources(EventSourceContext<DatabaseClone> context) {
+        metrics.countFrom(() -> context.getPrimaryCache().list());
         List<EventSource<?, DatabaseClone>> sources = new ArrayList<>();
         for (Class<? extends HasMetadata> type : List.of(Pod.class, PersistentVolumeClaim.class, Secret.class, ConfigMap.class,
                 Service.class, VolumeSnapshot.class)) {

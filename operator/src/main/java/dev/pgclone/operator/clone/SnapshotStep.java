@@ -35,10 +35,12 @@ final class SnapshotStep implements CloneStep {
 
     private final BackgroundWork work;
     private final SourceCheckpointer checkpointer;
+    private final CloneMetrics metrics;
 
-    SnapshotStep(BackgroundWork work, SourceCheckpointer checkpointer) {
+    SnapshotStep(BackgroundWork work, SourceCheckpointer checkpointer, CloneMetrics metrics) {
         this.work = work;
         this.checkpointer = checkpointer;
+        this.metrics = metrics;
     }
 
     @Override
@@ -92,6 +94,7 @@ final class SnapshotStep implements CloneStep {
                         + caveat);
         if (becameReady && source.getSnapshotName() == null) {
             ctx.timings().setSnapshotSeconds(ctx.secondsSince(vs.getMetadata().getCreationTimestamp()));
+            metrics.snapshotReady(ctx.timings().getSnapshotSeconds());
         }
         return Outcome.proceed();
     }

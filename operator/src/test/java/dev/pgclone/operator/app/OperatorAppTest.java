@@ -29,6 +29,9 @@ class OperatorAppTest {
     @Inject
     RecordingPreparer preparer;
 
+    @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
+    java.net.URI metricsUri;
+
     private ClusterStandIns cluster;
 
     @BeforeEach
@@ -53,5 +56,25 @@ class OperatorAppTest {
         });
         assertThat(preparer.requests()).singleElement()
                 .satisfies(r -> assertThat(r.rolePasswords()).containsOnlyKeys("app"));
+
+        String metrics = scrape();
+        assertThat(metrics).contains("pgclone_clones{phase=\"Ready\"} 1.0")
+                .contains("pgclone_clones{phase=\"Failed\"} 0.0")
+                .containsPattern("pgclone_clone_ready_seconds_count(\\{[^}]*\\})? 1\\.0")
+                .containsPattern("pgclone_snapshot_ready_seconds_count(\\{[^}]*\\})? 1\\.0")
+                .containsPattern("reconciliations_success_total\\{[^}]*controller_name=\"databaseclone\"");
+    }
+
+    private String scrape() {
+        try {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var request = java.net.http.HttpRequest.newBuilder(metricsUri).build();
+            return http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
