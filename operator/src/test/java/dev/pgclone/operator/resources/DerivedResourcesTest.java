@@ -1,0 +1,257 @@
+package dev.pgclone.operator.resources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Golden files: a DatabaseClone as a user writes it, and every object the builders derive from it,
+ * as reviewed YAML. A change to any builder shows up here as a diff of what lands in the cluster.
+ *
+ * <p>Each directory under {@code src/test/resources/golden/} is one case:
+ * <ul>
+ *   <li>{@code input.yaml}: the DatabaseClone, with metadata.uid and namespace set so owner
+ *       references are deterministic. It is read exactly as written: no CRD defaults are applied,
+ *       so the builders' own defaults (uid 999, isolation strict, ClusterIP...) are what is tested.</li>
+ *   <li>{@code inputs.yaml}: the builder arguments that are not in the CR. In the operator they come
+ *       from the cluster (the snapshot's status, the source PVC, the CHECKPOINT); here they are fixed:
+ *       {@code snapshot.checkpointNote} and {@code volume.snapshotName/size/storageClassName/sourceDescription}.</li>
+ *   <li>one expected file per derived object: {@code snapshot.yaml} (only for a pvcName source: a
+ *       given snapshot is not the operator's to create), {@code volume.yaml}, {@code pod.yaml},
+ *       {@code service.yaml}, {@code bootstrap-configmap.yaml} (the script itself replaced by
+ *       {@link #SCRIPT_MARKER}: it has its own tests against real PostgreSQL), and
+ *       {@code secret-superuser.yaml} plus {@code secret-<role>.yaml} per role. Secrets are built
+ *       with {@link #PASSWORD} instead of a random one, and compared as the builder makes them
+ *       (base64 data): CloneSecretsTest checks the decoded values.</li>
+ * </ul>
+ * Files are compared as parsed YAML trees, so formatting and key order do not matter but types do
+ * ({@code "5432"} is not {@code 5432}). A case fails on an expected file that is missing and on a
+ * file that no builder produced (a stale fixture would otherwise pass forever, testing nothing).
+ *
+ * <p>To regenerate the expected files after an intended change, run
+ * <pre>./mvnw -o test -pl operator -Dtest=DerivedResourcesTest -Dgolden.update=true</pre>
+ * from the repository root: it rewrites the expected files in the source tree (not in target/) and
+ * deletes unused ones. Then review the diff with {@code git diff operator/src/test/resources/golden}:
+ * the diff is the point of the exercise.
+ */
+class DerivedResourcesTest {
+
+    private static final String SCRIPT_MARKER = "<clone-bootstrap.sh: tested in BootstrapScriptTest>";
+    private static final String PASSWORD = "golden-password";
+    private static final String INPUT = "input.yaml";
+    private static final String INPUTS = "inputs.yaml";
+    /** The source tree, so that an update writes the files that are committed. Surefire runs in the module directory. */
+    private static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
+    private static final boolean UPDATE = Boolean.getBoolean("golden.update");
+
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    /** Writes what a person can review: block literals for multi-line strings, quotes only where YAML needs them. */
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+            .build();
+    /** Only for failure messages: sorted keys, so the diff shows differing values, not differing order. */
+    private static final YAMLMapper SORTED_YAML = YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .build();
+
+    @TestFactory
+    Stream<DynamicNode> derivedResourcesMatchTheGoldenFiles() throws IOException {
+        assertThat(GOLDEN).as("golden directory (tests must run with the operator module as working directory)").isDirectory();
+        List<Path> cases;
+        try (Stream<Path> dirs = Files.list(GOLDEN)) {
+            cases = dirs.filter(Files::isDirectory).sorted().toList();
+        }
+        // A renamed or emptied golden directory must not turn this test into one that checks nothing.
+        assertThat(cases).as("golden cases").hasSizeGreaterThanOrEqualTo(4);
+        return cases.stream().map(DerivedResourcesTest::goldenCase);
+    }
+
+    private static DynamicNode goldenCase(Path dir) {
+        String name = dir.getFileName().toString();
+        Map<String, Object> produced;
+        try {
+            produced = derive(dir);
+        } catch (RuntimeException | AssertionError e) {
+            // one unreadable case fails as itself instead of hiding the other cases
+            return DynamicTest.dynamicTest(name, () -> { throw e; });
+        }
+        List<DynamicNode> checks = new ArrayList<>();
+        produced.forEach((file, object) ->
+                checks.add(DynamicTest.dynamicTest(file, () -> compareOrUpdate(dir.resolve(file), object))));
+        checks.add(DynamicTest.dynamicTest("no unused fixtures", () -> {
+            List<String> unused = unusedFixtures(dir, produced.keySet());
+            if (UPDATE) {
+                for (String file : unused) {
+                    Files.delete(dir.resolve(file));
+                }
+            } else {
+                assertThat(unused).as("files in %s that no builder produced: delete them, or run with -Dgolden.update=true", dir).isEmpty();
+            }
+        }));
+        return DynamicContainer.dynamicContainer(name, checks);
+    }
+
+    /** Every derived object of one case, keyed by the file it is expected in. */
+    static Map<String, Object> derive(Path dir) {
+        DatabaseClone clone = read(dir.resolve(INPUT), DatabaseClone.class);
+        JsonNode inputs = readTree(dir.resolve(INPUTS));
+        Map<String, Object> produced = new LinkedHashMap<>();
+        if (clone.getSpec().getSource().getPvcName() != null) {
+            produced.put("snapshot.yaml", CloneSnapshots.desired(clone, text(inputs.at("/snapshot/checkpointNote"))));
+        }
+        JsonNode volume = inputs.path("volume");
+        produced.put("volume.yaml", CloneVolumes.desired(clone,
+                required(volume, "snapshotName", dir),
+                new Quantity(required(volume, "size", dir)),
+                text(volume.path("storageClassName")),
+                required(volume, "sourceDescription", dir)));
+        produced.put("bootstrap-configmap.yaml", CloneBootstrap.desired(clone, SCRIPT_MARKER));
+        produced.put("secret-superuser.yaml", CloneSecrets.superuser(clone, PASSWORD));
+        var credentials = clone.getSpec().getCredentials();
+        if (credentials != null && credentials.getRoles() != null) {
+            for (String role : credentials.getRoles()) {
+                produced.put("secret-" + role + ".yaml", CloneSecrets.role(clone, role, PASSWORD));
+            }
+        }
+        produced.put("pod.yaml", ClonePods.desired(clone));
+        produced.put("service.yaml", CloneServices.desired(clone));
+        return produced;
+    }
+
+    /** Files in a case directory that are neither an input nor produced by a builder. */
+    static List<String> unusedFixtures(Path dir, Set<String> produced) throws IOException {
+        Set<String> unused = new TreeSet<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.map(f -> f.getFileName().toString()).forEach(unused::add);
+        }
+        unused.remove(INPUT);
+        unused.remove(INPUTS);
+        unused.removeAll(produced);
+        return List.copyOf(unused);
+    }
+
+    static void compareOrUpdate(Path expectedFile, Object object) throws IOException {
+        String yaml = YAML.writeValueAsString(SERIALIZATION.convertValue(object, JsonNode.class));
+        // Parsed back, so that both sides are trees of YAML scalars: a Long 30 and a parsed 30 are the same number.
+        JsonNode actual = YAML.readTree(yaml);
+        if (UPDATE) {
+            Files.writeString(expectedFile, yaml);
+        }
+        if (!Files.exists(expectedFile)) {
+            fail("missing expected file " + expectedFile + "; write it by hand, or run with -Dgolden.update=true and review it. The builder made:\n" + yaml);
+        }
+        JsonNode expected = readTree(expectedFile);
+        // The sorted text gives a readable diff; the tree comparison also catches a 5432 where "5432" belongs.
+        assertThat(sorted(actual)).as(expectedFile.toString()).isEqualTo(sorted(expected));
+        assertThat(actual).as(expectedFile.toString()).isEqualTo(expected);
+    }
+
+    /** The checks above must be able to fail: a copy of a real case with one file too many and one missing. */
+    @Test
+    void aStaleFixtureAndAMissingOneAreBothReported(@TempDir Path tmp) throws IOException {
+        assumeFalse(UPDATE, "an update writes missing files instead of reporting them");
+        Path real = GOLDEN.resolve("minimal-pvc");
+        Path copy = tmp.resolve("minimal-pvc");
+        Files.createDirectories(copy);
+        try (Stream<Path> files = Files.list(real)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(copy.resolve("secret-app.yaml"), "kind: Secret\n");
+        Files.delete(copy.resolve("service.yaml"));
+        Map<String, Object> produced = derive(copy);
+
+        assertThat(unusedFixtures(copy, produced.keySet())).containsExactly("secret-app.yaml");
+        assertThat(catchThrowable(() -> compareOrUpdate(copy.resolve("service.yaml"), produced.get("service.yaml"))))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("missing expected file");
+    }
+
+    /** And a changed field must be a failure, not only a missing file. */
+    @Test
+    void aDifferenceInOneFieldFails(@TempDir Path tmp) throws IOException {
+        assumeFalse(UPDATE, "an update overwrites the difference");
+        Path real = GOLDEN.resolve("minimal-pvc");
+        Object produced = derive(real).get("service.yaml");
+        Path service = tmp.resolve("service.yaml");
+        Files.copy(real.resolve("service.yaml"), service);
+        compareOrUpdate(service, produced);
+
+        Files.writeString(service, Files.readString(service).replace("ClusterIP", "NodePort"));
+        assertThat(catchThrowable(() -> compareOrUpdate(service, produced)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("type: NodePort")
+                .hasMessageContaining("type: ClusterIP");
+
+        // a label value must be the string "true"; an unquoted true is a boolean the API server rejects
+        Files.copy(real.resolve("service.yaml"), service, StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(service, Files.readString(service).replace("pgclone.dev/prepared: \"true\"", "pgclone.dev/prepared: true"));
+        assertThat(Files.readString(service)).contains("pgclone.dev/prepared: true");
+        assertThat(catchThrowable(() -> compareOrUpdate(service, produced))).isInstanceOf(AssertionError.class);
+    }
+
+    /** Key order sorts only for maps, not for JSON trees: go through a plain Map. */
+    private static String sorted(JsonNode tree) throws IOException {
+        return SORTED_YAML.writeValueAsString(SORTED_YAML.convertValue(tree, Object.class));
+    }
+
+    private static String required(JsonNode node, String field, Path dir) {
+        String value = text(node.path(field));
+        assertThat(value).as("%s: volume.%s in %s", dir, field, INPUTS).isNotBlank();
+        return value;
+    }
+
+    private static String text(JsonNode node) {
+        return node.isMissingNode() || node.isNull() ? null : node.asText();
+    }
+
+    private static <T> T read(Path file, Class<T> type) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return SERIALIZATION.unmarshal(in, type);
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + file, e);
+        }
+    }
+
+    private static JsonNode readTree(Path file) {
+        try {
+            return YAML.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + file, e);
+        }
+    }
+}
