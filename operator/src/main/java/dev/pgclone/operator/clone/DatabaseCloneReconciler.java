@@ -261,7 +261,8 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
         }
         try {
             return Optional.of(Instant.parse(clone.getMetadata().getCreationTimestamp()).plus(Durations.parse(clone.getSpec().getTtl())));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | java.time.DateTimeException | ArithmeticException e) {
+            // reported as InvalidSpec by the validator; no expiry for a ttl that cannot be computed
             return Optional.empty();
         }
     }

@@ -7,24 +7,37 @@ import java.util.regex.Pattern;
 /** Parses spec.ttl: a sequence of number+unit, units d, h, m, s (e.g. 1h30m, 7d). */
 public final class Durations {
 
+    private static final Pattern FORMAT = Pattern.compile("^([0-9]+(d|h|m|s))+$");
     private static final Pattern PART = Pattern.compile("([0-9]+)(d|h|m|s)");
+    /** Ten years: longer is a typo, and anything near Duration's range overflows when added to a date. */
+    public static final Duration MAX = Duration.ofDays(3650);
 
     private Durations() {}
 
+    /** @throws IllegalArgumentException when the text is not a duration or exceeds {@link #MAX} */
     public static Duration parse(String text) {
-        if (text == null || !text.matches("^([0-9]+(d|h|m|s))+$")) {
+        if (text == null || !FORMAT.matcher(text).matches()) {
             throw new IllegalArgumentException("not a duration: " + text);
         }
-        Duration total = Duration.ZERO;
+        long seconds = 0;
         Matcher m = PART.matcher(text);
-        while (m.find()) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "d" -> Duration.ofDays(n);
-                case "h" -> Duration.ofHours(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofSeconds(n);
-            });
+        try {
+            while (m.find()) {
+                long n = Long.parseLong(m.group(1));
+                long unit = switch (m.group(2)) {
+                    case "d" -> 86_400L;
+                    case "h" -> 3_600L;
+                    case "m" -> 60L;
+                    default -> 1L;
+                };
+                seconds = Math.addExact(seconds, Math.multiplyExact(n, unit));
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("duration too long: " + text);
+        }
+        Duration total = Duration.ofSeconds(seconds);
+        if (total.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("duration too long: " + text + " (at most " + MAX.toDays() + "d)");
         }
         return total;
     }

@@ -3,6 +3,7 @@ package dev.pgclone.operator.clone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -14,7 +15,8 @@ import java.util.regex.Pattern;
 public final class SpecValidator {
 
     private static final Pattern DNS_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-    private static final Pattern TTL = Pattern.compile("^([0-9]+(d|h|m|s))+$");
+    /** Setting names: lowercase identifiers, with a dot for extension settings (pg_stat_statements.max). */
+    private static final Pattern SETTING_NAME = Pattern.compile("^[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)?$");
     /** Settings that would connect the clone to production or move it off its own files and sockets. */
     private static final Set<String> RESERVED_PARAMETERS = Set.of(
             "archive_command", "archive_library", "archive_mode", "restore_command", "primary_conninfo",
@@ -49,12 +51,25 @@ public final class SpecValidator {
                 problems.add("spec.postgres.runAsUser must be the non-root uid that owns the data files (999 official image, 26 CloudNativePG, 1001 Bitnami)");
             }
             if (pg.getParameters() != null) {
-                pg.getParameters().keySet().stream().filter(RESERVED_PARAMETERS::contains).sorted().forEach(k ->
-                        problems.add("spec.postgres.parameters." + k + " is set by the operator to keep the clone isolated from production: remove it"));
+                // PostgreSQL matches setting names case-insensitively: ARCHIVE_MODE is archive_mode
+                pg.getParameters().keySet().stream().sorted().forEach(k -> {
+                    String name = k == null ? "" : k.strip().toLowerCase(Locale.ROOT);
+                    if (!SETTING_NAME.matcher(name).matches() || !name.equals(k)) {
+                        problems.add("spec.postgres.parameters: \"" + k + "\" is not a PostgreSQL setting name as the clone expects it: "
+                                + "use the lowercase name without spaces, e.g. work_mem");
+                    } else if (RESERVED_PARAMETERS.contains(name)) {
+                        problems.add("spec.postgres.parameters." + k + " is set by the operator to keep the clone isolated from production: remove it");
+                    }
+                });
             }
         }
-        if (spec.getTtl() != null && !TTL.matcher(spec.getTtl()).matches()) {
-            problems.add("spec.ttl \"" + spec.getTtl() + "\" is not a duration: use e.g. 24h, 90m, 7d or 1h30m");
+        if (spec.getTtl() != null) {
+            try {
+                Durations.parse(spec.getTtl());
+            } catch (IllegalArgumentException e) {
+                problems.add("spec.ttl \"" + spec.getTtl() + "\" is not a usable duration: use e.g. 24h, 90m, 7d or 1h30m, at most "
+                        + Durations.MAX.toDays() + "d");
+            }
         }
         if (spec.getCredentials() != null && spec.getCredentials().getRoles() != null) {
             for (String role : spec.getCredentials().getRoles()) {

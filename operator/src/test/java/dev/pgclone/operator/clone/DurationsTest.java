@@ -46,7 +46,8 @@ class DurationsTest {
 
     /** The reconciler computes expiresAt with Durations only for specs the validator let through: both must agree. */
     @ParameterizedTest
-    @ValueSource(strings = {"24h", "1h30m", "7d", "0s", "30m30m", "", "1.5h", "1H", "-1h", "1w", "24h "})
+    @ValueSource(strings = {"24h", "1h30m", "7d", "0s", "30m30m", "", "1.5h", "1H", "-1h", "1w", "24h ", "3650d", "3651d",
+            "999999999999999d", "999999999999d", "99999999999999999999s"})
     void theValidatorAcceptsExactlyWhatParses(String ttl) {
         var spec = TestClones.minimal().getSpec();
         spec.setTtl(ttl);

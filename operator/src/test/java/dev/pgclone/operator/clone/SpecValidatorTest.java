@@ -158,6 +158,16 @@ class SpecValidatorTest {
                 + " is set by the operator to keep the clone isolated from production: remove it");
     }
 
+    /** PostgreSQL folds setting names to lowercase: ARCHIVE_MODE=on would win over the script's archive_mode=off. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ARCHIVE_MODE", "Archive_Command", " archive_mode", "archive_mode ", "LISTEN_ADDRESSES", "Work_Mem", "work mem", "1x"})
+    void settingNamesMustBeLowercaseIdentifiers(String name) {
+        DatabaseCloneSpec spec = fullSpec();
+        spec.getPostgres().getParameters().put(name, "on");
+        assertThat(problems(spec)).containsExactly("spec.postgres.parameters: \"" + name
+                + "\" is not a PostgreSQL setting name as the clone expects it: use the lowercase name without spaces, e.g. work_mem");
+    }
+
     @Test
     void everyReservedSettingIsReportedInNameOrder() {
         DatabaseCloneSpec spec = fullSpec();
@@ -192,12 +202,13 @@ class SpecValidatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "24", "h", "1.5h", "1H", "1w", "-1h", "1h 30m", " 24h", "PT24H", "24hours"})
+    @ValueSource(strings = {"", "24", "h", "1.5h", "1H", "1w", "-1h", "1h 30m", " 24h", "PT24H", "24hours",
+            "3651d", "999999999999d", "999999999999999999999d", "99999999999999999h"})
     void invalidTtlsSayWhatAValidOneLooksLike(String ttl) {
         DatabaseCloneSpec spec = fullSpec();
         spec.setTtl(ttl);
         assertThat(problems(spec)).containsExactly(
-                "spec.ttl \"" + ttl + "\" is not a duration: use e.g. 24h, 90m, 7d or 1h30m");
+                "spec.ttl \"" + ttl + "\" is not a usable duration: use e.g. 24h, 90m, 7d or 1h30m, at most 3650d");
     }
 
     @ParameterizedTest
