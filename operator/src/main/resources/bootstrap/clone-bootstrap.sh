@@ -14,6 +14,22 @@
 # On any failure: ONE line saying what is wrong and what to change goes to
 # $PGCLONE_TERMINATION_LOG (the operator copies it into the PostgresStarted condition), then exit 1.
 #
+# Environment (defaults in brackets):
+#   PGDATA                      the copied data directory (required)
+#   PGCLONE_VOLUME              mount root of the clone's volume; PGDATA is it or below it (required)
+#   PGCLONE_SUPERUSER_PASSWORD  the clone's superuser password (required)
+#   PGCLONE_SUPERUSER           [postgres]
+#   PGCLONE_WORK_DIR            writable scratch: own hba/ident, phase-1 socket and log [/tmp/pgclone]
+#   PGCLONE_SOCKET_DIR          phase-2 unix socket dir, the probe's [/var/run/postgresql]
+#   PGCLONE_PORT [5432]   PGCLONE_LISTEN_ADDRESSES [*]
+#   PGCLONE_PARAMETERS_FILE     name=value lines appended as -c after the script's own settings
+#   PGCLONE_TERMINATION_LOG     [/dev/termination-log]
+#   PGCLONE_BIN_DIR             postgres binaries [found on the PATH]
+#   PGCLONE_ISOLATION           strict | none (keeps pg_cron jobs and user mappings) [strict]
+#   PGCLONE_RECOVERY_TIMEOUT    seconds phase 1 may spend in crash recovery [3600]
+#   PGCLONE_CLONE_ID            optional, unique per clone: a restarted container does not isolate
+#                               the volume again (see already_isolated)
+#
 # POSIX sh (dash, busybox ash). Needs only the server image's postgres, pg_ctl and psql plus
 # coreutils (id, stat, od, tr, readlink, printenv), sed and grep. The superuser password never
 # appears in argv, in the environment of postgres, or in any log.
@@ -80,6 +96,8 @@ PHASE1_HBA=$WORK_DIR/pg_hba_phase1.conf
 PHASE2_HBA=$WORK_DIR/pg_hba.conf
 IDENT_FILE=$WORK_DIR/pg_ident.conf
 PSQL_ERR=$WORK_DIR/psql.err
+# where pg_cron's launcher is sent in phase 1 (add_phase1_options)
+CRON_DECOY_DATABASE=pgclone_phase1_has_no_such_database
 CONFIG_FILE=
 CR=$(printf '\r')
 
@@ -147,6 +165,45 @@ check_ownership() {
         control_uid=$(stat -c %u "$PGDATA/global/pg_control")
         [ "$control_uid" = "$run_uid" ] || fail "$PGDATA/global/pg_control is owned by uid $control_uid while the data directory is owned by uid $run_uid: the source volume has mixed ownership and cannot be cloned without chown"
     fi
+}
+
+# PostgreSQL also refuses a data directory that others may enter or its group may write. When the
+# mode is all that is wrong (a restore or an fsGroup widened it), the clone narrows the mode of
+# that one directory, which it owns: O(1), and only the clone's volume is touched.
+check_mode() {
+    mode=$(stat -c %a "$PGDATA")
+    [ $((0$mode & 027)) -eq 0 ] && return 0
+    chmod g-w,o-rwx "$PGDATA" 2>/dev/null \
+        || fail "data directory $PGDATA has mode $mode, PostgreSQL needs 0700 or 0750, and uid $(id -u) cannot change it: the cloned volume must be writable by spec.postgres.runAsUser"
+    log "data directory had mode $mode, which PostgreSQL refuses; changed it to $(stat -c %a "$PGDATA") (that directory only)"
+}
+
+# inside PATH DIR: PATH (resolved) is DIR or below it.
+inside() {
+    case $1/ in "$2"/*) return 0 ;; *) return 1 ;; esac
+}
+
+# One snapshot captures one volume. WAL or tablespaces on other volumes would come from another
+# moment (or not at all), which is not a consistent copy; and their paths do not exist in the pod.
+check_volume_layout() {
+    volume=$(readlink -f "$PGCLONE_VOLUME") || fail "the volume path $PGCLONE_VOLUME does not exist (PGCLONE_VOLUME)"
+    data=$(readlink -f "$PGDATA")
+    inside "$data" "$volume" || fail "data directory $PGDATA is not inside the cloned volume $PGCLONE_VOLUME: spec.source.dataDirectory must be a path inside the volume"
+    if [ -L "$PGDATA/pg_wal" ]; then
+        target=$(readlink "$PGDATA/pg_wal")
+        resolved=$(readlink -f "$PGDATA/pg_wal" 2>/dev/null) || resolved=
+        if [ -z "$resolved" ] || [ ! -d "$resolved" ] || ! inside "$resolved" "$volume"; then
+            fail "pg_wal in the data directory is a symlink to $target, outside the cloned volume $PGCLONE_VOLUME: the source keeps its WAL on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned (e.g. CloudNativePG without walStorage)"
+        fi
+    fi
+    for link in "$PGDATA"/pg_tblspc/*; do
+        [ -L "$link" ] || continue
+        target=$(readlink "$link")
+        resolved=$(readlink -f "$link" 2>/dev/null) || resolved=
+        if [ -z "$resolved" ] || [ ! -d "$resolved" ] || ! inside "$resolved" "$volume"; then
+            fail "tablespace ${link##*/} is at $target, outside the cloned volume $PGCLONE_VOLUME: the source keeps a tablespace on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned"
+        fi
+    done
 }
 
 check_version() {
@@ -286,6 +343,18 @@ add_phase1_options() {
     add listen_addresses ''
     add unix_socket_directories "$PHASE1_SOCKET_DIR"
     add hba_file "$PHASE1_HBA"
+    # No apply worker may start before the subscriptions are disabled and detached: it would
+    # connect to the publisher and consume production's slot.
+    add max_logical_replication_workers 0
+    add max_sync_workers_per_subscription 0
+    # pg_cron's launcher starts as soon as recovery ends and at once runs @reboot jobs (and, in
+    # the next minute, any due job), possibly against production hosts (cron.job.nodename), before
+    # the jobs are deactivated. pg_cron 1.4 has no switch for that (cron.max_running_jobs=0 is
+    # raised to 1), so its launcher is pointed at a database that does not exist: it exits at
+    # connect (FATAL, retried every second) without reading cron.job. cron.launch_active_jobs
+    # (pg_cron >= 1.6) says the same where it exists; elsewhere both are inert placeholders.
+    add cron.database_name "$CRON_DECOY_DATABASE"
+    add cron.launch_active_jobs off
     # The superuser password is sent in an ALTER ROLE statement in this phase: keep statement
     # text out of the log (also on error), out of debug output and out of statement statistics.
     add log_statement none
@@ -333,12 +402,16 @@ show_phase1_log() {
         log "---- phase-1 server log ----"
         cat "$PHASE1_LOG" >&2
         log "---- end of phase-1 server log ----"
+        if grep -q "$CRON_DECOY_DATABASE" "$PHASE1_LOG"; then
+            log "(expected: pg_cron's launcher was pointed at the missing database $CRON_DECOY_DATABASE so that no job ran before the isolation)"
+        fi
     fi
 }
 
 # The first FATAL/PANIC of the phase-1 log, as the operator's one-line reason.
 phase1_start_failure() {
-    reason=$(grep -m1 -E '(FATAL|PANIC): ' "$PHASE1_LOG" 2>/dev/null | sed 's/^.*\(FATAL\|PANIC\): *//')
+    reason=$(grep -E '(FATAL|PANIC): ' "$PHASE1_LOG" 2>/dev/null | grep -v "$CRON_DECOY_DATABASE" | head -n 1 \
+        | sed 's/^.*\(FATAL\|PANIC\): *//')
     case $reason in
         *'could not access file "'*)
             library=$(printf '%s' "$reason" | sed 's/^could not access file "\([^"]*\)".*/\1/')
@@ -435,11 +508,181 @@ SQL
     log "superuser $SUPERUSER has the clone's password (scram)"
 }
 
+# The databases to visit: every one that accepts connections (template0 does not, and holds no
+# subscriptions, prepared transactions, jobs or user mappings that could be reached).
+list_databases() {
+    printf '%s\n' 'SELECT datname FROM pg_catalog.pg_database WHERE datallowconn ORDER BY datname;' \
+        | sql "$MAINTENANCE_DB" >"$WORK_DIR/databases" \
+        || fail "could not list the databases of the copy: $(psql_error)"
+}
+
+# Prepared (2PC) transactions belong to production's transaction coordinators and hold locks
+# until someone resolves them; nobody will in the clone. ROLLBACK PREPARED must run in the
+# transaction's own database, outside a transaction block, which \gexec does.
+isolate_prepared_transactions() {
+    cat <<'SQL'
+SELECT 'prepared transactions rolled back: ' || count(*) FROM pg_catalog.pg_prepared_xacts
+ WHERE database = pg_catalog.current_database();
+\o /dev/null
+SELECT pg_catalog.format('ROLLBACK PREPARED %L', gid) FROM pg_catalog.pg_prepared_xacts
+ WHERE database = pg_catalog.current_database() \gexec
+\o
+SQL
+}
+
+# A subscription copied from production would start an apply worker that consumes production's
+# slot on the publisher (advancing it past changes production never applied). Disabled, with
+# slot_name NONE, it can neither start nor, when dropped, drop the publisher's slot. Its
+# connection string (often with the publisher's password, readable by the clone's superuser) is
+# replaced by one that resolves nowhere; the password keyword keeps PostgreSQL 16+ satisfied
+# for subscriptions owned by non-superusers.
+isolate_subscriptions() {
+    cat <<'SQL'
+SELECT 'subscriptions disabled and detached: ' || count(*) FROM pg_catalog.pg_subscription s
+ WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database());
+\o /dev/null
+SELECT pg_catalog.format('ALTER SUBSCRIPTION %I DISABLE', s.subname) FROM pg_catalog.pg_subscription s
+ WHERE s.subenabled
+   AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) \gexec
+SELECT pg_catalog.format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', s.subname) FROM pg_catalog.pg_subscription s
+ WHERE s.subslotname IS NOT NULL
+   AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) \gexec
+SELECT pg_catalog.format('ALTER SUBSCRIPTION %I CONNECTION %L', s.subname,
+       'host=detached-by-pgclone.invalid password=none') FROM pg_catalog.pg_subscription s
+ WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) \gexec
+\o
+SQL
+}
+
+# pg_cron keeps its jobs in the database named by cron.database_name, wherever the cron schema
+# is. Jobs stay, inactive, so users can see and re-enable them in the clone. pg_cron < 1.3 has no
+# active column; there deleting the jobs is the only way to stop them. The replica session role
+# skips pg_cron's cache-invalidation trigger (phase 2's launcher reads the table afresh).
+isolate_cron_jobs() {
+    cat <<'SQL'
+SELECT 'pg_cron jobs deactivated in this database' WHERE pg_catalog.to_regclass('cron.job') IS NOT NULL;
+\o /dev/null
+SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+                          WHERE attrelid = pg_catalog.to_regclass('cron.job') AND attname = 'active' AND NOT attisdropped)
+            THEN 'UPDATE cron.job SET active = false WHERE active'
+            ELSE 'DELETE FROM cron.job' END
+ WHERE pg_catalog.to_regclass('cron.job') IS NOT NULL \gexec
+\o
+SQL
+}
+
+# User mappings hold the credentials foreign servers (postgres_fdw, dblink_fdw, and any other
+# wrapper: each reaches an outside system, typically production's neighbours) log in with. All
+# of them go; the servers stay, so a user can map them to a staging target.
+isolate_user_mappings() {
+    cat <<'SQL'
+SELECT 'user mappings dropped: ' || count(*) FROM pg_catalog.pg_user_mapping;
+\o /dev/null
+SELECT pg_catalog.format('DROP USER MAPPING FOR %s SERVER %I',
+       CASE WHEN um.umuser = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END, s.srvname)
+  FROM pg_catalog.pg_user_mapping um
+  JOIN pg_catalog.pg_foreign_server s ON s.oid = um.umserver
+  LEFT JOIN pg_catalog.pg_authid r ON r.oid = um.umuser \gexec
+\o
+SQL
+}
+
+isolate_database() {
+    db=$1
+    {
+        printf '%s\n' '\set VERBOSITY terse'
+        isolate_prepared_transactions
+        isolate_subscriptions
+        if [ "$ISOLATION" = strict ]; then
+            isolate_cron_jobs
+            isolate_user_mappings
+        fi
+    } | sql "$db" >"$WORK_DIR/isolation.out" || fail "isolating database $db failed: $(psql_error)"
+    log "database $db: $(tr '\n' ';' <"$WORK_DIR/isolation.out" | sed 's/;$//; s/;/; /g')"
+}
+
+isolate_databases() {
+    [ "$ISOLATION" = strict ] || log "isolation none: pg_cron jobs and user mappings are left as they are"
+    while IFS= read -r db || [ -n "$db" ]; do
+        [ -n "$db" ] && isolate_database "$db"
+    done <"$WORK_DIR/databases"
+}
+
+# Production's password hashes would let production's passwords (known to its applications and
+# people) open the clone. Every other role that can log in gets a password nobody knows: a
+# 256-bit key read from /dev/urandom here, which only ever exists in this shell and psql's
+# environment, hashed with each role's oid. Roles that cannot log in lose any stored password. The
+# operator then sets known passwords for the roles a clone asks for (spec.credentials.roles).
+scrub_credentials() {
+    key=$(od -An -tx1 -N32 /dev/urandom 2>/dev/null | tr -d ' \n')
+    [ ${#key} -eq 64 ] || fail "cannot read /dev/urandom to generate passwords"
+    PGCLONE_SCRUB_KEY=$key sql "$MAINTENANCE_DB" <<'SQL' >"$WORK_DIR/scrub.out" \
+        || fail "could not replace the production passwords: $(psql_error)"
+\set VERBOSITY terse
+\set key `printenv PGCLONE_SCRUB_KEY`
+SELECT 'login roles given an unknown password: ' || count(*) FROM pg_catalog.pg_authid
+ WHERE rolcanlogin AND rolname <> :'su';
+\o /dev/null
+SELECT pg_catalog.format('ALTER ROLE %I WITH PASSWORD %L', rolname,
+       pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(:'key' || oid::text, 'UTF8')), 'hex'))
+  FROM pg_catalog.pg_authid WHERE rolcanlogin AND rolname <> :'su' \gexec
+SELECT pg_catalog.format('ALTER ROLE %I WITH PASSWORD NULL', rolname)
+  FROM pg_catalog.pg_authid WHERE NOT rolcanlogin AND rolpassword IS NOT NULL AND rolname <> :'su' \gexec
+\o
+\unset key
+SQL
+    key=
+    log "$(cat "$WORK_DIR/scrub.out")"
+}
+
+# Slots pin WAL (and, for logical slots, catalog rows) forever in a clone nobody will ever
+# consume them from. Logical slots can be dropped from any database.
+drop_replication_slots() {
+    sql "$MAINTENANCE_DB" <<'SQL' >"$WORK_DIR/slots.out" || fail "could not drop the replication slots: $(psql_error)"
+\set VERBOSITY terse
+SELECT 'replication slots dropped: ' || count(*) FROM pg_catalog.pg_replication_slots;
+\o /dev/null
+SELECT pg_catalog.format('SELECT pg_catalog.pg_drop_replication_slot(%L)', slot_name)
+  FROM pg_catalog.pg_replication_slots \gexec
+\o
+SQL
+    log "$(cat "$WORK_DIR/slots.out")"
+}
+
+# A container restart runs this script again on the same, already isolated volume. Isolating it
+# again would undo what happened since: above all the passwords the operator set for
+# spec.credentials.roles, which nobody would set again. With PGCLONE_CLONE_ID (a value unique to
+# the clone, e.g. the DatabaseClone's uid) the script records that it isolated the volume; a
+# volume copied from another clone carries a different id and is isolated in full.
+ISOLATED_MARKER_NAME=pgclone_isolated
+
+already_isolated() {
+    [ -n "${PGCLONE_CLONE_ID:-}" ] && [ -f "$PGDATA/$ISOLATED_MARKER_NAME" ] \
+        && [ "$(cat "$PGDATA/$ISOLATED_MARKER_NAME")" = "$PGCLONE_CLONE_ID" ]
+}
+
+mark_isolated() {
+    [ -n "${PGCLONE_CLONE_ID:-}" ] || return 0
+    printf '%s\n' "$PGCLONE_CLONE_ID" >"$PGDATA/$ISOLATED_MARKER_NAME" \
+        || fail "cannot write $PGDATA/$ISOLATED_MARKER_NAME: the cloned volume must be writable"
+}
+
 phase1() {
     phase1_start
     log "phase 1: server ready (crash recovery done)"
     connect_as_superuser
-    set_superuser_password
+    if already_isolated; then
+        log "this volume was isolated by an earlier start of clone $PGCLONE_CLONE_ID: keeping what was changed in it since"
+        set_superuser_password
+    else
+        list_databases
+        # per database first: prepared transactions may hold locks the statements below would wait on
+        isolate_databases
+        set_superuser_password
+        scrub_credentials
+        drop_replication_slots
+        mark_isolated
+    fi
     phase1_stop
     log "phase 1: done"
 }
@@ -460,7 +703,9 @@ check_environment
 find_binaries
 check_data_directory_exists
 check_ownership
+check_mode
 check_version
+check_volume_layout
 prepare_work_dir
 clear_source_state
 phase1

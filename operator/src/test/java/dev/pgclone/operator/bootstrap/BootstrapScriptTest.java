@@ -2,8 +2,10 @@ package dev.pgclone.operator.bootstrap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgclone.operator.testing.LocalPostgres;
+import dev.pgclone.operator.testing.LocalPostgres.Os;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -215,6 +218,45 @@ class BootstrapScriptTest {
             assertThat(clone.workDir.resolve("phase1.log")).doesNotExist();
             assertThat(Files.readString(clone.pgdata.resolve("postmaster.pid"))).isEqualTo(copiedLockFile);
             assertThat(clone.pgdata.resolve("standby.signal")).exists();
+        }
+    }
+
+    /** CloudNativePG's uid 26 on the official image has no passwd entry; nothing may need one. */
+    @Test
+    void runsAsTheDataOwnersUidEvenWithoutAPasswdEntry() throws Exception {
+        assumeTrue(Os.isRoot(), "switching to another uid needs root");
+        String uid = "4321";
+        assertThat(Os.exec(Duration.ofSeconds(10), List.of("getent", "passwd", uid), null).exitCode()).isNotZero();
+        try (CloneRun clone = CloneRun.asUser(snapshot, uid)) {
+            Os.exec(Duration.ofSeconds(60), List.of("chown", "-R", uid + ":" + uid, clone.pgdata.toString()), null)
+                    .requireSuccess();
+
+            clone.start().awaitReady(Duration.ofSeconds(60));
+
+            try (Connection c = clone.connect("postgres", "postgres", clone.password());
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                rs.next();
+                assertThat(rs.getBoolean(1)).isFalse();
+            }
+        }
+    }
+
+    /** Production preloads an extension the clone's image does not have (e.g. timescaledb on a plain image). */
+    @Test
+    void namesAPreloadLibraryTheImageLacks() throws Exception {
+        try (CloneRun clone = CloneRun.of(snapshot)) {
+            Files.writeString(clone.pgdata.resolve("postgresql.conf"),
+                    "shared_preload_libraries = 'pgclone_missing_extension'\n", java.nio.file.StandardOpenOption.APPEND);
+
+            int exit = clone.start().awaitExit(Duration.ofSeconds(60));
+
+            assertThat(exit).isNotZero();
+            assertThat(clone.terminationMessage()).startsWith("postgres could not load library ")
+                    .contains("pgclone_missing_extension")
+                    .contains("spec.postgres.image")
+                    .hasLineCount(1);
+            assertThat(clone.pgdata.resolve("postmaster.pid")).doesNotExist();
         }
     }
 

@@ -142,6 +142,14 @@ final class CloneRun implements AutoCloseable {
         return this;
     }
 
+    /** Stops the phase-2 server as Kubernetes would stop the container, then runs the script again on the same volume. */
+    CloneRun restart() {
+        Os.exec(Duration.ofSeconds(60), Os.asUser(osUser, List.of(LocalPostgres.bin("pg_ctl"), "-D", pgdata.toString(),
+                "-m", "fast", "-w", "-t", "30", "stop")), null).requireSuccess();
+        awaitExit(Duration.ofSeconds(30));
+        return start();
+    }
+
     /** Polls the readiness probe of the clone Pod until it succeeds; fails fast if the script exits. */
     CloneRun awaitReady(Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
@@ -160,10 +168,14 @@ final class CloneRun implements AutoCloseable {
         }
     }
 
-    /** The readiness probe of the clone Pod: pg_isready on the phase-2 socket. */
+    /**
+     * The readiness probe of the clone Pod: pg_isready on the phase-2 socket, run as the container's
+     * uid as an exec probe is. With {@code -U}: without it libpq takes the user name from the passwd
+     * entry of the uid, and a uid without one (26 on the official image) gets "no attempt" forever.
+     */
     boolean probe() {
-        return Os.exec(Duration.ofSeconds(10), List.of(LocalPostgres.bin("pg_isready"), "-q", "-h",
-                socketDir.toString(), "-p", Integer.toString(port)), null).exitCode() == 0;
+        return Os.exec(Duration.ofSeconds(10), Os.asUser(osUser, List.of(LocalPostgres.bin("pg_isready"), "-q", "-h",
+                socketDir.toString(), "-p", Integer.toString(port), "-U", LocalPostgres.SUPERUSER)), null).exitCode() == 0;
     }
 
     int awaitExit(Duration timeout) {
