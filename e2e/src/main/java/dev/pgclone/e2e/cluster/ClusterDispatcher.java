@@ -1,0 +1,123 @@
+package dev.pgclone.e2e.cluster;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionList;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Sits in front of the fabric8 CRUD dispatcher and answers what kubectl asks a real API server and
+ * the mock does not know: the version, discovery of groups and resources, and server-side printing
+ * (tables with printer columns) for {@code kubectl get}. Everything else goes to the CRUD store.
+ */
+final class ClusterDispatcher extends Dispatcher {
+
+    private static final String JSON = "application/json";
+
+    private final KubernetesCrudDispatcher crud;
+    private final KubernetesSerialization json = new KubernetesSerialization();
+    private final Discovery discovery;
+    private final Tables tables;
+    private final OpenApi openApi;
+    private final Supplier<String> serverAddress;
+
+    ClusterDispatcher(KubernetesCrudDispatcher crud, Supplier<String> serverAddress) {
+        this.crud = crud;
+        this.serverAddress = serverAddress;
+        this.discovery = new Discovery(this::storedCrds);
+        this.tables = new Tables(discovery, json);
+        this.openApi = new OpenApi(discovery);
+    }
+
+    Discovery discovery() {
+        return discovery;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        String full = request.getPath();
+        int q = full.indexOf('?');
+        String path = stripSlash(q < 0 ? full : full.substring(0, q));
+        if ("GET".equals(request.getMethod())) {
+            MockResponse discovered = discovery(path);
+            if (discovered != null) {
+                return discovered;
+            }
+        }
+        MockResponse response = crud.dispatch(request);
+        if ("GET".equals(request.getMethod()) && tables.wanted(request.getHeader("Accept")) && !full.contains("watch=")
+                && response.code() == 200) {
+            return tables.convert(path, response).orElse(response);
+        }
+        return response;
+    }
+
+    private MockResponse discovery(String path) {
+        String[] p = path.split("/");
+        // p[0] is "" because the path starts with '/'
+        if ("/version".equals(path)) {
+            return ok(Map.of("major", "1", "minor", "32", "gitVersion", "v1.32.0+pgclone-sandbox", "platform", "linux/amd64",
+                    "goVersion", "n/a", "compiler", "gc", "buildDate", "2025-01-01T00:00:00Z", "gitCommit", "sandbox",
+                    "gitTreeState", "clean"));
+        }
+        if ("/openapi/v3".equals(path)) {
+            return ok(openApi.root());
+        }
+        if (path.startsWith("/openapi/v3/api/") && p.length == 5) {
+            return openApi.groupVersion("", p[4]).<MockResponse>map(this::ok).orElse(notFound());
+        }
+        if (path.startsWith("/openapi/v3/apis/") && p.length == 6) {
+            return openApi.groupVersion(p[4], p[5]).<MockResponse>map(this::ok).orElse(notFound());
+        }
+        if (path.startsWith("/openapi/")) {
+            return notFound();
+        }
+        if ("/api".equals(path)) {
+            return ok(discovery.coreVersions(serverAddress.get()));
+        }
+        if ("/api/v1".equals(path)) {
+            return discovery.resourceList("", "v1").map(this::ok).orElse(null);
+        }
+        if ("/apis".equals(path)) {
+            return ok(discovery.groups());
+        }
+        if (p.length == 3 && "apis".equals(p[1])) {
+            return discovery.group(p[2]).map(this::ok).orElse(notFound());
+        }
+        if (p.length == 4 && "apis".equals(p[1])) {
+            return discovery.resourceList(p[2], p[3]).map(this::ok).orElse(notFound());
+        }
+        return null;
+    }
+
+    /** The CRDs in the store, read through the CRUD dispatcher itself so there is one source of truth. */
+    private List<CustomResourceDefinition> storedCrds() {
+        MockResponse r = crud.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions");
+        if (r.code() != 200 || r.getBody() == null) {
+            return List.of();
+        }
+        String body = new String(r.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        CustomResourceDefinitionList list = json.unmarshal(body, CustomResourceDefinitionList.class);
+        return list.getItems() == null ? List.of() : list.getItems();
+    }
+
+    private MockResponse ok(Object body) {
+        return new MockResponse().setResponseCode(200).setHeader("Content-Type", JSON).setBody(json.asJson(body));
+    }
+
+    static MockResponse notFound() {
+        return new MockResponse().setResponseCode(404).setHeader("Content-Type", JSON)
+                .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"NotFound\",\"code\":404,"
+                        + "\"message\":\"the server could not find the requested resource\"}");
+    }
+
+    private static String stripSlash(String path) {
+        return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+}

@@ -1,0 +1,220 @@
+package dev.pgclone.e2e.cluster;
+
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The volume provisioner and PV binder: a PVC gets a new volume (a subvolume on btrfs), or, with a
+ * VolumeSnapshot as dataSource, a writable snapshot of that snapshot; a PV with a hostPath to it
+ * binds them. A PVC already naming a PV (an imported volume) is just bound. When a PVC is deleted
+ * its PV and volume go too, but only once no running pod uses it any more: the mock deletes PVCs
+ * at once, where Kubernetes' pvc-protection would hold them while a pod runs on them.
+ */
+final class Provisioner implements AutoCloseable {
+
+    static final String VOLUME_HANDLE = "sandbox.pgclone.dev/volume-handle";
+    private static final Logger LOG = LoggerFactory.getLogger(Provisioner.class);
+
+    private final KubernetesClient client;
+    private final StorageBackend storage;
+    private final Predicate<Path> inUse;
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    /** PV names whose claim is gone, waiting for their pods to stop. */
+    private final Set<String> releasing = ConcurrentHashMap.newKeySet();
+
+    Provisioner(KubernetesClient client, StorageBackend storage, Predicate<Path> inUse) {
+        this.client = client;
+        this.storage = storage;
+        this.inUse = inUse;
+    }
+
+    Provisioner start() {
+        informers.add(client.persistentVolumeClaims().inAnyNamespace()
+                .inform(Informers.handler(LOG, "PersistentVolumeClaim", this::reconcile, this::deleted), Informers.RESYNC_MILLIS));
+        return this;
+    }
+
+    static String volumeHandle(PersistentVolume pv) {
+        return pv.getMetadata().getAnnotations() == null ? null : pv.getMetadata().getAnnotations().get(VOLUME_HANDLE);
+    }
+
+    private void reconcile(PersistentVolumeClaim pvc) {
+        if (pvc.getMetadata().getDeletionTimestamp() != null || (pvc.getStatus() != null && "Bound".equals(pvc.getStatus().getPhase()))) {
+            return;
+        }
+        String ns = pvc.getMetadata().getNamespace();
+        String preBound = pvc.getSpec().getVolumeName();
+        if (preBound != null && !preBound.isBlank()) {
+            PersistentVolume pv = client.persistentVolumes().withName(preBound).get();
+            if (pv != null) {
+                bind(pvc, pv);
+            }
+            return;
+        }
+        String pvName = "pvc-" + pvc.getMetadata().getUid();
+        PersistentVolume pv = client.persistentVolumes().withName(pvName).get();
+        if (pv == null) {
+            Path path = provision(pvc, pvName);
+            if (path == null) {
+                return;
+            }
+            pv = client.resource(persistentVolume(pvc, pvName, path)).create();
+            LOG.info("PVC {}/{} provisioned: {} at {}", ns, pvc.getMetadata().getName(), pvName, path);
+        }
+        bind(pvc, pv);
+    }
+
+    /** The volume for a new claim, or null while its data source is not ready yet. */
+    private Path provision(PersistentVolumeClaim pvc, String pvName) {
+        var source = pvc.getSpec().getDataSourceRef() != null ? null : pvc.getSpec().getDataSource();
+        if (source == null) {
+            Path p = storage.createVolume(pvName);
+            try {
+                // like the hostPath provisioner: any pod uid may write into a fresh volume
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return p;
+        }
+        if (!"VolumeSnapshot".equals(source.getKind()) || !ClusterCrds.SNAPSHOT_GROUP.equals(source.getApiGroup())) {
+            LOG.warn("PVC {}/{}: data source {} is not supported here; it stays Pending", pvc.getMetadata().getNamespace(),
+                    pvc.getMetadata().getName(), source.getKind());
+            return null;
+        }
+        VolumeSnapshot vs = client.resources(VolumeSnapshot.class).inNamespace(pvc.getMetadata().getNamespace()).withName(source.getName()).get();
+        if (vs == null || vs.getStatus() == null || !Boolean.TRUE.equals(vs.getStatus().getReadyToUse())) {
+            return null;
+        }
+        VolumeSnapshotContent content = client.resources(VolumeSnapshotContent.class).withName(vs.getStatus().getBoundVolumeSnapshotContentName()).get();
+        String handle = content == null ? null : Snapshotter.handle(content);
+        if (handle == null) {
+            return null;
+        }
+        long started = System.nanoTime();
+        Path p = storage.restore(handle, pvName);
+        LOG.info("PVC {}/{} restored from snapshot {} in {} ms", pvc.getMetadata().getNamespace(), pvc.getMetadata().getName(),
+                source.getName(), (System.nanoTime() - started) / 1_000_000);
+        return p;
+    }
+
+    private static PersistentVolume persistentVolume(PersistentVolumeClaim pvc, String pvName, Path path) {
+        Quantity size = pvc.getSpec().getResources().getRequests().get("storage");
+        return new PersistentVolumeBuilder()
+                .withNewMetadata().withName(pvName)
+                    .withAnnotations(Map.of(VOLUME_HANDLE, pvName, "pv.kubernetes.io/provisioned-by", LocalCluster.DRIVER))
+                .endMetadata()
+                .withNewSpec()
+                    .withCapacity(Map.of("storage", size == null ? new Quantity("1Gi") : size))
+                    .withAccessModes(pvc.getSpec().getAccessModes())
+                    .withPersistentVolumeReclaimPolicy("Delete")
+                    .withStorageClassName(pvc.getSpec().getStorageClassName() == null ? LocalCluster.STORAGE_CLASS : pvc.getSpec().getStorageClassName())
+                    .withNewHostPath().withPath(path.toString()).withType("Directory").endHostPath()
+                    .withClaimRef(new ObjectReferenceBuilder().withApiVersion("v1").withKind("PersistentVolumeClaim")
+                            .withNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
+                            .withUid(pvc.getMetadata().getUid()).build())
+                .endSpec()
+                .build();
+    }
+
+    private void bind(PersistentVolumeClaim pvc, PersistentVolume pv) {
+        if (pv.getSpec().getClaimRef() == null || pv.getSpec().getClaimRef().getUid() == null) {
+            pv.getSpec().setClaimRef(new ObjectReferenceBuilder().withApiVersion("v1").withKind("PersistentVolumeClaim")
+                    .withNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
+                    .withUid(pvc.getMetadata().getUid()).build());
+            pv = client.resource(pv).update();
+        }
+        if (pv.getStatus() == null || !"Bound".equals(pv.getStatus().getPhase())) {
+            pv.setStatus(new PersistentVolumeStatusBuilder().withPhase("Bound").build());
+            client.resource(pv).updateStatus();
+        }
+        String pvName = pv.getMetadata().getName();
+        Quantity capacity = pv.getSpec().getCapacity().get("storage");
+        var claim = client.persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName());
+        if (pvc.getSpec().getVolumeName() == null || !pvc.getSpec().getVolumeName().equals(pvName)) {
+            claim.edit(c -> {
+                c.getSpec().setVolumeName(pvName);
+                return c;
+            });
+        }
+        claim.editStatus(c -> {
+            c.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound").withAccessModes(c.getSpec().getAccessModes())
+                    .withCapacity(Map.of("storage", capacity)).build());
+            return c;
+        });
+    }
+
+    private void deleted(PersistentVolumeClaim pvc) {
+        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
+            var ref = pv.getSpec().getClaimRef();
+            if (ref != null && pvc.getMetadata().getUid().equals(ref.getUid())) {
+                if ("Delete".equals(pv.getSpec().getPersistentVolumeReclaimPolicy())) {
+                    releasing.add(pv.getMetadata().getName());
+                } else {
+                    pv.setStatus(new PersistentVolumeStatusBuilder().withPhase("Released").build());
+                    client.resource(pv).updateStatus();
+                }
+            }
+        }
+        releaseUnused();
+    }
+
+    /** Deletes PVs (and their volumes) whose claim is gone, once no pod runs on them. Called every second. */
+    void releaseUnused() {
+        for (String name : List.copyOf(releasing)) {
+            try {
+                PersistentVolume pv = client.persistentVolumes().withName(name).get();
+                if (pv == null) {
+                    releasing.remove(name);
+                    continue;
+                }
+                Path path = Path.of(pv.getSpec().getHostPath().getPath());
+                if (inUse.test(path)) {
+                    continue;
+                }
+                client.resource(pv).delete();
+                String handle = volumeHandle(pv);
+                if (handle != null) {
+                    storage.deleteVolume(handle);
+                }
+                releasing.remove(name);
+                LOG.info("PV {} and its volume deleted (claim {}/{} gone)", name, pv.getSpec().getClaimRef().getNamespace(),
+                        pv.getSpec().getClaimRef().getName());
+            } catch (KubernetesClientException | IllegalStateException e) {
+                LOG.warn("releasing PV {}: {} (retrying)", name, e.getMessage());
+            }
+        }
+    }
+
+    boolean idle() {
+        return releasing.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        informers.forEach(SharedIndexInformer::close);
+    }
+}
