@@ -242,6 +242,49 @@ class BootstrapScriptTest {
         }
     }
 
+    /** Debian-style sources keep postgresql.conf in /etc/postgresql, outside the volume. */
+    @Test
+    void startsACopyWithoutPostgresqlConf() throws Exception {
+        try (CloneRun clone = CloneRun.of(snapshot)) {
+            Files.delete(clone.pgdata.resolve("postgresql.conf"));
+
+            clone.start().awaitReady(Duration.ofSeconds(60));
+
+            assertThat(clone.psql("SHOW config_file")).isEqualTo(clone.workDir.resolve("postgresql.conf").toString());
+            assertThat(clone.psql("SELECT pg_is_in_recovery()")).isEqualTo("f");
+        }
+    }
+
+    @Test
+    void namesASuperuserTheDataLacksAndStopsThePrivateServer() throws Exception {
+        try (CloneRun clone = CloneRun.of(snapshot)) {
+            clone.env.put("PGCLONE_SUPERUSER", "clone_admin");
+
+            int exit = clone.start().awaitExit(Duration.ofSeconds(60));
+
+            assertThat(exit).isNotZero();
+            assertThat(clone.terminationMessage()).isEqualTo("the cloned data has no role clone_admin:"
+                    + " set spec.postgres.superuser to a superuser role of the source\n");
+            // phase 1 had started (and recovered); the failure stopped it
+            assertThat(clone.phase1Log()).contains("database system is ready to accept connections");
+            assertThat(clone.pgdata.resolve("postmaster.pid")).doesNotExist();
+        }
+    }
+
+    @Test
+    void pointsAtTheDataDirectoryWhenPgdataIsWrong() throws Exception {
+        try (CloneRun clone = CloneRun.of(snapshot)) {
+            clone.env.put("PGDATA", clone.volume.toString());
+
+            int exit = clone.start().awaitExit(Duration.ofSeconds(30));
+
+            assertThat(exit).isNotZero();
+            assertThat(clone.terminationMessage()).isEqualTo(clone.volume + " has no PG_VERSION, so it is not a PostgreSQL"
+                    + " data directory: the volume has a data directory at " + clone.pgdata
+                    + ", so set spec.source.dataDirectory to \"pgdata\"\n");
+        }
+    }
+
     /** Production preloads an extension the clone's image does not have (e.g. timescaledb on a plain image). */
     @Test
     void namesAPreloadLibraryTheImageLacks() throws Exception {
