@@ -57,7 +57,7 @@ public final class Processes {
         return pids.size();
     }
 
-    static boolean alive(long pid) {
+    public static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 }
