@@ -3,14 +3,14 @@
 MVN ?= ./mvnw -B
 CRD_BUILD_DIR := operator/target/kubernetes
 
-.PHONY: help build test crds deps clean
+.PHONY: help build test crds deps clean sandbox
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-deps: ## install what the tests need on Debian/Ubuntu (root): PostgreSQL 15 + pg_cron, btrfs-progs
+deps: ## install what the tests need on Debian/Ubuntu (root): PostgreSQL 15 + pg_cron, btrfs-progs, libnss-wrapper
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-cron postgresql-contrib btrfs-progs util-linux
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-cron postgresql-contrib btrfs-progs util-linux libnss-wrapper
 
 build: ## compile and package the operator (generates the CRDs into operator/target/kubernetes)
 	$(MVN) package -DskipTests
@@ -20,6 +20,9 @@ test: ## run every test: unit, golden files, real PostgreSQL, mock API server, C
 
 crds: build ## regenerate crds/ from the Java model
 	cp $(CRD_BUILD_DIR)/*-v1.yml crds/
+
+sandbox: build ## local cluster + sample production DB under load + the operator + a clone; Ctrl-C removes it all (SCALE=10 STORAGE=auto|copy)
+	$(MVN) -q -pl e2e exec:exec -Dsandbox.scale=$(or $(SCALE),10) -Dsandbox.storage=$(or $(STORAGE),auto)
 
 clean: ## remove build output
 	$(MVN) clean

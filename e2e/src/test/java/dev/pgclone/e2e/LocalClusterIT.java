@@ -96,9 +96,24 @@ class LocalClusterIT {
 
         String table = kubectl.ok("get", "dbc");
         assertThat(table).contains("PHASE", "kubectl-made", "Ready");
-        assertThat(kubectl.ok("describe", "databaseclone", "kubectl-made")).contains("Name:", "kubectl-made", "Pvc Name:", "nowhere");
+        var made = client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(NS).withName("kubectl-made").get();
+        event("about-it", "DatabaseClone", "kubectl-made", made.getMetadata().getUid(), "snapshot requested for this clone");
+        event("about-another", "DatabaseClone", "someone-else", "0000", "an event about another clone");
+        String described = kubectl.ok("describe", "databaseclone", "kubectl-made");
+        assertThat(described).contains("Name:", "kubectl-made", "Pvc Name:", "nowhere", "snapshot requested for this clone")
+                .doesNotContain("an event about another clone");
         assertThat(kubectl.run(Duration.ofSeconds(30), "get", "pods,pvc,volumesnapshots").exitCode()).isZero();
         kubectl.ok("delete", "databaseclone", "kubectl-made");
+    }
+
+    private static void event(String name, String kind, String objectName, String uid, String message) {
+        client.v1().events().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+                .withNewInvolvedObject().withApiVersion("pgclone.dev/v1alpha1").withKind(kind).withName(objectName).withNamespace(NS)
+                    .withUid(uid).endInvolvedObject()
+                .withType("Normal").withReason("Test").withMessage(message).withCount(1)
+                .withFirstTimestamp("2026-01-01T00:00:00Z").withLastTimestamp("2026-01-01T00:00:00Z")
+                .build()).create();
     }
 
     @Test

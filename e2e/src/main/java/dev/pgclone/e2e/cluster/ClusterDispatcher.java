@@ -50,10 +50,15 @@ final class ClusterDispatcher extends Dispatcher {
                 return discovered;
             }
         }
-        MockResponse response = crud.dispatch(request);
-        if ("GET".equals(request.getMethod()) && tables.wanted(request.getHeader("Accept")) && !full.contains("watch=")
-                && response.code() == 200) {
-            return tables.convert(path, response).orElse(response);
+        MockResponse response = "GET".equals(request.getMethod()) && !full.contains("watch=") ? fieldFiltered(path, full) : null;
+        if (response == null) {
+            response = crud.dispatch(request);
+        }
+        if ("GET".equals(request.getMethod()) && !full.contains("watch=") && response.code() == 200) {
+            if (tables.wanted(request.getHeader("Accept"))) {
+                return tables.convert(path, response).orElse(response);
+            }
+            return typedList(path, response);
         }
         return response;
     }
@@ -92,6 +97,96 @@ final class ClusterDispatcher extends Dispatcher {
         }
         if (p.length == 4 && "apis".equals(p[1])) {
             return discovery.resourceList(p[2], p[3]).map(this::ok).orElse(notFound());
+        }
+        return null;
+    }
+
+    /**
+     * Lists with field selectors the mock does not index, such as the involvedObject.* fields
+     * {@code kubectl describe} selects a resource's Events by: the whole list is read from the
+     * store and filtered here. Returns null when the mock can answer by itself.
+     */
+    private MockResponse fieldFiltered(String path, String full) {
+        String selector = queryParam(full, "fieldSelector");
+        if (selector == null || selector.isBlank()) {
+            return null;
+        }
+        List<String[]> terms = new java.util.ArrayList<>();
+        for (String term : selector.split(",")) {
+            boolean negated = term.contains("!=");
+            String[] kv = term.split(negated ? "!=" : "==?", 2);
+            if (kv.length != 2) {
+                return null;
+            }
+            terms.add(new String[] {kv[0].trim(), kv[1].trim(), negated ? "!" : "="});
+        }
+        if (terms.stream().allMatch(t -> t[0].startsWith("metadata."))) {
+            return null;
+        }
+        MockResponse all = crud.handleGet(path);
+        if (all.code() != 200 || all.getBody() == null) {
+            return all;
+        }
+        try {
+            var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            var list = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(new String(all.getBody().getBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            var kept = mapper.createArrayNode();
+            for (var item : list.path("items")) {
+                boolean match = true;
+                for (String[] t : terms) {
+                    boolean equal = Tables.text(item, "." + t[0]).equals(t[1]);
+                    match &= "=".equals(t[2]) == equal;
+                }
+                if (match) {
+                    kept.add(item);
+                }
+            }
+            list.set("items", kept);
+            return new MockResponse().setResponseCode(200).setHeader("Content-Type", JSON).setBody(mapper.writeValueAsString(list));
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The mock calls every list "List"; typed clients such as kubectl describe's Event lookup only
+     * accept "EventList" and the like (and otherwise show nothing), so lists get their real kind.
+     */
+    private MockResponse typedList(String path, MockResponse response) {
+        var resource = Tables.resourceOf(path);
+        if (resource.isEmpty() || response.getBody() == null) {
+            return response;
+        }
+        var type = discovery.find(resource.get()[0], resource.get()[1], resource.get()[2]);
+        if (type.isEmpty()) {
+            return response;
+        }
+        try {
+            var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            var body = mapper.readTree(new String(response.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            if (!(body instanceof com.fasterxml.jackson.databind.node.ObjectNode list) || !"List".equals(list.path("kind").asText())
+                    || !list.has("items")) {
+                return response;
+            }
+            list.put("kind", type.get().kind() + "List");
+            list.put("apiVersion", type.get().groupVersion());
+            return new MockResponse().setResponseCode(200).setHeader("Content-Type", JSON).setBody(mapper.writeValueAsString(list));
+        } catch (java.io.IOException | RuntimeException e) {
+            return response;
+        }
+    }
+
+    private static String queryParam(String full, String name) {
+        int q = full.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        for (String pair : full.substring(q + 1).split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                return java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+            }
         }
         return null;
     }

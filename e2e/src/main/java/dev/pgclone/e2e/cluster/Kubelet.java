@@ -204,7 +204,7 @@ public final class Kubelet implements AutoCloseable {
         return Duration.ofSeconds(s == null ? 30 : s);
     }
 
-    private static Optional<Path> findNssWrapper() {
+    static Optional<Path> findNssWrapper() {
         if (Files.exists(NSS_WRAPPER)) {
             return Optional.of(NSS_WRAPPER);
         }

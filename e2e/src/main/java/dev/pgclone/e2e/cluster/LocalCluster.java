@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,7 +70,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private final Path workDir;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private boolean closed;
     private final Thread shutdownHook;
     private StorageBackend storage;
     private ApiServer api;
@@ -211,11 +210,13 @@ public final class LocalCluster implements AutoCloseable {
         return provisioner.idle();
     }
 
+    /** Synchronized: a second caller (the shutdown hook during a close) returns only when everything is gone. */
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
+    public synchronized void close() {
+        if (closed) {
             return;
         }
+        closed = true;
         LOG.info("local cluster stopping: pods, controllers, API server, storage, work directory {}", workDir);
         try {
             if (periodic != null) {

@@ -40,7 +40,7 @@ public final class SampleProduction implements AutoCloseable {
     public static final class Options {
         String namespace = "default";
         String name = "orders";
-        long uid = Exec.isRoot() ? 999 : currentUid();
+        long uid = defaultUid();
         int scale = 10;
         String size = "10Gi";
 
@@ -321,6 +321,41 @@ public final class SampleProduction implements AutoCloseable {
     @Override
     public void close() {
         stopLoad();
+    }
+
+    /**
+     * 999, the official image's postgres uid, when this machine can resolve it for initdb (through
+     * libnss-wrapper, or an /etc/passwd entry); else the postgres OS user's uid, which Debian's
+     * postgresql package creates; as non-root, our own uid (we cannot switch).
+     */
+    static long defaultUid() {
+        if (!Exec.isRoot()) {
+            return currentUid();
+        }
+        if (Kubelet.findNssWrapper().isPresent() || passwdUid("999") != null) {
+            return 999;
+        }
+        Long postgres = passwdUid("postgres");
+        if (postgres != null) {
+            LOG.warn("libnss-wrapper is not installed: the sample database runs as the postgres OS user (uid {}) instead of 999", postgres);
+            return postgres;
+        }
+        return 999;
+    }
+
+    /** The uid of a passwd entry given by name or uid, or null. */
+    private static Long passwdUid(String nameOrUid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 2 && (f[0].equals(nameOrUid) || f[2].equals(nameOrUid))) {
+                    return Long.parseLong(f[2]);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+        return null;
     }
 
     private static long currentUid() {
