@@ -26,6 +26,7 @@ import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -234,6 +235,59 @@ class LocalClusterIT {
             await().atMost(Duration.ofSeconds(45)).untilAsserted(() -> assertThat(client.pods().inNamespace(NS).withName(prod.podName()).get()).isNull());
             assertThat(Processes.alive(postmaster)).isFalse();
             assertThat(Processes.withWorkingDirectoryUnder(data)).isEmpty();
+        }
+    }
+
+    @Test
+    void aStoppedLocalDataDirectoryCanBeImportedAsAPvcAndServed() throws Exception {
+        String major = dev.pgclone.e2e.cluster.LocalPostgresInstall.requireMajor();
+        Path source = Files.createTempDirectory("pgclone-import-");
+        try {
+            Path data = source.resolve("data");
+            // someone's own database, owned by the postgres OS user (Debian's package creates it)
+            long uid = dev.pgclone.e2e.cluster.Exec.isRoot() ? (Integer) Files.getAttribute(Path.of("/var/lib/postgresql"), "unix:uid")
+                    : (Integer) Files.getAttribute(source, "unix:uid");
+            List<String> asOwner = dev.pgclone.e2e.cluster.Exec.isRoot() ? List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--init-groups", "--")
+                    : List.of();
+            Files.setPosixFilePermissions(source, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            var initdb = new java.util.ArrayList<>(asOwner);
+            initdb.addAll(List.of(dev.pgclone.e2e.cluster.LocalPostgresInstall.bin(major, "initdb").toString(), "-D", data.toString(),
+                    "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"));
+            dev.pgclone.e2e.cluster.Exec.run(Duration.ofMinutes(2), initdb, null).ok();
+
+            Volumes.importDataDirectory(cluster, NS, "imported", data, "pgdata", "5Gi");
+            Path inVolume = Volumes.hostPath(client, NS, "imported").resolve("pgdata");
+            assertThat(inVolume.resolve("PG_VERSION")).hasContent(major);
+            assertThat((Integer) Files.getAttribute(inVolume.resolve("global/pg_control"), "unix:uid")).isEqualTo((int) uid);
+
+            client.pods().inNamespace(NS).resource(new PodBuilder()
+                    .withNewMetadata().withName("imported").endMetadata()
+                    .withNewSpec().withTerminationGracePeriodSeconds(10L)
+                        .withNewSecurityContext().withRunAsUser(uid).endSecurityContext()
+                        .addNewContainer().withName("postgres").withImage("postgres:" + major)
+                            .withArgs("-D", "/data/pgdata", "-k", "/run/pg", "-c", "listen_addresses=$(POD_IP)")
+                            .addNewEnv().withName("POD_IP").withNewValueFrom().withNewFieldRef().withFieldPath("status.podIP").endFieldRef().endValueFrom().endEnv()
+                            .withNewReadinessProbe().withNewExec().withCommand("pg_isready", "-h", "/run/pg").endExec().withPeriodSeconds(1).endReadinessProbe()
+                            .addNewVolumeMount().withName("data").withMountPath("/data").endVolumeMount()
+                            .addNewVolumeMount().withName("run").withMountPath("/run/pg").endVolumeMount()
+                        .endContainer()
+                        .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName("imported").endPersistentVolumeClaim().endVolume()
+                        .addNewVolume().withName("run").withNewEmptyDir().endEmptyDir().endVolume()
+                    .endSpec().build()).create();
+            client.pods().inNamespace(NS).withName("imported").waitUntilCondition(SampleProductionReady::ready, 30, TimeUnit.SECONDS);
+            client.pods().inNamespace(NS).withName("imported").delete();
+            await().atMost(Duration.ofSeconds(30)).until(() -> client.pods().inNamespace(NS).withName("imported").get() == null);
+            assertThat(data.resolve("postmaster.pid")).as("the source directory itself was never used").doesNotExist();
+        } finally {
+            dev.pgclone.e2e.cluster.Exec.run(Duration.ofMinutes(1), List.of("rm", "-rf", source.toString()), null);
+        }
+    }
+
+    /** Pod readiness as the kubelet reports it. */
+    static final class SampleProductionReady {
+        static boolean ready(Pod p) {
+            return p != null && p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
+                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
         }
     }
 

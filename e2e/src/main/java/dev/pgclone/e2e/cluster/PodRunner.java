@@ -490,9 +490,9 @@ final class PodRunner {
         if (container.getArgs() != null) {
             raw.addAll(container.getArgs());
         }
-        if (raw.isEmpty()) {
-            // the image's CMD
-            raw.add("postgres");
+        if ((container.getCommand() == null || container.getCommand().isEmpty()) && (raw.isEmpty() || raw.get(0).startsWith("-"))) {
+            // the postgres image's entrypoint: no arguments, or only options, run postgres
+            raw.add(0, "postgres");
         }
         List<String> out = new ArrayList<>();
         for (String a : raw) {
