@@ -411,7 +411,7 @@ show_phase1_log() {
 # The first FATAL/PANIC of the phase-1 log, as the operator's one-line reason.
 phase1_start_failure() {
     reason=$(grep -E '(FATAL|PANIC): ' "$PHASE1_LOG" 2>/dev/null | grep -v "$CRON_DECOY_DATABASE" | head -n 1 \
-        | sed 's/^.*\(FATAL\|PANIC\): *//')
+        | sed -E 's/^.*(FATAL|PANIC): *//')
     case $reason in
         *'could not access file "'*)
             library=$(printf '%s' "$reason" | sed 's/^could not access file "\([^"]*\)".*/\1/')
@@ -471,7 +471,7 @@ sql() {
 
 # The first error psql reported, without its "psql:<stdin>:N:" prefix.
 psql_error() {
-    grep -m1 -E '(ERROR|FATAL|PANIC|error):' "$PSQL_ERR" 2>/dev/null | sed 's/^psql:[^ ]*:[0-9]*: //' | tr -d '\n'
+    grep -E '(ERROR|FATAL|PANIC|error):' "$PSQL_ERR" 2>/dev/null | head -n 1 | sed 's/^psql:[^ ]*:[0-9]*: //' | tr -d '\n'
 }
 
 # Finds a database to connect to for cluster-wide statements and checks that the superuser is one.
