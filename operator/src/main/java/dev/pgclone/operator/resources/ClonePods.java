@@ -55,7 +55,7 @@ public final class ClonePods {
                             .withNewCapabilities().withDrop("ALL").endCapabilities()
                         .endSecurityContext()
                         .withNewReadinessProbe()
-                            .withNewExec().withCommand(readinessCommand()).endExec()
+                            .withNewExec().withCommand(readinessCommand(clone)).endExec()
                             .withPeriodSeconds(2)
                             .withTimeoutSeconds(5)
                             .withFailureThreshold(3)
@@ -83,9 +83,13 @@ public final class ClonePods {
                 .build();
     }
 
-    /** Ready means phase 2: the phase-1 server (recovery and isolation) listens on another socket dir. */
-    public static List<String> readinessCommand() {
-        return List.of("pg_isready", "-q", "-h", SOCKET_DIR, "-p", Integer.toString(PORT));
+    /**
+     * Ready means phase 2: the phase-1 server (recovery and isolation) listens on another socket dir.
+     * {@code -U} because without it libpq asks the passwd database for the uid's name, and uids
+     * such as 26 (CloudNativePG data) have no entry in the official image: the probe would never pass.
+     */
+    public static List<String> readinessCommand(DatabaseClone clone) {
+        return List.of("pg_isready", "-q", "-h", SOCKET_DIR, "-p", Integer.toString(PORT), "-U", CloneSecrets.superuserName(clone));
     }
 
     public static String dataDirectory(DatabaseClone clone) {
@@ -107,6 +111,9 @@ public final class ClonePods {
                 .endValueFrom().build());
         env.add(plain("PGCLONE_PARAMETERS_FILE", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.PARAMETERS_KEY));
         env.add(plain("PGCLONE_ISOLATION", isolation));
+        // marks the copy as isolated for this clone, so a container restart keeps the passwords the
+        // operator set; a copy restored from anywhere else carries no (or another) id and is isolated again
+        env.add(plain("PGCLONE_CLONE_ID", clone.getMetadata().getUid()));
         return env;
     }
 

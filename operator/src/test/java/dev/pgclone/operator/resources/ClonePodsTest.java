@@ -125,10 +125,23 @@ class ClonePodsTest {
 
     @Test
     void readinessMeansTheFinalServerAnswersOnItsSocket() {
-        var probe = postgres(ClonePods.desired(TestClones.minimal())).getReadinessProbe();
-        assertThat(probe.getExec().getCommand()).containsExactly("pg_isready", "-q", "-h", "/var/run/postgresql", "-p", "5432");
-        assertThat(ClonePods.readinessCommand()).isEqualTo(probe.getExec().getCommand());
+        var clone = TestClones.minimal();
+        var probe = postgres(ClonePods.desired(clone)).getReadinessProbe();
+        // -U: a uid without a passwd entry (26 in the official image) would otherwise never be ready
+        assertThat(probe.getExec().getCommand())
+                .containsExactly("pg_isready", "-q", "-h", "/var/run/postgresql", "-p", "5432", "-U", "postgres");
+        assertThat(ClonePods.readinessCommand(clone)).isEqualTo(probe.getExec().getCommand());
         assertThat(probe.getPeriodSeconds()).isPositive();
+    }
+
+    @Test
+    void theCloneIdMarksTheCopyAsIsolatedForThisCloneOnly() {
+        var clone = TestClones.minimal();
+        assertThat(postgres(ClonePods.desired(clone)).getEnv())
+                .anySatisfy(e -> {
+                    assertThat(e.getName()).isEqualTo("PGCLONE_CLONE_ID");
+                    assertThat(e.getValue()).isEqualTo(clone.getMetadata().getUid()).isNotBlank();
+                });
     }
 
     @Test
