@@ -1,6 +1,7 @@
 package dev.pgclone.operator.resources;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,10 +16,14 @@ public final class Labels {
     public static final String CLONE = "pgclone.dev/clone";
     /** Set on the Pod only after preparation succeeded; the Service selects on it. */
     public static final String PREPARED = "pgclone.dev/prepared";
+    /** On everything a RefreshSchedule owns (its clones, Service and Secrets): the schedule's name. */
+    public static final String SCHEDULE = "pgclone.dev/schedule";
 
     public static final String OPERATOR = "pgclone-operator";
     /** Selector of the informers: only objects this operator made. */
     public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR;
+    /** Selector of the schedule controller's informers: only what schedules own, not the clones' own children. */
+    public static final String SCHEDULE_SELECTOR = MANAGED_SELECTOR + "," + SCHEDULE;
 
     private Labels() {}
 
@@ -37,6 +42,26 @@ public final class Labels {
     public static Map<String, String> servingSelector(DatabaseClone clone) {
         Map<String, String> selector = new LinkedHashMap<>();
         selector.put(CLONE, clone.getMetadata().getName());
+        selector.put(PREPARED, "true");
+        return selector;
+    }
+
+    /** Labels of what a schedule owns; no {@link #CLONE} label, so no clone's selector or informer ever matches them. */
+    public static Map<String, String> forSchedule(RefreshSchedule schedule, String component) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(NAME, "pgclone");
+        labels.put(INSTANCE, schedule.getMetadata().getName());
+        labels.put(MANAGED_BY, OPERATOR);
+        labels.put(PART_OF, "pgclone");
+        labels.put(COMPONENT, component);
+        labels.put(SCHEDULE, schedule.getMetadata().getName());
+        return labels;
+    }
+
+    /** What a schedule's stable Service selects: the active clone's Pod, once prepared. */
+    public static Map<String, String> servingSelector(String cloneName) {
+        Map<String, String> selector = new LinkedHashMap<>();
+        selector.put(CLONE, cloneName);
         selector.put(PREPARED, "true");
         return selector;
     }

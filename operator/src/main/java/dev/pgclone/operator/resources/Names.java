@@ -1,9 +1,19 @@
 package dev.pgclone.operator.resources;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
 
-/** The names of everything a clone owns; call sites never concatenate names themselves. */
+/** The names of everything a clone or a schedule owns; call sites never concatenate names themselves. */
 public final class Names {
+
+    /** The run time in a schedule's clone names: UTC, to the minute, so names sort by time and never depend on a zone. */
+    private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
 
     private Names() {}
 
@@ -38,5 +48,42 @@ public final class Names {
     /** In-cluster DNS name of the clone's Service. */
     public static String serviceHost(DatabaseClone clone) {
         return service(clone) + "." + clone.getMetadata().getNamespace() + ".svc";
+    }
+
+    /** The stable Service of a schedule: applications connect to {@code <schedule>.<namespace>.svc} whatever clone serves. */
+    public static String scheduleService(RefreshSchedule schedule) {
+        return schedule.getMetadata().getName();
+    }
+
+    public static String scheduleServiceHost(RefreshSchedule schedule) {
+        return scheduleService(schedule) + "." + schedule.getMetadata().getNamespace() + ".svc";
+    }
+
+    /** The schedule's passwords, one key per role, handed to every clone through spec.credentials.secretName. */
+    public static String schedulePasswords(RefreshSchedule schedule) {
+        return schedule.getMetadata().getName() + "-passwords";
+    }
+
+    /** The stable connection Secret of one role, pointing at the stable Service. */
+    public static String scheduleRoleSecret(RefreshSchedule schedule, String role) {
+        return schedule.getMetadata().getName() + "-" + role;
+    }
+
+    /** The clone of the run at {@code runTime}: {@code <schedule>-<yyyymmddhhmm>} in UTC. */
+    public static String scheduleClone(RefreshSchedule schedule, Instant runTime) {
+        return schedule.getMetadata().getName() + "-" + RUN_TIME.format(runTime.atOffset(ZoneOffset.UTC));
+    }
+
+    /** The run time a clone name of this schedule stands for; empty for names the schedule did not make. */
+    public static Optional<Instant> scheduleCloneRunTime(RefreshSchedule schedule, String cloneName) {
+        String prefix = schedule.getMetadata().getName() + "-";
+        if (cloneName == null || !cloneName.startsWith(prefix) || cloneName.length() != prefix.length() + 12) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalDateTime.parse(cloneName.substring(prefix.length()), RUN_TIME).toInstant(ZoneOffset.UTC));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 }

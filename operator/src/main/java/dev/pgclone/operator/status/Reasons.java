@@ -35,5 +35,20 @@ public final class Reasons {
     public static final String EXPIRED = "Expired";
     public static final String CHECKPOINT_FAILED = "CheckpointFailed";
 
+    // RefreshSchedule
+    public static final String CLONE_SERVING = "CloneServing";
+    public static final String CLONE_NOT_READY = "CloneNotReady";
+    public static final String NO_CLONE_YET = "NoCloneYet";
+    public static final String NO_RUN_YET = "NoRunYet";
+    public static final String REFRESHING = "Refreshing";
+    public static final String REFRESHED = "Refreshed";
+    public static final String REFRESH_STARTED = "RefreshStarted";
+    public static final String REFRESH_FAILED = "RefreshFailed";
+    public static final String RUN_SKIPPED = "RunSkipped";
+    public static final String CLONE_PRUNED = "ClonePruned";
+    public static final String ACTIVE_CLONE_LOST = "ActiveCloneLost";
+    public static final String INVALID_SCHEDULE = "InvalidSchedule";
+    public static final String INVALID_TIME_ZONE = "InvalidTimeZone";
+
     private Reasons() {}
 }

@@ -1,6 +1,7 @@
 package dev.pgclone.operator.testing;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -36,7 +37,8 @@ import java.util.function.Function;
  *       restoreSize equal to its source PVC's request (or an error, when the test says so);</li>
  *   <li>volume binder: a PVC becomes Bound;</li>
  *   <li>kubelet: a Pod gets an IP and becomes Ready, or its container terminates with a message;</li>
- *   <li>garbage collector: objects whose controlling owner is gone are deleted.</li>
+ *   <li>garbage collector: objects whose controlling owner (a DatabaseClone or a RefreshSchedule)
+ *       is gone are deleted, a schedule's clones included, and with them what they own.</li>
  * </ul>
  */
 public final class ClusterStandIns implements AutoCloseable {
@@ -66,6 +68,13 @@ public final class ClusterStandIns implements AutoCloseable {
             @Override public void onAdd(DatabaseClone o) {}
             @Override public void onUpdate(DatabaseClone a, DatabaseClone b) {}
             @Override public void onDelete(DatabaseClone o, boolean unknown) {
+                collectGarbage(o.getMetadata().getNamespace(), o.getMetadata().getUid());
+            }
+        }));
+        informers.add(client.resources(RefreshSchedule.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
+            @Override public void onAdd(RefreshSchedule o) {}
+            @Override public void onUpdate(RefreshSchedule a, RefreshSchedule b) {}
+            @Override public void onDelete(RefreshSchedule o, boolean unknown) {
                 collectGarbage(o.getMetadata().getNamespace(), o.getMetadata().getUid());
             }
         }));
@@ -152,7 +161,7 @@ public final class ClusterStandIns implements AutoCloseable {
     /** Deletes what a deleted owner controlled, as kube-controller-manager's garbage collector does. */
     private void collectGarbage(String namespace, String ownerUid) {
         for (Class<? extends HasMetadata> type : List.of(Pod.class, PersistentVolumeClaim.class, Secret.class, ConfigMap.class,
-                Service.class, VolumeSnapshot.class)) {
+                Service.class, VolumeSnapshot.class, DatabaseClone.class)) {
             for (HasMetadata item : client.resources(type).inNamespace(namespace).list().getItems()) {
                 boolean owned = item.getMetadata().getOwnerReferences().stream().anyMatch(r -> ownerUid.equals(r.getUid()));
                 if (owned) {

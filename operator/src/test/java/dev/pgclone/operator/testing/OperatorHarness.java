@@ -5,6 +5,7 @@ import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
 import dev.pgclone.operator.clone.BackgroundWork;
+import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -37,8 +38,12 @@ public final class OperatorHarness implements AutoCloseable {
     private Operator operator;
     private final RecordingCheckpointer checkpointer = new RecordingCheckpointer();
     private BackgroundWork work;
+    /** The RefreshSchedule reconciler's clock: tests of run times move it; the clone reconciler keeps the system clock. */
+    private final Clock scheduleClock;
+    private final SimpleMeterRegistry scheduleMetrics = new SimpleMeterRegistry();
 
-    private OperatorHarness() {
+    private OperatorHarness(Clock scheduleClock) {
+        this.scheduleClock = scheduleClock;
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
         client = server.createClient();
@@ -47,7 +52,11 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public static OperatorHarness start() {
-        OperatorHarness h = new OperatorHarness();
+        return start(Clock.systemUTC());
+    }
+
+    public static OperatorHarness start(Clock scheduleClock) {
+        OperatorHarness h = new OperatorHarness(scheduleClock);
         h.startOperator();
         return h;
     }
@@ -61,6 +70,7 @@ public final class OperatorHarness implements AutoCloseable {
                 .checkingCRDAndValidateLocalModel(false));
         operator.register(new DatabaseCloneReconciler(client, Clock.systemUTC(), work, preparer, checkpointer, ClonePodAddress.podIp(),
                 new CloneMetrics(new SimpleMeterRegistry())));
+        operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics));
         operator.start();
     }
 
@@ -75,6 +85,7 @@ public final class OperatorHarness implements AutoCloseable {
     public ClusterStandIns cluster() { return standIns; }
     public RecordingPreparer preparer() { return preparer; }
     public RecordingCheckpointer checkpointer() { return checkpointer; }
+    public SimpleMeterRegistry scheduleMetrics() { return scheduleMetrics; }
 
     private void applyCrds() {
         try (var files = Files.list(CRD_DIR)) {

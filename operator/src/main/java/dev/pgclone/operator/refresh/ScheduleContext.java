@@ -1,0 +1,90 @@
+package dev.pgclone.operator.refresh;
+
+import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
+import dev.pgclone.operator.api.v1alpha1.RefreshScheduleStatus;
+import dev.pgclone.operator.status.Conditions;
+import dev.pgclone.operator.status.EventRecorder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+
+/** Everything one reconcile of one schedule works with: the schedule, the status being built, the cluster. */
+final class ScheduleContext {
+
+    private final RefreshSchedule schedule;
+    private final RefreshScheduleStatus status;
+    private final Context<RefreshSchedule> josdk;
+    private final KubernetesClient client;
+    private final Conditions conditions;
+    private final EventRecorder events;
+    private final Instant now;
+
+    ScheduleContext(RefreshSchedule schedule, RefreshScheduleStatus status, Context<RefreshSchedule> josdk, KubernetesClient client,
+                    Conditions conditions, EventRecorder events) {
+        this.schedule = schedule;
+        this.status = status;
+        this.josdk = josdk;
+        this.client = client;
+        this.conditions = conditions;
+        this.events = events;
+        this.now = conditions.now();
+    }
+
+    RefreshSchedule schedule() { return schedule; }
+    RefreshScheduleStatus status() { return status; }
+    KubernetesClient client() { return client; }
+    EventRecorder events() { return events; }
+    Instant now() { return now; }
+    String namespace() { return schedule.getMetadata().getNamespace(); }
+    String name() { return schedule.getMetadata().getName(); }
+
+    long generation() {
+        return schedule.getMetadata().getGeneration() == null ? 0L : schedule.getMetadata().getGeneration();
+    }
+
+    /** Objects of a type this schedule controls, from the informer cache. */
+    <R extends HasMetadata> Set<R> allOwned(Class<R> type) {
+        return josdk.getSecondaryResources(type);
+    }
+
+    /**
+     * An object this schedule controls: from the cache, else from the API server, because an object
+     * created by the previous reconcile may not have reached the cache yet, and acting on its absence
+     * would, for the passwords, mean new passwords.
+     */
+    <R extends HasMetadata> Optional<R> owned(Class<R> type, String name) {
+        Optional<R> cached = allOwned(type).stream().filter(r -> name.equals(r.getMetadata().getName())).findFirst();
+        if (cached.isPresent()) {
+            return cached;
+        }
+        R live = client.resources(type).inNamespace(namespace()).withName(name).get();
+        return Optional.ofNullable(live).filter(this::controlledHere);
+    }
+
+    /** True when this schedule (this very object, not an earlier one of the same name) is the controller. */
+    boolean controlledHere(HasMetadata resource) {
+        return resource.getMetadata().getOwnerReferences().stream()
+                .anyMatch(r -> Boolean.TRUE.equals(r.getController()) && schedule.getMetadata().getUid().equals(r.getUid()));
+    }
+
+    /** Creates an object; one that already exists (created by a reconcile the cache had not caught up with) is returned. */
+    <R extends HasMetadata> R create(R resource) {
+        try {
+            return client.resource(resource).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return client.resource(resource).get();
+            }
+            throw e;
+        }
+    }
+
+    /** Sets a condition; returns true on a transition (status or reason changed). */
+    boolean condition(String type, String conditionStatus, String reason, String message) {
+        return conditions.set(status.getConditions(), type, conditionStatus, reason, message, generation());
+    }
+}

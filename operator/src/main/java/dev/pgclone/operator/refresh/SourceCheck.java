@@ -1,0 +1,33 @@
+package dev.pgclone.operator.refresh;
+
+import dev.pgclone.operator.status.Reasons;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import java.util.Optional;
+
+/**
+ * Before a run creates a clone: does the template's source exist? A clone of a missing source
+ * would only fail, and a failed clone per run is clutter; the schedule reports it instead and
+ * retries with backoff, and the previous clone keeps serving. The source is not the operator's and
+ * not watched, so this is a direct read, done only when a run is due.
+ */
+final class SourceCheck {
+
+    private SourceCheck() {}
+
+    static Optional<ScheduleValidator.Problem> missing(ScheduleContext ctx) {
+        var source = ctx.schedule().getSpec().getTemplate().getSpec().getSource();
+        String ns = source.getNamespace() == null || source.getNamespace().isBlank() ? ctx.namespace() : source.getNamespace();
+        String serving = ctx.status().getActiveClone() == null ? "" : "; clone " + ctx.status().getActiveClone() + " keeps serving meanwhile";
+        if (source.getPvcName() != null && !source.getPvcName().isBlank()) {
+            if (ctx.client().persistentVolumeClaims().inNamespace(ns).withName(source.getPvcName()).get() == null) {
+                return Optional.of(new ScheduleValidator.Problem(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ns + "/" + source.getPvcName()
+                        + " named by spec.template.spec.source.pvcName does not exist: fix the field or restore the volume; the due run starts once it exists"
+                        + serving));
+            }
+        } else if (ctx.client().resources(VolumeSnapshot.class).inNamespace(ns).withName(source.getSnapshotName()).get() == null) {
+            return Optional.of(new ScheduleValidator.Problem(Reasons.SNAPSHOT_NOT_FOUND, "VolumeSnapshot " + ns + "/" + source.getSnapshotName()
+                    + " named by spec.template.spec.source.snapshotName does not exist: fix the field; the due run starts once it exists" + serving));
+        }
+        return Optional.empty();
+    }
+}
