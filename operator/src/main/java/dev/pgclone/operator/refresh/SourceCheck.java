@@ -17,6 +17,10 @@ final class SourceCheck {
     static Optional<ScheduleValidator.Problem> missing(ScheduleContext ctx) {
         var source = ctx.schedule().getSpec().getTemplate().getSpec().getSource();
         String ns = source.getNamespace() == null || source.getNamespace().isBlank() ? ctx.namespace() : source.getNamespace();
+        if (!ns.equals(ctx.namespace())) {
+            // the operator may not read other namespaces; the clone itself reports CrossNamespaceNotAllowed
+            return Optional.empty();
+        }
         String serving = ctx.status().getActiveClone() == null ? "" : "; clone " + ctx.status().getActiveClone() + " keeps serving meanwhile";
         if (source.getPvcName() != null && !source.getPvcName().isBlank()) {
             if (ctx.client().persistentVolumeClaims().inNamespace(ns).withName(source.getPvcName()).get() == null) {

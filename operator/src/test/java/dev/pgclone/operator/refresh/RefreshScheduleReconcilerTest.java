@@ -308,6 +308,22 @@ class RefreshScheduleReconcilerTest {
     }
 
     @Test
+    void aSourceThatDisappearsBlocksTheNextRunWhileThePreviousCloneServes() {
+        create(Schedules.schedule("orders", ns, "0 6 * * *", "data"));
+        refreshNow("orders", "1");
+        awaitActive("orders", "orders-203001071001");
+
+        client.persistentVolumeClaims().inNamespace(ns).withName("data").delete();
+        refreshNow("orders", "2");
+        RefreshSchedule blocked = awaitCondition("orders", "Refreshed", "False", "SourceNotFound");
+        assertThat(blocked.getStatus().condition("Refreshed").orElseThrow().getMessage())
+                .contains("clone orders-203001071001 keeps serving meanwhile");
+        assertThat(blocked.getStatus().condition("Ready").orElseThrow().isTrue()).isTrue();
+        assertThat(service("orders").getSpec().getSelector()).containsEntry(Labels.CLONE, "orders-203001071001");
+        assertThat(cloneNames()).containsExactly("orders-203001071001");
+    }
+
+    @Test
     void deletingTheScheduleDeletesItsClonesServiceAndSecrets() {
         create(Schedules.schedule("orders", ns, "0 6 * * *", "data"));
         refreshNow("orders", "1");
