@@ -3,7 +3,7 @@
 MVN ?= ./mvnw -B
 CRD_BUILD_DIR := operator/target/kubernetes
 
-.PHONY: help build test crds deps clean sandbox
+.PHONY: help build test crds deps clean sandbox bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,3 +26,8 @@ sandbox: build ## local cluster + sample production DB under load + the operator
 
 clean: ## remove build output
 	$(MVN) clean
+
+bench: build ## measure clone vs dump, the CHECKPOINT effect and 500 clones; writes bench-results/<time>.md (BENCH_SCALES=20,150 BENCH_REPEATS=3 BENCH_PARTS=clone,checkpoint,scale BENCH_CLONES=500)
+	$(MVN) -q -pl e2e exec:exec@bench -Dbench.scales=$(or $(BENCH_SCALES),20,150) -Dbench.repeats=$(or $(BENCH_REPEATS),3) \
+		-Dbench.parts=$(or $(BENCH_PARTS),clone,checkpoint,scale) -Dbench.clones=$(or $(BENCH_CLONES),500) \
+		-Dbench.walMb=$(or $(BENCH_WAL_MB),1024) -Dbench.storage=$(or $(BENCH_STORAGE),auto)

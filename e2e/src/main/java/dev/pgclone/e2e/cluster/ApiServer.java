@@ -99,11 +99,24 @@ public final class ApiServer implements AutoCloseable {
         return dispatcher.discovery();
     }
 
+    /** Every request this server answered, by client; benchmarks count the operator's API traffic here. */
+    public RequestCounts requestCounts() {
+        return dispatcher.counts();
+    }
+
     /** A client of this server; the caller closes it. */
     public KubernetesClient newClient() {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(directUrl()).withNamespace("default")
-                .withHttp2Disable(true).withRequestTimeout(30_000).withConnectionTimeout(10_000).build();
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return newClient(null);
+    }
+
+    /** A client that names itself in its User-Agent, so {@link #requestCounts()} tells its requests apart. */
+    public KubernetesClient newClient(String userAgent) {
+        ConfigBuilder config = new ConfigBuilder(Config.empty()).withMasterUrl(directUrl()).withNamespace("default")
+                .withHttp2Disable(true).withRequestTimeout(30_000).withConnectionTimeout(10_000);
+        if (userAgent != null) {
+            config.withUserAgent(userAgent);
+        }
+        return new KubernetesClientBuilder().withConfig(config.build()).build();
     }
 
     private void writeKubeconfig(Path kubeconfig, String url) throws IOException {

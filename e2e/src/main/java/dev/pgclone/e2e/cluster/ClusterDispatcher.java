@@ -26,6 +26,7 @@ final class ClusterDispatcher extends Dispatcher {
     private final Tables tables;
     private final OpenApi openApi;
     private final Supplier<String> serverAddress;
+    private final RequestCounts counts = new RequestCounts();
 
     ClusterDispatcher(KubernetesCrudDispatcher crud, Supplier<String> serverAddress) {
         this.crud = crud;
@@ -39,8 +40,21 @@ final class ClusterDispatcher extends Dispatcher {
         return discovery;
     }
 
+    RequestCounts counts() {
+        return counts;
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        long started = System.nanoTime();
+        try {
+            return answer(request);
+        } finally {
+            counts.record(request.getHeader("User-Agent"), request.getMethod(), System.nanoTime() - started);
+        }
+    }
+
+    private MockResponse answer(RecordedRequest request) {
         String full = request.getPath();
         int q = full.indexOf('?');
         String path = stripSlash(q < 0 ? full : full.substring(0, q));

@@ -113,17 +113,7 @@ public final class LocalCluster implements AutoCloseable {
         LOG.info("local cluster storage: {}", storage.describe());
         api = ApiServer.start(workDir.resolve("kubeconfig"));
         client = api.newClient();
-        ClusterCrds.installSnapshotCrds(client);
-        if (options.operatorCrds != null) {
-            ClusterCrds.installOperatorCrds(client, options.operatorCrds);
-        }
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
-        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(STORAGE_CLASS)
-                .withAnnotations(Map.of("storageclass.kubernetes.io/is-default-class", "true")).endMetadata()
-                .withProvisioner(DRIVER).withReclaimPolicy("Delete").withVolumeBindingMode("Immediate").build()).create();
-        client.resource(new VolumeSnapshotClassBuilder().withNewMetadata().withName(SNAPSHOT_CLASS)
-                .withAnnotations(Map.of("snapshot.storage.kubernetes.io/is-default-class", "true")).endMetadata()
-                .withDriver(DRIVER).withDeletionPolicy("Delete").build()).create();
+        installBasics(client, options.operatorCrds);
         kubelet = new Kubelet(client, workDir, options.postgresRoot).start();
         provisioner = new Provisioner(client, storage, kubelet::inUse).start();
         snapshotter = new Snapshotter(client, storage).start();
@@ -135,6 +125,21 @@ public final class LocalCluster implements AutoCloseable {
         });
         periodic.scheduleWithFixedDelay(this::periodicWork, 1, 1, TimeUnit.SECONDS);
         LOG.info("local cluster up: API server {} (kubeconfig {}), work directory {}", api.url(), api.kubeconfig(), workDir);
+    }
+
+    /** What every cluster here starts with: the CRDs, the default namespace, storage class and snapshot class. */
+    static void installBasics(KubernetesClient client, Path operatorCrds) {
+        ClusterCrds.installSnapshotCrds(client);
+        if (operatorCrds != null) {
+            ClusterCrds.installOperatorCrds(client, operatorCrds);
+        }
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
+        client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(STORAGE_CLASS)
+                .withAnnotations(Map.of("storageclass.kubernetes.io/is-default-class", "true")).endMetadata()
+                .withProvisioner(DRIVER).withReclaimPolicy("Delete").withVolumeBindingMode("Immediate").build()).create();
+        client.resource(new VolumeSnapshotClassBuilder().withNewMetadata().withName(SNAPSHOT_CLASS)
+                .withAnnotations(Map.of("snapshot.storage.kubernetes.io/is-default-class", "true")).endMetadata()
+                .withDriver(DRIVER).withDeletionPolicy("Delete").build()).create();
     }
 
     private void periodicWork() {

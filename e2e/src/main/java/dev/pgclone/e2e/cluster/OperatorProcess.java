@@ -107,6 +107,11 @@ public final class OperatorProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Its HTTP server (/q/health, /q/metrics), on 127.0.0.1. */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
     public boolean alive() {
         return process.isAlive();
     }
