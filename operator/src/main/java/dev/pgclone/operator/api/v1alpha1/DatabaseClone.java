@@ -1,6 +1,7 @@
 package dev.pgclone.operator.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -18,6 +19,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Data-As-Of", jsonPath = ".status.dataAsOf", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Endpoint", jsonPath = ".status.endpoint.host", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+// On the resource rather than on spec.source, so that a RefreshSchedule's template, which reuses
+// DatabaseCloneSpec, may point future runs at another source.
+@ValidationRule(value = "!has(oldSelf.spec) || self.spec.source == oldSelf.spec.source",
+        message = "spec.source is immutable: create a new DatabaseClone to clone another source")
 public class DatabaseClone extends CustomResource<DatabaseCloneSpec, DatabaseCloneStatus> implements Namespaced {
 
     public static final String GROUP = "pgclone.dev";

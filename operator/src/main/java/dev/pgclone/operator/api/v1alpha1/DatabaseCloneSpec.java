@@ -4,14 +4,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
-import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DatabaseCloneSpec {
 
     @Required
-    @ValidationRule(value = "self == oldSelf", message = "spec.source is immutable: create a new DatabaseClone to clone another source")
-    @JsonPropertyDescription("What to clone: a PostgreSQL data volume (pvcName) or an existing VolumeSnapshot (snapshotName). Immutable.")
+    @JsonPropertyDescription("What to clone: a PostgreSQL data volume (pvcName) or an existing VolumeSnapshot (snapshotName). "
+            + "Immutable once a DatabaseClone is created.")
     private SourceSpec source;
 
     @Required
