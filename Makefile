@@ -3,7 +3,7 @@
 MVN ?= ./mvnw -B
 CRD_BUILD_DIR := operator/target/kubernetes
 
-.PHONY: help build test crds deps clean sandbox bench
+.PHONY: help build test crds deps clean sandbox bench e2e-k3s
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,3 +31,6 @@ bench: build ## measure clone vs dump, the CHECKPOINT effect and 500 clones; wri
 	$(MVN) -q -pl e2e exec:exec@bench -Dbench.scales=$(or $(BENCH_SCALES),20,150) -Dbench.repeats=$(or $(BENCH_REPEATS),3) \
 		-Dbench.parts=$(or $(BENCH_PARTS),clone,checkpoint,scale) -Dbench.clones=$(or $(BENCH_CLONES),500) \
 		-Dbench.walMb=$(or $(BENCH_WAL_MB),1024) -Dbench.storage=$(or $(BENCH_STORAGE),auto)
+
+e2e-k3s: build ## the end-to-end scenarios on K3s (Testcontainers; needs Docker and network, skipped without Docker)
+	$(MVN) -pl e2e verify -Pe2e-k3s
