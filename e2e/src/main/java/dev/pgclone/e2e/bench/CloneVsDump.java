@@ -182,6 +182,11 @@ final class CloneVsDump {
         for (String key : List.of("checkpointSeconds", "snapshotSeconds", "startSeconds", "prepareSeconds", "totalSeconds")) {
             rows.add(cells("  status.timings." + key, sizes, s -> Report.secondsOf(s.clones().stream().map(c -> c.timing(key)).toList())));
         }
+        rows.add(cells("  of startSeconds: bootstrap phase 1 start + recovery / isolation + phase-1 stop / phase 2 start (medians, from the pod's postgres log)",
+                sizes, s -> phases(s.clones())));
+        rows.add(cells("  of startSeconds: the rest (pod and volume start, checks before phase 1, readiness probe period 2 s, operator)", sizes,
+                s -> Report.seconds(Report.median(s.clones().stream().map(c -> BootstrapPhases.parse(c.podLog())
+                        .map(p -> c.timing("startSeconds") - p.total()).orElse(Double.NaN)).toList()))));
         rows.add(cells("**(b) raw floor**: CHECKPOINT + snapshot + restore + postgres accepting", sizes,
                 s -> Report.secondsOf(s.floorSeconds())));
         rows.add(cells("  CHECKPOINT / snapshot / restore / start (medians)", sizes, s -> String.format(java.util.Locale.ROOT,
@@ -220,6 +225,15 @@ final class CloneVsDump {
                     Report.verdict(share < 0.05)));
         }
         report.table(ratios);
+    }
+
+    static String phases(List<BenchClones.Measured> clones) {
+        List<BootstrapPhases> p = clones.stream().map(c -> BootstrapPhases.parse(c.podLog())).flatMap(java.util.Optional::stream).toList();
+        if (p.isEmpty()) {
+            return "–";
+        }
+        return String.format(java.util.Locale.ROOT, "%.2f / %.2f / %.2f s", Report.median(p.stream().map(BootstrapPhases::phase1Start).toList()),
+                Report.median(p.stream().map(BootstrapPhases::isolateAndStop).toList()), Report.median(p.stream().map(BootstrapPhases::phase2Start).toList()));
     }
 
     private static List<String> cells(String label, List<Size> sizes, java.util.function.Function<Size, String> cell) {
