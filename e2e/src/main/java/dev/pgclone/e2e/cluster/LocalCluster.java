@@ -79,6 +79,7 @@ public final class LocalCluster implements AutoCloseable {
     private Provisioner provisioner;
     private Snapshotter snapshotter;
     private GarbageCollector gc;
+    private ServiceProxy serviceProxy;
     private ScheduledExecutorService periodic;
 
     private LocalCluster(Path workDir) {
@@ -115,6 +116,7 @@ public final class LocalCluster implements AutoCloseable {
         client = api.newClient();
         installBasics(client, options.operatorCrds);
         kubelet = new Kubelet(client, workDir, options.postgresRoot).start();
+        serviceProxy = new ServiceProxy(client).start();
         provisioner = new Provisioner(client, storage, kubelet::inUse).start();
         snapshotter = new Snapshotter(client, storage).start();
         gc = new GarbageCollector(client, api.discovery());
@@ -226,6 +228,9 @@ public final class LocalCluster implements AutoCloseable {
         try {
             if (periodic != null) {
                 periodic.shutdownNow();
+            }
+            if (serviceProxy != null) {
+                serviceProxy.close();
             }
             if (snapshotter != null) {
                 snapshotter.close();
