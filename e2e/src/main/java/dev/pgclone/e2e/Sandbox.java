@@ -134,6 +134,8 @@ public final class Sandbox {
     private static void printWelcome(LocalCluster cluster, SampleProduction prod, OperatorProcess operator, Path manifest,
                                      GenericKubernetesResource clone) throws IOException {
         String cloneIp = cluster.client().pods().inNamespace("default").withName("orders-staging").get().getStatus().getPodIP();
+        // the local kube-proxy gives the clone's Service a cluster IP that routes to the clone's Pod
+        String serviceIp = cluster.client().services().inNamespace("default").withName("orders-staging").get().getSpec().getClusterIP();
         String psqlBin = "/usr/lib/postgresql/" + prod.major() + "/bin/psql";
         Path second = cluster.workDir().resolve("second-clone.yaml");
         Files.writeString(second, sampleClone(prod).replace("name: orders-staging", "name: pr-1234"), StandardCharsets.UTF_8);
@@ -159,6 +161,9 @@ public final class Sandbox {
                    # the clone's superuser password and a session in the clone
                    PGPASSWORD=$(kubectl get secret orders-staging-superuser -o jsonpath='{.data.password}' | base64 -d) \\
                      %s -h %s -U postgres -c 'SELECT count(*) FROM pgbench_history'
+                   # the same through the clone's Service (kubectl get svc orders-staging: CLUSTER-IP; no DNS here)
+                   PGPASSWORD=$(kubectl get secret orders-staging-superuser -o jsonpath='{.data.password}' | base64 -d) \\
+                     %s -h %s -U postgres -c 'SELECT inet_server_addr(), count(*) FROM pgbench_history'
                    # the same query in production keeps growing; the clone's count stays as it was
                    PGPASSWORD=%s %s -h %s -U postgres -c 'SELECT count(*) FROM pgbench_history'
 
@@ -172,7 +177,7 @@ public final class Sandbox {
                 """.formatted(cluster.storage().describe(), operator.pid(), operator.log(), prod.podName(), prod.host(), prod.password(),
                 cloneIp, cluster.workDir().resolve("logs"),
                 cluster.storage().copyOnWrite() ? "" : "\n WARNING: no btrfs here, the sandbox COPIES volumes (slow, and not crash-consistent under load)\n",
-                kc, psqlBin, cloneIp, prod.password(), psqlBin, prod.host(), second);
+                kc, psqlBin, cloneIp, psqlBin, serviceIp, prod.password(), psqlBin, prod.host(), second);
         System.out.println(banner);
         System.out.flush();
     }

@@ -99,6 +99,10 @@ class RefreshScheduleEndToEndIT {
                         s -> s != null && s.getSpec().getClusterIP() != null && !s.getSpec().getClusterIP().isBlank());
                 String address = service.getSpec().getClusterIP();
                 assertThat(address).as("the stable Service's cluster IP").isNotBlank().isNotEqualTo(prod.host());
+                if (Files.isExecutable(Kubectl.BINARY)) {
+                    assertThat(new Kubectl(cluster.kubeconfig()).ok("get", "service", SCHEDULE)).as("kubectl get service")
+                            .contains("CLUSTER-IP", address, "5432/TCP");
+                }
                 String password = secret(client, SCHEDULE + "-app", "password");
                 assertThat(password).as("the schedule's app password").isNotEqualTo(APP_PASSWORD_IN_PRODUCTION);
                 assertThat(secret(client, SCHEDULE + "-app", "host")).isEqualTo(SCHEDULE + "." + NS + ".svc");

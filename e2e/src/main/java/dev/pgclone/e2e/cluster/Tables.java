@@ -160,6 +160,10 @@ final class Tables {
             }
             case "services" -> {
                 columns.add(new Column("Type", "string", 0, o -> text(o, ".spec.type")));
+                // written by the local kube-proxy (ServiceProxy); where psql connects to reach the Service
+                columns.add(new Column("Cluster-IP", "string", 0, o -> text(o, ".spec.clusterIP")));
+                columns.add(new Column("Port(s)", "string", 0, o -> java.util.stream.StreamSupport.stream(o.path("spec").path("ports").spliterator(), false)
+                        .map(p -> p.path("port").asText() + "/" + p.path("protocol").asText("TCP")).collect(java.util.stream.Collectors.joining(","))));
                 columns.add(new Column("Selector", "string", 0, o -> o.path("spec").path("selector").toString()));
                 columns.add(age());
             }
