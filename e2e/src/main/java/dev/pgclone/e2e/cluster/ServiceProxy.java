@@ -96,12 +96,6 @@ public final class ServiceProxy implements AutoCloseable {
         return this;
     }
 
-    /** The cluster IP this proxy serves a Service on, or null (not yet seen, headless, ExternalName). */
-    public synchronized String clusterIp(String namespace, String name) {
-        Routed r = services.get(namespace + "/" + name);
-        return r == null ? null : r.ip;
-    }
-
     // ------------------------------------------------------------------------------------ services
 
     private synchronized void reconcile(Service service) {
