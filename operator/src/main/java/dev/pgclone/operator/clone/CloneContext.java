@@ -2,11 +2,11 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
+import dev.pgclone.operator.resources.Creation;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Instant;
 import java.util.Optional;
@@ -59,16 +59,9 @@ public final class CloneContext {
         return conditions.set(status.getConditions(), type, conditionStatus, reason, message, generation());
     }
 
-    /** Creates an object; one that already exists (the cache had not caught up) is fine. */
+    /** Creates an object, or returns the one that already exists: see {@link Creation#createOrGet}. */
     public <R extends HasMetadata> R create(R resource) {
-        try {
-            return client.resource(resource).create();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                return client.resource(resource).get();
-            }
-            throw e;
-        }
+        return Creation.createOrGet(client, resource);
     }
 
     public DatabaseCloneStatus.Timings timings() {

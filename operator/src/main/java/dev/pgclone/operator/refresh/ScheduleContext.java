@@ -2,11 +2,11 @@ package dev.pgclone.operator.refresh;
 
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.api.v1alpha1.RefreshScheduleStatus;
+import dev.pgclone.operator.resources.Creation;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Instant;
 import java.util.Optional;
@@ -71,16 +71,9 @@ final class ScheduleContext {
                 .anyMatch(r -> Boolean.TRUE.equals(r.getController()) && schedule.getMetadata().getUid().equals(r.getUid()));
     }
 
-    /** Creates an object; one that already exists (created by a reconcile the cache had not caught up with) is returned. */
+    /** Creates an object, or returns the one that already exists: see {@link Creation#createOrGet}. */
     <R extends HasMetadata> R create(R resource) {
-        try {
-            return client.resource(resource).create();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                return client.resource(resource).get();
-            }
-            throw e;
-        }
+        return Creation.createOrGet(client, resource);
     }
 
     /** Sets a condition; returns true on a transition (status or reason changed). */
