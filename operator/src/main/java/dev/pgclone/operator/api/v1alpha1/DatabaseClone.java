@@ -1,6 +1,8 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.SchemaSwap;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -14,6 +16,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(DatabaseClone.GROUP)
 @Version(DatabaseClone.VERSION)
 @ShortNames({"dbclone", "dbc"})
+// spec.postgres.resources keeps its model type; the swap only gives the CRD schema descriptions (kubectl explain)
+@SchemaSwap(originalType = PostgresSpec.class, fieldName = "resources", targetType = ContainerResourcesSchema.class)
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Source", jsonPath = ".status.source", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Data-As-Of", jsonPath = ".status.dataAsOf", type = AdditionalPrinterColumn.Type.DATE)
@@ -28,4 +32,17 @@ public class DatabaseClone extends CustomResource<DatabaseCloneSpec, DatabaseClo
     public static final String GROUP = "pgclone.dev";
     public static final String VERSION = "v1alpha1";
     public static final String KIND = "DatabaseClone";
+
+    // Overridden only to describe spec and status for kubectl explain.
+    @Override
+    @JsonPropertyDescription("What to clone and how to serve the copy: source, postgres, credentials, postClone, ttl, service.")
+    public DatabaseCloneSpec getSpec() {
+        return super.getSpec();
+    }
+
+    @Override
+    @JsonPropertyDescription("What the operator did and sees: phase, conditions, the snapshot and when its data is from, endpoint, Secrets, timings and preparation steps.")
+    public DatabaseCloneStatus getStatus() {
+        return super.getStatus();
+    }
 }

@@ -15,18 +15,25 @@ public class DatabaseCloneStatus {
     private String phase;
     @JsonPropertyDescription("SnapshotReady, VolumeReady, PostgresStarted, Prepared, Ready. `kubectl wait --for=condition=Ready` waits for a served clone.")
     private List<Condition> conditions = new ArrayList<>();
+    @JsonPropertyDescription("The metadata.generation of the spec this status describes; lower than metadata.generation while a spec change is not acted on yet.")
     private Long observedGeneration;
     @JsonPropertyDescription("The source, for display: pvc <namespace>/<name> or snapshot <namespace>/<name>.")
     private String source;
+    @JsonPropertyDescription("The VolumeSnapshot the clone's volume was restored from: the operator's own snapshot of source.pvcName, or source.snapshotName.")
     private SnapshotStatus snapshot;
     @JsonPropertyDescription("When the data was taken from production: the snapshot's creation time.")
     private String dataAsOf;
+    @JsonPropertyDescription("Where applications connect: the clone's Service. Set once the clone is Ready.")
     private Endpoint endpoint;
     @JsonPropertyDescription("Secrets with connection details (username, password, host, port, dbname, uri, jdbc-uri, pgpass).")
     private List<String> secrets;
+    @JsonPropertyDescription("The server_version the clone's postgres reports, e.g. 16.4.")
     private String postgresVersion;
+    @JsonPropertyDescription("When the clone first became Ready (RFC 3339).")
     private String readyAt;
+    @JsonPropertyDescription("When the operator deletes the clone: creation time plus spec.ttl (RFC 3339). Unset without a ttl.")
     private String expiresAt;
+    @JsonPropertyDescription("How long each stage took, in seconds, for the clone as it is now.")
     private Timings timings;
     @JsonPropertyDescription("Preparation steps: credentials and post-clone SQL, with durations, affected rows and errors.")
     private List<Step> steps;
@@ -79,9 +86,13 @@ public class DatabaseCloneStatus {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class SnapshotStatus {
+        @JsonPropertyDescription("Name of the VolumeSnapshot.")
         private String name;
+        @JsonPropertyDescription("Namespace of the VolumeSnapshot.")
         private String namespace;
+        @JsonPropertyDescription("When the storage took the snapshot (its creationTime, RFC 3339): the moment the clone's data is from.")
         private String createdAt;
+        @JsonPropertyDescription("Size of a volume restored from the snapshot, as the CSI driver reports it, e.g. 10Gi.")
         private String restoreSize;
 
         public SnapshotStatus() {}
@@ -116,7 +127,9 @@ public class DatabaseCloneStatus {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Endpoint {
+        @JsonPropertyDescription("DNS name of the clone's Service: <clone>.<namespace>.svc.")
         private String host;
+        @JsonPropertyDescription("PostgreSQL port of the Service (5432).")
         private Integer port;
 
         public Endpoint() {}
@@ -144,10 +157,15 @@ public class DatabaseCloneStatus {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Timings {
+        @JsonPropertyDescription("CHECKPOINT on the source before the snapshot (source.checkpoint); unset without it.")
         private Double checkpointSeconds;
+        @JsonPropertyDescription("From the VolumeSnapshot's creation until it was ready to use.")
         private Double snapshotSeconds;
+        @JsonPropertyDescription("From the clone Pod's creation until its postgres was started: volume attach, crash recovery of the copy, isolation.")
         private Double startSeconds;
+        @JsonPropertyDescription("Preparation over JDBC: new passwords and post-clone SQL.")
         private Double prepareSeconds;
+        @JsonPropertyDescription("From the DatabaseClone's creation until it was Ready.")
         private Double totalSeconds;
 
         public Double getCheckpointSeconds() { return checkpointSeconds; }
@@ -176,8 +194,11 @@ public class DatabaseCloneStatus {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Step {
+        @JsonPropertyDescription("What ran: credentials (the roles' new passwords), postClone.sql, or <configMapName>/<key> for each script of postClone.configMapName.")
         private String name;
+        @JsonPropertyDescription("How long the step took, in seconds.")
         private Double durationSeconds;
+        @JsonPropertyDescription("Rows the step's statements affected in all, as PostgreSQL reports them; unset for the credentials step.")
         private Long rows;
         @JsonPropertyDescription("SQLSTATE and message of the failing statement; never contains a secret.")
         private String error;

@@ -1,6 +1,8 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.SchemaSwap;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -17,6 +19,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Group(DatabaseClone.GROUP)
 @Version(DatabaseClone.VERSION)
 @ShortNames("refresh")
+// spec.postgres.resources keeps its model type; the swap only gives the CRD schema descriptions (kubectl explain)
+@SchemaSwap(originalType = PostgresSpec.class, fieldName = "resources", targetType = ContainerResourcesSchema.class)
 @AdditionalPrinterColumn(name = "Schedule", jsonPath = ".spec.schedule", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Active", jsonPath = ".status.activeClone", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Last-Refresh", jsonPath = ".status.lastSuccessfulTime", type = AdditionalPrinterColumn.Type.DATE)
@@ -31,4 +35,17 @@ public class RefreshSchedule extends CustomResource<RefreshScheduleSpec, Refresh
      * run at once; the value last acted on is kept in {@code status.lastRefreshRequest}.
      */
     public static final String REFRESH_NOW = "pgclone.dev/refresh-now";
+
+    // Overridden only to describe spec and status for kubectl explain.
+    @Override
+    @JsonPropertyDescription("When to re-clone (schedule, timeZone, suspend), how many superseded clones to keep (historyLimit), and the clone each run creates (template).")
+    public RefreshScheduleSpec getSpec() {
+        return super.getSpec();
+    }
+
+    @Override
+    @JsonPropertyDescription("The serving, latest and failed clones, run times, and the conditions Ready and Refreshed.")
+    public RefreshScheduleStatus getStatus() {
+        return super.getStatus();
+    }
 }

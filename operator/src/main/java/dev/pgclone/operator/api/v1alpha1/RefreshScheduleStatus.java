@@ -25,6 +25,7 @@ public class RefreshScheduleStatus {
     private String lastSuccessfulTime;
     @JsonPropertyDescription("The last pgclone.dev/refresh-now annotation value that was acted on.")
     private String lastRefreshRequest;
+    @JsonPropertyDescription("The metadata.generation of the spec this status describes.")
     private Long observedGeneration;
     @JsonPropertyDescription("Ready: a clone serves behind the stable Service. Refreshed: the outcome of the latest run.")
     private List<Condition> conditions = new ArrayList<>();

@@ -13,7 +13,7 @@ public class Condition {
     public static final String FALSE = "False";
     public static final String UNKNOWN = "Unknown";
 
-    @JsonPropertyDescription("SnapshotReady, VolumeReady, PostgresStarted, Prepared or Ready.")
+    @JsonPropertyDescription("DatabaseClone: SnapshotReady, VolumeReady, PostgresStarted, Prepared or Ready. RefreshSchedule: Ready or Refreshed.")
     private String type;
     @JsonPropertyDescription("True, False or Unknown.")
     private String status;
@@ -21,7 +21,9 @@ public class Condition {
     private String reason;
     @JsonPropertyDescription("What happened and, on failure, what to change.")
     private String message;
+    @JsonPropertyDescription("The metadata.generation the condition was set for.")
     private Long observedGeneration;
+    @JsonPropertyDescription("When status last changed (RFC 3339).")
     private String lastTransitionTime;
 
     public Condition() {}
