@@ -1,0 +1,432 @@
+package dev.pgclone.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgclone.e2e.cluster.LocalCluster;
+import dev.pgclone.e2e.cluster.OperatorProcess;
+import dev.pgclone.e2e.cluster.SampleProduction;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotBuilder;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every manifest in examples/ applied, as a user would with {@code kubectl apply -f examples/}
+ * (file by file, in name order), to the local cluster running the real operator jar, and each one
+ * reaching what its comment promises. The sources are what the examples name: the sample production
+ * database {@code orders} (PVC data-orders-0, Secret orders-superuser) with a database {@code orders}
+ * holding personal data, and a CloudNativePG-like instance (uid 26, PGDATA in pgdata) whose
+ * VolumeSnapshot is made with the name and labels of the example. The only changes to the files are
+ * those the local cluster forces, made in {@link #forThisCluster} and printed.
+ */
+class ExamplesIT {
+
+    static final String NS = "default";
+    static final Path EXAMPLES = Path.of(System.getProperty("pgclone.examples.dir", "../examples"));
+    static final String API_VERSION = "pgclone.dev/v1alpha1";
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(240);
+
+    /** What each example must reach; a new example without an entry here fails the test. */
+    private final Map<String, Check> checks = Map.of(
+            "clone-from-pvc.yaml", this::cloneFromPvc,
+            "clone-from-volumesnapshot.yaml", this::cloneFromVolumeSnapshot,
+            "pull-request-clone.yaml", this::pullRequestClone,
+            "masking-configmap.yaml", this::maskingConfigMap,
+            "masked-clone.yaml", this::maskedClone,
+            "nightly-refresh.yaml", this::nightlyRefresh);
+
+    @FunctionalInterface
+    interface Check {
+        void check(List<HasMetadata> applied) throws Exception;
+    }
+
+    private KubernetesClient client;
+    private SampleProduction orders;
+    private SampleProduction cnpg;
+    private final List<String> originalEmails = new ArrayList<>();
+
+    @Test
+    void everyExampleAppliedToTheSandboxReachesWhatItPromises() throws Exception {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(EXAMPLES)) {
+            files = list.filter(f -> f.getFileName().toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertThat(files.stream().map(f -> f.getFileName().toString()).toList()).as("examples/*.yaml, each with a check in this test")
+                .containsExactlyInAnyOrderElementsOf(checks.keySet());
+
+        Path workDir;
+        try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options().btrfsBytes(4L << 30)
+                .operatorCrds(Path.of(System.getProperty("pgclone.crd.dir", "../crds"))))) {
+            workDir = cluster.workDir();
+            client = cluster.client();
+            try (SampleProduction orders = SampleProduction.create(cluster, new SampleProduction.Options().scale(1));
+                 // CloudNativePG runs postgres as uid 26 with PGDATA in pgdata, as SampleProduction lays it out
+                 SampleProduction cnpg = SampleProduction.create(cluster, new SampleProduction.Options().name("cnpg-orders").uid(26).scale(1));
+                 OperatorProcess operator = OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(),
+                         workDir.resolve("operator.log"), Duration.ofSeconds(90))) {
+                this.orders = orders;
+                this.cnpg = cnpg;
+                prepareOrders();
+                prepareCloudNativePgBackup(Files.readString(EXAMPLES.resolve("clone-from-volumesnapshot.yaml")));
+
+                Map<String, List<HasMetadata>> applied = new LinkedHashMap<>();
+                Path localCopies = Files.createDirectories(workDir.resolve("examples"));
+                for (Path file : files) {
+                    String name = file.getFileName().toString();
+                    String local = forThisCluster(name, Files.readString(file));
+                    Files.writeString(localCopies.resolve(name), local);
+                    applied.put(name, client.load(new ByteArrayInputStream(local.getBytes(StandardCharsets.UTF_8))).inNamespace(NS).create());
+                    assertThat(applied.get(name)).as("objects in %s", name).isNotEmpty();
+                }
+                long started = System.nanoTime();
+                for (var e : applied.entrySet()) {
+                    System.out.printf("checking %s (%.1f s after the examples were applied)%n", e.getKey(), (System.nanoTime() - started) / 1e9);
+                    checks.get(e.getKey()).check(e.getValue());
+                }
+                System.out.printf("all %d examples reached what they promise %.1f s after they were applied%n", applied.size(),
+                        (System.nanoTime() - started) / 1e9);
+
+                deleteAll(applied);
+                assertThat(orders.psql("SELECT 1")).as("production still serves").isEqualTo("1");
+                assertThat(operator.alive()).as("operator alive").isTrue();
+            }
+        }
+        Leftovers.assertNoneUnder(workDir);
+    }
+
+    // ------------------------------------------------------------------------------ substitutions
+
+    private static final Pattern IMAGE_MAJOR = Pattern.compile("(?m)^(\\s*image:\\s*\\S*postgres(?:ql)?):(\\d+)\\s*$");
+    private static final Pattern RUN_AS_999 = Pattern.compile("(?m)^(\\s*runAsUser:\\s*)999\\s*$");
+
+    /**
+     * What the local cluster must differ in, and nothing else: it has one PostgreSQL major
+     * installed, so images name that major; and where libnss-wrapper is missing the sample database
+     * cannot run as 999, so the examples' runAsUser 999 becomes the uid it runs as.
+     */
+    private String forThisCluster(String file, String manifest) {
+        List<String> changes = new ArrayList<>();
+        Matcher m = IMAGE_MAJOR.matcher(manifest);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            if (!m.group(2).equals(orders.major())) {
+                changes.add("image major " + m.group(2) + " -> " + orders.major());
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + ":" + orders.major()));
+        }
+        m.appendTail(out);
+        String local = out.toString();
+        if (orders.uid() != 999 && RUN_AS_999.matcher(local).find()) {
+            changes.add("runAsUser 999 -> " + orders.uid());
+            local = RUN_AS_999.matcher(local).replaceAll("$1" + orders.uid());
+        }
+        System.out.printf("%s: %s%n", file, changes.isEmpty() ? "applied as it is" : "applied with " + String.join(", ", changes));
+        return local;
+    }
+
+    // ------------------------------------------------------------------------------ the sources
+
+    /** The database the examples name: orders, with personal data to mask, and the login role app. */
+    private void prepareOrders() throws SQLException {
+        orders.psql("CREATE ROLE app LOGIN PASSWORD 'production-app-password'");
+        orders.psql("CREATE DATABASE orders");
+        try (Connection db = DriverManager.getConnection(orders.jdbcUrl("orders"), "postgres", orders.password());
+             Statement st = db.createStatement()) {
+            st.execute("CREATE TABLE customers (id bigint PRIMARY KEY, full_name text NOT NULL, email text NOT NULL UNIQUE, phone text, birth_date date)");
+            st.execute("CREATE TABLE payments (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers, iban text NOT NULL, amount numeric(12,2))");
+            st.execute("CREATE TABLE user_sessions (token text PRIMARY KEY, customer_id bigint REFERENCES customers, expires timestamptz)");
+            st.execute("INSERT INTO customers SELECT g, 'Real Person ' || g, 'person' || g || '@realmail.example.com',"
+                    + " '+49 170 ' || lpad(g::text, 7, '0'), date '1980-01-01' + g FROM generate_series(1, 200) g");
+            st.execute("INSERT INTO payments SELECT g, g, 'DE89370400440532' || lpad(g::text, 6, '0'), g * 1.5 FROM generate_series(1, 200) g");
+            st.execute("INSERT INTO user_sessions SELECT md5(g::text), g, now() + interval '1 day' FROM generate_series(1, 50) g");
+            st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO app");
+            try (ResultSet rs = st.executeQuery("SELECT email FROM customers ORDER BY id")) {
+                while (rs.next()) {
+                    originalEmails.add(rs.getString(1));
+                }
+            }
+        }
+        assertThat(originalEmails).hasSize(200);
+    }
+
+    /**
+     * What a CloudNativePG volume-snapshot backup leaves: a ready VolumeSnapshot of the instance's
+     * data volume, named and labelled as the example's header says, of an instance with the role
+     * and database app.
+     */
+    private void prepareCloudNativePgBackup(String example) throws SQLException {
+        Matcher name = Pattern.compile("(?m)^\\s*snapshotName:\\s*(\\S+)\\s*$").matcher(example);
+        assertThat(name.find()).as("spec.source.snapshotName in clone-from-volumesnapshot.yaml").isTrue();
+        String snapshot = name.group(1);
+        cnpg.psql("CREATE ROLE app LOGIN PASSWORD 'cnpg-app-password'");
+        cnpg.psql("CREATE DATABASE app OWNER app");
+        try (Connection db = DriverManager.getConnection(cnpg.jdbcUrl("app"), "postgres", cnpg.password()); Statement st = db.createStatement()) {
+            st.execute("CREATE TABLE backup_marker (note text)");
+            st.execute("INSERT INTO backup_marker VALUES ('in the nightly backup')");
+            st.execute("GRANT SELECT ON backup_marker TO app");
+            st.execute("CHECKPOINT");
+        }
+        client.resource(new VolumeSnapshotBuilder()
+                .withNewMetadata().withName(snapshot).withNamespace(NS)
+                    .withLabels(Map.of("cnpg.io/cluster", "orders", "cnpg.io/backupName", snapshot, "cnpg.io/backupDate", "20250601"))
+                .endMetadata()
+                .withNewSpec().withNewSource().withPersistentVolumeClaimName(cnpg.pvcName()).endSource().endSpec()
+                .build()).create();
+        client.resources(VolumeSnapshot.class).inNamespace(NS).withName(snapshot).waitUntilCondition(
+                v -> v != null && v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReadyToUse()), 60, TimeUnit.SECONDS);
+        try (Connection db = DriverManager.getConnection(cnpg.jdbcUrl("app"), "postgres", cnpg.password()); Statement st = db.createStatement()) {
+            st.execute("INSERT INTO backup_marker VALUES ('written after the backup')");
+        }
+    }
+
+    // ------------------------------------------------------------------------------ the checks
+
+    private void cloneFromPvc(List<HasMetadata> applied) throws Exception {
+        String clone = only(applied, "DatabaseClone");
+        Map<String, Object> status = awaitReady(clone);
+        assertThat(map(status.get("snapshot")).get("name")).as("the operator's own snapshot of the PVC").isEqualTo(clone);
+        try (Connection db = asRole(clone, "app"); Statement st = db.createStatement()) {
+            assertThat(single(st, "SELECT current_database()")).isEqualTo("orders");
+            assertThat(single(st, "SELECT count(*) FROM customers")).isEqualTo("200");
+            assertThat(single(st, "SELECT email FROM customers WHERE id = 1")).as("not masked: this example has no postClone")
+                    .isEqualTo(originalEmails.get(0));
+        }
+    }
+
+    private void cloneFromVolumeSnapshot(List<HasMetadata> applied) throws Exception {
+        String clone = only(applied, "DatabaseClone");
+        GenericKubernetesResource resource = clone(clone).get();
+        String snapshot = (String) map(map(resource.getAdditionalProperties().get("spec")).get("source")).get("snapshotName");
+        Map<String, Object> status = awaitReady(clone);
+        assertThat(map(status.get("snapshot")).get("name")).as("status.snapshot.name").isEqualTo(snapshot);
+        assertThat(client.resources(VolumeSnapshot.class).inNamespace(NS).withName(clone).get()).as("no snapshot of its own").isNull();
+        Pod pod = client.pods().inNamespace(NS).withName(clone).get();
+        assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).as("runs as CloudNativePG's uid").isEqualTo(26L);
+        try (Connection db = asRole(clone, "app"); Statement st = db.createStatement()) {
+            assertThat(single(st, "SELECT current_database()")).isEqualTo("app");
+            assertThat(single(st, "SELECT string_agg(note, ',') FROM backup_marker")).as("the data as of the backup")
+                    .isEqualTo("in the nightly backup");
+        }
+    }
+
+    private void pullRequestClone(List<HasMetadata> applied) throws Exception {
+        String clone = only(applied, "DatabaseClone");
+        Map<String, Object> status = awaitReady(clone);
+        GenericKubernetesResource resource = clone(clone).get();
+        assertThat(resource.getMetadata().getLabels()).as("labels for the pull request").containsKey("pgclone.dev/pull-request");
+        String ttl = (String) map(resource.getAdditionalProperties().get("spec")).get("ttl");
+        assertThat(ttl).isEqualTo("24h");
+        assertThat(status.get("expiresAt")).as("status.expiresAt").isNotNull();
+        Instant created = Instant.parse(resource.getMetadata().getCreationTimestamp());
+        assertThat(Duration.between(created, Instant.parse((String) status.get("expiresAt")))).as("expiresAt - creation")
+                .isEqualTo(Duration.ofHours(24));
+        try (Connection db = asRole(clone, "app")) {
+            assertThat(db.isValid(5)).isTrue();
+        }
+    }
+
+    private void maskingConfigMap(List<HasMetadata> applied) {
+        String name = only(applied, "ConfigMap");
+        assertThat(client.configMaps().inNamespace(NS).withName(name).get().getData().keySet()).as("scripts").isNotEmpty();
+        // what the scripts do is checked through the clones that use them: masked-clone.yaml and nightly-refresh.yaml
+    }
+
+    private void maskedClone(List<HasMetadata> applied) throws Exception {
+        String clone = only(applied, "DatabaseClone");
+        Map<String, Object> status = awaitReady(clone);
+        List<String> steps = new ArrayList<>();
+        for (Object s : (List<?>) status.get("steps")) {
+            Map<String, Object> step = map(s);
+            assertThat(step.get("error")).as("error of step %s", step.get("name")).isNull();
+            steps.add((String) step.get("name"));
+            if (String.valueOf(step.get("name")).endsWith("/10-customers.sql")) {
+                assertThat(((Number) step.get("rows")).longValue()).as("customers masked").isEqualTo(200);
+            }
+        }
+        assertThat(steps).as("status.steps, in order").containsSubsequence("orders-masking/10-customers.sql",
+                "orders-masking/20-payments.sql", "orders-masking/30-sessions.sql", "orders-masking/90-check.sql");
+        try (Connection db = asRole(clone, "app")) {
+            assertMasked(db);
+        }
+    }
+
+    private void nightlyRefresh(List<HasMetadata> applied) throws Exception {
+        String schedule = only(applied, "RefreshSchedule");
+        Resource<GenericKubernetesResource> resource = client.genericKubernetesResources(API_VERSION, "RefreshSchedule").inNamespace(NS)
+                .withName(schedule);
+        // the first scheduled run is hours away: ask for one now, as the example's header says
+        resource.edit(s -> {
+            s.getMetadata().getAnnotations().put("pgclone.dev/refresh-now", "examples-it");
+            return s;
+        });
+        GenericKubernetesResource ready = resource.waitUntilCondition(s -> {
+            Map<String, Object> st = map(s == null ? null : s.getAdditionalProperties().get("status"));
+            return conditionTrue(st, "Ready") && st.get("activeClone") != null;
+        }, READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        String child = (String) map(ready.getAdditionalProperties().get("status")).get("activeClone");
+        assertThat(child).startsWith(schedule + "-");
+        awaitReady(child);
+
+        Service service = await().atMost(Duration.ofSeconds(10)).until(() -> client.services().inNamespace(NS).withName(schedule).get(),
+                s -> s != null && s.getSpec().getClusterIP() != null && !s.getSpec().getClusterIP().isBlank());
+        Pod childPod = client.pods().inNamespace(NS).withName(child).get();
+        assertThat(childPod.getMetadata().getLabels()).as("the child's Pod carries the stable Service's selector")
+                .containsAllEntriesOf(service.getSpec().getSelector());
+        for (Pod other : client.pods().inNamespace(NS).list().getItems()) {
+            if (!other.getMetadata().getName().equals(child)) {
+                assertThat(other.getMetadata().getLabels().entrySet().containsAll(service.getSpec().getSelector().entrySet()))
+                        .as("Service %s selects pod %s", schedule, other.getMetadata().getName()).isFalse();
+            }
+        }
+        String password = secret(schedule + "-app", "password");
+        try (Connection db = DriverManager.getConnection("jdbc:postgresql://" + service.getSpec().getClusterIP() + ":5432/"
+                + secret(schedule + "-app", "dbname") + "?connectTimeout=10", "app", password)) {
+            try (Statement st = db.createStatement()) {
+                assertThat(single(st, "SELECT host(inet_server_addr())")).as("the stable address reaches the child")
+                        .isEqualTo(childPod.getStatus().getPodIP());
+            }
+            assertMasked(db);
+        }
+    }
+
+    /** What masking-configmap.yaml promises, seen as the app role. */
+    private void assertMasked(Connection db) throws SQLException {
+        try (Statement st = db.createStatement()) {
+            assertThat(single(st, "SELECT count(*) FROM customers")).isEqualTo("200");
+            assertThat(single(st, "SELECT count(*) FROM customers WHERE email LIKE '%@example.test' AND phone IS NULL"
+                    + " AND full_name LIKE 'Customer %'")).as("masked customers").isEqualTo("200");
+            assertThat(single(st, "SELECT email FROM customers WHERE id = 7")).isEqualTo("customer7@example.test");
+            assertThat(single(st, "SELECT count(*) FROM payments WHERE iban LIKE 'XX00TEST%'")).as("masked IBANs").isEqualTo("200");
+            List<String> emails = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT email FROM customers")) {
+                while (rs.next()) {
+                    emails.add(rs.getString(1));
+                }
+            }
+            assertThat(emails).as("production's e-mail addresses in the clone").doesNotContainAnyElementsOf(originalEmails);
+            assertThat(single(st, "SELECT count(*) FROM payments WHERE iban LIKE 'DE89%'")).as("production's IBANs").isEqualTo("0");
+        }
+        try (Connection prod = DriverManager.getConnection(orders.jdbcUrl("orders"), "postgres", orders.password());
+             Statement st = prod.createStatement()) {
+            assertThat(single(st, "SELECT count(*) FROM customers WHERE email LIKE '%@realmail.example.com'"))
+                    .as("production keeps its data").isEqualTo("200");
+            assertThat(single(st, "SELECT count(*) FROM user_sessions")).isEqualTo("50");
+        }
+        try (Statement st = db.createStatement()) {
+            assertThat(single(st, "SELECT count(*) FROM user_sessions")).as("sessions truncated in the clone").isEqualTo("0");
+        } catch (SQLException e) {
+            throw new AssertionError("user_sessions in the clone: " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    private Map<String, Object> awaitReady(String clone) {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        Map<String, Object> status = Map.of();
+        while (System.nanoTime() < deadline) {
+            GenericKubernetesResource c = clone(clone).get();
+            status = map(c == null ? null : c.getAdditionalProperties().get("status"));
+            if (conditionTrue(status, "Ready")) {
+                return status;
+            }
+            if ("Failed".equals(status.get("phase"))) {
+                fail("DatabaseClone " + clone + " Failed: " + status.get("conditions"));
+            }
+            sleep(500);
+        }
+        return fail("DatabaseClone " + clone + " not Ready after " + READY_TIMEOUT.toSeconds() + " s; status: " + status);
+    }
+
+    private Resource<GenericKubernetesResource> clone(String name) {
+        return client.genericKubernetesResources(API_VERSION, "DatabaseClone").inNamespace(NS).withName(name);
+    }
+
+    private Connection asRole(String clone, String role) throws SQLException {
+        String ip = client.pods().inNamespace(NS).withName(clone).get().getStatus().getPodIP();
+        return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/" + secret(clone + "-" + role, "dbname") + "?connectTimeout=10",
+                secret(clone + "-" + role, "username"), secret(clone + "-" + role, "password"));
+    }
+
+    private String secret(String name, String key) {
+        Secret s = client.secrets().inNamespace(NS).withName(name).get();
+        assertThat(s).as("Secret %s", name).isNotNull();
+        return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
+    }
+
+    private void deleteAll(Map<String, List<HasMetadata>> applied) {
+        Set<String> productionPods = Set.of(orders.podName(), cnpg.podName());
+        Set<String> productionPvcs = Set.of(orders.pvcName(), cnpg.pvcName());
+        applied.values().forEach(objects -> client.resourceList(objects).inNamespace(NS).delete());
+        client.resources(VolumeSnapshot.class).inNamespace(NS).delete();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(client.genericKubernetesResources(API_VERSION, "DatabaseClone").inNamespace(NS).list().getItems()).as("clones").isEmpty();
+            assertThat(client.pods().inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName())
+                    .filter(n -> !productionPods.contains(n)).toList()).as("clone pods").isEmpty();
+            assertThat(client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName())
+                    .filter(n -> !productionPvcs.contains(n)).toList()).as("clone PVCs").isEmpty();
+            assertThat(client.resources(VolumeSnapshot.class).inNamespace(NS).list().getItems()).as("snapshots").isEmpty();
+        });
+    }
+
+    private static String only(List<HasMetadata> applied, String kind) {
+        List<String> names = applied.stream().filter(o -> kind.equals(o.getKind())).map(o -> o.getMetadata().getName()).toList();
+        assertThat(names).as("%s objects", kind).hasSize(1);
+        return names.get(0);
+    }
+
+    private static boolean conditionTrue(Map<String, Object> status, String type) {
+        return status.get("conditions") instanceof List<?> conditions
+                && conditions.stream().anyMatch(o -> o instanceof Map<?, ?> m && type.equals(m.get("type")) && "True".equals(m.get("status")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    private static String single(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            assertThat(rs.next()).as("a row from %s", sql).isTrue();
+            return rs.getString(1);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
