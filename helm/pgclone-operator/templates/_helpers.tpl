@@ -112,9 +112,12 @@ says. Empty today; add rules here (e.g. volumesnapshotcontents) and the ClusterR
 {{- define "pgclone-operator.clusterScopedRules" -}}
 {{- end -}}
 
-{{/* The Lease of leader election, in the release namespace. */}}
+{{/*
+The Lease of leader election, in the release namespace: fabric8's LeaseLock reads, creates and
+patches it; JOSDK refuses to start unless get, create and update are granted.
+*/}}
 {{- define "pgclone-operator.leaderElectionRules" -}}
 - apiGroups: ["coordination.k8s.io"]
   resources: ["leases"]
-  verbs: ["get", "create", "update"]
+  verbs: ["get", "create", "update", "patch"]
 {{- end -}}

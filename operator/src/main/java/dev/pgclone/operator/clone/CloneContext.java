@@ -2,13 +2,17 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.postgres.SqlScript;
 import dev.pgclone.operator.resources.Creation;
+import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /** Everything one reconcile of one clone works with: the clone, the status being built, the cluster. */
@@ -21,6 +25,8 @@ public final class CloneContext {
     private final Conditions conditions;
     private final EventRecorder events;
     private final Instant now;
+    private CloneSource cloneSource;
+    private List<SqlScript> mandatoryScripts = List.of();
 
     CloneContext(DatabaseClone clone, DatabaseCloneStatus status, Context<DatabaseClone> josdk, KubernetesClient client,
                  Conditions conditions, EventRecorder events) {
@@ -33,7 +39,18 @@ public final class CloneContext {
         this.now = conditions.now();
     }
 
+    /** Records the CloneSource whose grant this reconcile checked, and its mandatory post-clone SQL. */
+    void granted(CloneSource source, List<SqlScript> scripts) {
+        this.cloneSource = source;
+        this.mandatoryScripts = scripts;
+    }
+
+    /** The effective clone: the user's spec with the CloneSource's values and the defaults filled in ({@link EffectiveClone}). */
     public DatabaseClone clone() { return clone; }
+    /** The granted CloneSource, for clones of one; null otherwise. */
+    public CloneSource cloneSource() { return cloneSource; }
+    /** SQL the CloneSource's owners require, run before the clone's own post-clone SQL. */
+    public List<SqlScript> mandatoryScripts() { return mandatoryScripts; }
     public DatabaseCloneStatus status() { return status; }
     public KubernetesClient client() { return client; }
     public EventRecorder events() { return events; }
@@ -82,9 +99,17 @@ public final class CloneContext {
 
     public String describeSource() {
         var source = clone.getSpec().getSource();
+        if (source.getCloneSource() != null) {
+            return "cloneSource " + source.getCloneSource();
+        }
         String ns = sourceNamespace();
         return source.getPvcName() != null ? "pvc " + ns + "/" + source.getPvcName()
                 : "snapshot " + ns + "/" + source.getSnapshotName();
+    }
+
+    /** The VolumeSnapshot in the clone's namespace its PVC restores from. */
+    public String restoreFrom() {
+        return clone.getSpec().getSource().getCloneSource() != null ? Names.snapshot(clone) : status.getSnapshot().getName();
     }
 
     public String sourceNamespace() {

@@ -42,6 +42,14 @@ import org.jboss.logging.Logger;
  * clone stands and, on failure, what to change. Level-triggered: restarting the operator at any
  * point converges without duplicates because every step first looks at what already exists.
  */
+// API access beyond the primary resource, for the generated RBAC; the Helm chart grants the same (HelmRbacIT)
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = {"pods", "persistentvolumeclaims", "secrets"}, verbs = {"get", "list", "watch", "create", "patch", "delete"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "services", verbs = {"get", "list", "watch", "create", "update", "patch"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch", "create", "update"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "events", verbs = "create")
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshots", verbs = {"get", "list", "watch", "create"})
+// leader election (JOSDK checks get, create, update; fabric8's LeaseLock patches)
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update", "patch"})
 @ControllerConfiguration(name = DatabaseCloneReconciler.NAME)
 public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
 

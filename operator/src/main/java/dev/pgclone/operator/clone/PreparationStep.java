@@ -113,7 +113,7 @@ final class PreparationStep implements CloneStep {
             }
             rolePasswords.put(role, CloneSecrets.value(s.get(), CloneSecrets.PASSWORD));
         }
-        List<SqlScript> scripts = new ArrayList<>();
+        List<SqlScript> scripts = new ArrayList<>(ctx.mandatoryScripts());
         var postClone = clone.getSpec().getPostClone();
         if (postClone != null && postClone.getSql() != null && !postClone.getSql().isBlank()) {
             scripts.add(new SqlScript("postClone.sql", postClone.getSql()));

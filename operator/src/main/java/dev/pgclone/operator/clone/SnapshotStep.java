@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import java.time.Duration;
@@ -24,7 +25,8 @@ import java.util.Optional;
 /**
  * SnapshotReady: a ready VolumeSnapshot of the source. For source.pvcName the operator takes one
  * (owned by the clone, deleted with it); for source.snapshotName it uses the given one and never
- * deletes it. Once the clone's volume exists the snapshot has done its job and is not re-checked.
+ * deletes it; for source.cloneSource it uses a snapshot in the source namespace, shared within the
+ * CloneSource's snapshotMaxAge, bound into the clone's namespace ({@link SourceSnapshotUse}).
  */
 final class SnapshotStep implements CloneStep {
 
@@ -36,6 +38,8 @@ final class SnapshotStep implements CloneStep {
     private final BackgroundWork work;
     private final SourceCheckpointer checkpointer;
     private final CloneMetrics metrics;
+
+    private final SourceSnapshotUse sourceSnapshots = new SourceSnapshotUse();
 
     SnapshotStep(BackgroundWork work, SourceCheckpointer checkpointer, CloneMetrics metrics) {
         this.work = work;
@@ -56,11 +60,15 @@ final class SnapshotStep implements CloneStep {
     @Override
     public Outcome run(CloneContext ctx) {
         var source = ctx.clone().getSpec().getSource();
+        if (source.getCloneSource() != null) {
+            Optional<VolumeSnapshot> bound = taken(ctx);
+            return bound.isPresent() ? readiness(ctx, bound.get()) : sourceSnapshots.bind(ctx, this::checkpointThen);
+        }
         if (!ctx.sourceNamespace().equals(ctx.namespace())) {
             return Outcome.fail(Reasons.CROSS_NAMESPACE_NOT_ALLOWED, "the source is in namespace " + ctx.sourceNamespace()
-                    + " and the clone in " + ctx.namespace() + ": cloning across namespaces needs the source namespace's grant, "
-                    + "which this version does not support yet; create the DatabaseClone in " + ctx.sourceNamespace()
-                    + " or leave spec.source.namespace unset");
+                    + " and the clone in " + ctx.namespace() + ": a clone may only name a PVC or snapshot of its own namespace; "
+                    + "to clone across namespaces, ask the owners of " + ctx.sourceNamespace() + " for a CloneSource that allows "
+                    + ctx.namespace() + " and set spec.source.cloneSource instead");
         }
         Optional<VolumeSnapshot> snapshot = source.getSnapshotName() != null ? given(ctx, source.getSnapshotName()) : taken(ctx);
         if (snapshot.isEmpty()) {
@@ -69,7 +77,12 @@ final class SnapshotStep implements CloneStep {
                             + " does not exist: check spec.source.snapshotName and spec.source.namespace")
                     : createSnapshot(ctx);
         }
-        VolumeSnapshot vs = snapshot.get();
+        return readiness(ctx, snapshot.get());
+    }
+
+    /** The clone's snapshot exists: wait for it, report it, and let the volume be restored once it is ready. */
+    private Outcome readiness(CloneContext ctx, VolumeSnapshot vs) {
+        var source = ctx.clone().getSpec().getSource();
         var st = vs.getStatus();
         if (st != null && st.getError() != null && st.getError().getMessage() != null && !Boolean.TRUE.equals(st.getReadyToUse())) {
             return Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + vs.getMetadata().getName() + " failed: "
@@ -81,16 +94,22 @@ final class SnapshotStep implements CloneStep {
                     "waiting for VolumeSnapshot " + vs.getMetadata().getName() + " to become ready");
             return source.getSnapshotName() != null ? Outcome.recheckAfter(GIVEN_SNAPSHOT_RECHECK) : Outcome.waitFor();
         }
-        String created = st.getCreationTime() != null ? st.getCreationTime() : vs.getMetadata().getCreationTimestamp();
-        String checkpointNote = vs.getMetadata().getAnnotations() == null ? null : vs.getMetadata().getAnnotations().get(Annotations.CHECKPOINT);
+        Map<String, String> annotations = vs.getMetadata().getAnnotations() == null ? Map.of() : vs.getMetadata().getAnnotations();
+        // a clone of a CloneSource reports the source snapshot it shares and when that was taken
+        String created = annotations.containsKey(Annotations.DATA_AS_OF) ? annotations.get(Annotations.DATA_AS_OF)
+                : st.getCreationTime() != null ? st.getCreationTime() : vs.getMetadata().getCreationTimestamp();
+        String[] reported = annotations.containsKey(Annotations.SOURCE_SNAPSHOT) ? annotations.get(Annotations.SOURCE_SNAPSHOT).split("/", 2)
+                : new String[] {vs.getMetadata().getNamespace(), vs.getMetadata().getName()};
+        String checkpointNote = annotations.get(Annotations.CHECKPOINT);
         String caveat = checkpointNote != null && checkpointNote.startsWith(Annotations.CHECKPOINT_FAILED_PREFIX)
                 ? "; no CHECKPOINT ran before it (" + checkpointNote.substring(Annotations.CHECKPOINT_FAILED_PREFIX.length())
                         + "), so the clone's crash recovery may take longer" : "";
-        ctx.status().setSnapshot(new SnapshotStatus(vs.getMetadata().getName(), vs.getMetadata().getNamespace(), created,
+        ctx.status().setSnapshot(new SnapshotStatus(reported[1], reported[0], created,
                 st.getRestoreSize() == null ? null : st.getRestoreSize().toString()));
         ctx.status().setDataAsOf(created);
         boolean becameReady = ctx.condition(Conditions.SNAPSHOT_READY, Condition.TRUE, Reasons.SNAPSHOT_READY,
-                "VolumeSnapshot " + vs.getMetadata().getName() + " is ready" + (st.getRestoreSize() == null ? "" : " (restore size " + st.getRestoreSize() + ")")
+                "VolumeSnapshot " + vs.getMetadata().getName() + " is ready"
+                        + (annotations.containsKey(Annotations.SOURCE_SNAPSHOT) ? " (bound to " + annotations.get(Annotations.SOURCE_SNAPSHOT) + ")" : "") + (st.getRestoreSize() == null ? "" : " (restore size " + st.getRestoreSize() + ")")
                         + caveat);
         if (becameReady && source.getSnapshotName() == null) {
             ctx.timings().setSnapshotSeconds(ctx.secondsSince(vs.getMetadata().getCreationTimestamp()));
@@ -181,6 +200,21 @@ final class SnapshotStep implements CloneStep {
             return Outcome.retry(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ctx.sourceNamespace() + "/" + pvcName
                     + " does not exist: check spec.source.pvcName and spec.source.namespace");
         }
+        return checkpointThen(ctx, checkpointNote -> {
+            VolumeSnapshot created = ctx.create(CloneSnapshots.desired(ctx.clone(), checkpointNote));
+            ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED,
+                    "snapshot " + created.getMetadata().getName() + " of " + ctx.describeSource() + " requested");
+            ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Created VolumeSnapshot " + created.getMetadata().getName()
+                    + " of " + ctx.describeSource());
+            return Outcome.waitFor();
+        });
+    }
+
+    /**
+     * Runs the CHECKPOINT first when the source asks for one (in the background: the outcome is
+     * to wait), then takes the snapshot with a note of how the CHECKPOINT went (null: none asked for).
+     */
+    Outcome checkpointThen(CloneContext ctx, Function<String, Outcome> takeSnapshot) {
         String checkpointNote = null;
         if (checkpointRequested(ctx)) {
             Optional<BackgroundWork.Finished<CheckpointResult>> done = work.take(checkpointKey(ctx));
@@ -189,11 +223,6 @@ final class SnapshotStep implements CloneStep {
             }
             checkpointNote = checkpointOutcome(ctx, done.get());
         }
-        VolumeSnapshot created = ctx.create(CloneSnapshots.desired(ctx.clone(), checkpointNote));
-        ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED,
-                "snapshot " + created.getMetadata().getName() + " of " + ctx.describeSource() + " requested");
-        ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Created VolumeSnapshot " + created.getMetadata().getName()
-                + " of " + ctx.describeSource());
-        return Outcome.waitFor();
+        return takeSnapshot.apply(checkpointNote);
     }
 }

@@ -31,21 +31,38 @@ public final class SpecValidator {
     public static List<String> problems(DatabaseCloneSpec spec, String cloneName) {
         List<String> problems = new ArrayList<>();
         if (spec == null || spec.getSource() == null) {
-            problems.add("spec.source is required: set spec.source.pvcName or spec.source.snapshotName");
+            problems.add("spec.source is required: set spec.source.pvcName, spec.source.snapshotName or spec.source.cloneSource");
             return problems;
         }
         var source = spec.getSource();
         boolean pvc = notBlank(source.getPvcName());
         boolean snapshot = notBlank(source.getSnapshotName());
-        if (pvc == snapshot) {
-            problems.add("set exactly one of spec.source.pvcName and spec.source.snapshotName");
+        boolean cloneSource = source.getCloneSource() != null;
+        if ((pvc ? 1 : 0) + (snapshot ? 1 : 0) + (cloneSource ? 1 : 0) != 1) {
+            problems.add("set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource");
+        }
+        if (cloneSource) {
+            var ref = source.getCloneSource();
+            if (!notBlank(ref.getName()) || !notBlank(ref.getNamespace())) {
+                problems.add("spec.source.cloneSource needs both name and namespace");
+            }
+            if (source.getNamespace() != null || source.getVolumeSnapshotClassName() != null || source.getDataDirectory() != null
+                    || source.getCheckpoint() != null) {
+                problems.add("with spec.source.cloneSource, namespace, volumeSnapshotClassName, dataDirectory and checkpoint come from the CloneSource: remove them");
+            }
+            if ("none".equals(spec.getIsolation())) {
+                problems.add("spec.isolation none is not allowed for a clone of a CloneSource: its owners' data must not reach other systems; remove it");
+            }
         }
         if (source.getDataDirectory() != null && (source.getDataDirectory().contains("..") || source.getDataDirectory().startsWith("/"))) {
             problems.add("spec.source.dataDirectory must be a relative path inside the volume without '..' (e.g. pgdata)");
         }
         if (spec.getPostgres() == null || !notBlank(spec.getPostgres().getImage())) {
-            problems.add("spec.postgres.image is required: the source's major version, e.g. postgres:16");
-        } else {
+            if (!cloneSource) {
+                problems.add("spec.postgres.image is required: the source's major version, e.g. postgres:16");
+            }
+        }
+        if (spec.getPostgres() != null) {
             var pg = spec.getPostgres();
             if (pg.getRunAsUser() != null && pg.getRunAsUser() <= 0) {
                 problems.add("spec.postgres.runAsUser must be the non-root uid that owns the data files (999 official image, 26 CloudNativePG, 1001 Bitnami)");
@@ -84,6 +101,15 @@ public final class SpecValidator {
             problems.add("spec.isolation must be strict or none");
         }
         return problems;
+    }
+
+    /** What only the effective spec (with a CloneSource's defaults filled in) can tell. */
+    public static List<String> effectiveProblems(DatabaseCloneSpec spec) {
+        if (spec.getPostgres() == null || !notBlank(spec.getPostgres().getImage())) {
+            return List.of("spec.postgres.image is required: the source's major version, e.g. postgres:16"
+                    + (spec.getSource().getCloneSource() != null ? " (the CloneSource does not set spec.postgres.image either)" : ""));
+        }
+        return List.of();
     }
 
     private static boolean notBlank(String s) {

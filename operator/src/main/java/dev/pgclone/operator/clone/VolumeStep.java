@@ -47,7 +47,7 @@ final class VolumeStep implements CloneStep {
                     + " lost its volume: delete the DatabaseClone and create it again");
         } else {
             ctx.condition(Conditions.VOLUME_READY, Condition.FALSE, Reasons.VOLUME_PENDING, "PersistentVolumeClaim "
-                    + pvc.getMetadata().getName() + " is being restored from snapshot " + ctx.status().getSnapshot().getName()
+                    + pvc.getMetadata().getName() + " is being restored from snapshot " + ctx.restoreFrom()
                     + " (storage classes with WaitForFirstConsumer bind it once the Pod is scheduled)");
         }
         return Outcome.proceed();
@@ -68,10 +68,10 @@ final class VolumeStep implements CloneStep {
         String storageClass = spec.getStorage() != null && spec.getStorage().getStorageClassName() != null
                 && !spec.getStorage().getStorageClassName().isBlank() ? spec.getStorage().getStorageClassName()
                 : sourcePvc == null ? null : sourcePvc.getSpec().getStorageClassName();
-        PersistentVolumeClaim created = ctx.create(CloneVolumes.desired(ctx.clone(), ctx.status().getSnapshot().getName(), size,
+        PersistentVolumeClaim created = ctx.create(CloneVolumes.desired(ctx.clone(), ctx.restoreFrom(), size,
                 storageClass, ctx.describeSource()));
         ctx.events().normal(ctx.clone(), Reasons.VOLUME_PENDING, "Created PersistentVolumeClaim " + created.getMetadata().getName()
-                + " (" + size + ") from snapshot " + ctx.status().getSnapshot().getName());
+                + " (" + size + ") from snapshot " + ctx.restoreFrom());
         return created;
     }
 }

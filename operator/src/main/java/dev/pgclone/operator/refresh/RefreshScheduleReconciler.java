@@ -52,6 +52,13 @@ import org.jboss.logging.Logger;
  * Waits are events, not polling: the children, the Service and the Secrets are watched, and the
  * next run is a timer set exactly for {@code status.nextScheduleTime}.
  */
+// API access beyond the primary resource, for the generated RBAC; the Helm chart grants the same (HelmRbacIT)
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "pgclone.dev", resources = "databaseclones", verbs = {"get", "list", "watch", "create", "delete"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "secrets", verbs = {"get", "list", "watch", "create", "patch", "delete"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "services", verbs = {"get", "list", "watch", "create", "patch"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "persistentvolumeclaims", verbs = "get")
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshots", verbs = "get")
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "events", verbs = "create")
 // not generation-aware: the refresh-now annotation changes metadata only, and must start a run
 @ControllerConfiguration(name = RefreshScheduleReconciler.NAME, generationAwareEventProcessing = false)
 public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {

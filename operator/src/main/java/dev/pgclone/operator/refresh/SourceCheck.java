@@ -1,5 +1,6 @@
 package dev.pgclone.operator.refresh;
 
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import java.util.Optional;
@@ -16,12 +17,22 @@ final class SourceCheck {
 
     static Optional<ScheduleValidator.Problem> missing(ScheduleContext ctx) {
         var source = ctx.schedule().getSpec().getTemplate().getSpec().getSource();
+        String serving = ctx.status().getActiveClone() == null ? "" : "; clone " + ctx.status().getActiveClone() + " keeps serving meanwhile";
+        if (source.getCloneSource() != null) {
+            // existence only: whether this namespace is allowed is the clone's to check, on every reconcile of it
+            var ref = source.getCloneSource();
+            if (ctx.client().resources(CloneSource.class).inNamespace(ref.getNamespace()).withName(ref.getName()).get() == null) {
+                return Optional.of(new ScheduleValidator.Problem(Reasons.CLONE_SOURCE_NOT_FOUND, "CloneSource " + ref
+                        + " named by spec.template.spec.source.cloneSource does not exist: fix the field, or ask its namespace's owners to"
+                        + " create it; the due run starts once it exists" + serving));
+            }
+            return Optional.empty();
+        }
         String ns = source.getNamespace() == null || source.getNamespace().isBlank() ? ctx.namespace() : source.getNamespace();
         if (!ns.equals(ctx.namespace())) {
             // the operator may not read other namespaces; the clone itself reports CrossNamespaceNotAllowed
             return Optional.empty();
         }
-        String serving = ctx.status().getActiveClone() == null ? "" : "; clone " + ctx.status().getActiveClone() + " keeps serving meanwhile";
         if (source.getPvcName() != null && !source.getPvcName().isBlank()) {
             if (ctx.client().persistentVolumeClaims().inNamespace(ns).withName(source.getPvcName()).get() == null) {
                 return Optional.of(new ScheduleValidator.Problem(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ns + "/" + source.getPvcName()

@@ -23,5 +23,12 @@ public final class Annotations {
     public static final String CHECKPOINT = "pgclone.dev/checkpoint";
     public static final String CHECKPOINT_FAILED_PREFIX = "failed: ";
 
+    /**
+     * On a clone's own VolumeSnapshot of a CloneSource: the source snapshot it is bound to
+     * ({@code namespace/name}) and when that was taken, which is when the clone's data is from.
+     */
+    public static final String SOURCE_SNAPSHOT = "pgclone.dev/source-snapshot";
+    public static final String DATA_AS_OF = "pgclone.dev/data-as-of";
+
     private Annotations() {}
 }

@@ -20,6 +20,8 @@ public final class Labels {
     public static final String SCHEDULE = "pgclone.dev/schedule";
 
     public static final String OPERATOR = "pgclone-operator";
+    /** On the snapshots the operator takes of a CloneSource: the CloneSource's name (they live in its namespace). */
+    public static final String CLONE_SOURCE = "pgclone.dev/clone-source";
     /** Selector of the informers: only objects this operator made. */
     public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR;
     /** Selector of the schedule controller's informers: only what schedules own, not the clones' own children. */
@@ -35,6 +37,18 @@ public final class Labels {
         labels.put(PART_OF, "pgclone");
         labels.put(COMPONENT, component);
         labels.put(CLONE, clone.getMetadata().getName());
+        return labels;
+    }
+
+    /** Labels of a snapshot of a CloneSource; no {@link #CLONE} label: no clone owns it, several may use it. */
+    public static Map<String, String> forCloneSource(dev.pgclone.operator.api.v1alpha1.CloneSource source) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(NAME, "pgclone");
+        labels.put(INSTANCE, source.getMetadata().getName());
+        labels.put(MANAGED_BY, OPERATOR);
+        labels.put(PART_OF, "pgclone");
+        labels.put(COMPONENT, "source-snapshot");
+        labels.put(CLONE_SOURCE, source.getMetadata().getName());
         return labels;
     }
 

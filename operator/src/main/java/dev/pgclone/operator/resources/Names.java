@@ -21,6 +21,24 @@ public final class Names {
         return clone.getMetadata().getName();
     }
 
+    /** A snapshot of a CloneSource, shared by the clones created within its snapshotMaxAge: {@code <source>-<yyyymmddhhmm>} (UTC). */
+    public static String sharedSnapshot(dev.pgclone.operator.api.v1alpha1.CloneSource source, Instant takenAt) {
+        return source.getMetadata().getName() + "-" + RUN_TIME.format(takenAt.atOffset(ZoneOffset.UTC));
+    }
+
+    /** A snapshot of a CloneSource without snapshotMaxAge: one clone's alone, {@code <source>-<first 8 characters of the clone's uid>}. */
+    public static String privateSourceSnapshot(dev.pgclone.operator.api.v1alpha1.CloneSource source, DatabaseClone clone) {
+        return source.getMetadata().getName() + "-" + clone.getMetadata().getUid().substring(0, 8);
+    }
+
+    /**
+     * The cluster-scoped VolumeSnapshotContent through which a clone of a CloneSource restores:
+     * one per clone, named after its uid so that no two clones, in any namespace, collide.
+     */
+    public static String boundContent(DatabaseClone clone) {
+        return "pgclone-" + clone.getMetadata().getUid();
+    }
+
     public static String volume(DatabaseClone clone) {
         return clone.getMetadata().getName();
     }

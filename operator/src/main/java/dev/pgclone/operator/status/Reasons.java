@@ -23,6 +23,13 @@ public final class Reasons {
     public static final String SNAPSHOT_NOT_FOUND = "SnapshotNotFound";
     public static final String SNAPSHOT_FAILED = "SnapshotFailed";
     public static final String CROSS_NAMESPACE_NOT_ALLOWED = "CrossNamespaceNotAllowed";
+    public static final String CLONE_SOURCE_NOT_FOUND = "CloneSourceNotFound";
+    public static final String CLONE_SOURCE_INVALID = "CloneSourceInvalid";
+    public static final String NAMESPACE_NOT_ALLOWED = "NamespaceNotAllowed";
+    public static final String SOURCE_POST_CLONE_NOT_FOUND = "SourcePostCloneNotFound";
+    public static final String ACCESS_REVOKED = "AccessRevoked";
+    public static final String SOURCE_READY = "SourceReady";
+    public static final String SOURCE_PVC_NOT_FOUND = "PvcNotFound";
     public static final String VOLUME_LOST = "VolumeLost";
     public static final String CREDENTIALS_SECRET_NOT_FOUND = "CredentialsSecretNotFound";
     public static final String POST_CLONE_CONFIGMAP_NOT_FOUND = "PostCloneConfigMapNotFound";

@@ -75,28 +75,52 @@ class SpecValidatorTest {
 
     @Test
     void aMissingSpecOrSourceIsOneProblemAndStopsThere() {
-        assertThat(problems(null)).containsExactly("spec.source is required: set spec.source.pvcName or spec.source.snapshotName");
+        assertThat(problems(null)).containsExactly("spec.source is required: set spec.source.pvcName, spec.source.snapshotName or spec.source.cloneSource");
         DatabaseCloneSpec spec = fullSpec();
         spec.setSource(null);
         // nothing else is checked: the rest of the spec may be fine, the clone cannot start anyway
         spec.setTtl("soon");
-        assertThat(problems(spec)).containsExactly("spec.source is required: set spec.source.pvcName or spec.source.snapshotName");
+        assertThat(problems(spec)).containsExactly("spec.source is required: set spec.source.pvcName, spec.source.snapshotName or spec.source.cloneSource");
     }
 
     @Test
     void exactlyOneSourceKind() {
         DatabaseCloneSpec both = fullSpec();
         both.getSource().setSnapshotName("orders-20240601");
-        assertThat(problems(both)).containsExactly("set exactly one of spec.source.pvcName and spec.source.snapshotName");
+        assertThat(problems(both)).containsExactly("set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource");
 
         DatabaseCloneSpec neither = fullSpec();
         neither.getSource().setPvcName(null);
-        assertThat(problems(neither)).containsExactly("set exactly one of spec.source.pvcName and spec.source.snapshotName");
+        assertThat(problems(neither)).containsExactly("set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource");
 
         // blank is unset: a template that rendered an empty value must not count as a source
         DatabaseCloneSpec blank = fullSpec();
         blank.getSource().setPvcName(" ");
-        assertThat(problems(blank)).containsExactly("set exactly one of spec.source.pvcName and spec.source.snapshotName");
+        assertThat(problems(blank)).containsExactly("set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource");
+    }
+
+    @Test
+    void aCloneSourceBringsItsOwnVolumeDetailsAndImageAndForbidsIsolationNone() {
+        DatabaseCloneSpec spec = fullSpec();
+        spec.getSource().setPvcName(null);
+        spec.getSource().setCloneSource(new dev.pgclone.operator.api.v1alpha1.CloneSourceRef("orders", "prod"));
+        assertThat(problems(spec)).containsExactly("with spec.source.cloneSource, namespace, volumeSnapshotClassName, dataDirectory and checkpoint"
+                + " come from the CloneSource: remove them");
+
+        spec.getSource().setVolumeSnapshotClassName(null);
+        spec.getSource().setDataDirectory(null);
+        spec.getSource().setCheckpoint(null);
+        spec.setPostgres(null);
+        assertThat(problems(spec)).as("the image may come from the CloneSource").isEmpty();
+        assertThat(SpecValidator.effectiveProblems(spec)).containsExactly("spec.postgres.image is required: the source's major version,"
+                + " e.g. postgres:16 (the CloneSource does not set spec.postgres.image either)");
+
+        spec.setIsolation("none");
+        assertThat(problems(spec)).singleElement().asString().startsWith("spec.isolation none is not allowed for a clone of a CloneSource");
+
+        spec.setIsolation(null);
+        spec.getSource().setCloneSource(new dev.pgclone.operator.api.v1alpha1.CloneSourceRef("orders", ""));
+        assertThat(problems(spec)).containsExactly("spec.source.cloneSource needs both name and namespace");
     }
 
     @ParameterizedTest

@@ -28,7 +28,8 @@ class CrdRulesTest {
                 .getProperties().get("template").getProperties().get("spec");
         assertThat(Serialization.asYaml(template)).doesNotContain("oldSelf");
         assertThat(template.getProperties().get("source").getXKubernetesValidations()).extracting("rule")
-                .containsExactly("has(self.pvcName) != has(self.snapshotName)");
+                .containsExactly("(has(self.pvcName) ? 1 : 0) + (has(self.snapshotName) ? 1 : 0) + (has(self.cloneSource) ? 1 : 0) == 1",
+                        "!has(self.cloneSource) || !(has(self.namespace) || has(self.volumeSnapshotClassName) || has(self.dataDirectory) || has(self.checkpoint))");
         // the template is the clone's spec schema, nothing hand-copied that could drift
         assertThat(Serialization.asYaml(withoutDescriptions(template)))
                 .isEqualTo(Serialization.asYaml(withoutDescriptions(clone.getProperties().get("spec"))));

@@ -162,7 +162,8 @@ class HelmChartTest {
         Role lease = r.all(Role.class).stream().filter(role -> role.getMetadata().getName().endsWith("-leader-election")).findFirst().orElseThrow();
         assertThat(lease.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(Chart.grants(lease.getRules())).extracting(Chart.Grant::toString)
-                .containsExactlyInAnyOrder("coordination.k8s.io/leases:get", "coordination.k8s.io/leases:create", "coordination.k8s.io/leases:update");
+                .containsExactlyInAnyOrder("coordination.k8s.io/leases:get", "coordination.k8s.io/leases:create", "coordination.k8s.io/leases:update",
+                        "coordination.k8s.io/leases:patch");
         assertThat(r.all(RoleBinding.class)).anySatisfy(b -> assertThat(b.getRoleRef().getName()).isEqualTo(lease.getMetadata().getName()));
     }
 

@@ -15,6 +15,7 @@ import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.RecordingPreparer;
+import dev.pgclone.operator.testing.ShiftableClock;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;

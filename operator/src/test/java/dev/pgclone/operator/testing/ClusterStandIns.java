@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContentBuilder;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotStatusBuilder;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -33,8 +35,10 @@ import java.util.function.Function;
  * The controllers a real cluster runs and the mock API server does not, kept small and in one
  * place so every operator test sees the same cluster behaviour:
  * <ul>
- *   <li>snapshot controller: a new VolumeSnapshot becomes readyToUse with creationTime and a
- *       restoreSize equal to its source PVC's request (or an error, when the test says so);</li>
+ *   <li>snapshot controller: a new VolumeSnapshot of a PVC gets a VolumeSnapshotContent with a
+ *       snapshot handle and becomes readyToUse with creationTime and a
+ *       restoreSize equal to its source PVC's request (or an error, when the test says so); one
+ *       naming an existing pre-provisioned content becomes ready when that content names a handle;</li>
  *   <li>volume binder: a PVC becomes Bound;</li>
  *   <li>kubelet: a Pod gets an IP and becomes Ready, or its container terminates with a message;</li>
  *   <li>garbage collector: objects whose controlling owner (a DatabaseClone or a RefreshSchedule)
@@ -49,6 +53,9 @@ public final class ClusterStandIns implements AutoCloseable {
     public record Crashes(String terminationMessage) implements PodFate {}
     public record Stays() implements PodFate {}
 
+    /** The CSI driver name on the contents the snapshot stand-in makes. */
+    public static final String CSI_DRIVER = "standin.csi.pgclone.dev";
+
     private final KubernetesClient client;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final AtomicInteger ips = new AtomicInteger(10);
@@ -61,7 +68,11 @@ public final class ClusterStandIns implements AutoCloseable {
     }
 
     public ClusterStandIns start() {
-        informers.add(client.resources(VolumeSnapshot.class).inAnyNamespace().inform(onUpsert(this::snapshotController)));
+        informers.add(client.resources(VolumeSnapshot.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
+            @Override public void onAdd(VolumeSnapshot o) { snapshotController(o); }
+            @Override public void onUpdate(VolumeSnapshot a, VolumeSnapshot b) { snapshotController(b); }
+            @Override public void onDelete(VolumeSnapshot o, boolean unknown) { deleteDynamicContent(o); }
+        }));
         informers.add(client.persistentVolumeClaims().inAnyNamespace().inform(onUpsert(this::volumeBinder)));
         informers.add(client.pods().inAnyNamespace().inform(onUpsert(this::kubelet)));
         informers.add(client.resources(DatabaseClone.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
@@ -95,7 +106,11 @@ public final class ClusterStandIns implements AutoCloseable {
     }
 
     private void snapshotController(VolumeSnapshot vs) {
-        if (vs.getStatus() != null || vs.getSpec().getSource().getPersistentVolumeClaimName() == null || !snapshotsBecomeReady) {
+        if (vs.getStatus() != null || !snapshotsBecomeReady) {
+            return;
+        }
+        if (vs.getSpec().getSource().getVolumeSnapshotContentName() != null) {
+            bindPreProvisioned(vs);
             return;
         }
         String pvcName = vs.getSpec().getSource().getPersistentVolumeClaimName();
@@ -107,9 +122,44 @@ public final class ClusterStandIns implements AutoCloseable {
         } else if (source == null) {
             status.withReadyToUse(false).withNewError().withMessage("source PVC " + pvcName + " not found").withTime(now()).endError();
         } else {
-            status.withReadyToUse(true)
-                    .withRestoreSize(source.getSpec().getResources().getRequests().get("storage"))
-                    .withBoundVolumeSnapshotContentName("snapcontent-" + vs.getMetadata().getUid());
+            Quantity size = source.getSpec().getResources().getRequests().get("storage");
+            String contentName = "snapcontent-" + vs.getMetadata().getUid();
+            ignoreConflicts(() -> client.resource(new VolumeSnapshotContentBuilder()
+                    .withNewMetadata().withName(contentName).endMetadata()
+                    .withNewSpec().withDeletionPolicy("Delete").withDriver(CSI_DRIVER)
+                        .withNewSource().withVolumeHandle("pv-" + source.getMetadata().getUid()).endSource()
+                        .withNewVolumeSnapshotRef().withNamespace(vs.getMetadata().getNamespace()).withName(vs.getMetadata().getName())
+                            .withUid(vs.getMetadata().getUid()).endVolumeSnapshotRef()
+                    .endSpec()
+                    .withNewStatus().withSnapshotHandle("snap-" + vs.getMetadata().getUid()).withReadyToUse(true)
+                        .withRestoreSize(size.getNumericalAmount().longValue()).endStatus()
+                    .build()).create());
+            status.withReadyToUse(true).withRestoreSize(size).withBoundVolumeSnapshotContentName(contentName);
+        }
+        vs.setStatus(status.build());
+        ignoreConflicts(() -> client.resource(vs).updateStatus());
+    }
+
+    /** A deleted snapshot's dynamically made content goes with it (deletionPolicy Delete); pre-provisioned ones stay. */
+    private void deleteDynamicContent(VolumeSnapshot vs) {
+        String contentName = "snapcontent-" + vs.getMetadata().getUid();
+        ignoreConflicts(() -> client.resources(VolumeSnapshotContent.class).withName(contentName).delete());
+    }
+
+    /** A VolumeSnapshot naming a pre-provisioned content: ready once that content exists and names a handle. */
+    private void bindPreProvisioned(VolumeSnapshot vs) {
+        String contentName = vs.getSpec().getSource().getVolumeSnapshotContentName();
+        VolumeSnapshotContent content = client.resources(VolumeSnapshotContent.class).withName(contentName).get();
+        if (content == null) {
+            // a test that gives a snapshot without its content plays the snapshot controller for it
+            return;
+        }
+        var status = new VolumeSnapshotStatusBuilder().withCreationTime(now());
+        if (content.getSpec().getSource() == null || content.getSpec().getSource().getSnapshotHandle() == null) {
+            status.withReadyToUse(false).withNewError().withMessage("VolumeSnapshotContent " + contentName + " names no snapshotHandle")
+                    .withTime(now()).endError();
+        } else {
+            status.withReadyToUse(true).withBoundVolumeSnapshotContentName(contentName);
         }
         vs.setStatus(status.build());
         ignoreConflicts(() -> client.resource(vs).updateStatus());

@@ -6,6 +6,7 @@ import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
 import dev.pgclone.operator.clone.BackgroundWork;
 import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
+import dev.pgclone.operator.source.CloneSourceReconciler;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -40,10 +41,13 @@ public final class OperatorHarness implements AutoCloseable {
     private BackgroundWork work;
     /** The RefreshSchedule reconciler's clock: tests of run times move it; the clone reconciler keeps the system clock. */
     private final Clock scheduleClock;
+    /** The clock of the DatabaseClone and CloneSource reconcilers: snapshot-sharing tests move it to age snapshots. */
+    private final Clock cloneClock;
     private final SimpleMeterRegistry scheduleMetrics = new SimpleMeterRegistry();
 
-    private OperatorHarness(Clock scheduleClock) {
+    private OperatorHarness(Clock scheduleClock, Clock cloneClock) {
         this.scheduleClock = scheduleClock;
+        this.cloneClock = cloneClock;
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
         client = server.createClient();
@@ -56,7 +60,11 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public static OperatorHarness start(Clock scheduleClock) {
-        OperatorHarness h = new OperatorHarness(scheduleClock);
+        return start(scheduleClock, Clock.systemUTC());
+    }
+
+    public static OperatorHarness start(Clock scheduleClock, Clock cloneClock) {
+        OperatorHarness h = new OperatorHarness(scheduleClock, cloneClock);
         h.startOperator();
         return h;
     }
@@ -68,9 +76,10 @@ public final class OperatorHarness implements AutoCloseable {
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .checkingCRDAndValidateLocalModel(false));
-        operator.register(new DatabaseCloneReconciler(client, Clock.systemUTC(), work, preparer, checkpointer, ClonePodAddress.podIp(),
+        operator.register(new DatabaseCloneReconciler(client, cloneClock, work, preparer, checkpointer, ClonePodAddress.podIp(),
                 new CloneMetrics(new SimpleMeterRegistry())));
         operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics));
+        operator.register(new CloneSourceReconciler(client, cloneClock));
         operator.start();
     }
 

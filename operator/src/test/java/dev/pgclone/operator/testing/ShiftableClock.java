@@ -1,4 +1,4 @@
-package dev.pgclone.operator.refresh;
+package dev.pgclone.operator.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * timers (rescheduleAfter) still fire; moving the offset stands for time passing while the operator
  * is stopped, or puts "now" a few seconds before a run time so a test waits seconds, not minutes.
  */
-final class ShiftableClock extends Clock {
+public final class ShiftableClock extends Clock {
 
     private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
 
@@ -21,12 +21,12 @@ final class ShiftableClock extends Clock {
         return Instant.now().plus(offset.get());
     }
 
-    void shift(Duration by) {
+    public void shift(Duration by) {
         offset.updateAndGet(o -> o.plus(by));
     }
 
     /** Moves the clock so that it now reads {@code target} (it keeps running from there). */
-    void set(Instant target) {
+    public void set(Instant target) {
         offset.set(Duration.between(Instant.now(), target));
     }
 

@@ -9,12 +9,12 @@ import io.fabric8.generator.annotation.Required;
 public class DatabaseCloneSpec {
 
     @Required
-    @JsonPropertyDescription("What to clone: a PostgreSQL data volume (pvcName) or an existing VolumeSnapshot (snapshotName). "
+    @JsonPropertyDescription("What to clone: a PostgreSQL data volume (pvcName), an existing VolumeSnapshot (snapshotName), "
+            + "or a CloneSource that production's owners wrote to allow clones from other namespaces (cloneSource). "
             + "Immutable once a DatabaseClone is created.")
     private SourceSpec source;
 
-    @Required
-    @JsonPropertyDescription("The PostgreSQL server that serves the clone.")
+    @JsonPropertyDescription("The PostgreSQL server that serves the clone. image is required unless a CloneSource provides it.")
     private PostgresSpec postgres;
 
     @JsonPropertyDescription("Storage of the clone's volume.")

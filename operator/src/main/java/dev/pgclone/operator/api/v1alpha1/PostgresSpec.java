@@ -2,26 +2,21 @@ package dev.pgclone.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PostgresSpec {
 
-    @Required
-    @JsonPropertyDescription("PostgreSQL image, e.g. postgres:16. Its major version must be the source's (checked when the clone starts).")
+    @JsonPropertyDescription("PostgreSQL image, e.g. postgres:16. Its major version must be the source's (checked when the clone starts). Required unless the source is a CloneSource that sets it.")
     private String image;
 
-    @Default("999")
     @Min(1)
-    @JsonPropertyDescription("UID that owns the data files: 999 for the official image, 26 for CloudNativePG, 1001 for Bitnami. The clone runs as this uid; files are never chown-ed.")
+    @JsonPropertyDescription("UID that owns the data files: 999 for the official image, 26 for CloudNativePG, 1001 for Bitnami. The clone runs as this uid; files are never chown-ed. Default: the CloneSource's, else 999.")
     private Long runAsUser;
 
-    @Default("postgres")
-    @JsonPropertyDescription("Superuser role of the source; the clone gives it a new password, published in Secret <clone>-superuser.")
+    @JsonPropertyDescription("Superuser role of the source; the clone gives it a new password, published in Secret <clone>-superuser. Default: the CloneSource's, else postgres.")
     private String superuser;
 
     @JsonPropertyDescription("Extra server settings, passed as -c name=value; they win over the source's configuration files.")

@@ -6,8 +6,10 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.pvcName) != has(self.snapshotName)",
-        message = "set exactly one of spec.source.pvcName and spec.source.snapshotName")
+@ValidationRule(value = "(has(self.pvcName) ? 1 : 0) + (has(self.snapshotName) ? 1 : 0) + (has(self.cloneSource) ? 1 : 0) == 1",
+        message = "set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource")
+@ValidationRule(value = "!has(self.cloneSource) || !(has(self.namespace) || has(self.volumeSnapshotClassName) || has(self.dataDirectory) || has(self.checkpoint))",
+        message = "with spec.source.cloneSource, namespace, volumeSnapshotClassName, dataDirectory and checkpoint come from the CloneSource: remove them")
 public class SourceSpec {
 
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -18,7 +20,10 @@ public class SourceSpec {
     @JsonPropertyDescription("An existing, ready VolumeSnapshot to restore from instead of taking a new one (e.g. a CloudNativePG volume-snapshot backup). Never deleted by the operator.")
     private String snapshotName;
 
-    @JsonPropertyDescription("Namespace of the source. Default: the clone's own namespace.")
+    @JsonPropertyDescription("A CloneSource, written by the owners of a database in another namespace, that allows this namespace to clone it. The operator checks the grant on every reconcile.")
+    private CloneSourceRef cloneSource;
+
+    @JsonPropertyDescription("Namespace of pvcName or snapshotName. Default: the clone's own namespace; another namespace needs cloneSource instead.")
     private String namespace;
 
     @JsonPropertyDescription("VolumeSnapshotClass for the snapshot of pvcName. Default: the cluster's default class for the PVC's CSI driver.")
@@ -34,6 +39,8 @@ public class SourceSpec {
     public void setPvcName(String pvcName) { this.pvcName = pvcName; }
     public String getSnapshotName() { return snapshotName; }
     public void setSnapshotName(String snapshotName) { this.snapshotName = snapshotName; }
+    public CloneSourceRef getCloneSource() { return cloneSource; }
+    public void setCloneSource(CloneSourceRef cloneSource) { this.cloneSource = cloneSource; }
     public String getNamespace() { return namespace; }
     public void setNamespace(String namespace) { this.namespace = namespace; }
     public String getVolumeSnapshotClassName() { return volumeSnapshotClassName; }
@@ -47,12 +54,13 @@ public class SourceSpec {
     public boolean equals(Object o) {
         return o instanceof SourceSpec s && java.util.Objects.equals(pvcName, s.pvcName)
                 && java.util.Objects.equals(snapshotName, s.snapshotName) && java.util.Objects.equals(namespace, s.namespace)
+                && java.util.Objects.equals(cloneSource, s.cloneSource)
                 && java.util.Objects.equals(volumeSnapshotClassName, s.volumeSnapshotClassName)
                 && java.util.Objects.equals(dataDirectory, s.dataDirectory) && java.util.Objects.equals(checkpoint, s.checkpoint);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(pvcName, snapshotName, namespace, volumeSnapshotClassName, dataDirectory, checkpoint);
+        return java.util.Objects.hash(pvcName, snapshotName, cloneSource, namespace, volumeSnapshotClassName, dataDirectory, checkpoint);
     }
 }

@@ -1,0 +1,75 @@
+package dev.pgclone.operator.clone;
+
+import dev.pgclone.operator.api.v1alpha1.CloneSourceRef;
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.resources.Annotations;
+import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.SourceSnapshots;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Undoes what a clone of a CloneSource holds outside its own namespace, when it is deleted or its
+ * access is withdrawn: its bound VolumeSnapshot and the cluster-scoped content behind it (Retain:
+ * production's storage snapshot stays), and its claim on the source snapshot, after which the
+ * CloneSource controller deletes that snapshot once no clone uses it and snapshotMaxAge has passed.
+ */
+final class SourceRelease {
+
+    private static final int CONFLICT_ATTEMPTS = 5;
+
+    private SourceRelease() {}
+
+    /** @return whether anything was still held */
+    static boolean release(KubernetesClient client, DatabaseClone clone) {
+        boolean held = false;
+        VolumeSnapshot bound = client.resources(VolumeSnapshot.class).inNamespace(clone.getMetadata().getNamespace())
+                .withName(Names.snapshot(clone)).get();
+        if (bound != null && bound.getMetadata().getAnnotations() != null
+                && bound.getMetadata().getAnnotations().containsKey(Annotations.SOURCE_SNAPSHOT)) {
+            held |= deleted(client.resource(bound));
+        }
+        held |= deleted(client.resources(VolumeSnapshotContent.class).withName(Names.boundContent(clone)));
+        CloneSourceRef ref = clone.getSpec().getSource().getCloneSource();
+        for (VolumeSnapshot s : client.resources(VolumeSnapshot.class).inNamespace(ref.getNamespace())
+                .withLabel(Labels.CLONE_SOURCE, ref.getName()).list().getItems()) {
+            if (SourceSnapshots.usedBy(s, clone)) {
+                unclaim(client, s, clone);
+                held = true;
+            }
+        }
+        return held;
+    }
+
+    private static boolean deleted(Resource<? extends HasMetadata> resource) {
+        List<?> result = resource.delete();
+        return result != null && !result.isEmpty();
+    }
+
+    /** Removes this clone's finalizer with optimistic locking: an index-based patch could remove another clone's. */
+    private static void unclaim(KubernetesClient client, VolumeSnapshot snapshot, DatabaseClone clone) {
+        VolumeSnapshot current = snapshot;
+        for (int attempt = 1; current != null && SourceSnapshots.usedBy(current, clone); attempt++) {
+            List<String> finalizers = new ArrayList<>(current.getMetadata().getFinalizers());
+            finalizers.remove(SourceSnapshots.userFinalizer(clone));
+            current.getMetadata().setFinalizers(finalizers);
+            try {
+                client.resource(current).update();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                current = client.resources(VolumeSnapshot.class).inNamespace(snapshot.getMetadata().getNamespace())
+                        .withName(snapshot.getMetadata().getName()).get();
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.pgclone.operator.clone;
+
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.SourceSnapshots;
+import dev.pgclone.operator.source.CloneSourceValidator;
+import dev.pgclone.operator.status.Conditions;
+import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * How a clone of a CloneSource gets its snapshot: it first claims a snapshot in the source
+ * namespace (its own from an earlier reconcile, else one taken within snapshotMaxAge, else a new
+ * one), then binds the storage snapshot into its namespace through a pre-provisioned content.
+ * Every step is recorded in the cluster (the claim is a finalizer on the source snapshot), so a
+ * restart anywhere in between resumes without leaking or duplicating anything.
+ */
+final class SourceSnapshotUse {
+
+    /** The source snapshot is in another namespace and not watched: how often to look while it is being taken. */
+    static final Duration SOURCE_RECHECK = Duration.ofSeconds(2);
+
+    Outcome bind(CloneContext ctx, BiFunction<CloneContext, Function<String, Outcome>, Outcome> checkpointThen) {
+        CloneSource source = ctx.cloneSource();
+        String ns = source.getMetadata().getNamespace();
+        List<VolumeSnapshot> snapshots = ctx.client().resources(VolumeSnapshot.class).inNamespace(ns)
+                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems();
+        Optional<VolumeSnapshot> claimed = snapshots.stream().filter(s -> SourceSnapshots.usedBy(s, ctx.clone()))
+                .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
+        if (claimed.isPresent()) {
+            return bindWhenReady(ctx, claimed.get());
+        }
+        Duration window = CloneSourceValidator.shareWindow(source.getSpec());
+        Optional<VolumeSnapshot> shareable = window == null ? Optional.empty() : snapshots.stream()
+                .filter(s -> s.getMetadata().getDeletionTimestamp() == null && !failed(s))
+                .filter(s -> ctx.now().isBefore(Instant.parse(s.getMetadata().getCreationTimestamp()).plus(window)))
+                .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
+        if (shareable.isPresent()) {
+            return claim(ctx, shareable.get()).map(s -> bindWhenReady(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
+        }
+        var pvc = ctx.client().persistentVolumeClaims().inNamespace(ns).withName(source.getSpec().getPvcName()).get();
+        if (pvc == null) {
+            return Outcome.retry(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ns + "/" + source.getSpec().getPvcName()
+                    + " of CloneSource " + ns + "/" + source.getMetadata().getName() + " does not exist: its owners must fix spec.pvcName");
+        }
+        return checkpointThen.apply(ctx, checkpointNote -> {
+            String name = window == null ? Names.privateSourceSnapshot(source, ctx.clone()) : Names.sharedSnapshot(source, ctx.now());
+            VolumeSnapshot taken = ctx.create(SourceSnapshots.source(source, name, ctx.clone(), checkpointNote));
+            if (!SourceSnapshots.usedBy(taken, ctx.clone())) {
+                // another clone took it this same minute: share it
+                return claim(ctx, taken).map(s -> waiting(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
+            }
+            ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Created VolumeSnapshot " + ns + "/" + name
+                    + " of " + ctx.describeSource() + (window == null ? "" : ", shared with clones created within " + source.getSpec().getSnapshotMaxAge()));
+            return waiting(ctx, taken);
+        });
+    }
+
+    /** Adds this clone's finalizer to a source snapshot; empty when it changed meanwhile or is being deleted (look again). */
+    private static Optional<VolumeSnapshot> claim(CloneContext ctx, VolumeSnapshot snapshot) {
+        if (SourceSnapshots.usedBy(snapshot, ctx.clone())) {
+            return Optional.of(snapshot);
+        }
+        if (snapshot.getMetadata().getDeletionTimestamp() != null) {
+            return Optional.empty();
+        }
+        List<String> finalizers = new ArrayList<>(snapshot.getMetadata().getFinalizers() == null ? List.of() : snapshot.getMetadata().getFinalizers());
+        finalizers.add(SourceSnapshots.userFinalizer(ctx.clone()));
+        snapshot.getMetadata().setFinalizers(finalizers);
+        try {
+            // update, not patch: the resourceVersion makes two clones claiming at once both land or one retry
+            return Optional.of(ctx.client().resource(snapshot).update());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409 || e.getCode() == 404 || e.getCode() == 422) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    private Outcome bindWhenReady(CloneContext ctx, VolumeSnapshot sourceSnapshot) {
+        if (failed(sourceSnapshot)) {
+            return Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + SourceSnapshots.reference(sourceSnapshot) + " of "
+                    + ctx.describeSource() + " failed: " + sourceSnapshot.getStatus().getError().getMessage()
+                    + " (the CloneSource's owners should check its volumeSnapshotClassName)");
+        }
+        var st = sourceSnapshot.getStatus();
+        if (st == null || !Boolean.TRUE.equals(st.getReadyToUse()) || st.getBoundVolumeSnapshotContentName() == null) {
+            return waiting(ctx, sourceSnapshot);
+        }
+        VolumeSnapshotContent content = ctx.client().resources(VolumeSnapshotContent.class).withName(st.getBoundVolumeSnapshotContentName()).get();
+        if (content == null || handle(content) == null) {
+            return waiting(ctx, sourceSnapshot);
+        }
+        ctx.create(SourceSnapshots.boundContent(ctx.clone(), sourceSnapshot, content));
+        String dataAsOf = st.getCreationTime() != null ? st.getCreationTime() : sourceSnapshot.getMetadata().getCreationTimestamp();
+        VolumeSnapshot bound = ctx.create(SourceSnapshots.bound(ctx.clone(), sourceSnapshot, dataAsOf));
+        int users = SourceSnapshots.users(sourceSnapshot);
+        String shared = users > 1 ? ", shared with " + (users - 1) + " other clone(s)" : "";
+        ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED, "binding VolumeSnapshot "
+                + SourceSnapshots.reference(sourceSnapshot) + " (taken " + dataAsOf + shared + ") to " + ctx.namespace() + "/" + bound.getMetadata().getName());
+        ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Bound VolumeSnapshot " + SourceSnapshots.reference(sourceSnapshot)
+                + " of " + ctx.describeSource() + " to " + ctx.namespace() + "/" + bound.getMetadata().getName() + " through VolumeSnapshotContent "
+                + Names.boundContent(ctx.clone()) + shared);
+        return Outcome.waitFor();
+    }
+
+    private static Outcome waiting(CloneContext ctx, VolumeSnapshot sourceSnapshot) {
+        ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED,
+                "waiting for VolumeSnapshot " + SourceSnapshots.reference(sourceSnapshot) + " of " + ctx.describeSource() + " to become ready");
+        return Outcome.recheckAfter(SOURCE_RECHECK);
+    }
+
+    private static boolean failed(VolumeSnapshot s) {
+        return s.getStatus() != null && s.getStatus().getError() != null && s.getStatus().getError().getMessage() != null
+                && !Boolean.TRUE.equals(s.getStatus().getReadyToUse());
+    }
+
+    private static String handle(VolumeSnapshotContent content) {
+        if (content.getStatus() != null && content.getStatus().getSnapshotHandle() != null) {
+            return content.getStatus().getSnapshotHandle();
+        }
+        return content.getSpec() != null && content.getSpec().getSource() != null ? content.getSpec().getSource().getSnapshotHandle() : null;
+    }
+}

@@ -1,0 +1,168 @@
+package dev.pgclone.operator.source;
+
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus;
+import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus.SharedSnapshot;
+import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.SourceSnapshots;
+import dev.pgclone.operator.status.Conditions;
+import dev.pgclone.operator.status.EventRecorder;
+import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Keeps a CloneSource's snapshots: reports them and their users, and deletes each one that no
+ * clone uses once it is past snapshotMaxAge (at once without a snapshotMaxAge: it was one clone's).
+ * The clones take and claim the snapshots ({@code clone/SourceSnapshotUse}); a claim is a
+ * finalizer, so releasing the last one is an update event that brings this controller here.
+ * Deleting the CloneSource waits, through its own finalizer, until no clone uses its snapshots,
+ * so a snapshot is never deleted under a clone; the clones themselves are refused once it is gone.
+ */
+@ControllerConfiguration(name = CloneSourceReconciler.NAME)
+public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<CloneSource> {
+
+    public static final String NAME = "clonesource";
+
+    private final KubernetesClient client;
+    private final Conditions conditions;
+    private final EventRecorder events;
+
+    public CloneSourceReconciler(KubernetesClient client, Clock clock) {
+        this.client = client;
+        this.conditions = new Conditions(clock);
+        this.events = new EventRecorder(client, clock);
+    }
+
+    @Override
+    public List<EventSource<?, CloneSource>> prepareEventSources(EventSourceContext<CloneSource> context) {
+        var config = InformerEventSourceConfiguration.from(VolumeSnapshot.class, CloneSource.class)
+                .withName("sourcesnapshots")
+                .withLabelSelector(Labels.MANAGED_SELECTOR + "," + Labels.CLONE_SOURCE)
+                .withSecondaryToPrimaryMapper(s -> Set.of(new ResourceID(s.getMetadata().getLabels().get(Labels.CLONE_SOURCE),
+                        s.getMetadata().getNamespace())))
+                .build();
+        return List.of(new InformerEventSource<>(config, context));
+    }
+
+    @Override
+    public UpdateControl<CloneSource> reconcile(CloneSource source, Context<CloneSource> context) {
+        CloneSourceStatus previous = source.getStatus();
+        CloneSourceStatus status = previous == null ? new CloneSourceStatus()
+                : Serialization.unmarshal(Serialization.asJson(previous), CloneSourceStatus.class);
+        if (status.getConditions() == null) {
+            status.setConditions(new ArrayList<>());
+        }
+        long generation = source.getMetadata().getGeneration() == null ? 0L : source.getMetadata().getGeneration();
+        status.setObservedGeneration(generation);
+
+        List<String> problems = CloneSourceValidator.problems(source.getSpec());
+        Duration window = problems.isEmpty() ? CloneSourceValidator.shareWindow(source.getSpec()) : null;
+        Instant now = conditions.now();
+        Instant nextExpiry = null;
+        List<SharedSnapshot> kept = new ArrayList<>();
+        int users = 0;
+        for (VolumeSnapshot s : snapshots(source)) {
+            int using = SourceSnapshots.users(s);
+            Instant created = Instant.parse(s.getMetadata().getCreationTimestamp());
+            Instant until = window == null ? created : created.plus(window);
+            if (using == 0 && problems.isEmpty() && !now.isBefore(until)) {
+                if (s.getMetadata().getDeletionTimestamp() == null) {
+                    client.resource(s).delete();
+                }
+                continue;
+            }
+            if (using == 0 && problems.isEmpty()) {
+                nextExpiry = nextExpiry == null || until.isBefore(nextExpiry) ? until : nextExpiry;
+            }
+            users += using;
+            kept.add(new SharedSnapshot(s.getMetadata().getName(), Conditions.format(created),
+                    s.getStatus() == null ? null : s.getStatus().getReadyToUse(), using, window == null ? null : Conditions.format(until)));
+        }
+        kept.sort(Comparator.comparing(SharedSnapshot::getCreatedAt).reversed());
+        status.setSnapshots(kept);
+        status.setClones(users);
+
+        if (!problems.isEmpty()) {
+            String message = "not usable, clones of it are refused: " + String.join("; ", problems);
+            if (conditions.set(status.getConditions(), Conditions.READY, Condition.FALSE, Reasons.CLONE_SOURCE_INVALID, message, generation)) {
+                events.warning(source, Reasons.CLONE_SOURCE_INVALID, message);
+            }
+        } else if (client.persistentVolumeClaims().inNamespace(source.getMetadata().getNamespace())
+                .withName(source.getSpec().getPvcName()).get() == null) {
+            String message = "PersistentVolumeClaim " + source.getSpec().getPvcName() + " does not exist in this namespace: fix spec.pvcName";
+            if (conditions.set(status.getConditions(), Conditions.READY, Condition.FALSE, Reasons.SOURCE_PVC_NOT_FOUND, message, generation)) {
+                events.warning(source, Reasons.SOURCE_PVC_NOT_FOUND, message);
+            }
+        } else {
+            conditions.set(status.getConditions(), Conditions.READY, Condition.TRUE, Reasons.SOURCE_READY,
+                    "clones of PersistentVolumeClaim " + source.getSpec().getPvcName() + " may be created in " + allowed(source), generation);
+        }
+
+        UpdateControl<CloneSource> control;
+        if (Objects.equals(status, previous)) {
+            control = UpdateControl.noUpdate();
+        } else {
+            source.setStatus(status);
+            control = UpdateControl.patchStatus(source);
+        }
+        if (nextExpiry != null) {
+            Duration wait = Duration.between(now, nextExpiry);
+            control.rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait.plusSeconds(1));
+        } else if (!problems.isEmpty() || status.condition(Conditions.READY).map(c -> !c.isTrue()).orElse(false)) {
+            // the PVC is not watched: look again now and then while it is missing
+            control.rescheduleAfter(Duration.ofMinutes(1));
+        }
+        return control;
+    }
+
+    /** Deleting the CloneSource: unused snapshots go now; it stays until the clones using the others have let go. */
+    @Override
+    public DeleteControl cleanup(CloneSource source, Context<CloneSource> context) {
+        boolean inUse = false;
+        for (VolumeSnapshot s : snapshots(source)) {
+            if (SourceSnapshots.users(s) > 0) {
+                inUse = true;
+            } else if (s.getMetadata().getDeletionTimestamp() == null) {
+                client.resource(s).delete();
+            }
+        }
+        return inUse ? DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(30)) : DeleteControl.defaultDelete();
+    }
+
+    private List<VolumeSnapshot> snapshots(CloneSource source) {
+        return client.resources(VolumeSnapshot.class).inNamespace(source.getMetadata().getNamespace())
+                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems();
+    }
+
+    private static String allowed(CloneSource source) {
+        List<String> parts = new ArrayList<>();
+        parts.add(source.getMetadata().getNamespace());
+        if (source.getSpec().getAllowedNamespaces() != null) {
+            parts.addAll(source.getSpec().getAllowedNamespaces());
+        }
+        String listed = String.join(", ", parts);
+        return source.getSpec().getAllowedNamespaceSelector() == null ? listed : listed + " and namespaces matching spec.allowedNamespaceSelector";
+    }
+}

@@ -1,0 +1,56 @@
+package dev.pgclone.operator.source;
+
+import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
+import dev.pgclone.operator.clone.Durations;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** What a CloneSource must satisfy before any clone may use it; each problem says what its owners should change. */
+public final class CloneSourceValidator {
+
+    /** Snapshots are named to the minute, so sharing needs at least that long. */
+    static final Duration MIN_SHARE = Duration.ofMinutes(1);
+    private static final Set<String> OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
+
+    private CloneSourceValidator() {}
+
+    public static List<String> problems(CloneSourceSpec spec) {
+        List<String> problems = new ArrayList<>();
+        if (spec == null || spec.getPvcName() == null || spec.getPvcName().isBlank()) {
+            problems.add("spec.pvcName is required: the production data volume in this namespace");
+            return problems;
+        }
+        if (spec.getDataDirectory() != null && (spec.getDataDirectory().contains("..") || spec.getDataDirectory().startsWith("/"))) {
+            problems.add("spec.dataDirectory must be a relative path inside the volume without '..' (e.g. pgdata)");
+        }
+        if (spec.getPostgres() != null && spec.getPostgres().getRunAsUser() != null && spec.getPostgres().getRunAsUser() <= 0) {
+            problems.add("spec.postgres.runAsUser must be the non-root uid that owns the data files (999 official image, 26 CloudNativePG, 1001 Bitnami)");
+        }
+        if (spec.getSnapshotMaxAge() != null) {
+            try {
+                if (Durations.parse(spec.getSnapshotMaxAge()).compareTo(MIN_SHARE) < 0) {
+                    problems.add("spec.snapshotMaxAge must be at least 1m (snapshots are named to the minute), or unset for a snapshot per clone");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("spec.snapshotMaxAge \"" + spec.getSnapshotMaxAge() + "\" is not a usable duration: use e.g. 1h, 30m or 1d");
+            }
+        }
+        var selector = spec.getAllowedNamespaceSelector();
+        if (selector != null && selector.getMatchExpressions() != null) {
+            for (var r : selector.getMatchExpressions()) {
+                if (r.getOperator() == null || !OPERATORS.contains(r.getOperator())) {
+                    problems.add("spec.allowedNamespaceSelector: operator \"" + r.getOperator() + "\" of key " + r.getKey()
+                            + " is not one of In, NotIn, Exists, DoesNotExist");
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** The sharing window, or null: every clone gets its own snapshot. Only for specs without problems. */
+    public static Duration shareWindow(CloneSourceSpec spec) {
+        return spec.getSnapshotMaxAge() == null ? null : Durations.parse(spec.getSnapshotMaxAge());
+    }
+}

@@ -1,0 +1,419 @@
+package dev.pgclone.operator.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgclone.operator.api.v1alpha1.CheckpointSpec;
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.api.v1alpha1.CloneSourceRef;
+import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
+import dev.pgclone.operator.api.v1alpha1.PostCloneSpec;
+import dev.pgclone.operator.api.v1alpha1.SourcePostgresDefaults;
+import dev.pgclone.operator.api.v1alpha1.SourceSpec;
+import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.postgres.SqlScript;
+import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.SourceSnapshots;
+import dev.pgclone.operator.testing.OperatorHarness;
+import dev.pgclone.operator.testing.ShiftableClock;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cloning production from another namespace through a CloneSource, with the real reconcilers on
+ * the mock API server: the grant is checked on every reconcile, nothing is snapshotted for a
+ * refused clone, mandatory SQL runs first, snapshots are shared within snapshotMaxAge, and every
+ * object made outside the clone's namespace goes with the last clone that used it.
+ */
+class CloneSourceTest {
+
+    private static final AtomicInteger RUN = new AtomicInteger();
+    private final ShiftableClock clock = new ShiftableClock();
+    private OperatorHarness harness;
+    private KubernetesClient client;
+    private String prod;
+    private String staging;
+    private String qa;
+
+    @BeforeEach
+    void setUp() {
+        harness = OperatorHarness.start(Clock.systemUTC(), clock);
+        client = harness.client();
+        int n = RUN.incrementAndGet();
+        prod = "prod-" + n;
+        staging = "staging-" + n;
+        qa = "qa-" + n;
+        for (String ns : List.of(prod, staging, qa)) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        }
+        client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data-orders-0").withNamespace(prod).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("fast-ssd")
+                .withNewResources().withRequests(Map.of("storage", new Quantity("20Gi"))).endResources().endSpec()
+                .build()).create();
+        client.resource(new SecretBuilder().withNewMetadata().withName("orders-superuser").withNamespace(prod).endMetadata()
+                .withStringData(Map.of("uri", "postgresql://postgres:s3cret@orders-rw." + prod + ":5432/postgres")).build()).create();
+    }
+
+    @AfterEach
+    void tearDown() {
+        harness.close();
+    }
+
+    @Test
+    void aCloneInAnAllowedNamespaceIsReadyAndRunsTheMandatoryMaskingFirst() {
+        masking("orders-masking", Map.of("10-users.sql", "UPDATE users SET email = 'masked';", "20-cards.sql", "DELETE FROM cards;"));
+        CloneSource source = source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging));
+            s.setPostClone(postClone(null, "orders-masking"));
+            s.setCheckpoint(checkpoint("orders-superuser"));
+            SourcePostgresDefaults pg = new SourcePostgresDefaults();
+            pg.setImage("postgres:16");
+            pg.setRunAsUser(26L);
+            s.setPostgres(pg);
+            s.setDataDirectory("pgdata");
+        });
+        DatabaseClone clone = clone(staging, "orders-staging", "orders");
+        clone.getSpec().setPostgres(null); // image, uid and superuser all from the CloneSource
+        clone.getSpec().setPostClone(postClone("UPDATE settings SET env = 'staging';", null));
+        client.resource(clone).create();
+
+        DatabaseClone ready = awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
+        VolumeSnapshot sourceSnapshot = only(sourceSnapshots());
+        assertThat(ready.getStatus().getSnapshot().getNamespace()).isEqualTo(prod);
+        assertThat(ready.getStatus().getSnapshot().getName()).isEqualTo(sourceSnapshot.getMetadata().getName());
+        assertThat(ready.getStatus().getSource()).isEqualTo("cloneSource " + prod + "/orders");
+        assertThat(ready.getStatus().getDataAsOf()).isEqualTo(sourceSnapshot.getStatus().getCreationTime());
+        assertThat(sourceSnapshot.getMetadata().getFinalizers()).containsExactly(SourceSnapshots.USER_FINALIZER_PREFIX + ready.getMetadata().getUid());
+
+        // the clone restores from its own snapshot, bound through a Retain content to the same storage snapshot
+        VolumeSnapshotContent sourceContent = client.resources(VolumeSnapshotContent.class)
+                .withName(sourceSnapshot.getStatus().getBoundVolumeSnapshotContentName()).get();
+        VolumeSnapshotContent bound = client.resources(VolumeSnapshotContent.class).withName("pgclone-" + ready.getMetadata().getUid()).get();
+        assertThat(bound.getSpec().getDeletionPolicy()).isEqualTo("Retain");
+        assertThat(bound.getSpec().getSource().getSnapshotHandle()).isEqualTo(sourceContent.getStatus().getSnapshotHandle());
+        assertThat(bound.getSpec().getVolumeSnapshotRef().getNamespace()).isEqualTo(staging);
+        PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(staging).withName("orders-staging").get();
+        assertThat(pvc.getSpec().getDataSource().getName()).isEqualTo("orders-staging");
+        assertThat(client.resources(VolumeSnapshot.class).inNamespace(staging).withName("orders-staging").get()
+                .getSpec().getSource().getVolumeSnapshotContentName()).isEqualTo(bound.getMetadata().getName());
+        assertThat(pvc.getSpec().getStorageClassName()).isEqualTo("fast-ssd");
+
+        // the CloneSource's defaults and mandatory scripts, before the clone's own
+        assertThat(client.pods().inNamespace(staging).withName("orders-staging").get().getSpec().getSecurityContext().getRunAsUser())
+                .isEqualTo(26L);
+        assertThat(harness.preparer().requests()).singleElement().satisfies(r -> assertThat(r.scripts()).extracting(SqlScript::name)
+                .containsExactly("cloneSource " + prod + "/orders: orders-masking/10-users.sql",
+                        "cloneSource " + prod + "/orders: orders-masking/20-cards.sql", "postClone.sql"));
+        assertThat(harness.checkpointer().calls()).as("CHECKPOINT on the source before its snapshot").hasSize(1);
+        // the checkpoint Secret never leaves production: no Secret in staging carries its name or password
+        assertThat(client.secrets().inNamespace(staging).list().getItems()).allSatisfy(s -> {
+            assertThat(s.getMetadata().getName()).doesNotContain("orders-superuser");
+            assertThat(String.valueOf(s.getData()) + s.getStringData()).doesNotContain("czNjcmV0").doesNotContain("s3cret");
+        });
+        awaitSourceStatus(s -> assertThat(s.getStatus().getClones()).isEqualTo(1));
+    }
+
+    @Test
+    void aNamespaceThatIsNotAllowedIsRefusedAndNothingIsSnapshottedUntilItIs() {
+        source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
+        client.resource(clone(qa, "orders-qa", "orders")).create();
+
+        DatabaseClone refused = awaitCondition(qa, "orders-qa", "SnapshotReady", "False", "NamespaceNotAllowed");
+        assertThat(refused.getStatus().getPhase()).isEqualTo("Failed");
+        assertThat(refused.getStatus().condition("Ready").orElseThrow().getMessage())
+                .contains("does not allow clones in namespace " + qa).contains("add " + qa + " to spec.allowedNamespaces");
+        assertThat(warnings(qa, "orders-qa")).contains("NamespaceNotAllowed");
+        assertNothingSnapshotted();
+
+        // a namespace selected by its labels is allowed
+        client.namespaces().withName(qa).edit(n -> { n.getMetadata().setLabels(Map.of("pgclone.dev/may-clone", "orders")); return n; });
+        client.resources(CloneSource.class).inNamespace(prod).withName("orders").edit(s -> {
+            s.getSpec().setAllowedNamespaceSelector(new LabelSelectorBuilder().withMatchLabels(Map.of("pgclone.dev/may-clone", "orders")).build());
+            return s;
+        });
+        awaitCondition(qa, "orders-qa", "Ready", "True", "CloneReady");
+    }
+
+    @Test
+    void withdrawingTheGrantTakesTheCloneDownAndReleasesEverythingItHeld() {
+        source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
+        client.resource(clone(staging, "orders-staging", "orders")).create();
+        DatabaseClone ready = awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
+
+        client.resources(CloneSource.class).inNamespace(prod).withName("orders").edit(s -> { s.getSpec().setAllowedNamespaces(List.of(qa)); return s; });
+
+        DatabaseClone refused = awaitCondition(staging, "orders-staging", "SnapshotReady", "False", "NamespaceNotAllowed");
+        assertThat(refused.getStatus().getPhase()).isEqualTo("Failed");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(client.pods().inNamespace(staging).withName("orders-staging").get()).isNull();
+            assertThat(client.persistentVolumeClaims().inNamespace(staging).withName("orders-staging").get()).isNull();
+            assertThat(client.resources(VolumeSnapshot.class).inNamespace(staging).list().getItems()).isEmpty();
+            assertThat(client.resources(VolumeSnapshotContent.class).withName("pgclone-" + ready.getMetadata().getUid()).get()).isNull();
+            // no snapshotMaxAge: the snapshot was this clone's alone and goes once released
+            assertThat(sourceSnapshots()).isEmpty();
+        });
+        assertThat(warnings(staging, "orders-staging")).contains("AccessRevoked");
+        assertThat(client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging").get().getStatus().getSnapshot()).isNull();
+    }
+
+    @Test
+    void aMissingCloneSourceOrMaskingConfigMapIsRefusedWithoutASnapshot() {
+        client.resource(clone(staging, "no-source", "orders")).create();
+        DatabaseClone missing = awaitCondition(staging, "no-source", "SnapshotReady", "False", "CloneSourceNotFound");
+        assertThat(missing.getStatus().condition("Ready").orElseThrow().getMessage())
+                .contains("CloneSource " + prod + "/orders named by spec.source.cloneSource does not exist");
+
+        source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging));
+            s.setPostClone(postClone(null, "orders-masking"));
+        });
+        DatabaseClone noMasking = awaitCondition(staging, "no-source", "SnapshotReady", "False", "SourcePostCloneNotFound");
+        assertThat(noMasking.getStatus().condition("Ready").orElseThrow().getMessage())
+                .contains("ConfigMap " + prod + "/orders-masking").contains("mandatory post-clone SQL");
+        assertThat(warnings(staging, "no-source")).contains("CloneSourceNotFound", "SourcePostCloneNotFound");
+        assertNothingSnapshotted();
+
+        masking("orders-masking", Map.of("mask.sql", "UPDATE users SET email = 'masked';"));
+        // the ConfigMap is not watched: the refusal's backoff brings the clone back
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertThat(client.resources(DatabaseClone.class).inNamespace(staging)
+                .withName("no-source").get().getStatus().getPhase()).isEqualTo("Ready"));
+    }
+
+    @Test
+    void clonesWithinSnapshotMaxAgeShareOneSnapshotWhichOutlivesThemUntilItIsTooOld() {
+        source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging, qa));
+            s.setSnapshotMaxAge("1h");
+        });
+        client.resource(clone(staging, "first", "orders")).create();
+        DatabaseClone first = awaitCondition(staging, "first", "Ready", "True", "CloneReady");
+        client.resource(clone(qa, "second", "orders")).create();
+        DatabaseClone second = awaitCondition(qa, "second", "Ready", "True", "CloneReady");
+
+        VolumeSnapshot shared = only(sourceSnapshots());
+        assertThat(second.getStatus().getSnapshot().getName()).isEqualTo(first.getStatus().getSnapshot().getName())
+                .isEqualTo(shared.getMetadata().getName());
+        assertThat(shared.getMetadata().getFinalizers()).containsExactlyInAnyOrder(
+                SourceSnapshots.USER_FINALIZER_PREFIX + first.getMetadata().getUid(), SourceSnapshots.USER_FINALIZER_PREFIX + second.getMetadata().getUid());
+        awaitSourceStatus(s -> {
+            assertThat(s.getStatus().getClones()).isEqualTo(2);
+            assertThat(s.getStatus().getSnapshots()).singleElement().satisfies(x -> assertThat(x.getUsers()).isEqualTo(2));
+        });
+
+        // both clones gone: the snapshot stays for clones to come while it is younger than snapshotMaxAge
+        client.resources(DatabaseClone.class).inNamespace(staging).withName("first").delete();
+        client.resources(DatabaseClone.class).inNamespace(qa).withName("second").delete();
+        awaitSourceStatus(s -> assertThat(s.getStatus().getSnapshots()).singleElement().satisfies(x -> assertThat(x.getUsers()).isZero()));
+        assertThat(sourceSnapshots()).hasSize(1);
+        assertNoBoundObjects(first, second);
+
+        // once older than snapshotMaxAge, a new clone takes a fresh snapshot and the unused old one goes
+        client.resources(CloneSource.class).inNamespace(prod).withName("orders").edit(s -> { s.getSpec().setSnapshotMaxAge("1m"); return s; });
+        clock.shift(Duration.ofMinutes(5));
+        client.resource(clone(staging, "third", "orders")).create();
+        DatabaseClone third = awaitCondition(staging, "third", "Ready", "True", "CloneReady");
+        assertThat(third.getStatus().getSnapshot().getName()).isNotEqualTo(shared.getMetadata().getName());
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(sourceSnapshots()).extracting(s -> s.getMetadata().getName())
+                .containsExactly(third.getStatus().getSnapshot().getName()));
+    }
+
+    @Test
+    void deletingTheLastCloneRemovesEveryCrossNamespaceObject() {
+        source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
+        client.resource(clone(staging, "orders-staging", "orders")).create();
+        DatabaseClone ready = awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
+
+        client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging").delete();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(client.resources(DatabaseClone.class).inNamespace(staging).list().getItems()).isEmpty();
+            assertThat(sourceSnapshots()).isEmpty();
+            assertNoBoundObjects(ready);
+            assertThat(client.resources(VolumeSnapshotContent.class).list().getItems()).as("no content left at all").isEmpty();
+        });
+    }
+
+    @Test
+    void anOperatorRestartWhileTheSourceSnapshotIsBeingTakenLeaksNothing() {
+        source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging));
+            s.setSnapshotMaxAge("1h");
+        });
+        harness.cluster().snapshotsBecomeReady(false);
+        client.resource(clone(staging, "orders-staging", "orders")).create();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(sourceSnapshots()).hasSize(1));
+        harness.stopOperator();
+
+        // the snapshot becomes ready while no operator runs; the new one binds it, takes no second one
+        harness.cluster().snapshotsBecomeReady(true);
+        VolumeSnapshot pending = only(sourceSnapshots());
+        client.resource(pending).edit(s -> { s.getMetadata().setAnnotations(Map.of("test/nudge", "1")); return s; });
+        harness.startOperator();
+        DatabaseClone ready = awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
+        assertThat(sourceSnapshots()).hasSize(1);
+
+        // deleted while the operator is down: the finalizer holds the clone until the next one releases it
+        harness.stopOperator();
+        client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging").delete();
+        assertThat(client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging").get()).isNotNull();
+        harness.startOperator();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(client.resources(DatabaseClone.class).inNamespace(staging).list().getItems()).isEmpty();
+            assertNoBoundObjects(ready);
+            assertThat(only(sourceSnapshots()).getMetadata().getFinalizers()).isEmpty();
+        });
+        client.resources(CloneSource.class).inNamespace(prod).withName("orders").delete();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(client.resources(CloneSource.class).inNamespace(prod).list().getItems()).isEmpty();
+            assertThat(sourceSnapshots()).isEmpty();
+        });
+    }
+
+    @Test
+    void deletingTheCloneSourceRefusesItsClonesAndWaitsForThemToLetGo() {
+        source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
+        client.resource(clone(staging, "orders-staging", "orders")).create();
+        awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
+
+        client.resources(CloneSource.class).inNamespace(prod).withName("orders").delete();
+
+        awaitCondition(staging, "orders-staging", "SnapshotReady", "False", "CloneSourceNotFound");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(client.resources(CloneSource.class).inNamespace(prod).list().getItems()).isEmpty();
+            assertThat(sourceSnapshots()).isEmpty();
+            assertThat(client.persistentVolumeClaims().inNamespace(staging).list().getItems()).isEmpty();
+        });
+    }
+
+    @Test
+    void aSameNamespacePvcCloneNeedsNoGrantAndACrossNamespacePvcIsStillRefused() {
+        DatabaseClone local = clone(prod, "local", null);
+        local.getSpec().getSource().setPvcName("data-orders-0");
+        client.resource(local).create();
+        awaitCondition(prod, "local", "Ready", "True", "CloneReady");
+
+        DatabaseClone sneaky = clone(staging, "sneaky", null);
+        sneaky.getSpec().getSource().setPvcName("data-orders-0");
+        sneaky.getSpec().getSource().setNamespace(prod);
+        client.resource(sneaky).create();
+        DatabaseClone refused = awaitCondition(staging, "sneaky", "SnapshotReady", "False", "CrossNamespaceNotAllowed");
+        assertThat(refused.getStatus().condition("Ready").orElseThrow().getMessage()).contains("spec.source.cloneSource");
+        assertThat(client.resources(VolumeSnapshot.class).inNamespace(staging).list().getItems()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private CloneSource source(String name, java.util.function.Consumer<CloneSourceSpec> customize) {
+        CloneSource source = new CloneSource();
+        source.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(prod).build());
+        CloneSourceSpec spec = new CloneSourceSpec();
+        spec.setPvcName("data-orders-0");
+        customize.accept(spec);
+        source.setSpec(spec);
+        return client.resource(source).create();
+    }
+
+    private DatabaseClone clone(String ns, String name, String sourceName) {
+        DatabaseClone clone = new DatabaseClone();
+        clone.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+        DatabaseCloneSpec spec = new DatabaseCloneSpec();
+        SourceSpec source = new SourceSpec();
+        if (sourceName != null) {
+            source.setCloneSource(new CloneSourceRef(sourceName, prod));
+        }
+        spec.setSource(source);
+        var pg = new dev.pgclone.operator.api.v1alpha1.PostgresSpec();
+        pg.setImage("postgres:16");
+        spec.setPostgres(pg);
+        clone.setSpec(spec);
+        return clone;
+    }
+
+    private void masking(String name, Map<String, String> scripts) {
+        client.resource(new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(prod).endMetadata().withData(scripts).build()).create();
+    }
+
+    private static PostCloneSpec postClone(String sql, String configMap) {
+        PostCloneSpec p = new PostCloneSpec();
+        p.setSql(sql);
+        p.setConfigMapName(configMap);
+        return p;
+    }
+
+    private static CheckpointSpec checkpoint(String secret) {
+        CheckpointSpec c = new CheckpointSpec();
+        c.setSecretName(secret);
+        return c;
+    }
+
+    private List<VolumeSnapshot> sourceSnapshots() {
+        return client.resources(VolumeSnapshot.class).inNamespace(prod).withLabel(Labels.CLONE_SOURCE, "orders").list().getItems();
+    }
+
+    private static <T> T only(List<T> items) {
+        assertThat(items).hasSize(1);
+        return items.get(0);
+    }
+
+    private void assertNothingSnapshotted() {
+        assertThat(client.resources(VolumeSnapshot.class).inAnyNamespace().list().getItems()).isEmpty();
+        assertThat(client.resources(VolumeSnapshotContent.class).list().getItems()).isEmpty();
+        assertThat(client.persistentVolumeClaims().inAnyNamespace().list().getItems())
+                .extracting(p -> p.getMetadata().getName()).containsExactly("data-orders-0");
+    }
+
+    private void assertNoBoundObjects(DatabaseClone... clones) {
+        for (DatabaseClone c : clones) {
+            assertThat(client.resources(VolumeSnapshotContent.class).withName("pgclone-" + c.getMetadata().getUid()).get()).isNull();
+            assertThat(client.resources(VolumeSnapshot.class).inNamespace(c.getMetadata().getNamespace()).list().getItems()).isEmpty();
+        }
+    }
+
+    private void awaitSourceStatus(java.util.function.Consumer<CloneSource> check) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            CloneSource s = client.resources(CloneSource.class).inNamespace(prod).withName("orders").get();
+            assertThat(s.getStatus()).isNotNull();
+            check.accept(s);
+        });
+    }
+
+    private DatabaseClone awaitCondition(String ns, String name, String type, String status, String reason) {
+        DatabaseClone[] found = new DatabaseClone[1];
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            DatabaseClone c = client.resources(DatabaseClone.class).inNamespace(ns).withName(name).get();
+            assertThat(c).isNotNull();
+            assertThat(c.getStatus()).as("status of %s", name).isNotNull();
+            Condition cond = c.getStatus().condition(type).orElse(null);
+            assertThat(cond).as("%s of %s; status %s", type, name, c.getStatus().getConditions()).isNotNull();
+            assertThat(cond.getStatus() + "/" + cond.getReason()).as("%s of %s: %s", type, name, cond.getMessage())
+                    .isEqualTo(status + "/" + reason);
+            found[0] = c;
+        });
+        return found[0];
+    }
+
+    private List<String> warnings(String ns, String name) {
+        return client.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())).map(Event::getReason).toList();
+    }
+}

@@ -1,0 +1,50 @@
+package dev.pgclone.operator.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
+import dev.pgclone.operator.api.v1alpha1.SourcePostgresDefaults;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class CloneSourceValidatorTest {
+
+    @Test
+    void aPvcIsAllThatIsRequired() {
+        CloneSourceSpec spec = new CloneSourceSpec();
+        assertThat(CloneSourceValidator.problems(spec)).containsExactly("spec.pvcName is required: the production data volume in this namespace");
+        spec.setPvcName("data-orders-0");
+        assertThat(CloneSourceValidator.problems(spec)).isEmpty();
+        assertThat(CloneSourceValidator.shareWindow(spec)).as("no sharing by default").isNull();
+    }
+
+    @Test
+    void eachProblemSaysWhatToChange() {
+        CloneSourceSpec spec = new CloneSourceSpec();
+        spec.setPvcName("data-orders-0");
+        spec.setDataDirectory("../etc");
+        SourcePostgresDefaults pg = new SourcePostgresDefaults();
+        pg.setRunAsUser(0L);
+        spec.setPostgres(pg);
+        spec.setSnapshotMaxAge("30s");
+        spec.setAllowedNamespaceSelector(new LabelSelectorBuilder().addNewMatchExpression().withKey("env").withOperator("Equals")
+                .endMatchExpression().build());
+        assertThat(CloneSourceValidator.problems(spec)).containsExactly(
+                "spec.dataDirectory must be a relative path inside the volume without '..' (e.g. pgdata)",
+                "spec.postgres.runAsUser must be the non-root uid that owns the data files (999 official image, 26 CloudNativePG, 1001 Bitnami)",
+                "spec.snapshotMaxAge must be at least 1m (snapshots are named to the minute), or unset for a snapshot per clone",
+                "spec.allowedNamespaceSelector: operator \"Equals\" of key env is not one of In, NotIn, Exists, DoesNotExist");
+
+        spec.setSnapshotMaxAge("soon");
+        assertThat(CloneSourceValidator.problems(spec)).contains("spec.snapshotMaxAge \"soon\" is not a usable duration: use e.g. 1h, 30m or 1d");
+    }
+
+    @Test
+    void theShareWindowIsSnapshotMaxAge() {
+        CloneSourceSpec spec = new CloneSourceSpec();
+        spec.setPvcName("data-orders-0");
+        spec.setSnapshotMaxAge("1h30m");
+        assertThat(CloneSourceValidator.shareWindow(spec)).isEqualTo(Duration.ofMinutes(90));
+    }
+}
