@@ -1,5 +1,6 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
@@ -7,6 +8,7 @@ import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.SourceCheckpointer;
 import dev.pgclone.operator.resources.CloneBootstrap;
 import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
@@ -20,11 +22,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
@@ -34,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,7 +57,7 @@ import org.jboss.logging.Logger;
 // leader election (JOSDK checks get, create, update; fabric8's LeaseLock patches)
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update", "patch"})
 @ControllerConfiguration(name = DatabaseCloneReconciler.NAME)
-public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
+public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Cleaner<DatabaseClone> {
 
     public static final String NAME = "databaseclone";
     private static final Logger LOG = Logger.getLogger(DatabaseCloneReconciler.class);
@@ -59,6 +65,9 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
     /** Retryable failures back off with the time they have lasted, within these bounds. */
     static final Duration MIN_BACKOFF = Duration.ofSeconds(5);
     static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+    /** How often a clone of a CloneSource re-checks its grant when no event would tell it of a change. */
+    static final Duration GRANT_RECHECK = Duration.ofMinutes(5);
+    private static final String CLONE_SOURCE_INDEX = "cloneSource";
 
     private final KubernetesClient client;
     private final Conditions conditions;
@@ -86,7 +95,23 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
             sources.add(informer(type, context));
         }
         sources.add(work.eventSource());
+        sources.add(cloneSources(context));
         return sources;
+    }
+
+    /** A change to a CloneSource (grant withdrawn, scripts changed, deleted) reaches every clone that names it. */
+    private static InformerEventSource<CloneSource, DatabaseClone> cloneSources(EventSourceContext<DatabaseClone> context) {
+        context.getPrimaryCache().addIndexer(CLONE_SOURCE_INDEX, clone -> {
+            var source = clone.getSpec() == null || clone.getSpec().getSource() == null ? null : clone.getSpec().getSource().getCloneSource();
+            return source == null ? List.of() : List.of(source.toString());
+        });
+        var config = InformerEventSourceConfiguration.from(CloneSource.class, DatabaseClone.class)
+                .withName("clonesource")
+                .withSecondaryToPrimaryMapper(source -> context.getPrimaryCache()
+                        .byIndex(CLONE_SOURCE_INDEX, source.getMetadata().getNamespace() + "/" + source.getMetadata().getName())
+                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build();
+        return new InformerEventSource<>(config, context);
     }
 
     private static <R extends HasMetadata> InformerEventSource<R, DatabaseClone> informer(Class<R> type, EventSourceContext<DatabaseClone> context) {
@@ -105,7 +130,15 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
         if (status.getConditions() == null) {
             status.setConditions(new ArrayList<>());
         }
-        CloneContext ctx = new CloneContext(clone, status, josdk, client, conditions, events);
+        List<String> problems = SpecValidator.problems(clone.getSpec(), clone.getMetadata().getName());
+        CloneSourceGrant.Decision grant = problems.isEmpty() && clone.getSpec().getSource().getCloneSource() != null
+                ? CloneSourceGrant.decide(client, clone) : null;
+        CloneSource granted = grant instanceof CloneSourceGrant.Granted g ? g.source() : null;
+        DatabaseClone effective = problems.isEmpty() ? EffectiveClone.of(clone, granted) : clone;
+        CloneContext ctx = new CloneContext(effective, status, josdk, client, conditions, events);
+        if (grant instanceof CloneSourceGrant.Granted g) {
+            ctx.granted(g.source(), g.mandatoryScripts());
+        }
         status.setObservedGeneration(ctx.generation());
         status.setSource(ctx.clone().getSpec() == null || ctx.clone().getSpec().getSource() == null ? null : ctx.describeSource());
 
@@ -119,10 +152,15 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
         }
 
         Duration reschedule = null;
-        List<String> problems = SpecValidator.problems(clone.getSpec(), clone.getMetadata().getName());
+        if (problems.isEmpty()) {
+            problems = SpecValidator.effectiveProblems(effective.getSpec());
+        }
         if (!problems.isEmpty()) {
             String message = "invalid spec: " + String.join("; ", problems);
             failed(ctx, null, Reasons.INVALID_SPEC, message);
+        } else if (grant instanceof CloneSourceGrant.Refused refused) {
+            refuse(ctx, refused);
+            reschedule = backoff(ctx, false);
         } else {
             CloneWorkflow.Result result = workflow.run(ctx);
             markUnreached(ctx, result);
@@ -137,6 +175,10 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
             } else {
                 inProgress(ctx, result);
                 reschedule = result.outcome().recheck();
+            }
+            if (reschedule == null && grant != null && clone.getSpec().getSource().getCloneSource() != null) {
+                // a grant through allowedNamespaceSelector ends when the namespace's labels change, which nothing watches
+                reschedule = GRANT_RECHECK;
             }
         }
         status.setPhase(phase(status));
@@ -159,6 +201,42 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone> {
             control.rescheduleAfter(reschedule.isNegative() ? Duration.ZERO : reschedule);
         }
         return control;
+    }
+
+    /**
+     * The CloneSource no longer lets this clone exist (gone, or the namespace not allowed): the
+     * production data it holds goes (Pod, volume, snapshot binding, claim on the source snapshot);
+     * the DatabaseClone stays, Failed, saying why, and comes back by itself if access is granted
+     * again. A CloneSource that is invalid or misses its scripts only stops new work.
+     */
+    private void refuse(CloneContext ctx, CloneSourceGrant.Refused refused) {
+        boolean accessEnded = Reasons.CLONE_SOURCE_NOT_FOUND.equals(refused.reason()) || Reasons.NAMESPACE_NOT_ALLOWED.equals(refused.reason());
+        String message = refused.message();
+        if (accessEnded) {
+            boolean held = client.pods().inNamespace(ctx.namespace()).withName(Names.pod(ctx.clone())).delete().size()
+                    + client.persistentVolumeClaims().inNamespace(ctx.namespace()).withName(Names.volume(ctx.clone())).delete().size() > 0;
+            held |= SourceRelease.release(client, ctx.clone());
+            if (held) {
+                events.warning(ctx.clone(), Reasons.ACCESS_REVOKED, "Deleted the clone's Pod, volume and snapshot binding: " + message);
+                ctx.status().setSnapshot(null);
+                ctx.status().setDataAsOf(null);
+                ctx.status().setReadyAt(null);
+            }
+        }
+        for (String type : List.of(Conditions.VOLUME_READY, Conditions.POSTGRES_STARTED, Conditions.PREPARED)) {
+            if (ctx.status().condition(type).isPresent()) {
+                ctx.condition(type, Condition.UNKNOWN, Reasons.WAITING, "waiting for " + Conditions.SNAPSHOT_READY);
+            }
+        }
+        failed(ctx, Conditions.SNAPSHOT_READY, refused.reason(), message);
+    }
+
+    @Override
+    public DeleteControl cleanup(DatabaseClone clone, Context<DatabaseClone> josdk) {
+        if (clone.getSpec() != null && clone.getSpec().getSource() != null && clone.getSpec().getSource().getCloneSource() != null) {
+            SourceRelease.release(client, clone);
+        }
+        return DeleteControl.defaultDelete();
     }
 
     private void ready(CloneContext ctx) {
