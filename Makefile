@@ -2,8 +2,13 @@
 # the only thing a newcomer needs besides what `make deps` installs (PostgreSQL binaries for tests).
 MVN ?= ./mvnw -B
 CRD_BUILD_DIR := operator/target/kubernetes
+# the operator's image; the Helm chart's image.repository and appVersion default to the same
+IMAGE_REGISTRY ?= ghcr.io/pgclone/pgclone-operator
+IMAGE_TAG ?= 0.1.0
+IMAGE := $(IMAGE_REGISTRY):$(IMAGE_TAG)
+DOCKER ?= docker
 
-.PHONY: help build test crds deps clean sandbox bench e2e-k3s
+.PHONY: help build test crds deps clean sandbox bench e2e-k3s image image-push docker-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,3 +39,12 @@ bench: build ## measure clone vs dump, the CHECKPOINT effect and 500 clones; wri
 
 e2e-k3s: build ## the end-to-end scenarios on K3s (Testcontainers; needs Docker and network, skipped without Docker)
 	$(MVN) -pl e2e verify -Pe2e-k3s
+
+docker-check:
+	@$(DOCKER) info >/dev/null 2>&1 || { echo "make image: '$(DOCKER) info' failed: no Docker engine is reachable here. Start Docker (or set DOCKER=podman) and run make image again." >&2; exit 1; }
+
+image: docker-check build ## build the operator image (IMAGE_REGISTRY=ghcr.io/pgclone/pgclone-operator IMAGE_TAG=0.1.0; needs Docker)
+	$(DOCKER) build -f operator/src/main/docker/Dockerfile.jvm -t $(IMAGE) operator
+
+image-push: image ## build, then push IMAGE_REGISTRY:IMAGE_TAG (docker login to the registry first)
+	$(DOCKER) push $(IMAGE)

@@ -228,6 +228,15 @@ class HelmChartTest {
     }
 
     @Test
+    void makeImageDefaultsBuildTheImageTheChartInstallsByDefault() throws IOException {
+        String makefile = Files.readString(Path.of("..", "Makefile"));
+        java.util.regex.Matcher registry = java.util.regex.Pattern.compile("(?m)^IMAGE_REGISTRY \\?= (\\S+)$").matcher(makefile);
+        java.util.regex.Matcher tag = java.util.regex.Pattern.compile("(?m)^IMAGE_TAG \\?= (\\S+)$").matcher(makefile);
+        assertThat(registry.find() && tag.find()).as("IMAGE_REGISTRY ?= and IMAGE_TAG ?= in the Makefile").isTrue();
+        assertThat(container(render("")).getImage()).isEqualTo(registry.group(1) + ":" + tag.group(1));
+    }
+
+    @Test
     void grafanaDashboardIsAConfigMapWithTheSidecarLabelAndAQueryForEveryCustomMetric() throws IOException {
         assertThat(render("").all(ConfigMap.class)).isEmpty();
         ConfigMap cm = render("grafanaDashboard:\n  enabled: true\n").one(ConfigMap.class);
