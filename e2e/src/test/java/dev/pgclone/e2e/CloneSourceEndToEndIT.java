@@ -1,0 +1,217 @@
+package dev.pgclone.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgclone.e2e.cluster.LocalCluster;
+import dev.pgclone.e2e.cluster.OperatorProcess;
+import dev.pgclone.e2e.cluster.SampleProduction;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Production in namespace {@code prod} is cloned into {@code staging} through a CloneSource written
+ * by production's owners, on the local cluster with the real operator jar, btrfs snapshots and
+ * postgres: the mandatory masking has run before the clone serves, a second clone within
+ * snapshotMaxAge shares the first one's snapshot, a namespace the CloneSource does not allow gets
+ * nothing, and deleting the clones and then the CloneSource removes every object and storage
+ * snapshot made for them.
+ */
+class CloneSourceEndToEndIT {
+
+    static final String PROD = "prod";
+    static final String STAGING = "staging";
+    static final String QA = "qa";
+
+    @Test
+    void stagingClonesProductionMaskedAndSharesOneSnapshot() throws Exception {
+        Path workDir;
+        try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options().btrfsBytes(4L << 30)
+                .operatorCrds(Path.of(System.getProperty("pgclone.crd.dir", "../crds"))))) {
+            workDir = cluster.workDir();
+            KubernetesClient client = cluster.client();
+            for (String ns : List.of(PROD, STAGING, QA)) {
+                client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            }
+            try (SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(2));
+                 OperatorProcess operator = OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(),
+                         workDir.resolve("operator.log"), Duration.ofSeconds(90))) {
+                prod.psql("CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);"
+                        + " INSERT INTO customers SELECT i, 'person' || i || '@real-customer.example' FROM generate_series(1, 500) i");
+                apply(client, """
+                        apiVersion: v1
+                        kind: ConfigMap
+                        metadata:
+                          name: orders-masking
+                          namespace: %s
+                        data:
+                          10-customers.sql: "UPDATE customers SET email = 'customer' || id || '@example.test';"
+                        ---
+                        apiVersion: pgclone.dev/v1alpha1
+                        kind: CloneSource
+                        metadata:
+                          name: orders
+                          namespace: %s
+                        spec:
+                          pvcName: %s
+                          dataDirectory: %s
+                          checkpoint:
+                            secretName: %s
+                          postgres:
+                            image: %s
+                            runAsUser: %d
+                          allowedNamespaces: [%s]
+                          postClone:
+                            configMapName: orders-masking
+                          snapshotMaxAge: 1h
+                        """.formatted(PROD, PROD, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(), prod.postgresImage(),
+                        prod.uid(), STAGING));
+
+                apply(client, cloneOf("first", STAGING));
+                GenericKubernetesResource first = awaitReady(client, STAGING, "first");
+                assertServesMaskedData(client, STAGING, "first");
+                assertThat(prod.psql("SELECT count(*) FROM customers WHERE email LIKE '%@real-customer.example'"))
+                        .as("production untouched by the masking").isEqualTo("500");
+
+                apply(client, cloneOf("second", STAGING));
+                GenericKubernetesResource second = awaitReady(client, STAGING, "second");
+                assertServesMaskedData(client, STAGING, "second");
+                List<VolumeSnapshot> sourceSnapshots = sourceSnapshots(client);
+                assertThat(sourceSnapshots).as("one snapshot of production, shared").hasSize(1);
+                String sharedName = sourceSnapshots.get(0).getMetadata().getName();
+                assertThat(snapshotName(first)).isEqualTo(sharedName);
+                assertThat(snapshotName(second)).isEqualTo(sharedName);
+                String storageSnapshot = client.resources(VolumeSnapshotContent.class)
+                        .withName(sourceSnapshots.get(0).getStatus().getBoundVolumeSnapshotContentName()).get().getStatus().getSnapshotHandle();
+
+                apply(client, cloneOf("intruder", QA));
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    Map<String, Object> status = status(client, QA, "intruder");
+                    assertThat(status).isNotNull();
+                    assertThat(condition(status, "SnapshotReady")).containsEntry("reason", "NamespaceNotAllowed");
+                });
+                assertThat(client.resources(VolumeSnapshot.class).inNamespace(QA).list().getItems()).isEmpty();
+                assertThat(client.persistentVolumeClaims().inNamespace(QA).list().getItems()).isEmpty();
+                assertThat(sourceSnapshots(client)).hasSize(1);
+
+                for (String name : List.of("first", "second")) {
+                    client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(STAGING).withName(name).delete();
+                }
+                client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(QA).withName("intruder").delete();
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    assertThat(client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inAnyNamespace().list().getItems()).isEmpty();
+                    assertThat(client.resources(VolumeSnapshot.class).inNamespace(STAGING).list().getItems()).isEmpty();
+                    assertThat(client.persistentVolumeClaims().inNamespace(STAGING).list().getItems()).isEmpty();
+                    assertThat(client.resources(VolumeSnapshotContent.class).list().getItems())
+                            .extracting(c -> c.getMetadata().getName()).noneMatch(n -> n.startsWith("pgclone-"));
+                    assertThat(sourceSnapshots(client)).singleElement().satisfies(s -> assertThat(s.getMetadata().getFinalizers()).isEmpty());
+                });
+                assertThat(cluster.storage().hasSnapshot(storageSnapshot)).as("kept for clones to come within snapshotMaxAge").isTrue();
+
+                client.genericKubernetesResources("pgclone.dev/v1alpha1", "CloneSource").inNamespace(PROD).withName("orders").delete();
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    assertThat(client.genericKubernetesResources("pgclone.dev/v1alpha1", "CloneSource").inNamespace(PROD).list().getItems()).isEmpty();
+                    assertThat(sourceSnapshots(client)).isEmpty();
+                    assertThat(cluster.storage().hasSnapshot(storageSnapshot)).as("storage snapshot").isFalse();
+                });
+                assertThat(prod.psql("SELECT 1")).as("production still serves").isEqualTo("1");
+                assertThat(operator.alive()).isTrue();
+            }
+        }
+        Leftovers.assertNoneUnder(workDir);
+    }
+
+    private static String cloneOf(String name, String namespace) {
+        return """
+                apiVersion: pgclone.dev/v1alpha1
+                kind: DatabaseClone
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  source:
+                    cloneSource:
+                      name: orders
+                      namespace: %s
+                """.formatted(name, namespace, PROD);
+    }
+
+    private static void apply(KubernetesClient client, String yaml) {
+        client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).createOrReplace();
+    }
+
+    private static GenericKubernetesResource awaitReady(KubernetesClient client, String ns, String name) {
+        return client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(ns).withName(name)
+                .waitUntilCondition(c -> c != null && status(c) != null && "True".equals(condition(status(c), "Ready").get("status")),
+                        150, TimeUnit.SECONDS);
+    }
+
+    /** Through the clone's own superuser, the only one who could see more: the masked values, and none of the originals. */
+    private static void assertServesMaskedData(KubernetesClient client, String ns, String name) throws SQLException {
+        String ip = client.pods().inNamespace(ns).withName(name).get().getStatus().getPodIP();
+        Secret su = client.secrets().inNamespace(ns).withName(name + "-superuser").get();
+        String password = new String(Base64.getDecoder().decode(su.getData().get("password")), StandardCharsets.UTF_8);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", "postgres", password);
+             Statement st = c.createStatement()) {
+            assertThat(single(st, "SELECT count(*) FROM customers")).isEqualTo("500");
+            assertThat(single(st, "SELECT count(*) FROM customers WHERE email LIKE '%@real-customer.example'")).isEqualTo("0");
+            assertThat(single(st, "SELECT email FROM customers WHERE id = 7")).isEqualTo("customer7@example.test");
+        }
+    }
+
+    private static List<VolumeSnapshot> sourceSnapshots(KubernetesClient client) {
+        return client.resources(VolumeSnapshot.class).inNamespace(PROD).withLabel("pgclone.dev/clone-source", "orders").list().getItems();
+    }
+
+    private static String snapshotName(GenericKubernetesResource clone) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> snapshot = (Map<String, Object>) status(clone).get("snapshot");
+        assertThat(snapshot).containsEntry("namespace", PROD);
+        return Objects.toString(snapshot.get("name"));
+    }
+
+    private static Map<String, Object> status(KubernetesClient client, String ns, String name) {
+        GenericKubernetesResource c = client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(ns).withName(name).get();
+        return c == null ? null : status(c);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> status(GenericKubernetesResource c) {
+        return (Map<String, Object>) c.getAdditionalProperties().get("status");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> condition(Map<String, Object> status, String type) {
+        if (!(status.get("conditions") instanceof List<?> conditions)) {
+            return Map.of();
+        }
+        return conditions.stream().filter(o -> o instanceof Map<?, ?> m && type.equals(m.get("type"))).map(o -> (Map<String, Object>) o)
+                .findFirst().orElse(Map.of());
+    }
+
+    private static String single(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        }
+    }
+}
