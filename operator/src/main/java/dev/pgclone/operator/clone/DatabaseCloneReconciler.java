@@ -152,7 +152,8 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         }
 
         Duration reschedule = null;
-        if (problems.isEmpty()) {
+        if (problems.isEmpty() && !(grant instanceof CloneSourceGrant.Refused)) {
+            // a refused clone lacks what the CloneSource would have filled in: the refusal is what to report
             problems = SpecValidator.effectiveProblems(effective.getSpec());
         }
         if (!problems.isEmpty()) {

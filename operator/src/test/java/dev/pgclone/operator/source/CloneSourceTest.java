@@ -135,8 +135,15 @@ class CloneSourceTest {
 
     @Test
     void aNamespaceThatIsNotAllowedIsRefusedAndNothingIsSnapshottedUntilItIs() {
-        source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
-        client.resource(clone(qa, "orders-qa", "orders")).create();
+        source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging));
+            SourcePostgresDefaults pg = new SourcePostgresDefaults();
+            pg.setImage("postgres:16");
+            s.setPostgres(pg);
+        });
+        DatabaseClone withoutImage = clone(qa, "orders-qa", "orders");
+        withoutImage.getSpec().setPostgres(null); // what only a granted CloneSource fills in must not mask the refusal
+        client.resource(withoutImage).create();
 
         DatabaseClone refused = awaitCondition(qa, "orders-qa", "SnapshotReady", "False", "NamespaceNotAllowed");
         assertThat(refused.getStatus().getPhase()).isEqualTo("Failed");
