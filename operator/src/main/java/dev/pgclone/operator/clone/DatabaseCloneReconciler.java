@@ -177,7 +177,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
                 inProgress(ctx, result);
                 reschedule = result.outcome().recheck();
             }
-            if (reschedule == null && grant != null && clone.getSpec().getSource().getCloneSource() != null) {
+            if (reschedule == null && grant != null) {
                 // a grant through allowedNamespaceSelector ends when the namespace's labels change, which nothing watches
                 reschedule = GRANT_RECHECK;
             }

@@ -328,6 +328,39 @@ class CloneSourceTest {
         assertThat(client.resources(VolumeSnapshot.class).inNamespace(staging).list().getItems()).isEmpty();
     }
 
+    @Test
+    void aRefreshScheduleKeepsACloneOfACloneSourceFresh() {
+        source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
+        client.load(new java.io.ByteArrayInputStream("""
+                apiVersion: pgclone.dev/v1alpha1
+                kind: RefreshSchedule
+                metadata:
+                  name: orders-nightly
+                  namespace: %s
+                  annotations:
+                    pgclone.dev/refresh-now: "first"
+                spec:
+                  schedule: "0 3 * * *"
+                  template:
+                    spec:
+                      source:
+                        cloneSource: {name: orders, namespace: %s}
+                      postgres:
+                        image: postgres:16
+                """.formatted(staging, prod).getBytes(java.nio.charset.StandardCharsets.UTF_8))).create();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            var schedule = client.resources(dev.pgclone.operator.api.v1alpha1.RefreshSchedule.class).inNamespace(staging)
+                    .withName("orders-nightly").get();
+            assertThat(schedule.getStatus()).isNotNull();
+            assertThat(schedule.getStatus().getActiveClone()).isNotNull();
+            DatabaseClone child = client.resources(DatabaseClone.class).inNamespace(staging).withName(schedule.getStatus().getActiveClone()).get();
+            assertThat(child.getStatus().getPhase()).isEqualTo("Ready");
+            assertThat(child.getStatus().getSnapshot().getNamespace()).isEqualTo(prod);
+        });
+        assertThat(sourceSnapshots()).hasSize(1);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private CloneSource source(String name, java.util.function.Consumer<CloneSourceSpec> customize) {
