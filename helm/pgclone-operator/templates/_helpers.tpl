@@ -75,12 +75,17 @@ on the reconcilers: HelmRbacTest compares this chart with the rules the build ge
 HelmRbacCoverageTest with the API requests the reconcilers make.
 */}}
 {{- define "pgclone-operator.namespacedRules" -}}
+# patch: the finalizer through which a clone releases what it holds outside its namespace
 - apiGroups: ["pgclone.dev"]
   resources: ["databaseclones"]
-  verbs: ["get", "list", "watch", "create", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["pgclone.dev"]
-  resources: ["databaseclones/status", "refreshschedules/status"]
+  resources: ["databaseclones/status", "refreshschedules/status", "clonesources/status"]
   verbs: ["patch"]
+# CloneSources are read by clones in other namespaces; patch: the CloneSource's own finalizer
+- apiGroups: ["pgclone.dev"]
+  resources: ["clonesources"]
+  verbs: ["get", "list", "watch", "patch"]
 # owner references with blockOwnerDeletion on what a clone or a schedule owns
 - apiGroups: ["pgclone.dev"]
   resources: ["databaseclones/finalizers", "refreshschedules/finalizers"]
@@ -100,16 +105,24 @@ HelmRbacCoverageTest with the API requests the reconcilers make.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+# update: a clone's claim (finalizer) on a CloneSource's snapshot; delete: snapshot bindings and unused source snapshots
 - apiGroups: ["snapshot.storage.k8s.io"]
   resources: ["volumesnapshots"]
-  verbs: ["get", "list", "watch", "create"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
 {{- end -}}
 
 {{/*
 Cluster-scoped resources the operator uses, granted by a ClusterRole whatever watchNamespaces
-says. Empty today; add rules here (e.g. volumesnapshotcontents) and the ClusterRole appears.
+says: the pre-provisioned VolumeSnapshotContent through which a clone of a CloneSource restores
+in its own namespace, and the Namespace whose labels an allowedNamespaceSelector matches.
 */}}
 {{- define "pgclone-operator.clusterScopedRules" -}}
+- apiGroups: ["snapshot.storage.k8s.io"]
+  resources: ["volumesnapshotcontents"]
+  verbs: ["get", "create", "delete"]
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["get"]
 {{- end -}}
 
 {{/*

@@ -41,6 +41,9 @@ import java.util.Set;
  * so a snapshot is never deleted under a clone; the clones themselves are refused once it is gone.
  */
 @ControllerConfiguration(name = CloneSourceReconciler.NAME)
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshots", verbs = {"get", "list", "watch", "delete"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "persistentvolumeclaims", verbs = "get")
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "events", verbs = "create")
 public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<CloneSource> {
 
     public static final String NAME = "clonesource";

@@ -73,7 +73,8 @@ class HelmChartTest {
     void defaultValuesRenderAClusterWideOperatorWithARestrictedPodAndHealthProbes() {
         Chart.Rendered r = render("");
         assertThat(r.objects()).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
-                "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service", "Deployment");
+                "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service",
+                "Deployment");
 
         Deployment d = r.one(Deployment.class);
         assertThat(d.getMetadata().getName()).isEqualTo(FULLNAME);
@@ -103,8 +104,9 @@ class HelmChartTest {
         assertThat(env(c)).doesNotContainKey("QUARKUS_OPERATOR_SDK_NAMESPACES")
                 .containsEntry("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false")
                 .containsEntry("PGCLONE_LEADER_ELECTION_ENABLED", "true");
-        ClusterRoleBinding crb = r.one(ClusterRoleBinding.class);
-        assertThat(crb.getRoleRef().getName()).isEqualTo(r.one(ClusterRole.class).getMetadata().getName());
+        ClusterRoleBinding crb = r.all(ClusterRoleBinding.class).stream().filter(b -> !b.getMetadata().getName().endsWith("-cluster"))
+                .findFirst().orElseThrow();
+        assertThat(crb.getRoleRef().getName()).isEqualTo(watchRole(r).getMetadata().getName());
         assertThat(crb.getSubjects()).singleElement().satisfies(s -> {
             assertThat(s.getName()).isEqualTo(pod.getServiceAccountName());
             assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
@@ -118,12 +120,11 @@ class HelmChartTest {
     }
 
     @Test
-    void namespaceListGivesARoleAndRoleBindingInEachNamespaceAndNoClusterWideGrant() {
+    void namespaceListGivesARoleAndRoleBindingInEachNamespaceAndClusterWideOnlyClusterScopedResources() {
         Chart.Rendered r = render("watchNamespaces: [team-a, team-b]\n");
         Container c = container(r);
         assertThat(env(c)).containsEntry("QUARKUS_OPERATOR_SDK_NAMESPACES", "team-a,team-b");
-        assertThat(r.all(ClusterRole.class)).isEmpty();
-        assertThat(r.all(ClusterRoleBinding.class)).isEmpty();
+        assertOnlyClusterScopedGrantsClusterWide(r);
         List<Role> watchRoles = r.all(Role.class).stream().filter(role -> !role.getMetadata().getName().endsWith("-leader-election")).toList();
         assertThat(watchRoles).extracting(role -> role.getMetadata().getNamespace()).containsExactlyInAnyOrder("team-a", "team-b");
         for (String ns : List.of("team-a", "team-b")) {
@@ -133,14 +134,31 @@ class HelmChartTest {
         }
         // the same rules as the cluster-wide install, only scoped
         Role teamA = watchRoles.stream().filter(role -> "team-a".equals(role.getMetadata().getNamespace())).findFirst().orElseThrow();
-        assertThat(Chart.grants(teamA.getRules())).isEqualTo(Chart.grants(render("").one(ClusterRole.class).getRules()));
+        assertThat(Chart.grants(teamA.getRules())).isEqualTo(Chart.grants(watchRole(render("")).getRules()));
+    }
+
+    /** The ClusterRole of a cluster-wide install (not the one for cluster-scoped resources every install has). */
+    private static ClusterRole watchRole(Chart.Rendered r) {
+        return r.all(ClusterRole.class).stream().filter(role -> !role.getMetadata().getName().endsWith("-cluster")).findFirst().orElseThrow();
+    }
+
+    /** A namespaced install grants nothing namespaced cluster-wide: only VolumeSnapshotContents (CloneSource restores) and Namespaces (label grants). */
+    private static void assertOnlyClusterScopedGrantsClusterWide(Chart.Rendered r) {
+        assertThat(r.all(ClusterRole.class)).singleElement().satisfies(role -> {
+            assertThat(role.getMetadata().getName()).endsWith("-cluster");
+            assertThat(Chart.grants(role.getRules())).extracting(Object::toString).containsExactlyInAnyOrder(
+                    "snapshot.storage.k8s.io/volumesnapshotcontents:get", "snapshot.storage.k8s.io/volumesnapshotcontents:create",
+                    "snapshot.storage.k8s.io/volumesnapshotcontents:delete", "core/namespaces:get");
+        });
+        assertThat(r.all(ClusterRoleBinding.class)).singleElement()
+                .satisfies(b -> assertThat(b.getRoleRef().getName()).isEqualTo(r.one(ClusterRole.class).getMetadata().getName()));
     }
 
     @Test
     void ownNamespaceWatchesOnlyTheReleaseNamespace() {
         Chart.Rendered r = render("watchNamespaces: own\n");
         assertThat(env(container(r))).containsEntry("QUARKUS_OPERATOR_SDK_NAMESPACES", NAMESPACE);
-        assertThat(r.all(ClusterRole.class)).isEmpty();
+        assertOnlyClusterScopedGrantsClusterWide(r);
         assertThat(r.all(Role.class)).extracting(role -> role.getMetadata().getNamespace()).containsOnly(NAMESPACE);
     }
 

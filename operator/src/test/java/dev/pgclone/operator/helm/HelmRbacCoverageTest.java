@@ -3,6 +3,7 @@ package dev.pgclone.operator.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.BackgroundWork;
@@ -11,6 +12,7 @@ import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
 import dev.pgclone.operator.helm.Chart.Grant;
 import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
+import dev.pgclone.operator.source.CloneSourceReconciler;
 import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.RecordingCheckpointer;
@@ -141,6 +143,7 @@ class HelmRbacCoverageTest {
         operator.register(new DatabaseCloneReconciler(operatorClient, Clock.systemUTC(), work, new RecordingPreparer(), new RecordingCheckpointer(),
                 ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry())));
         operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry()));
+        operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC()));
         operator.start();
     }
 
@@ -242,6 +245,54 @@ class HelmRbacCoverageTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> clone("nightly-203001071001") == null);
         cluster.resources(RefreshSchedule.class).inNamespace(NS).withName("nightly").delete();
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.resources(DatabaseClone.class).inNamespace(NS).list().getItems().isEmpty());
+
+        // a clone of production in another namespace through a CloneSource granted by namespace label, then withdrawn by deletion
+        apply("""
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: prod-1}
+                ---
+                apiVersion: v1
+                kind: Namespace
+                metadata: {name: team-1, labels: {pgclone.dev/may-clone-orders: "true"}}
+                ---
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: data-orders-0, namespace: prod-1}
+                spec: {accessModes: [ReadWriteOnce], storageClassName: standard, resources: {requests: {storage: 1Gi}}}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: orders-superuser, namespace: prod-1}
+                stringData: {uri: "postgresql://postgres:secret@orders-rw.prod-1.svc:5432/postgres"}
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: masking, namespace: prod-1}
+                data: {01-mask.sql: "UPDATE users SET email = 'x';"}
+                ---
+                apiVersion: pgclone.dev/v1alpha1
+                kind: CloneSource
+                metadata: {name: orders, namespace: prod-1}
+                spec:
+                  pvcName: data-orders-0
+                  checkpoint: {secretName: orders-superuser}
+                  postgres: {image: "postgres:16"}
+                  allowedNamespaceSelector: {matchLabels: {pgclone.dev/may-clone-orders: "true"}}
+                  postClone: {configMapName: masking}
+                ---
+                apiVersion: pgclone.dev/v1alpha1
+                kind: DatabaseClone
+                metadata: {name: from-prod, namespace: team-1}
+                spec:
+                  source: {cloneSource: {name: orders, namespace: prod-1}}
+                """);
+        awaitPhase("from-prod", "Ready");
+        cluster.resources(CloneSource.class).inNamespace("prod-1").withName("orders").delete();
+        awaitPhase("from-prod", "Failed");
+        cluster.resources(DatabaseClone.class).inNamespace(NS).withName("from-prod").delete();
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.resources(DatabaseClone.class).inNamespace(NS).list().getItems().isEmpty()
+                && cluster.resources(CloneSource.class).inNamespace("prod-1").list().getItems().isEmpty());
 
         Set<String> granted = grantedByChart();
         Map<String, String> notGranted = new TreeMap<>(seen);
