@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Prepared: credentials set and post-clone SQL run over JDBC, then the Pod labelled prepared so
@@ -39,6 +40,12 @@ final class PreparationStep implements CloneStep {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final BackgroundWork work;
+    /**
+     * Outcomes this process wrote to a PVC's annotation (by preparation key; "" for cleared), kept
+     * until the informer cache shows them, so a reconcile on a stale PVC does not take a finished
+     * preparation for an interrupted one and discard a good copy.
+     */
+    private final Map<String, String> recordedOutcomes = new ConcurrentHashMap<>();
     private final ClonePreparer preparer;
     private final ClonePodAddress address;
 
@@ -74,6 +81,14 @@ final class PreparationStep implements CloneStep {
         }
         if (work.running(key)) {
             return Outcome.waitFor();
+        }
+        String recorded = recordedOutcomes.get(key);
+        if (recorded != null) {
+            if (Annotations.PREPARATION_STARTED.equals(state) && !recorded.equals(Annotations.PREPARATION_STARTED)) {
+                // this process recorded the outcome a moment ago and the cache has not caught up: not an interruption
+                return Outcome.waitFor();
+            }
+            recordedOutcomes.remove(key);
         }
         if ("true".equals(pod.getMetadata().getLabels().get(Labels.PREPARED)) && Annotations.PREPARATION_DONE.equals(state)) {
             ctx.condition(Conditions.PREPARED, Condition.TRUE, Reasons.PREPARED, preparedMessage(ctx));
@@ -159,7 +174,9 @@ final class PreparationStep implements CloneStep {
                 ctx.status().setPostgresVersion(result.postgresVersion());
             }
         }
+        String key = key(pvc);
         if (result != null && result.succeeded()) {
+            recordedOutcomes.put(key, Annotations.PREPARATION_DONE);
             annotate(ctx, pvc, Annotations.PREPARATION_DONE);
             labelPrepared(ctx, pod);
             ctx.condition(Conditions.PREPARED, Condition.TRUE, Reasons.PREPARED, preparedMessage(ctx));
@@ -169,9 +186,11 @@ final class PreparationStep implements CloneStep {
         String message = result == null ? "preparation failed unexpectedly: " + finished.crash() : result.failureMessage();
         if (result != null && PreparationResult.UNREACHABLE.equals(reason)) {
             // nothing ran on the copy: it is safe to try again on the same one
+            recordedOutcomes.put(key, "");
             annotate(ctx, pvc, null);
             return Outcome.retry(reason, message);
         }
+        recordedOutcomes.put(key, Annotations.PREPARATION_FAILED);
         annotate(ctx, pvc, Annotations.PREPARATION_FAILED);
         return Outcome.fail(reason, message);
     }
@@ -180,6 +199,7 @@ final class PreparationStep implements CloneStep {
         ctx.client().resource(pod).delete();
         ctx.client().resource(pvc).delete();
         work.forget(key(pvc));
+        recordedOutcomes.remove(key(pvc));
         ctx.status().setSteps(null);
         ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARATION_INTERRUPTED, why);
         ctx.events().warning(ctx.clone(), Reasons.PREPARATION_INTERRUPTED, why);
