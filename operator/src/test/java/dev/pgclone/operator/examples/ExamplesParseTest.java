@@ -8,11 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.SpecValidator;
 import dev.pgclone.operator.postgres.SqlScripts;
 import dev.pgclone.operator.refresh.ScheduleValidation;
+import dev.pgclone.operator.source.CloneSourceValidator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +33,11 @@ import org.junit.jupiter.api.Test;
  * test applies them: each document must match its committed CRD's schema (no unknown field, the
  * declared types, patterns, minimums and required fields, as the API server checks them), bind to
  * the Java model with no unknown property, and pass the checks the operator makes before it acts
- * (SpecValidator, the schedule validator). ConfigMaps referenced by postClone must hold SQL
- * scripts that split into statements.
+ * (SpecValidator, the schedule validator, the CloneSource validator). ConfigMaps referenced by
+ * postClone must hold SQL scripts that split into statements. Across files, what the operator would
+ * refuse at run time is refused here: a CloneSource's masking ConfigMap must be an example in the
+ * CloneSource's namespace, and a clone naming a CloneSource must name an example one that allows the
+ * clone's namespace.
  */
 class ExamplesParseTest {
 
@@ -62,6 +67,7 @@ class ExamplesParseTest {
         List<Path> files = exampleFiles();
         assertThat(files).as("manifests in %s", EXAMPLES.toAbsolutePath()).isNotEmpty();
         Map<String, Integer> kinds = new HashMap<>();
+        List<JsonNode> all = new ArrayList<>();
         for (Path file : files) {
             String text = Files.readString(file);
             assertThat(text).as("%s starts with a comment saying what it is and what to change", file.getFileName()).startsWith("#");
@@ -70,12 +76,49 @@ class ExamplesParseTest {
             for (JsonNode doc : documents) {
                 String kind = doc.path("kind").asText();
                 kinds.merge(kind, 1, Integer::sum);
+                all.add(doc);
                 List<String> problems = problems(doc);
                 assertThat(problems).as("%s (%s %s)", file.getFileName(), kind, doc.at("/metadata/name").asText()).isEmpty();
             }
         }
+        assertThat(references(all)).as("references between the examples").isEmpty();
         System.out.printf("%d example files checked: %s%n", files.size(), kinds);
-        assertThat(kinds).containsKeys("DatabaseClone", "RefreshSchedule", "ConfigMap");
+        assertThat(kinds).containsKeys("DatabaseClone", "RefreshSchedule", "ConfigMap", "CloneSource");
+        assertThat(all).as("a DatabaseClone of a CloneSource").anySatisfy(d -> assertThat(d.at("/spec/source/cloneSource").isObject()).isTrue());
+    }
+
+    @Test
+    void aCloneSourceWithABadFieldOrAClonePointingNowhereIsCaught() throws IOException {
+        List<JsonNode> source = documents(Files.readString(EXAMPLES.resolve("clonesource.yaml")));
+        JsonNode good = source.stream().filter(d -> "CloneSource".equals(d.path("kind").asText())).findFirst().orElseThrow();
+        assertThat(problems(good)).isEmpty();
+
+        ObjectNode typo = good.deepCopy();
+        ((ObjectNode) typo.path("spec")).set("allowedNamespace", typo.path("spec").path("allowedNamespaces"));
+        assertThat(problems(typo)).anySatisfy(p -> assertThat(p).contains("spec.allowedNamespace").contains("unknown field"));
+
+        ObjectNode badAge = good.deepCopy();
+        ((ObjectNode) badAge.path("spec")).put("snapshotMaxAge", "1 hour");
+        assertThat(problems(badAge)).anySatisfy(p -> assertThat(p).contains("spec.snapshotMaxAge"));
+
+        // the schema allows any string as operator; only the validator knows the four that work
+        ObjectNode badOperator = good.deepCopy();
+        ((ObjectNode) badOperator.path("spec").path("allowedNamespaceSelector")).putArray("matchExpressions").addObject()
+                .put("key", "team").put("operator", "in").putArray("values").add("data");
+        assertThat(problems(badOperator)).anySatisfy(p -> assertThat(p).contains("allowedNamespaceSelector").contains("\"in\""));
+
+        JsonNode clone = documents(Files.readString(EXAMPLES.resolve("clone-from-clonesource.yaml"))).get(0);
+        assertThat(problems(clone)).isEmpty();
+        ObjectNode withPvc = clone.deepCopy();
+        ((ObjectNode) withPvc.path("spec").path("source")).put("dataDirectory", "pgdata");
+        assertThat(problems(withPvc)).anySatisfy(p -> assertThat(p).contains("come from the CloneSource"));
+
+        assertThat(references(List.of(good, clone))).as("masking ConfigMap left out").singleElement()
+                .satisfies(p -> assertThat(p).contains("ConfigMap prod/orders-masking"));
+        ObjectNode elsewhere = clone.deepCopy();
+        ((ObjectNode) elsewhere.path("metadata")).put("namespace", "qa");
+        assertThat(references(List.of(source.get(0), source.get(1), elsewhere))).singleElement()
+                .satisfies(p -> assertThat(p).contains("does not allow namespace qa"));
     }
 
     @Test
@@ -147,6 +190,13 @@ class ExamplesParseTest {
                         DatabaseClone clone = STRICT.treeToValue(doc, DatabaseClone.class);
                         SpecValidator.problems(clone.getSpec(), clone.getMetadata().getName()).forEach(problems::add);
                     }
+                    case "CloneSource" -> {
+                        CloneSource source = STRICT.treeToValue(doc, CloneSource.class);
+                        problems.addAll(CloneSourceValidator.problems(source.getSpec()));
+                        if (source.getMetadata().getNamespace() == null) {
+                            problems.add("metadata.namespace is missing: a CloneSource lives beside the production volume, so say which namespace that is");
+                        }
+                    }
                     case "RefreshSchedule" -> {
                         String p = ScheduleValidation.problems(STRICT.treeToValue(doc, RefreshSchedule.class));
                         if (p != null) {
@@ -170,6 +220,48 @@ class ExamplesParseTest {
             });
         } else {
             problems.add("unexpected " + apiVersion + " " + kind + " in examples/: add a check for it here");
+        }
+        return problems;
+    }
+
+    /**
+     * What the operator would refuse because of another object: a CloneSource whose
+     * postClone.configMapName is not an example ConfigMap in its namespace (clones would wait with
+     * SourcePostCloneNotFound), and a clone naming a CloneSource that is not among the examples or
+     * does not list the clone's namespace (CloneSourceNotFound, NamespaceNotAllowed). Namespaces
+     * given by label alone cannot be judged from the files, so the examples must list theirs.
+     */
+    static List<String> references(List<JsonNode> documents) {
+        List<String> problems = new ArrayList<>();
+        for (JsonNode doc : documents) {
+            String namespace = doc.at("/metadata/namespace").asText("");
+            if ("CloneSource".equals(doc.path("kind").asText())) {
+                String configMap = doc.at("/spec/postClone/configMapName").asText("");
+                if (!configMap.isEmpty() && documents.stream().noneMatch(d -> "ConfigMap".equals(d.path("kind").asText())
+                        && configMap.equals(d.at("/metadata/name").asText()) && namespace.equals(d.at("/metadata/namespace").asText("")))) {
+                    problems.add("CloneSource " + namespace + "/" + doc.at("/metadata/name").asText() + ": ConfigMap " + namespace + "/"
+                            + configMap + " (spec.postClone.configMapName) is not in the examples");
+                }
+            }
+            JsonNode ref = doc.at("/spec/source/cloneSource");
+            if ("DatabaseClone".equals(doc.path("kind").asText()) && ref.isObject()) {
+                String name = ref.path("namespace").asText() + "/" + ref.path("name").asText();
+                JsonNode source = documents.stream().filter(d -> "CloneSource".equals(d.path("kind").asText())
+                        && name.equals(d.at("/metadata/namespace").asText() + "/" + d.at("/metadata/name").asText())).findFirst().orElse(null);
+                String clone = namespace + "/" + doc.at("/metadata/name").asText();
+                if (source == null) {
+                    problems.add("DatabaseClone " + clone + ": CloneSource " + name + " is not in the examples");
+                } else if (!namespace.equals(ref.path("namespace").asText())) {
+                    boolean listed = false;
+                    for (JsonNode allowed : source.at("/spec/allowedNamespaces")) {
+                        listed |= namespace.equals(allowed.asText());
+                    }
+                    if (!listed) {
+                        problems.add("DatabaseClone " + clone + ": CloneSource " + name + " does not allow namespace "
+                                + (namespace.isEmpty() ? "(none given)" : namespace) + " in spec.allowedNamespaces");
+                    }
+                }
+            }
         }
         return problems;
     }
