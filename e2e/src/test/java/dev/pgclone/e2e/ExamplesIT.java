@@ -9,6 +9,7 @@ import dev.pgclone.e2e.cluster.OperatorProcess;
 import dev.pgclone.e2e.cluster.SampleProduction;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotBuilder;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,12 +47,18 @@ import org.junit.jupiter.api.Test;
  * reaching what its comment promises. The sources are what the examples name: the sample production
  * database {@code orders} (PVC data-orders-0, Secret orders-superuser) with a database {@code orders}
  * holding personal data, and a CloudNativePG-like instance (uid 26, PGDATA in pgdata) whose
- * VolumeSnapshot is made with the name and labels of the example. The only changes to the files are
- * those the local cluster forces, made in {@link #forThisCluster} and printed.
+ * VolumeSnapshot is made with the name and labels of the example. For the CloneSource examples,
+ * production's owners live in namespace {@code prod} (a second sample {@code orders} with the same
+ * data, beside the CloneSource) and the clone in {@code staging}; the test creates both namespaces,
+ * as their administrators would. The only changes to the files are those the local cluster forces,
+ * made in {@link #forThisCluster} and printed.
  */
 class ExamplesIT {
 
     static final String NS = "default";
+    /** Where clonesource.yaml and clone-from-clonesource.yaml put production and its clone. */
+    static final String PROD = "prod";
+    static final String STAGING = "staging";
     static final Path EXAMPLES = Path.of(System.getProperty("pgclone.examples.dir", "../examples"));
     static final String API_VERSION = "pgclone.dev/v1alpha1";
     static final Duration READY_TIMEOUT = Duration.ofSeconds(240);
@@ -62,17 +70,23 @@ class ExamplesIT {
             "pull-request-clone.yaml", this::pullRequestClone,
             "masking-configmap.yaml", this::maskingConfigMap,
             "masked-clone.yaml", this::maskedClone,
-            "nightly-refresh.yaml", this::nightlyRefresh);
+            "nightly-refresh.yaml", this::nightlyRefresh,
+            "clonesource.yaml", this::cloneSource,
+            "clone-from-clonesource.yaml", this::cloneFromCloneSource);
 
     @FunctionalInterface
     interface Check {
         void check(List<HasMetadata> applied) throws Exception;
     }
 
+    private LocalCluster cluster;
     private KubernetesClient client;
     private SampleProduction orders;
     private SampleProduction cnpg;
+    private SampleProduction prodOrders;
     private final List<String> originalEmails = new ArrayList<>();
+    /** The storage snapshot behind the CloneSource's VolumeSnapshot: deleting the examples must remove it. */
+    private String sourceStorageSnapshot;
 
     @Test
     void everyExampleAppliedToTheSandboxReachesWhatItPromises() throws Exception {
@@ -87,15 +101,23 @@ class ExamplesIT {
         try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options().btrfsBytes(4L << 30)
                 .operatorCrds(Path.of(System.getProperty("pgclone.crd.dir", "../crds"))))) {
             workDir = cluster.workDir();
+            this.cluster = cluster;
             client = cluster.client();
+            for (String ns : List.of(PROD, STAGING)) {
+                client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            }
             try (SampleProduction orders = SampleProduction.create(cluster, new SampleProduction.Options().scale(1));
                  // CloudNativePG runs postgres as uid 26 with PGDATA in pgdata, as SampleProduction lays it out
                  SampleProduction cnpg = SampleProduction.create(cluster, new SampleProduction.Options().name("cnpg-orders").uid(26).scale(1));
+                 // clonesource.yaml's production: data-orders-0 and Secret orders-superuser in prod
+                 SampleProduction prodOrders = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(1));
                  OperatorProcess operator = OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(),
                          workDir.resolve("operator.log"), Duration.ofSeconds(90))) {
                 this.orders = orders;
                 this.cnpg = cnpg;
-                prepareOrders();
+                this.prodOrders = prodOrders;
+                originalEmails.addAll(prepareOrders(orders));
+                assertThat(prepareOrders(prodOrders)).as("prod's orders hold the same rows").isEqualTo(originalEmails);
                 prepareCloudNativePgBackup(Files.readString(EXAMPLES.resolve("clone-from-volumesnapshot.yaml")));
 
                 Map<String, List<HasMetadata>> applied = new LinkedHashMap<>();
@@ -104,7 +126,10 @@ class ExamplesIT {
                     String name = file.getFileName().toString();
                     String local = forThisCluster(name, Files.readString(file));
                     Files.writeString(localCopies.resolve(name), local);
-                    applied.put(name, client.load(new ByteArrayInputStream(local.getBytes(StandardCharsets.UTF_8))).inNamespace(NS).create());
+                    // as kubectl apply -n default: a document's own metadata.namespace wins (prod, staging)
+                    List<HasMetadata> objects = client.load(new ByteArrayInputStream(local.getBytes(StandardCharsets.UTF_8))).items();
+                    objects.stream().filter(o -> o.getMetadata().getNamespace() == null).forEach(o -> o.getMetadata().setNamespace(NS));
+                    applied.put(name, client.resourceList(objects).create());
                     assertThat(applied.get(name)).as("objects in %s", name).isNotEmpty();
                 }
                 long started = System.nanoTime();
@@ -117,6 +142,7 @@ class ExamplesIT {
 
                 deleteAll(applied);
                 assertThat(orders.psql("SELECT 1")).as("production still serves").isEqualTo("1");
+                assertThat(prodOrders.psql("SELECT 1")).as("production in prod still serves").isEqualTo("1");
                 assertThat(operator.alive()).as("operator alive").isTrue();
             }
         }
@@ -155,8 +181,9 @@ class ExamplesIT {
 
     // ------------------------------------------------------------------------------ the sources
 
-    /** The database the examples name: orders, with personal data to mask, and the login role app. */
-    private void prepareOrders() throws SQLException {
+    /** The database the examples name: orders, with personal data to mask, and the login role app; returns its e-mails. */
+    private static List<String> prepareOrders(SampleProduction orders) throws SQLException {
+        List<String> originalEmails = new ArrayList<>();
         orders.psql("CREATE ROLE app LOGIN PASSWORD 'production-app-password'");
         orders.psql("CREATE DATABASE orders");
         try (Connection db = DriverManager.getConnection(orders.jdbcUrl("orders"), "postgres", orders.password());
@@ -176,6 +203,7 @@ class ExamplesIT {
             }
         }
         assertThat(originalEmails).hasSize(200);
+        return originalEmails;
     }
 
     /**
@@ -275,7 +303,7 @@ class ExamplesIT {
         assertThat(steps).as("status.steps, in order").containsSubsequence("orders-masking/10-customers.sql",
                 "orders-masking/20-payments.sql", "orders-masking/30-sessions.sql", "orders-masking/90-check.sql");
         try (Connection db = asRole(clone, "app")) {
-            assertMasked(db);
+            assertMasked(db, orders);
         }
     }
 
@@ -314,12 +342,76 @@ class ExamplesIT {
                 assertThat(single(st, "SELECT host(inet_server_addr())")).as("the stable address reaches the child")
                         .isEqualTo(childPod.getStatus().getPodIP());
             }
-            assertMasked(db);
+            assertMasked(db, orders);
         }
     }
 
-    /** What masking-configmap.yaml promises, seen as the app role. */
-    private void assertMasked(Connection db) throws SQLException {
+    /**
+     * The clone in staging: it may be applied before its CloneSource (file-name order), so until
+     * that exists it is refused with CloneSourceNotFound, then becomes Ready by itself, with the
+     * image and uid of the CloneSource's defaults, a snapshot taken in prod, and masked rows: the
+     * source's scripts ran although the clone names none.
+     */
+    private void cloneFromCloneSource(List<HasMetadata> applied) throws Exception {
+        HasMetadata object = applied.stream().filter(o -> "DatabaseClone".equals(o.getKind())).findFirst().orElseThrow();
+        assertThat(object.getMetadata().getNamespace()).as("the clone's namespace").isEqualTo(STAGING);
+        String clone = object.getMetadata().getName();
+        Map<String, Object> status = awaitReady(STAGING, clone, Set.of("CloneSourceNotFound", "SourcePostCloneNotFound"));
+        Map<String, Object> snapshot = map(status.get("snapshot"));
+        assertThat(snapshot.get("namespace")).as("status.snapshot.namespace: taken beside production").isEqualTo(PROD);
+        assertThat(client.resources(VolumeSnapshot.class).inNamespace(PROD).withName((String) snapshot.get("name")).get()
+                .getMetadata().getLabels()).as("labels of the source snapshot").containsEntry("pgclone.dev/clone-source", "orders");
+
+        List<String> steps = new ArrayList<>();
+        for (Object s : (List<?>) status.get("steps")) {
+            Map<String, Object> step = map(s);
+            assertThat(step.get("error")).as("error of step %s", step.get("name")).isNull();
+            steps.add((String) step.get("name"));
+            if (String.valueOf(step.get("name")).endsWith("/10-customers.sql")) {
+                assertThat(((Number) step.get("rows")).longValue()).as("customers masked").isEqualTo(200);
+            }
+        }
+        String prefix = "cloneSource " + PROD + "/orders: orders-masking/";
+        assertThat(steps).as("status.steps: the CloneSource's scripts, in order").containsSubsequence(prefix + "10-customers.sql",
+                prefix + "20-payments.sql", prefix + "30-sessions.sql", prefix + "90-check.sql");
+
+        Pod pod = client.pods().inNamespace(STAGING).withName(clone).get();
+        assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).as("runAsUser from the CloneSource").isEqualTo(prodOrders.uid());
+        assertThat(pod.getSpec().getContainers()).as("image from the CloneSource")
+                .anySatisfy(c -> assertThat(c.getImage()).isEqualTo(prodOrders.postgresImage()));
+        assertThat(client.secrets().inNamespace(STAGING).withName(prodOrders.secretName()).get())
+                .as("production's checkpoint Secret is not copied to staging").isNull();
+        try (Connection db = asRole(STAGING, clone, "app")) {
+            assertMasked(db, prodOrders);
+        }
+    }
+
+    /** The CloneSource in prod: Ready, counting the one clone that uses its one snapshot. */
+    private void cloneSource(List<HasMetadata> applied) {
+        String configMap = only(applied, "ConfigMap");
+        assertThat(client.configMaps().inNamespace(PROD).withName(configMap).get()).as("ConfigMap %s in prod", configMap).isNotNull();
+        String name = only(applied, "CloneSource");
+        GenericKubernetesResource source = client.genericKubernetesResources(API_VERSION, "CloneSource").inNamespace(PROD).withName(name)
+                .waitUntilCondition(s -> {
+                    Map<String, Object> st = map(s == null ? null : s.getAdditionalProperties().get("status"));
+                    return conditionTrue(st, "Ready") && Integer.valueOf(1).equals(st.get("clones"));
+                }, 30, TimeUnit.SECONDS);
+        List<?> snapshots = (List<?>) map(source.getAdditionalProperties().get("status")).get("snapshots");
+        assertThat(snapshots).as("status.snapshots").hasSize(1);
+        Map<String, Object> shared = map(snapshots.get(0));
+        assertThat(shared.get("users")).as("users of %s", shared.get("name")).isEqualTo(1);
+        List<GenericKubernetesResource> clones = client.genericKubernetesResources(API_VERSION, "DatabaseClone").inNamespace(STAGING).list().getItems();
+        assertThat(clones).as("clones in staging").hasSize(1);
+        assertThat(map(map(clones.get(0).getAdditionalProperties().get("status")).get("snapshot")).get("name"))
+                .as("the clone's snapshot").isEqualTo(shared.get("name"));
+        VolumeSnapshot snapshot = client.resources(VolumeSnapshot.class).inNamespace(PROD).withName((String) shared.get("name")).get();
+        sourceStorageSnapshot = client.resources(VolumeSnapshotContent.class).withName(snapshot.getStatus().getBoundVolumeSnapshotContentName())
+                .get().getStatus().getSnapshotHandle();
+        assertThat(cluster.storage().hasSnapshot(sourceStorageSnapshot)).as("storage snapshot %s", sourceStorageSnapshot).isTrue();
+    }
+
+    /** What masking-configmap.yaml promises, seen as the app role, and the production it came from unchanged. */
+    private void assertMasked(Connection db, SampleProduction production) throws SQLException {
         try (Statement st = db.createStatement()) {
             assertThat(single(st, "SELECT count(*) FROM customers")).isEqualTo("200");
             assertThat(single(st, "SELECT count(*) FROM customers WHERE email LIKE '%@example.test' AND phone IS NULL"
@@ -335,7 +427,7 @@ class ExamplesIT {
             assertThat(emails).as("production's e-mail addresses in the clone").doesNotContainAnyElementsOf(originalEmails);
             assertThat(single(st, "SELECT count(*) FROM payments WHERE iban LIKE 'DE89%'")).as("production's IBANs").isEqualTo("0");
         }
-        try (Connection prod = DriverManager.getConnection(orders.jdbcUrl("orders"), "postgres", orders.password());
+        try (Connection prod = DriverManager.getConnection(production.jdbcUrl("orders"), "postgres", production.password());
              Statement st = prod.createStatement()) {
             assertThat(single(st, "SELECT count(*) FROM customers WHERE email LIKE '%@realmail.example.com'"))
                     .as("production keeps its data").isEqualTo("200");
@@ -351,50 +443,83 @@ class ExamplesIT {
     // ------------------------------------------------------------------------------ helpers
 
     private Map<String, Object> awaitReady(String clone) {
+        return awaitReady(NS, clone, Set.of());
+    }
+
+    /** Ready within READY_TIMEOUT; Failed fails at once unless Ready's reason is one of {@code waitingOut}. */
+    private Map<String, Object> awaitReady(String namespace, String clone, Set<String> waitingOut) {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         Map<String, Object> status = Map.of();
         while (System.nanoTime() < deadline) {
-            GenericKubernetesResource c = clone(clone).get();
+            GenericKubernetesResource c = clone(namespace, clone).get();
             status = map(c == null ? null : c.getAdditionalProperties().get("status"));
             if (conditionTrue(status, "Ready")) {
                 return status;
             }
-            if ("Failed".equals(status.get("phase"))) {
-                fail("DatabaseClone " + clone + " Failed: " + status.get("conditions"));
+            if ("Failed".equals(status.get("phase")) && !waitingOut.contains(readyReason(status))) {
+                fail("DatabaseClone " + namespace + "/" + clone + " Failed: " + status.get("conditions"));
             }
             sleep(500);
         }
-        return fail("DatabaseClone " + clone + " not Ready after " + READY_TIMEOUT.toSeconds() + " s; status: " + status);
+        return fail("DatabaseClone " + namespace + "/" + clone + " not Ready after " + READY_TIMEOUT.toSeconds() + " s; status: " + status);
     }
 
     private Resource<GenericKubernetesResource> clone(String name) {
-        return client.genericKubernetesResources(API_VERSION, "DatabaseClone").inNamespace(NS).withName(name);
+        return clone(NS, name);
+    }
+
+    private Resource<GenericKubernetesResource> clone(String namespace, String name) {
+        return client.genericKubernetesResources(API_VERSION, "DatabaseClone").inNamespace(namespace).withName(name);
     }
 
     private Connection asRole(String clone, String role) throws SQLException {
-        String ip = client.pods().inNamespace(NS).withName(clone).get().getStatus().getPodIP();
-        return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/" + secret(clone + "-" + role, "dbname") + "?connectTimeout=10",
-                secret(clone + "-" + role, "username"), secret(clone + "-" + role, "password"));
+        return asRole(NS, clone, role);
+    }
+
+    private Connection asRole(String namespace, String clone, String role) throws SQLException {
+        String ip = client.pods().inNamespace(namespace).withName(clone).get().getStatus().getPodIP();
+        String secret = clone + "-" + role;
+        return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/" + secret(namespace, secret, "dbname") + "?connectTimeout=10",
+                secret(namespace, secret, "username"), secret(namespace, secret, "password"));
     }
 
     private String secret(String name, String key) {
-        Secret s = client.secrets().inNamespace(NS).withName(name).get();
+        return secret(NS, name, key);
+    }
+
+    private String secret(String namespace, String name, String key) {
+        Secret s = client.secrets().inNamespace(namespace).withName(name).get();
         assertThat(s).as("Secret %s", name).isNotNull();
         return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
     }
 
+    /**
+     * kubectl delete -f examples/: everything at once, the CloneSource together with its clone (its
+     * finalizer waits for the clone to let go of the snapshot). Then nothing the operator made may
+     * be left in any of the namespaces, nor a VolumeSnapshotContent bound for a clone, nor the
+     * storage snapshot of prod's VolumeSnapshot.
+     */
     private void deleteAll(Map<String, List<HasMetadata>> applied) {
-        Set<String> productionPods = Set.of(orders.podName(), cnpg.podName());
-        Set<String> productionPvcs = Set.of(orders.pvcName(), cnpg.pvcName());
-        applied.values().forEach(objects -> client.resourceList(objects).inNamespace(NS).delete());
+        Map<String, Set<String>> productionPods = Map.of(NS, Set.of(orders.podName(), cnpg.podName()), PROD, Set.of(prodOrders.podName()),
+                STAGING, Set.of());
+        Map<String, Set<String>> productionPvcs = Map.of(NS, Set.of(orders.pvcName(), cnpg.pvcName()), PROD, Set.of(prodOrders.pvcName()),
+                STAGING, Set.of());
+        applied.values().forEach(objects -> client.resourceList(objects).delete());
         client.resources(VolumeSnapshot.class).inNamespace(NS).delete();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            assertThat(client.genericKubernetesResources(API_VERSION, "DatabaseClone").inNamespace(NS).list().getItems()).as("clones").isEmpty();
-            assertThat(client.pods().inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName())
-                    .filter(n -> !productionPods.contains(n)).toList()).as("clone pods").isEmpty();
-            assertThat(client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName())
-                    .filter(n -> !productionPvcs.contains(n)).toList()).as("clone PVCs").isEmpty();
-            assertThat(client.resources(VolumeSnapshot.class).inNamespace(NS).list().getItems()).as("snapshots").isEmpty();
+            assertThat(client.genericKubernetesResources(API_VERSION, "DatabaseClone").inAnyNamespace().list().getItems()).as("clones").isEmpty();
+            assertThat(client.genericKubernetesResources(API_VERSION, "CloneSource").inAnyNamespace().list().getItems()).as("clone sources").isEmpty();
+            for (String ns : List.of(NS, PROD, STAGING)) {
+                assertThat(client.pods().inNamespace(ns).list().getItems().stream().map(p -> p.getMetadata().getName())
+                        .filter(n -> !productionPods.get(ns).contains(n)).toList()).as("clone pods in %s", ns).isEmpty();
+                assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems().stream().map(p -> p.getMetadata().getName())
+                        .filter(n -> !productionPvcs.get(ns).contains(n)).toList()).as("clone PVCs in %s", ns).isEmpty();
+                assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).list().getItems()).as("snapshots in %s", ns).isEmpty();
+            }
+            assertThat(client.resources(VolumeSnapshotContent.class).list().getItems()).extracting(c -> c.getMetadata().getName())
+                    .as("contents bound for clones of the CloneSource").noneMatch(n -> n.startsWith("pgclone-"));
+            assertThat(sourceStorageSnapshot).as("storage snapshot of the CloneSource's snapshot, recorded by its check").isNotNull();
+            assertThat(cluster.storage().hasSnapshot(sourceStorageSnapshot)).as("storage snapshot %s", sourceStorageSnapshot).isFalse();
         });
     }
 
@@ -402,6 +527,12 @@ class ExamplesIT {
         List<String> names = applied.stream().filter(o -> kind.equals(o.getKind())).map(o -> o.getMetadata().getName()).toList();
         assertThat(names).as("%s objects", kind).hasSize(1);
         return names.get(0);
+    }
+
+    private static String readyReason(Map<String, Object> status) {
+        return status.get("conditions") instanceof List<?> conditions ? conditions.stream()
+                .filter(o -> o instanceof Map<?, ?> m && "Ready".equals(m.get("type"))).map(o -> String.valueOf(((Map<?, ?>) o).get("reason")))
+                .findFirst().orElse(null) : null;
     }
 
     private static boolean conditionTrue(Map<String, Object> status, String type) {
