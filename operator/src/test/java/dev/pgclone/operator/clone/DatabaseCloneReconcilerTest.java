@@ -15,6 +15,7 @@ import dev.pgclone.operator.postgres.PreparationResult;
 import dev.pgclone.operator.postgres.StepOutcome;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.testing.CloneObservations;
 import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -503,23 +504,11 @@ class DatabaseCloneReconcilerTest {
     }
 
     private DatabaseClone awaitCondition(String name, String type, String status, String reason) {
-        DatabaseClone[] found = new DatabaseClone[1];
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            DatabaseClone c = client.resources(DatabaseClone.class).inNamespace(ns).withName(name).get();
-            assertThat(c).isNotNull();
-            assertThat(c.getStatus()).as("status of %s", name).isNotNull();
-            Condition cond = c.getStatus().condition(type).orElse(null);
-            assertThat(cond).as("%s of %s; status %s", type, name, c.getStatus().getConditions()).isNotNull();
-            assertThat(cond.getStatus() + "/" + cond.getReason()).as("%s of %s: %s", type, name, cond.getMessage())
-                    .isEqualTo(status + "/" + reason);
-            found[0] = c;
-        });
-        return found[0];
+        return CloneObservations.awaitCondition(client, ns, name, type, status, reason);
     }
 
     private List<Event> events(String name) {
-        return client.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
+        return CloneObservations.events(client, ns, name);
     }
 
     private List<String> eventReasons(String name) {
@@ -527,6 +516,6 @@ class DatabaseCloneReconcilerTest {
     }
 
     private List<String> warnings(String name) {
-        return events(name).stream().filter(e -> "Warning".equals(e.getType())).map(Event::getReason).toList();
+        return CloneObservations.warnings(client, ns, name);
     }
 }

@@ -12,14 +12,13 @@ import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
 import dev.pgclone.operator.api.v1alpha1.PostCloneSpec;
 import dev.pgclone.operator.api.v1alpha1.SourcePostgresDefaults;
 import dev.pgclone.operator.api.v1alpha1.SourceSpec;
-import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.postgres.SqlScript;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.SourceSnapshots;
+import dev.pgclone.operator.testing.CloneObservations;
 import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.ShiftableClock;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -438,22 +437,10 @@ class CloneSourceTest {
     }
 
     private DatabaseClone awaitCondition(String ns, String name, String type, String status, String reason) {
-        DatabaseClone[] found = new DatabaseClone[1];
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            DatabaseClone c = client.resources(DatabaseClone.class).inNamespace(ns).withName(name).get();
-            assertThat(c).isNotNull();
-            assertThat(c.getStatus()).as("status of %s", name).isNotNull();
-            Condition cond = c.getStatus().condition(type).orElse(null);
-            assertThat(cond).as("%s of %s; status %s", type, name, c.getStatus().getConditions()).isNotNull();
-            assertThat(cond.getStatus() + "/" + cond.getReason()).as("%s of %s: %s", type, name, cond.getMessage())
-                    .isEqualTo(status + "/" + reason);
-            found[0] = c;
-        });
-        return found[0];
+        return CloneObservations.awaitCondition(client, ns, name, type, status, reason);
     }
 
     private List<String> warnings(String ns, String name) {
-        return client.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())).map(Event::getReason).toList();
+        return CloneObservations.warnings(client, ns, name);
     }
 }
