@@ -39,16 +39,21 @@ final class CloneSourceGrant {
             return new Refused(Reasons.CLONE_SOURCE_NOT_FOUND, named + (source == null ? " does not exist" : " is being deleted")
                     + ": fix the name, or ask the owners of namespace " + ref.getNamespace() + " to create it");
         }
+        // the grant first: an edit that withdraws it must take effect even if it also breaks something else
+        String namespace = clone.getMetadata().getNamespace();
+        if (source.getSpec() == null || !allows(client, source, namespace)) {
+            return new Refused(Reasons.NAMESPACE_NOT_ALLOWED, named + " does not allow clones in namespace " + namespace
+                    + ": its owners must add " + namespace + " to spec.allowedNamespaces or label the namespace to match"
+                    + " spec.allowedNamespaceSelector; until then this clone holds no data of it");
+        }
         List<String> problems = CloneSourceValidator.problems(source.getSpec());
         if (!problems.isEmpty()) {
             return new Refused(Reasons.CLONE_SOURCE_INVALID, named + " is not usable (" + String.join("; ", problems)
-                    + "): its owners must fix it");
+                    + "): its owners must fix it; nothing new is done for this clone meanwhile");
         }
-        String namespace = clone.getMetadata().getNamespace();
-        if (!allows(client, source, namespace)) {
-            return new Refused(Reasons.NAMESPACE_NOT_ALLOWED, named + " does not allow clones in namespace " + namespace
-                    + ": its owners must add " + namespace + " to spec.allowedNamespaces or label the namespace to match"
-                    + " spec.allowedNamespaceSelector; nothing was snapshotted for this clone");
+        List<String> overrides = overrides(clone, source);
+        if (!overrides.isEmpty()) {
+            return new Refused(Reasons.INVALID_SPEC, "invalid spec: " + String.join("; ", overrides));
         }
         List<SqlScript> scripts = new ArrayList<>();
         var postClone = source.getSpec().getPostClone();
@@ -61,13 +66,38 @@ final class CloneSourceGrant {
             if (cm == null) {
                 return new Refused(Reasons.SOURCE_POST_CLONE_NOT_FOUND, "ConfigMap " + ref.getNamespace() + "/" + postClone.getConfigMapName()
                         + ", the mandatory post-clone SQL of CloneSource " + ref + ", does not exist: clones of this source wait until its owners"
-                        + " create it; nothing was snapshotted for this clone");
+                        + " create it; nothing new is done for this clone meanwhile");
             }
             if (cm.getData() != null) {
                 new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(prefix + postClone.getConfigMapName() + "/" + k, v)));
             }
         }
         return new Granted(source, List.copyOf(scripts));
+    }
+
+    /**
+     * The server settings a CloneSource sets are binding, not defaults: an image of the clone's
+     * choosing could run anything on the unmasked copy, and the superuser is the role the mandatory
+     * SQL runs as. A clone may leave them out or repeat them.
+     */
+    private static List<String> overrides(DatabaseClone clone, CloneSource source) {
+        List<String> problems = new ArrayList<>();
+        var fixed = source.getSpec().getPostgres();
+        var own = clone.getSpec().getPostgres();
+        if (fixed == null || own == null) {
+            return problems;
+        }
+        String ref = "CloneSource " + clone.getSpec().getSource().getCloneSource();
+        if (fixed.getImage() != null && own.getImage() != null && !fixed.getImage().equals(own.getImage())) {
+            problems.add("spec.postgres.image: " + ref + " sets " + fixed.getImage() + "; remove the field or set the same image");
+        }
+        if (fixed.getRunAsUser() != null && own.getRunAsUser() != null && !fixed.getRunAsUser().equals(own.getRunAsUser())) {
+            problems.add("spec.postgres.runAsUser: " + ref + " sets " + fixed.getRunAsUser() + "; remove the field or set the same uid");
+        }
+        if (fixed.getSuperuser() != null && own.getSuperuser() != null && !fixed.getSuperuser().equals(own.getSuperuser())) {
+            problems.add("spec.postgres.superuser: " + ref + " sets " + fixed.getSuperuser() + "; remove the field or set the same role");
+        }
+        return problems;
     }
 
     private static boolean allows(KubernetesClient client, CloneSource source, String namespace) {
@@ -78,7 +108,8 @@ final class CloneSourceGrant {
         if (spec.getAllowedNamespaces() != null && spec.getAllowedNamespaces().contains(namespace)) {
             return true;
         }
-        if (spec.getAllowedNamespaceSelector() == null) {
+        if (spec.getAllowedNamespaceSelector() == null || LabelSelectors.isEmpty(spec.getAllowedNamespaceSelector())) {
+            // an empty selector would select every namespace: never a grant (the validator reports it)
             return false;
         }
         Namespace ns = client.namespaces().withName(namespace).get();

@@ -217,8 +217,9 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         boolean accessEnded = Reasons.CLONE_SOURCE_NOT_FOUND.equals(refused.reason()) || Reasons.NAMESPACE_NOT_ALLOWED.equals(refused.reason());
         String message = refused.message();
         if (accessEnded) {
-            boolean held = client.pods().inNamespace(ctx.namespace()).withName(Names.pod(ctx.clone())).delete().size()
-                    + client.persistentVolumeClaims().inNamespace(ctx.namespace()).withName(Names.volume(ctx.clone())).delete().size() > 0;
+            boolean held = SourceRelease.deleteOwned(client, client.pods().inNamespace(ctx.namespace()).withName(Names.pod(ctx.clone())).get(), ctx.clone());
+            held |= SourceRelease.deleteOwned(client, client.persistentVolumeClaims().inNamespace(ctx.namespace())
+                    .withName(Names.volume(ctx.clone())).get(), ctx.clone());
             held |= SourceRelease.release(client, ctx.clone());
             if (held) {
                 events.warning(ctx.clone(), Reasons.ACCESS_REVOKED, "Deleted the clone's Pod, volume and snapshot binding: " + message);

@@ -2,9 +2,9 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSourceRef;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
-import dev.pgclone.operator.resources.Annotations;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.Owners;
 import dev.pgclone.operator.resources.SourceSnapshots;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,13 +29,8 @@ final class SourceRelease {
 
     /** @return whether anything was still held */
     static boolean release(KubernetesClient client, DatabaseClone clone) {
-        boolean held = false;
-        VolumeSnapshot bound = client.resources(VolumeSnapshot.class).inNamespace(clone.getMetadata().getNamespace())
-                .withName(Names.snapshot(clone)).get();
-        if (bound != null && bound.getMetadata().getAnnotations() != null
-                && bound.getMetadata().getAnnotations().containsKey(Annotations.SOURCE_SNAPSHOT)) {
-            held |= deleted(client.resource(bound));
-        }
+        boolean held = deleteOwned(client, client.resources(VolumeSnapshot.class).inNamespace(clone.getMetadata().getNamespace())
+                .withName(Names.snapshot(clone)).get(), clone);
         held |= deleted(client.resources(VolumeSnapshotContent.class).withName(Names.boundContent(clone)));
         CloneSourceRef ref = clone.getSpec().getSource().getCloneSource();
         for (VolumeSnapshot s : client.resources(VolumeSnapshot.class).inNamespace(ref.getNamespace())
@@ -48,13 +43,31 @@ final class SourceRelease {
         return held;
     }
 
+    /**
+     * Deletes an object only if this clone owns it and it is not already going: a Pod or PVC that
+     * merely has the clone's name (someone's real data volume, say) is never touched.
+     * @return whether a deletion was started
+     */
+    static boolean deleteOwned(KubernetesClient client, HasMetadata object, DatabaseClone clone) {
+        if (object == null || !Owners.ownedBy(object, clone) || object.getMetadata().getDeletionTimestamp() != null) {
+            return false;
+        }
+        client.resource(object).delete();
+        return true;
+    }
+
+    /** Deletes the object if it exists and is not already being deleted; whether a deletion was started. */
     private static boolean deleted(Resource<? extends HasMetadata> resource) {
-        List<?> result = resource.delete();
-        return result != null && !result.isEmpty();
+        HasMetadata existing = resource.get();
+        if (existing == null || existing.getMetadata().getDeletionTimestamp() != null) {
+            return false;
+        }
+        resource.delete();
+        return true;
     }
 
     /** Removes this clone's finalizer with optimistic locking: an index-based patch could remove another clone's. */
-    private static void unclaim(KubernetesClient client, VolumeSnapshot snapshot, DatabaseClone clone) {
+    static void unclaim(KubernetesClient client, VolumeSnapshot snapshot, DatabaseClone clone) {
         VolumeSnapshot current = snapshot;
         for (int attempt = 1; current != null && SourceSnapshots.usedBy(current, clone); attempt++) {
             List<String> finalizers = new ArrayList<>(current.getMetadata().getFinalizers());

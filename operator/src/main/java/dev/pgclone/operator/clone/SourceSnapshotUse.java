@@ -40,7 +40,16 @@ final class SourceSnapshotUse {
         Optional<VolumeSnapshot> claimed = snapshots.stream().filter(s -> SourceSnapshots.usedBy(s, ctx.clone()))
                 .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
         if (claimed.isPresent()) {
-            return bindWhenReady(ctx, claimed.get());
+            VolumeSnapshot mine = claimed.get();
+            if (mine.getMetadata().getDeletionTimestamp() != null || failed(mine)) {
+                // being deleted (its storage snapshot may already be gone) or failed: let go, and take a fresh one after the backoff
+                String why = failed(mine) ? "failed: " + mine.getStatus().getError().getMessage() : "is being deleted";
+                SourceRelease.unclaim(ctx.client(), mine, ctx.clone());
+                return Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + SourceSnapshots.reference(mine) + " of "
+                        + ctx.describeSource() + " " + why + "; a new snapshot is taken on the next attempt"
+                        + (failed(mine) ? " (the CloneSource's owners should check its volumeSnapshotClassName)" : ""));
+            }
+            return bindWhenReady(ctx, mine);
         }
         Duration window = CloneSourceValidator.shareWindow(source.getSpec());
         Optional<VolumeSnapshot> shareable = window == null ? Optional.empty() : snapshots.stream()
@@ -58,6 +67,10 @@ final class SourceSnapshotUse {
         return checkpointThen.apply(ctx, checkpointNote -> {
             String name = window == null ? Names.privateSourceSnapshot(source, ctx.clone()) : Names.sharedSnapshot(source, ctx.now());
             VolumeSnapshot taken = ctx.create(SourceSnapshots.source(source, name, ctx.clone(), checkpointNote));
+            if (!SourceSnapshots.usedBy(taken, ctx.clone()) && (failed(taken) || taken.getMetadata().getDeletionTimestamp() != null)) {
+                // this minute's snapshot exists but is of no use: wait for its removal, then take another
+                return Outcome.recheckAfter(Duration.ofSeconds(30));
+            }
             if (!SourceSnapshots.usedBy(taken, ctx.clone())) {
                 // another clone took it this same minute: share it
                 return claim(ctx, taken).map(s -> waiting(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
@@ -91,11 +104,6 @@ final class SourceSnapshotUse {
     }
 
     private Outcome bindWhenReady(CloneContext ctx, VolumeSnapshot sourceSnapshot) {
-        if (failed(sourceSnapshot)) {
-            return Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + SourceSnapshots.reference(sourceSnapshot) + " of "
-                    + ctx.describeSource() + " failed: " + sourceSnapshot.getStatus().getError().getMessage()
-                    + " (the CloneSource's owners should check its volumeSnapshotClassName)");
-        }
         var st = sourceSnapshot.getStatus();
         if (st == null || !Boolean.TRUE.equals(st.getReadyToUse()) || st.getBoundVolumeSnapshotContentName() == null) {
             return waiting(ctx, sourceSnapshot);

@@ -34,6 +34,12 @@ public final class LabelSelectors {
         return true;
     }
 
+    /** No matchLabels and no matchExpressions: as Kubernetes reads it, everything. */
+    public static boolean isEmpty(LabelSelector selector) {
+        return (selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
+                && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty());
+    }
+
     private static boolean holds(LabelSelectorRequirement r, Map<String, String> labels) {
         List<String> values = r.getValues() == null ? List.of() : r.getValues();
         String value = labels.get(r.getKey());

@@ -10,6 +10,7 @@ import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -90,11 +91,11 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
             int using = SourceSnapshots.users(s);
             Instant created = Instant.parse(s.getMetadata().getCreationTimestamp());
             Instant until = window == null ? created : created.plus(window);
-            if (using == 0 && problems.isEmpty() && !now.isBefore(until)) {
-                if (s.getMetadata().getDeletionTimestamp() == null) {
-                    client.resource(s).delete();
+            if (using == 0 && problems.isEmpty() && (!now.isBefore(until) || failed(s))) {
+                if (deleteUnclaimed(s)) {
+                    continue;
                 }
-                continue;
+                using = SourceSnapshots.users(s);
             }
             if (using == 0 && problems.isEmpty()) {
                 nextExpiry = nextExpiry == null || until.isBefore(nextExpiry) ? until : nextExpiry;
@@ -118,6 +119,12 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
             if (conditions.set(status.getConditions(), Conditions.READY, Condition.FALSE, Reasons.SOURCE_PVC_NOT_FOUND, message, generation)) {
                 events.warning(source, Reasons.SOURCE_PVC_NOT_FOUND, message);
             }
+        } else if (missingPostCloneConfigMap(source)) {
+            String message = "ConfigMap " + source.getSpec().getPostClone().getConfigMapName() + " named by spec.postClone.configMapName"
+                    + " does not exist in this namespace: clones are refused until it does";
+            if (conditions.set(status.getConditions(), Conditions.READY, Condition.FALSE, Reasons.SOURCE_POST_CLONE_NOT_FOUND, message, generation)) {
+                events.warning(source, Reasons.SOURCE_POST_CLONE_NOT_FOUND, message);
+            }
         } else {
             conditions.set(status.getConditions(), Conditions.READY, Condition.TRUE, Reasons.SOURCE_READY,
                     "clones of PersistentVolumeClaim " + source.getSpec().getPvcName() + " may be created in " + allowed(source), generation);
@@ -134,7 +141,7 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
             Duration wait = Duration.between(now, nextExpiry);
             control.rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait.plusSeconds(1));
         } else if (!problems.isEmpty() || status.condition(Conditions.READY).map(c -> !c.isTrue()).orElse(false)) {
-            // the PVC is not watched: look again now and then while it is missing
+            // the PVC and the ConfigMap are not watched: look again now and then while one is missing
             control.rescheduleAfter(Duration.ofMinutes(1));
         }
         return control;
@@ -145,18 +152,49 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     public DeleteControl cleanup(CloneSource source, Context<CloneSource> context) {
         boolean inUse = false;
         for (VolumeSnapshot s : snapshots(source)) {
-            if (SourceSnapshots.users(s) > 0) {
+            if (SourceSnapshots.users(s) > 0 || !deleteUnclaimed(s)) {
                 inUse = true;
-            } else if (s.getMetadata().getDeletionTimestamp() == null) {
-                client.resource(s).delete();
             }
         }
         return inUse ? DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(30)) : DeleteControl.defaultDelete();
     }
 
+    /**
+     * Deletes an unused snapshot unless a clone claimed it since it was read: the delete carries the
+     * resourceVersion seen, so a claim landing in between makes it fail (409) and the snapshot stays.
+     * @return whether it is gone or going
+     */
+    private boolean deleteUnclaimed(VolumeSnapshot s) {
+        if (s.getMetadata().getDeletionTimestamp() != null) {
+            return true;
+        }
+        try {
+            client.resource(s).lockResourceVersion().delete();
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return true;
+            }
+            if (e.getCode() == 409) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private static boolean failed(VolumeSnapshot s) {
+        return s.getStatus() != null && s.getStatus().getError() != null && !Boolean.TRUE.equals(s.getStatus().getReadyToUse());
+    }
+
     private List<VolumeSnapshot> snapshots(CloneSource source) {
         return client.resources(VolumeSnapshot.class).inNamespace(source.getMetadata().getNamespace())
                 .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems();
+    }
+
+    private boolean missingPostCloneConfigMap(CloneSource source) {
+        var postClone = source.getSpec().getPostClone();
+        return postClone != null && postClone.getConfigMapName() != null && !postClone.getConfigMapName().isBlank()
+                && client.configMaps().inNamespace(source.getMetadata().getNamespace()).withName(postClone.getConfigMapName()).get() == null;
     }
 
     private static String allowed(CloneSource source) {

@@ -2,6 +2,7 @@ package dev.pgclone.operator.source;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
 import dev.pgclone.operator.clone.Durations;
+import dev.pgclone.operator.resources.LabelSelectors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,11 +39,18 @@ public final class CloneSourceValidator {
             }
         }
         var selector = spec.getAllowedNamespaceSelector();
+        if (selector != null && LabelSelectors.isEmpty(selector)) {
+            problems.add("spec.allowedNamespaceSelector is empty, which would select every namespace: give matchLabels or matchExpressions, or remove it");
+        }
         if (selector != null && selector.getMatchExpressions() != null) {
             for (var r : selector.getMatchExpressions()) {
+                boolean hasValues = r.getValues() != null && !r.getValues().isEmpty();
                 if (r.getOperator() == null || !OPERATORS.contains(r.getOperator())) {
                     problems.add("spec.allowedNamespaceSelector: operator \"" + r.getOperator() + "\" of key " + r.getKey()
                             + " is not one of In, NotIn, Exists, DoesNotExist");
+                } else if (r.getOperator().endsWith("In") != hasValues) {
+                    problems.add("spec.allowedNamespaceSelector: " + r.getOperator() + " on key " + r.getKey()
+                            + (hasValues ? " takes no values" : " needs at least one value"));
                 }
             }
         }

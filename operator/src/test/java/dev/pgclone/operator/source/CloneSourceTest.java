@@ -325,6 +325,8 @@ class CloneSourceTest {
         DatabaseClone refused = awaitCondition(staging, "sneaky", "SnapshotReady", "False", "CrossNamespaceNotAllowed");
         assertThat(refused.getStatus().condition("Ready").orElseThrow().getMessage()).contains("spec.source.cloneSource");
         assertThat(client.resources(VolumeSnapshot.class).inNamespace(staging).list().getItems()).isEmpty();
+        assertThat(client.resources(VolumeSnapshot.class).inNamespace(prod).list().getItems()).as("only the same-namespace clone's")
+                .extracting(s -> s.getMetadata().getName()).containsExactly("local");
     }
 
     @Test
@@ -358,6 +360,77 @@ class CloneSourceTest {
             assertThat(child.getStatus().getSnapshot().getNamespace()).isEqualTo(prod);
         });
         assertThat(sourceSnapshots()).hasSize(1);
+    }
+
+    @Test
+    void aRefusedCloneNeverTouchesAPodOrVolumeThatOnlySharesItsName() {
+        client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("app-data").withNamespace(staging).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources().withRequests(Map.of("storage", new Quantity("1Gi")))
+                .endResources().endSpec().build()).create();
+        client.resource(clone(staging, "app-data", "orders")).create();
+
+        awaitCondition(staging, "app-data", "SnapshotReady", "False", "CloneSourceNotFound");
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            PersistentVolumeClaim theirs = client.persistentVolumeClaims().inNamespace(staging).withName("app-data").get();
+            assertThat(theirs).as("a PVC the clone does not own").isNotNull();
+            assertThat(theirs.getMetadata().getDeletionTimestamp()).isNull();
+        });
+        assertThat(warnings(staging, "app-data")).doesNotContain("AccessRevoked");
+    }
+
+    @Test
+    void aCloneMayNotChangeTheImageOrSuperuserTheCloneSourceSets() {
+        source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging));
+            SourcePostgresDefaults pg = new SourcePostgresDefaults();
+            pg.setImage("postgres:16");
+            pg.setSuperuser("postgres");
+            s.setPostgres(pg);
+        });
+        DatabaseClone own = clone(staging, "own-image", "orders");
+        own.getSpec().getPostgres().setImage("registry.example/postgres-with-a-twist:16");
+        own.getSpec().getPostgres().setSuperuser("someone");
+        client.resource(own).create();
+
+        DatabaseClone refused = awaitCondition(staging, "own-image", "SnapshotReady", "False", "InvalidSpec");
+        assertThat(refused.getStatus().condition("Ready").orElseThrow().getMessage())
+                .contains("spec.postgres.image: CloneSource " + prod + "/orders sets postgres:16")
+                .contains("spec.postgres.superuser: CloneSource " + prod + "/orders sets postgres");
+        assertNothingSnapshotted();
+
+        // repeating the CloneSource's values is fine
+        client.resource(clone(staging, "same-image", "orders")).create();
+        awaitCondition(staging, "same-image", "Ready", "True", "CloneReady");
+    }
+
+    @Test
+    void twoClonesCreatedAtOnceClaimOneSharedSnapshot() {
+        source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging, qa));
+            s.setSnapshotMaxAge("1h");
+        });
+        client.resource(clone(staging, "left", "orders")).create();
+        client.resource(clone(qa, "right", "orders")).create();
+
+        DatabaseClone left = awaitCondition(staging, "left", "Ready", "True", "CloneReady");
+        DatabaseClone right = awaitCondition(qa, "right", "Ready", "True", "CloneReady");
+        VolumeSnapshot shared = only(sourceSnapshots());
+        assertThat(shared.getMetadata().getFinalizers()).containsExactlyInAnyOrder(
+                SourceSnapshots.USER_FINALIZER_PREFIX + left.getMetadata().getUid(), SourceSnapshots.USER_FINALIZER_PREFIX + right.getMetadata().getUid());
+    }
+
+    @Test
+    void aFailedSourceSnapshotIsLetGoAndAFreshOneTakenOnceSnapshotsWork() {
+        source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
+        harness.cluster().failSnapshotsOf("data-orders-0", "no VolumeSnapshotClass for driver standin");
+        client.resource(clone(staging, "orders-staging", "orders")).create();
+        DatabaseClone failing = awaitCondition(staging, "orders-staging", "SnapshotReady", "False", "SnapshotFailed");
+        assertThat(failing.getStatus().condition("Ready").orElseThrow().getMessage()).contains("no VolumeSnapshotClass");
+
+        harness.cluster().snapshotsOfSucceed("data-orders-0");
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(client.resources(DatabaseClone.class).inNamespace(staging)
+                .withName("orders-staging").get().getStatus().getPhase()).isEqualTo("Ready"));
+        assertThat(only(sourceSnapshots()).getStatus().getReadyToUse()).as("the failed snapshot is gone, the new one ready").isTrue();
     }
 
     // ------------------------------------------------------------------ helpers

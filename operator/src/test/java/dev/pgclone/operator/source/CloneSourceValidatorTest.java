@@ -41,6 +41,21 @@ class CloneSourceValidatorTest {
     }
 
     @Test
+    void aSelectorThatWouldAllowEveryNamespaceIsRefused() {
+        CloneSourceSpec spec = new CloneSourceSpec();
+        spec.setPvcName("data-orders-0");
+        spec.setAllowedNamespaceSelector(new LabelSelectorBuilder().build());
+        assertThat(CloneSourceValidator.problems(spec)).containsExactly("spec.allowedNamespaceSelector is empty, which would select every"
+                + " namespace: give matchLabels or matchExpressions, or remove it");
+
+        spec.setAllowedNamespaceSelector(new LabelSelectorBuilder().addNewMatchExpression().withKey("env").withOperator("NotIn")
+                .endMatchExpression().addNewMatchExpression().withKey("team").withOperator("Exists").withValues("orders").endMatchExpression().build());
+        assertThat(CloneSourceValidator.problems(spec)).containsExactly(
+                "spec.allowedNamespaceSelector: NotIn on key env needs at least one value",
+                "spec.allowedNamespaceSelector: Exists on key team takes no values");
+    }
+
+    @Test
     void theShareWindowIsSnapshotMaxAge() {
         CloneSourceSpec spec = new CloneSourceSpec();
         spec.setPvcName("data-orders-0");

@@ -97,6 +97,11 @@ public final class ClusterStandIns implements AutoCloseable {
         snapshotErrors.put(pvcName, message);
     }
 
+    /** Snapshots of this source PVC succeed again, as after fixing the snapshot class. */
+    public void snapshotsOfSucceed(String pvcName) {
+        snapshotErrors.remove(pvcName);
+    }
+
     public void snapshotsBecomeReady(boolean ready) {
         this.snapshotsBecomeReady = ready;
     }

@@ -24,7 +24,7 @@ public class CloneSourceSpec {
     @JsonPropertyDescription("Run CHECKPOINT before each snapshot. The Secret stays in this namespace: the operator reads it here, never copies it, and clones never name it.")
     private CheckpointSpec checkpoint;
 
-    @JsonPropertyDescription("Defaults for clones of this source (a clone's own spec.postgres fields win).")
+    @JsonPropertyDescription("Server settings for clones of this source. Each one set is binding: a clone may leave it out or repeat it; a different value is refused.")
     private SourcePostgresDefaults postgres;
 
     @JsonPropertyDescription("Namespaces whose DatabaseClones may clone this source. A namespace is allowed if it is listed here or matches allowedNamespaceSelector; with neither, no namespace is.")

@@ -9,14 +9,14 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PostgresSpec {
 
-    @JsonPropertyDescription("PostgreSQL image, e.g. postgres:16. Its major version must be the source's (checked when the clone starts). Required unless the source is a CloneSource that sets it.")
+    @JsonPropertyDescription("PostgreSQL image, e.g. postgres:16. Its major version must be the source's (checked when the clone starts). Required unless the source is a CloneSource that sets it; then it may only repeat that image.")
     private String image;
 
     @Min(1)
-    @JsonPropertyDescription("UID that owns the data files: 999 for the official image, 26 for CloudNativePG, 1001 for Bitnami. The clone runs as this uid; files are never chown-ed. Default: the CloneSource's, else 999.")
+    @JsonPropertyDescription("UID that owns the data files: 999 for the official image, 26 for CloudNativePG, 1001 for Bitnami. The clone runs as this uid; files are never chown-ed. Default 999; a CloneSource that sets it decides.")
     private Long runAsUser;
 
-    @JsonPropertyDescription("Superuser role of the source; the clone gives it a new password, published in Secret <clone>-superuser. Default: the CloneSource's, else postgres.")
+    @JsonPropertyDescription("Superuser role of the source; the clone gives it a new password, published in Secret <clone>-superuser. Default postgres; a CloneSource that sets it decides.")
     private String superuser;
 
     @JsonPropertyDescription("Extra server settings, passed as -c name=value; they win over the source's configuration files.")
