@@ -363,6 +363,17 @@ class CloneSourceTest {
     }
 
     @Test
+    void aCloneInTheSourcesOwnNamespaceNeedsNoListingButStillRunsTheMandatorySql() {
+        masking("orders-masking", Map.of("mask.sql", "UPDATE users SET email = 'masked';"));
+        source("orders", s -> s.setPostClone(postClone(null, "orders-masking")));
+        client.resource(clone(prod, "in-prod", "orders")).create();
+
+        awaitCondition(prod, "in-prod", "Ready", "True", "CloneReady");
+        assertThat(harness.preparer().requests()).singleElement().satisfies(r -> assertThat(r.scripts()).extracting(SqlScript::name)
+                .containsExactly("cloneSource " + prod + "/orders: orders-masking/mask.sql"));
+    }
+
+    @Test
     void aRefusedCloneNeverTouchesAPodOrVolumeThatOnlySharesItsName() {
         client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("app-data").withNamespace(staging).endMetadata()
                 .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources().withRequests(Map.of("storage", new Quantity("1Gi")))
