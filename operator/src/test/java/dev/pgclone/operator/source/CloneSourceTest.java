@@ -312,6 +312,38 @@ class CloneSourceTest {
     }
 
     @Test
+    void aDeletedCloneSourceStaysUntilNoClaimIsLeftOnItsSnapshots() {
+        source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging));
+            s.setSnapshotMaxAge("1h");
+        });
+        client.resource(clone(staging, "orders-staging", "orders")).create();
+        awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
+        // a claim whose clone is still letting go (stands for one mid-release), added as a clone adds its own
+        String lingering = SourceSnapshots.USER_FINALIZER_PREFIX + "00000000-0000-0000-0000-00000000beef";
+        VolumeSnapshot shared = only(sourceSnapshots());
+        shared.getMetadata().getFinalizers().add(lingering);
+        client.resource(shared).update();
+
+        client.resources(CloneSource.class).inNamespace(prod).withName("orders").delete();
+        awaitCondition(staging, "orders-staging", "SnapshotReady", "False", "CloneSourceNotFound");
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            CloneSource waiting = client.resources(CloneSource.class).inNamespace(prod).withName("orders").get();
+            assertThat(waiting).as("the CloneSource waits for the claim").isNotNull();
+            assertThat(waiting.getMetadata().getDeletionTimestamp()).isNotNull();
+            assertThat(only(sourceSnapshots()).getMetadata().getFinalizers()).containsExactly(lingering);
+        });
+
+        VolumeSnapshot held = only(sourceSnapshots());
+        held.getMetadata().getFinalizers().remove(lingering);
+        client.resource(held).update();
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
+            assertThat(client.resources(CloneSource.class).inNamespace(prod).list().getItems()).isEmpty();
+            assertThat(sourceSnapshots()).isEmpty();
+        });
+    }
+
+    @Test
     void aSameNamespacePvcCloneNeedsNoGrantAndACrossNamespacePvcIsStillRefused() {
         DatabaseClone local = clone(prod, "local", null);
         local.getSpec().getSource().setPvcName("data-orders-0");
