@@ -12,8 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Undoes what a clone of a CloneSource holds outside its own namespace, when it is deleted or its
@@ -70,9 +68,7 @@ final class SourceRelease {
     static void unclaim(KubernetesClient client, VolumeSnapshot snapshot, DatabaseClone clone) {
         VolumeSnapshot current = snapshot;
         for (int attempt = 1; current != null && SourceSnapshots.usedBy(current, clone); attempt++) {
-            List<String> finalizers = new ArrayList<>(current.getMetadata().getFinalizers());
-            finalizers.remove(SourceSnapshots.userFinalizer(clone));
-            current.getMetadata().setFinalizers(finalizers);
+            SourceSnapshots.removeClaim(current.getMetadata(), clone.getMetadata().getUid());
             try {
                 client.resource(current).update();
                 return;

@@ -13,7 +13,6 @@ import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -89,9 +88,7 @@ final class SourceSnapshotUse {
         if (snapshot.getMetadata().getDeletionTimestamp() != null) {
             return Optional.empty();
         }
-        List<String> finalizers = new ArrayList<>(snapshot.getMetadata().getFinalizers() == null ? List.of() : snapshot.getMetadata().getFinalizers());
-        finalizers.add(SourceSnapshots.userFinalizer(ctx.clone()));
-        snapshot.getMetadata().setFinalizers(finalizers);
+        SourceSnapshots.addClaim(snapshot.getMetadata(), ctx.clone());
         try {
             // update, not patch: the resourceVersion makes two clones claiming at once both land or one retry
             return Optional.of(ctx.client().resource(snapshot).update());

@@ -36,7 +36,11 @@ public final class Names {
      * one per clone, named after its uid so that no two clones, in any namespace, collide.
      */
     public static String boundContent(DatabaseClone clone) {
-        return "pgclone-" + clone.getMetadata().getUid();
+        return boundContent(clone.getMetadata().getUid());
+    }
+
+    public static String boundContent(String cloneUid) {
+        return "pgclone-" + cloneUid;
     }
 
     public static String volume(DatabaseClone clone) {

@@ -2,11 +2,13 @@ package dev.pgclone.operator.resources;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotBuilder;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContentBuilder;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +32,46 @@ public final class SourceSnapshots {
 
     private SourceSnapshots() {}
 
+    /** Beside each claim, which clone made it ({@code namespace/name}), so a claim whose clone is gone can be found. */
+    public static final String CLAIM_ANNOTATION_PREFIX = "pgclone.dev/claim-";
+
     public static String userFinalizer(DatabaseClone clone) {
         return USER_FINALIZER_PREFIX + clone.getMetadata().getUid();
+    }
+
+    /** Adds the clone's claim (finalizer and the annotation naming the clone) to a source snapshot's metadata. */
+    public static void addClaim(ObjectMeta metadata, DatabaseClone clone) {
+        List<String> finalizers = new ArrayList<>(metadata.getFinalizers() == null ? List.of() : metadata.getFinalizers());
+        finalizers.add(userFinalizer(clone));
+        metadata.setFinalizers(finalizers);
+        Map<String, String> annotations = new LinkedHashMap<>(metadata.getAnnotations() == null ? Map.of() : metadata.getAnnotations());
+        annotations.put(CLAIM_ANNOTATION_PREFIX + clone.getMetadata().getUid(),
+                clone.getMetadata().getNamespace() + "/" + clone.getMetadata().getName());
+        metadata.setAnnotations(annotations);
+    }
+
+    /** Removes the claim of the clone with this uid. */
+    public static void removeClaim(ObjectMeta metadata, String cloneUid) {
+        List<String> finalizers = new ArrayList<>(metadata.getFinalizers() == null ? List.of() : metadata.getFinalizers());
+        finalizers.remove(USER_FINALIZER_PREFIX + cloneUid);
+        metadata.setFinalizers(finalizers);
+        if (metadata.getAnnotations() != null) {
+            Map<String, String> annotations = new LinkedHashMap<>(metadata.getAnnotations());
+            annotations.remove(CLAIM_ANNOTATION_PREFIX + cloneUid);
+            metadata.setAnnotations(annotations);
+        }
+    }
+
+    /** The claims on a source snapshot: clone uid to the clone's {@code namespace/name} (null if not recorded). */
+    public static Map<String, String> claims(VolumeSnapshot snapshot) {
+        Map<String, String> claims = new LinkedHashMap<>();
+        List<String> finalizers = snapshot.getMetadata().getFinalizers();
+        Map<String, String> annotations = snapshot.getMetadata().getAnnotations() == null ? Map.of() : snapshot.getMetadata().getAnnotations();
+        if (finalizers != null) {
+            finalizers.stream().filter(f -> f.startsWith(USER_FINALIZER_PREFIX)).map(f -> f.substring(USER_FINALIZER_PREFIX.length()))
+                    .forEach(uid -> claims.put(uid, annotations.get(CLAIM_ANNOTATION_PREFIX + uid)));
+        }
+        return claims;
     }
 
     /** How many clones use this source snapshot. */
@@ -54,11 +94,11 @@ public final class SourceSnapshots {
                 .withName(name)
                 .withNamespace(source.getMetadata().getNamespace())
                 .withLabels(Labels.forCloneSource(source))
-                .withFinalizers(userFinalizer(firstUser))
                 .build();
         if (checkpointNote != null) {
             metadata.setAnnotations(Map.of(Annotations.CHECKPOINT, checkpointNote));
         }
+        addClaim(metadata, firstUser);
         return new VolumeSnapshotBuilder()
                 .withMetadata(metadata)
                 .withNewSpec()

@@ -3,8 +3,10 @@ package dev.pgclone.operator.source;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus.SharedSnapshot;
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.SourceSnapshots;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
@@ -13,6 +15,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -32,6 +35,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jboss.logging.Logger;
 
 /**
  * Keeps a CloneSource's snapshots: reports them and their users, and deletes each one that no
@@ -42,12 +46,17 @@ import java.util.Set;
  * so a snapshot is never deleted under a clone; the clones themselves are refused once it is gone.
  */
 @ControllerConfiguration(name = CloneSourceReconciler.NAME)
-@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshots", verbs = {"get", "list", "watch", "delete"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshots", verbs = {"get", "list", "watch", "update", "delete"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshotcontents", verbs = "delete")
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "pgclone.dev", resources = "databaseclones", verbs = "get")
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "persistentvolumeclaims", verbs = "get")
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "events", verbs = "create")
 public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<CloneSource> {
 
     public static final String NAME = "clonesource";
+    static final Duration ORPHAN_SWEEP = Duration.ofMinutes(10);
+
+    private static final Logger LOG = Logger.getLogger(CloneSourceReconciler.class);
 
     private final KubernetesClient client;
     private final Conditions conditions;
@@ -88,6 +97,7 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
         List<SharedSnapshot> kept = new ArrayList<>();
         int users = 0;
         for (VolumeSnapshot s : snapshots(source)) {
+            s = withoutOrphanedClaims(s);
             int using = SourceSnapshots.users(s);
             Instant created = Instant.parse(s.getMetadata().getCreationTimestamp());
             Instant until = window == null ? created : created.plus(window);
@@ -140,6 +150,9 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
         if (nextExpiry != null) {
             Duration wait = Duration.between(now, nextExpiry);
             control.rescheduleAfter(wait.isNegative() ? Duration.ZERO : wait.plusSeconds(1));
+        } else if (users > 0) {
+            // a clone whose own finalizer was forced off never releases its claim: look for such claims now and then
+            control.rescheduleAfter(ORPHAN_SWEEP);
         } else if (!problems.isEmpty() || status.condition(Conditions.READY).map(c -> !c.isTrue()).orElse(false)) {
             // the PVC and the ConfigMap are not watched: look again now and then while one is missing
             control.rescheduleAfter(Duration.ofMinutes(1));
@@ -152,6 +165,7 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     public DeleteControl cleanup(CloneSource source, Context<CloneSource> context) {
         boolean inUse = false;
         for (VolumeSnapshot s : snapshots(source)) {
+            s = withoutOrphanedClaims(s);
             if (SourceSnapshots.users(s) > 0 || !deleteUnclaimed(s)) {
                 inUse = true;
             }
@@ -180,6 +194,39 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
             }
             throw e;
         }
+    }
+
+    /**
+     * Drops the claims of clones that no longer exist (a clone whose finalizer was removed by hand
+     * never released its claim, and would keep the snapshot, and a deleted CloneSource, forever),
+     * with the VolumeSnapshotContent such a clone left. A clone being deleted still exists and
+     * releases its own claim.
+     */
+    private VolumeSnapshot withoutOrphanedClaims(VolumeSnapshot snapshot) {
+        VolumeSnapshot current = snapshot;
+        for (var claim : SourceSnapshots.claims(snapshot).entrySet()) {
+            String[] clone = claim.getValue() == null ? null : claim.getValue().split("/", 2);
+            if (clone == null || clone.length != 2) {
+                continue;
+            }
+            DatabaseClone holder = client.resources(DatabaseClone.class).inNamespace(clone[0]).withName(clone[1]).get();
+            if (holder != null && claim.getKey().equals(holder.getMetadata().getUid())) {
+                continue;
+            }
+            SourceSnapshots.removeClaim(current.getMetadata(), claim.getKey());
+            try {
+                current = client.resource(current).update();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 409 || e.getCode() == 404) {
+                    return snapshot;
+                }
+                throw e;
+            }
+            client.resources(VolumeSnapshotContent.class).withName(Names.boundContent(claim.getKey())).delete();
+            LOG.infof("VolumeSnapshot %s/%s: dropped the claim of DatabaseClone %s (uid %s), which no longer exists",
+                    snapshot.getMetadata().getNamespace(), snapshot.getMetadata().getName(), claim.getValue(), claim.getKey());
+        }
+        return current;
     }
 
     private static boolean failed(VolumeSnapshot s) {

@@ -344,6 +344,29 @@ class CloneSourceTest {
     }
 
     @Test
+    void theClaimOfACloneWhoseFinalizerWasForcedOffIsDroppedWithItsContent() {
+        source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
+        client.resource(clone(staging, "orders-staging", "orders")).create();
+        DatabaseClone ready = awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
+        assertThat(only(sourceSnapshots()).getMetadata().getAnnotations())
+                .containsEntry(SourceSnapshots.CLAIM_ANNOTATION_PREFIX + ready.getMetadata().getUid(), staging + "/orders-staging");
+
+        // with the operator down, someone removes the clone's finalizer by hand and deletes it: nothing released its claim
+        harness.stopOperator();
+        client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging")
+                .edit(c -> { c.getMetadata().setFinalizers(List.of()); return c; });
+        client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging").delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging").get() == null);
+        assertThat(only(sourceSnapshots()).getMetadata().getFinalizers()).hasSize(1);
+
+        harness.startOperator();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(sourceSnapshots()).as("no snapshotMaxAge: unclaimed, it goes").isEmpty();
+            assertThat(client.resources(VolumeSnapshotContent.class).withName("pgclone-" + ready.getMetadata().getUid()).get()).isNull();
+        });
+    }
+
+    @Test
     void aSameNamespacePvcCloneNeedsNoGrantAndACrossNamespacePvcIsStillRefused() {
         DatabaseClone local = clone(prod, "local", null);
         local.getSpec().getSource().setPvcName("data-orders-0");
