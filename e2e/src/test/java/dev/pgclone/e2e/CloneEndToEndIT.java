@@ -42,13 +42,11 @@ class CloneEndToEndIT {
     @Test
     void productionUnderLoadIsClonedUsedInIsolationAndDeletedWithoutATrace() throws Exception {
         Path workDir;
-        try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options().btrfsBytes(4L << 30)
-                .operatorCrds(Path.of(System.getProperty("pgclone.crd.dir", "../crds"))))) {
+        try (LocalCluster cluster = EndToEnd.cluster(4L << 30)) {
             workDir = cluster.workDir();
             KubernetesClient client = cluster.client();
             try (SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().scale(5));
-                 OperatorProcess operator = OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(),
-                         workDir.resolve("operator.log"), Duration.ofSeconds(90))) {
+                 OperatorProcess operator = EndToEnd.operator(cluster)) {
                 prod.psql("CREATE ROLE app LOGIN PASSWORD 'production-app-password'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO app");
                 prod.startLoad(Duration.ofMinutes(3));
                 await().atMost(Duration.ofSeconds(30)).until(() -> Long.parseLong(prod.psql("SELECT count(*) FROM pgbench_history")) > 0);

@@ -17,9 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -45,16 +43,14 @@ class CloneSourceEndToEndIT {
     @Test
     void stagingClonesProductionMaskedAndSharesOneSnapshot() throws Exception {
         Path workDir;
-        try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options().btrfsBytes(4L << 30)
-                .operatorCrds(Path.of(System.getProperty("pgclone.crd.dir", "../crds"))))) {
+        try (LocalCluster cluster = EndToEnd.cluster(4L << 30)) {
             workDir = cluster.workDir();
             KubernetesClient client = cluster.client();
             for (String ns : List.of(PROD, STAGING, QA)) {
                 client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
             }
             try (SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(2));
-                 OperatorProcess operator = OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(),
-                         workDir.resolve("operator.log"), Duration.ofSeconds(90))) {
+                 OperatorProcess operator = EndToEnd.operator(cluster)) {
                 prod.psql("CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);"
                         + " INSERT INTO customers SELECT i, 'person' || i || '@real-customer.example' FROM generate_series(1, 500) i");
                 apply(client, """
@@ -105,9 +101,9 @@ class CloneSourceEndToEndIT {
 
                 apply(client, cloneOf("intruder", QA));
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                    Map<String, Object> status = status(client, QA, "intruder");
-                    assertThat(status).isNotNull();
-                    assertThat(condition(status, "SnapshotReady")).containsEntry("reason", "NamespaceNotAllowed");
+                    GenericKubernetesResource intruder = client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone")
+                            .inNamespace(QA).withName("intruder").get();
+                    assertThat(CloneScenarios.condition(intruder, "SnapshotReady")).containsEntry("reason", "NamespaceNotAllowed");
                 });
                 assertThat(client.resources(VolumeSnapshot.class).inNamespace(QA).list().getItems()).isEmpty();
                 assertThat(client.persistentVolumeClaims().inNamespace(QA).list().getItems()).isEmpty();
@@ -161,7 +157,7 @@ class CloneSourceEndToEndIT {
 
     private static GenericKubernetesResource awaitReady(KubernetesClient client, String ns, String name) {
         return client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(ns).withName(name)
-                .waitUntilCondition(c -> c != null && status(c) != null && "True".equals(condition(status(c), "Ready").get("status")),
+                .waitUntilCondition(c -> "True".equals(CloneScenarios.condition(c, "Ready").get("status")),
                         150, TimeUnit.SECONDS);
     }
 
@@ -170,11 +166,10 @@ class CloneSourceEndToEndIT {
         String ip = client.pods().inNamespace(ns).withName(name).get().getStatus().getPodIP();
         Secret su = client.secrets().inNamespace(ns).withName(name + "-superuser").get();
         String password = new String(Base64.getDecoder().decode(su.getData().get("password")), StandardCharsets.UTF_8);
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", "postgres", password);
-             Statement st = c.createStatement()) {
-            assertThat(single(st, "SELECT count(*) FROM customers")).isEqualTo("500");
-            assertThat(single(st, "SELECT count(*) FROM customers WHERE email LIKE '%@real-customer.example'")).isEqualTo("0");
-            assertThat(single(st, "SELECT email FROM customers WHERE id = 7")).isEqualTo("customer7@example.test");
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", "postgres", password)) {
+            assertThat(CloneScenarios.single(c, "SELECT count(*) FROM customers")).isEqualTo("500");
+            assertThat(CloneScenarios.single(c, "SELECT count(*) FROM customers WHERE email LIKE '%@real-customer.example'")).isEqualTo("0");
+            assertThat(CloneScenarios.single(c, "SELECT email FROM customers WHERE id = 7")).isEqualTo("customer7@example.test");
         }
     }
 
@@ -183,35 +178,8 @@ class CloneSourceEndToEndIT {
     }
 
     private static String snapshotName(GenericKubernetesResource clone) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> snapshot = (Map<String, Object>) status(clone).get("snapshot");
+        Map<String, Object> snapshot = CloneScenarios.map(CloneScenarios.status(clone).get("snapshot"));
         assertThat(snapshot).containsEntry("namespace", PROD);
         return Objects.toString(snapshot.get("name"));
-    }
-
-    private static Map<String, Object> status(KubernetesClient client, String ns, String name) {
-        GenericKubernetesResource c = client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(ns).withName(name).get();
-        return c == null ? null : status(c);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> status(GenericKubernetesResource c) {
-        return (Map<String, Object>) c.getAdditionalProperties().get("status");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> condition(Map<String, Object> status, String type) {
-        if (!(status.get("conditions") instanceof List<?> conditions)) {
-            return Map.of();
-        }
-        return conditions.stream().filter(o -> o instanceof Map<?, ?> m && type.equals(m.get("type"))).map(o -> (Map<String, Object>) o)
-                .findFirst().orElse(Map.of());
-    }
-
-    private static String single(Statement st, String sql) throws SQLException {
-        try (ResultSet rs = st.executeQuery(sql)) {
-            assertThat(rs.next()).isTrue();
-            return rs.getString(1);
-        }
     }
 }

@@ -98,8 +98,7 @@ class ExamplesIT {
                 .containsExactlyInAnyOrderElementsOf(checks.keySet());
 
         Path workDir;
-        try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options().btrfsBytes(4L << 30)
-                .operatorCrds(Path.of(System.getProperty("pgclone.crd.dir", "../crds"))))) {
+        try (LocalCluster cluster = EndToEnd.cluster(4L << 30)) {
             workDir = cluster.workDir();
             this.cluster = cluster;
             client = cluster.client();
@@ -111,8 +110,7 @@ class ExamplesIT {
                  SampleProduction cnpg = SampleProduction.create(cluster, new SampleProduction.Options().name("cnpg-orders").uid(26).scale(1));
                  // clonesource.yaml's production: data-orders-0 and Secret orders-superuser in prod
                  SampleProduction prodOrders = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(1));
-                 OperatorProcess operator = OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(),
-                         workDir.resolve("operator.log"), Duration.ofSeconds(90))) {
+                 OperatorProcess operator = EndToEnd.operator(cluster)) {
                 this.orders = orders;
                 this.cnpg = cnpg;
                 this.prodOrders = prodOrders;

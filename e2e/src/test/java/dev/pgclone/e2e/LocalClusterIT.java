@@ -46,8 +46,7 @@ class LocalClusterIT {
 
     @BeforeAll
     static void start() {
-        cluster = LocalCluster.start(new LocalCluster.Options().btrfsBytes(2L << 30)
-                .operatorCrds(Path.of(System.getProperty("pgclone.crd.dir", "../crds"))));
+        cluster = EndToEnd.cluster(2L << 30);
         client = cluster.client();
     }
 

@@ -46,13 +46,11 @@ class RefreshScheduleEndToEndIT {
     @Test
     void rowsWrittenAfterTheFirstCloneAppearBehindTheSameAddressAndPasswordAfterARefresh() throws Exception {
         Path workDir;
-        try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options().btrfsBytes(2L << 30)
-                .operatorCrds(Path.of(System.getProperty("pgclone.crd.dir", "../crds"))))) {
+        try (LocalCluster cluster = EndToEnd.cluster(2L << 30)) {
             workDir = cluster.workDir();
             KubernetesClient client = cluster.client();
             try (SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().scale(1));
-                 OperatorProcess operator = OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(),
-                         workDir.resolve("operator.log"), Duration.ofSeconds(90))) {
+                 OperatorProcess operator = EndToEnd.operator(cluster)) {
                 prod.psql("CREATE ROLE app LOGIN PASSWORD '" + APP_PASSWORD_IN_PRODUCTION + "';"
                         + " CREATE TABLE refresh_marks (id int PRIMARY KEY, written text NOT NULL);"
                         + " GRANT SELECT ON refresh_marks TO app;"

@@ -69,14 +69,12 @@ class SandboxScenariosIT extends CloneScenarios {
         }
 
         static LocalScenarioCluster start() {
-            LocalScenarioCluster c = new LocalScenarioCluster(LocalCluster.start(new LocalCluster.Options().btrfsBytes(4L << 30)
-                    .operatorCrds(Path.of(System.getProperty("pgclone.crd.dir", "../crds")))));
+            LocalScenarioCluster c = new LocalScenarioCluster(EndToEnd.cluster(4L << 30));
             try {
                 c.prod = SampleProduction.create(c.local, new SampleProduction.Options().scale(SCALE));
                 // the scenarios take a few minutes; the load stops by itself should a JVM be killed mid-way
                 c.prod.startLoad(Duration.ofMinutes(15));
-                c.operator = OperatorProcess.start(OperatorProcess.defaultJar(), c.local.operatorKubeconfig(),
-                        c.local.workDir().resolve("operator.log"), Duration.ofSeconds(90));
+                c.operator = EndToEnd.operator(c.local);
                 return c;
             } catch (RuntimeException e) {
                 c.close();

@@ -84,7 +84,7 @@ final class SnapshotStep implements CloneStep {
     private Outcome readiness(CloneContext ctx, VolumeSnapshot vs) {
         var source = ctx.clone().getSpec().getSource();
         var st = vs.getStatus();
-        if (st != null && st.getError() != null && st.getError().getMessage() != null && !Boolean.TRUE.equals(st.getReadyToUse())) {
+        if (CloneSnapshots.failed(vs)) {
             return Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + vs.getMetadata().getName() + " failed: "
                     + st.getError().getMessage() + (source.getSnapshotName() == null
                             ? " (check that spec.source.volumeSnapshotClassName names a class of the PVC's CSI driver)" : ""));

@@ -2,6 +2,7 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.resources.CloneSnapshots;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.SourceSnapshots;
@@ -40,19 +41,19 @@ final class SourceSnapshotUse {
                 .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
         if (claimed.isPresent()) {
             VolumeSnapshot mine = claimed.get();
-            if (mine.getMetadata().getDeletionTimestamp() != null || failed(mine)) {
+            if (mine.getMetadata().getDeletionTimestamp() != null || CloneSnapshots.failed(mine)) {
                 // being deleted (its storage snapshot may already be gone) or failed: let go, and take a fresh one after the backoff
-                String why = failed(mine) ? "failed: " + mine.getStatus().getError().getMessage() : "is being deleted";
+                String why = CloneSnapshots.failed(mine) ? "failed: " + mine.getStatus().getError().getMessage() : "is being deleted";
                 SourceRelease.unclaim(ctx.client(), mine, ctx.clone());
                 return Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + SourceSnapshots.reference(mine) + " of "
                         + ctx.describeSource() + " " + why + "; a new snapshot is taken on the next attempt"
-                        + (failed(mine) ? " (the CloneSource's owners should check its volumeSnapshotClassName)" : ""));
+                        + (CloneSnapshots.failed(mine) ? " (the CloneSource's owners should check its volumeSnapshotClassName)" : ""));
             }
             return bindWhenReady(ctx, mine);
         }
         Duration window = CloneSourceValidator.shareWindow(source.getSpec());
         Optional<VolumeSnapshot> shareable = window == null ? Optional.empty() : snapshots.stream()
-                .filter(s -> s.getMetadata().getDeletionTimestamp() == null && !failed(s))
+                .filter(s -> s.getMetadata().getDeletionTimestamp() == null && !CloneSnapshots.failed(s))
                 .filter(s -> ctx.now().isBefore(Instant.parse(s.getMetadata().getCreationTimestamp()).plus(window)))
                 .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
         if (shareable.isPresent()) {
@@ -66,7 +67,7 @@ final class SourceSnapshotUse {
         return checkpointThen.apply(ctx, checkpointNote -> {
             String name = window == null ? Names.privateSourceSnapshot(source, ctx.clone()) : Names.sharedSnapshot(source, ctx.now());
             VolumeSnapshot taken = ctx.create(SourceSnapshots.source(source, name, ctx.clone(), checkpointNote));
-            if (!SourceSnapshots.usedBy(taken, ctx.clone()) && (failed(taken) || taken.getMetadata().getDeletionTimestamp() != null)) {
+            if (!SourceSnapshots.usedBy(taken, ctx.clone()) && (CloneSnapshots.failed(taken) || taken.getMetadata().getDeletionTimestamp() != null)) {
                 // this minute's snapshot exists but is of no use: wait for its removal, then take another
                 return Outcome.recheckAfter(Duration.ofSeconds(30));
             }
@@ -106,7 +107,7 @@ final class SourceSnapshotUse {
             return waiting(ctx, sourceSnapshot);
         }
         VolumeSnapshotContent content = ctx.client().resources(VolumeSnapshotContent.class).withName(st.getBoundVolumeSnapshotContentName()).get();
-        if (content == null || handle(content) == null) {
+        if (content == null || CloneSnapshots.handle(content) == null) {
             return waiting(ctx, sourceSnapshot);
         }
         ctx.create(SourceSnapshots.boundContent(ctx.clone(), sourceSnapshot, content));
@@ -126,17 +127,5 @@ final class SourceSnapshotUse {
         ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED,
                 "waiting for VolumeSnapshot " + SourceSnapshots.reference(sourceSnapshot) + " of " + ctx.describeSource() + " to become ready");
         return Outcome.recheckAfter(SOURCE_RECHECK);
-    }
-
-    private static boolean failed(VolumeSnapshot s) {
-        return s.getStatus() != null && s.getStatus().getError() != null && s.getStatus().getError().getMessage() != null
-                && !Boolean.TRUE.equals(s.getStatus().getReadyToUse());
-    }
-
-    private static String handle(VolumeSnapshotContent content) {
-        if (content.getStatus() != null && content.getStatus().getSnapshotHandle() != null) {
-            return content.getStatus().getSnapshotHandle();
-        }
-        return content.getSpec() != null && content.getSpec().getSource() != null ? content.getSpec().getSource().getSnapshotHandle() : null;
     }
 }

@@ -11,6 +11,20 @@ public final class CloneSnapshots {
 
     private CloneSnapshots() {}
 
+    /** The CSI driver reported an error and the snapshot is not ready: it will not become usable. */
+    public static boolean failed(VolumeSnapshot snapshot) {
+        var st = snapshot.getStatus();
+        return st != null && st.getError() != null && st.getError().getMessage() != null && !Boolean.TRUE.equals(st.getReadyToUse());
+    }
+
+    /** The storage snapshot a content stands for: from its status once the driver reported it, else as pre-provisioned. */
+    public static String handle(io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent content) {
+        if (content.getStatus() != null && content.getStatus().getSnapshotHandle() != null) {
+            return content.getStatus().getSnapshotHandle();
+        }
+        return content.getSpec() != null && content.getSpec().getSource() != null ? content.getSpec().getSource().getSnapshotHandle() : null;
+    }
+
     /** @param checkpointNote what the CHECKPOINT before the snapshot did, kept on the snapshot; null when none was asked for */
     public static VolumeSnapshot desired(DatabaseClone clone, String checkpointNote) {
         var source = clone.getSpec().getSource();

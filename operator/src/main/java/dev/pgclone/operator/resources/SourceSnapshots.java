@@ -110,8 +110,7 @@ public final class SourceSnapshots {
 
     /** The clone's pre-provisioned content: same storage snapshot, Retain, bound to the clone's own VolumeSnapshot. */
     public static VolumeSnapshotContent boundContent(DatabaseClone clone, VolumeSnapshot sourceSnapshot, VolumeSnapshotContent sourceContent) {
-        String handle = sourceContent.getStatus() != null && sourceContent.getStatus().getSnapshotHandle() != null
-                ? sourceContent.getStatus().getSnapshotHandle() : sourceContent.getSpec().getSource().getSnapshotHandle();
+        String handle = CloneSnapshots.handle(sourceContent);
         Map<String, String> labels = new LinkedHashMap<>(Labels.forClone(clone, "snapshot-content"));
         return new VolumeSnapshotContentBuilder()
                 .withNewMetadata()

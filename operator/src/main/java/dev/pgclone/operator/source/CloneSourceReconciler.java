@@ -5,6 +5,7 @@ import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus.SharedSnapshot;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.resources.CloneSnapshots;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.SourceSnapshots;
@@ -101,7 +102,7 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
             int using = SourceSnapshots.users(s);
             Instant created = Instant.parse(s.getMetadata().getCreationTimestamp());
             Instant until = window == null ? created : created.plus(window);
-            if (using == 0 && problems.isEmpty() && (!now.isBefore(until) || failed(s))) {
+            if (using == 0 && problems.isEmpty() && (!now.isBefore(until) || CloneSnapshots.failed(s))) {
                 if (deleteUnclaimed(s)) {
                     continue;
                 }
@@ -227,10 +228,6 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
                     snapshot.getMetadata().getNamespace(), snapshot.getMetadata().getName(), claim.getValue(), claim.getKey());
         }
         return current;
-    }
-
-    private static boolean failed(VolumeSnapshot s) {
-        return s.getStatus() != null && s.getStatus().getError() != null && !Boolean.TRUE.equals(s.getStatus().getReadyToUse());
     }
 
     private List<VolumeSnapshot> snapshots(CloneSource source) {

@@ -23,7 +23,7 @@ public class CloneSourceStatus {
     private List<SharedSnapshot> snapshots = new ArrayList<>();
 
     public java.util.Optional<Condition> condition(String type) {
-        return conditions == null ? java.util.Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+        return Condition.find(conditions, type);
     }
 
     public Long getObservedGeneration() { return observedGeneration; }

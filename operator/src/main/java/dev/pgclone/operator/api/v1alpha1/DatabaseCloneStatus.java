@@ -39,7 +39,7 @@ public class DatabaseCloneStatus {
     private List<Step> steps;
 
     public Optional<Condition> condition(String type) {
-        return conditions == null ? Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+        return Condition.find(conditions, type);
     }
 
     public String getPhase() { return phase; }

@@ -31,7 +31,7 @@ public class RefreshScheduleStatus {
     private List<Condition> conditions = new ArrayList<>();
 
     public Optional<Condition> condition(String type) {
-        return conditions == null ? Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+        return Condition.find(conditions, type);
     }
 
     public String getActiveClone() { return activeClone; }

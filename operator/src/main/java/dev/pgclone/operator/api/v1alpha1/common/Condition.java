@@ -26,6 +26,11 @@ public class Condition {
     @JsonPropertyDescription("When status last changed (RFC 3339).")
     private String lastTransitionTime;
 
+    /** The condition of this type in a status's list (null or empty: none). */
+    public static java.util.Optional<Condition> find(java.util.List<Condition> conditions, String type) {
+        return conditions == null ? java.util.Optional.empty() : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
     public Condition() {}
 
     public Condition(String type, String status, String reason, String message, Long observedGeneration, String lastTransitionTime) {

@@ -1,0 +1,27 @@
+package dev.pgclone.e2e;
+
+import dev.pgclone.e2e.cluster.LocalCluster;
+import dev.pgclone.e2e.cluster.OperatorProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The start-up every end-to-end test shares: a local cluster with the committed CRDs, and the real operator jar on it. */
+final class EndToEnd {
+
+    /** The CRDs the operator serves: the committed ones unless -Dpgclone.crd.dir says otherwise. */
+    static final Path CRDS = Path.of(System.getProperty("pgclone.crd.dir", "../crds"));
+    static final Duration OPERATOR_READY_TIMEOUT = Duration.ofSeconds(90);
+
+    private EndToEnd() {}
+
+    /** A local cluster on a btrfs image of this apparent size, with the operator's CRDs installed. */
+    static LocalCluster cluster(long btrfsBytes) {
+        return LocalCluster.start(new LocalCluster.Options().btrfsBytes(btrfsBytes).operatorCrds(CRDS));
+    }
+
+    /** The operator jar started against the cluster, logging to operator.log in its work directory. */
+    static OperatorProcess operator(LocalCluster cluster) {
+        return OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(), cluster.workDir().resolve("operator.log"),
+                OPERATOR_READY_TIMEOUT);
+    }
+}
