@@ -59,6 +59,12 @@ public class OperatorBeans {
 
     @Produces
     @Singleton
+    OperatorKey operatorKey(@ConfigProperty(name = "pgclone.operator-key") java.util.Optional<String> key) {
+        return OperatorKey.of(key.orElse(null));
+    }
+
+    @Produces
+    @Singleton
     CloneMetrics cloneMetrics(MeterRegistry registry) {
         return new CloneMetrics(registry);
     }
