@@ -4,6 +4,7 @@ import dev.pgclone.e2e.cluster.LocalCluster;
 import dev.pgclone.e2e.cluster.OperatorProcess;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /** The start-up every end-to-end test shares: a local cluster with the committed CRDs, and the real operator jar on it. */
 final class EndToEnd {
@@ -21,7 +22,12 @@ final class EndToEnd {
 
     /** The operator jar started against the cluster, logging to operator.log in its work directory. */
     static OperatorProcess operator(LocalCluster cluster) {
+        return operator(cluster, Map.of());
+    }
+
+    /** The operator jar with these environment variables set, as the chart's Deployment would set them. */
+    static OperatorProcess operator(LocalCluster cluster, Map<String, String> env) {
         return OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(), cluster.workDir().resolve("operator.log"),
-                OPERATOR_READY_TIMEOUT);
+                OPERATOR_READY_TIMEOUT, env);
     }
 }

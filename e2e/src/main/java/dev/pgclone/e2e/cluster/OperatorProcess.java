@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,14 @@ public final class OperatorProcess implements AutoCloseable {
     }
 
     public static OperatorProcess start(Path jar, Path kubeconfig, Path log, Duration readyTimeout) {
+        return start(jar, kubeconfig, log, readyTimeout, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path, Duration)}, with environment variables added the way a
+     * Deployment's {@code env} (the Helm chart's values) sets them, e.g. PGCLONE_ALLOWED_IMAGES.
+     */
+    public static OperatorProcess start(Path jar, Path kubeconfig, Path log, Duration readyTimeout, Map<String, String> env) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("operator jar " + jar.toAbsolutePath() + " not found: build it with ./mvnw -B package -DskipTests -pl operator");
         }
@@ -51,6 +60,7 @@ public final class OperatorProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
                 "-jar", jar.toAbsolutePath().toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
         pb.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         Process p;
