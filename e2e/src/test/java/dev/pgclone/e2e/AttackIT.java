@@ -1,0 +1,1058 @@
+package dev.pgclone.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgclone.e2e.cluster.LocalCluster;
+import dev.pgclone.e2e.cluster.OperatorProcess;
+import dev.pgclone.e2e.cluster.Processes;
+import dev.pgclone.e2e.cluster.SampleProduction;
+import dev.pgclone.e2e.cluster.Volumes;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The trust boundary tried as an attacker would: someone who may create DatabaseClones,
+ * RefreshSchedules, ConfigMaps and Services in a namespace and read its Secrets, working with
+ * kubectl against the local cluster and the real operator jar. Each attack must be refused or
+ * contained, and production (its volume, Secret, Service, masking ConfigMaps and running
+ * postmaster) must come out of it untouched.
+ *
+ * <p>Every attack asserts softly, so a failing one reports everything it got through, not only the
+ * first thing: that is the evidence of what an attack achieves on code that does not stop it.
+ * The attacks run in the issue's order, except the never-ending script, which runs last: an operator
+ * that does not know spec.postClone.timeout gets that field from the mock API server (a real one
+ * prunes unknown fields) and may then fail to read clones at all.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AttackIT {
+
+    static final String PROD = "prod";
+    static final String API = "pgclone.dev/v1alpha1";
+    /** CloudNativePG's read-write Service of cluster orders: production's own, which no clone may touch. */
+    static final String PROD_SERVICE = "orders-rw";
+    static final String MASKING = "orders-masking";
+    static final String SLOW_MASKING = "orders-masking-slow";
+    /** CloneSource with quick masking, allowed to every attack namespace. */
+    static final String SOURCE = "orders";
+    /** CloneSource whose mandatory masking sleeps first, so its clones stay unprepared for a while. */
+    static final String SLOW_SOURCE = "orders-slow";
+    static final int SLOW_MASKING_SECONDS = 20;
+    static final String EVIL_IMAGE = "evil/image:1";
+    /** A refusal comes from the first reconciles; an attack that gets through shows within this too. */
+    static final Duration REFUSAL_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(150);
+    static final List<String> ATTACK_NAMESPACES = List.of("a-secret", "a-service", "a-bootstrap", "a-schedule", "a-derived", "a-login",
+            "a-files", "a-params", "a-logs", "a-sleep", "a-planted", "a-image");
+
+    private LocalCluster cluster;
+    private SampleProduction prod;
+    private OperatorProcess operator;
+    private Kubectl kubectl;
+    private Path manifests;
+    private String appPassword;
+
+    @BeforeAll
+    void start() throws IOException {
+        cluster = EndToEnd.cluster(4L << 30);
+        try {
+            KubernetesClient client = cluster.client();
+            for (String ns : Stream.concat(Stream.of(PROD), ATTACK_NAMESPACES.stream()).toList()) {
+                client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            }
+            prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(1));
+            appPassword = "app-" + random();
+            prod.psql("CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);"
+                    + " INSERT INTO customers SELECT i, 'person' || i || '@real-customer.example' FROM generate_series(1, 500) i");
+            prod.psql("CREATE ROLE app LOGIN PASSWORD '" + appPassword + "'");
+            prod.psql("GRANT SELECT ON customers TO app");
+            manifests = Files.createDirectories(cluster.workDir().resolve("attack-manifests"));
+            kubectl = new Kubectl(cluster.kubeconfig());
+            Kubectl.assumePresent();
+            // production's owners: CloudNativePG's read-write Service, the masking, and two CloneSources open to every attack namespace
+            apply("production", """
+                    apiVersion: v1
+                    kind: Service
+                    metadata:
+                      name: %1$s
+                      namespace: %2$s
+                    spec:
+                      selector:
+                        app.kubernetes.io/instance: orders
+                      ports:
+                      - port: 5432
+                        targetPort: 5432
+                    ---
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: %3$s
+                      namespace: %2$s
+                    data:
+                      10-customers.sql: "UPDATE customers SET email = 'customer' || id || '@example.test';"
+                    ---
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: %4$s
+                      namespace: %2$s
+                    data:
+                      10-customers.sql: "SELECT pg_sleep(%5$d); UPDATE customers SET email = 'customer' || id || '@example.test';"
+                    %6$s
+                    %7$s
+                    """.formatted(PROD_SERVICE, PROD, MASKING, SLOW_MASKING, SLOW_MASKING_SECONDS,
+                    cloneSource(SOURCE, MASKING), cloneSource(SLOW_SOURCE, SLOW_MASKING)));
+            // only the sandbox's own image may run: anything else is what an allow-list is for
+            operator = EndToEnd.operator(cluster, Map.of("PGCLONE_ALLOWED_IMAGES", prod.postgresImage()));
+        } catch (RuntimeException | IOException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    private String cloneSource(String name, String configMap) {
+        return """
+                ---
+                apiVersion: %s
+                kind: CloneSource
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  pvcName: %s
+                  dataDirectory: %s
+                  postgres:
+                    image: %s
+                    runAsUser: %d
+                  allowedNamespaces: [%s]
+                  postClone:
+                    configMapName: %s
+                """.formatted(API, name, PROD, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.postgresImage(), prod.uid(),
+                String.join(", ", ATTACK_NAMESPACES), configMap);
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster == null) {
+            return;
+        }
+        Path workDir = cluster.workDir();
+        if (operator != null) {
+            operator.close();
+            keep(operator.log());
+        }
+        if (prod != null) {
+            prod.close();
+        }
+        cluster.close();
+        try {
+            Leftovers.assertNoneUnder(workDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ attacks
+
+    /**
+     * Where CloudNativePG runs cluster {@code orders}, its Secret {@code orders-superuser} holds
+     * production's superuser password. A clone named {@code orders} would create a Secret of that
+     * very name: it must refuse, not take production's Secret as its own.
+     */
+    @Test
+    @Order(1)
+    void cloneNamedLikeProductionsSuperuserSecretIsRefusedAndItsPasswordOpensNothing() throws Exception {
+        Production before = Production.of(this, prod);
+        Secret secret = cluster.client().secrets().inNamespace(PROD).withName(prod.secretName()).get();
+        String clone = "orders";
+        try {
+            apply(clone, cloneOfPvc(clone, PROD, prod.pvcName(), prod.postgresImage(), ""));
+            GenericKubernetesResource outcome = awaitOutcome(PROD, clone, "NameConflict");
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(loginsWith(PROD, clone, "postgres", prod.password())).as("logins into the clone's Pod with production's password")
+                    .isEmpty();
+            assertRefused(soft, PROD, "databaseclone", clone, outcome, "NameConflict", "Secret " + prod.secretName());
+            soft.assertThat(cluster.client().secrets().inNamespace(PROD).withName(prod.secretName()).get())
+                    .as("production's Secret").satisfies(s -> assertSameObject(s, secret));
+            soft.assertThat(cluster.client().pods().inNamespace(PROD).withName(clone).get()).as("Pod of the refused clone").isNull();
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(PROD, clone);
+        }
+    }
+
+    /**
+     * A clone named like its own source PVC would make a PVC of the very name production's volume
+     * has: mounting that would start a second postmaster on production's live files.
+     */
+    @Test
+    @Order(2)
+    void cloneNamedLikeItsSourcePvcIsRefusedAndNeverMountsProductionsVolume() throws Exception {
+        String ns = "a-volume";
+        cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        // a production of its own: on code that lets this attack through, this production does not survive it
+        SampleProduction ledger = SampleProduction.create(cluster, new SampleProduction.Options().namespace(ns).name("ledger").scale(1));
+        Production before = Production.of(this, ledger);
+        String clone = ledger.pvcName();
+        try {
+            apply(clone, cloneOfPvc(clone, ns, ledger.pvcName(), ledger.postgresImage(), ""));
+            GenericKubernetesResource outcome = awaitOutcome(ns, clone, "NameConflict");
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(cluster.client().pods().inNamespace(ns).list().getItems()).as("Pods mounting %s", ledger.pvcName())
+                    .filteredOn(p -> p.getSpec().getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
+                            && ledger.pvcName().equals(v.getPersistentVolumeClaim().getClaimName())))
+                    .extracting(p -> p.getMetadata().getName()).containsExactly(ledger.podName());
+            assertRefused(soft, ns, "databaseclone", clone, outcome, "NameConflict", "PersistentVolumeClaim " + clone);
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, clone);
+            ledger.close();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void cloneNamedLikeAForeignServiceIsRefusedAndTheServiceKeepsItsSelector() throws Exception {
+        String ns = "a-service";
+        String clone = "billing";
+        Production before = Production.of(this, prod);
+        apply("billing-service", """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: billing
+                  namespace: %s
+                spec:
+                  selector:
+                    app: billing-api
+                  ports:
+                  - port: 8080
+                """.formatted(ns));
+        Service service = cluster.client().services().inNamespace(ns).withName("billing").get();
+        try {
+            apply(clone, cloneOfSource(clone, ns, SOURCE, ""));
+            GenericKubernetesResource outcome = awaitOutcome(ns, clone, "NameConflict");
+            SoftAssertions soft = new SoftAssertions();
+            Service after = cluster.client().services().inNamespace(ns).withName("billing").get();
+            soft.assertThat(after.getSpec().getSelector()).as("selector of Service billing").isEqualTo(Map.of("app", "billing-api"));
+            soft.assertThat(after).as("Service billing").satisfies(s -> assertSameObject(s, service));
+            assertRefused(soft, ns, "databaseclone", clone, outcome, "NameConflict", "Service billing");
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, clone);
+        }
+    }
+
+    /** A ConfigMap planted under the bootstrap's name would replace the script the clone's Pod runs. */
+    @Test
+    @Order(4)
+    void plantedBootstrapConfigMapIsRefusedAndItsScriptNeverRuns() throws Exception {
+        String ns = "a-bootstrap";
+        String clone = "reports";
+        String marker = "PLANTED-BOOTSTRAP-RAN-" + random();
+        Production before = Production.of(this, prod);
+        apply("planted-bootstrap", """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: %s-bootstrap
+                  namespace: %s
+                data:
+                  clone-bootstrap.sh: |
+                    echo %s
+                    echo %s > "$PGCLONE_VOLUME/planted-marker"
+                    exec sleep 600
+                """.formatted(clone, ns, marker, marker));
+        ConfigMap planted = cluster.client().configMaps().inNamespace(ns).withName(clone + "-bootstrap").get();
+        try {
+            apply(clone, cloneOfSource(clone, ns, SOURCE, ""));
+            GenericKubernetesResource outcome = awaitOutcome(ns, clone, "NameConflict");
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(podLog(ns, clone)).as("output of Pod %s", clone).doesNotContain(marker);
+            if (cluster.client().persistentVolumeClaims().inNamespace(ns).withName(clone).get() != null) {
+                soft.assertThat(Volumes.hostPath(cluster.client(), ns, clone).resolve("planted-marker")).as("marker in the clone's volume")
+                        .doesNotExist();
+            }
+            soft.assertThat(cluster.client().configMaps().inNamespace(ns).withName(clone + "-bootstrap").get()).as("the planted ConfigMap")
+                    .satisfies(c -> assertSameObject(c, planted));
+            assertRefused(soft, ns, "databaseclone", clone, outcome, "NameConflict", "ConfigMap " + clone + "-bootstrap");
+            soft.assertThat(cluster.client().pods().inNamespace(ns).withName(clone).get()).as("Pod of the refused clone").isNull();
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, clone);
+        }
+    }
+
+    /** A schedule's stable Service has the schedule's name: one named like an existing Service must not take it over. */
+    @Test
+    @Order(5)
+    void refreshScheduleNamedLikeAnExistingServiceIsRefusedAndTheServiceKeepsItsSelector() throws Exception {
+        String ns = "a-schedule";
+        String schedule = "payments";
+        Production before = Production.of(this, prod);
+        apply("payments-service", """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  selector:
+                    app: payments-api
+                  ports:
+                  - port: 8080
+                """.formatted(schedule, ns));
+        Service service = cluster.client().services().inNamespace(ns).withName(schedule).get();
+        try {
+            apply(schedule, """
+                    apiVersion: %s
+                    kind: RefreshSchedule
+                    metadata:
+                      name: %s
+                      namespace: %s
+                      annotations:
+                        pgclone.dev/refresh-now: "1"
+                    spec:
+                      schedule: "0 6 * * *"
+                      template:
+                        spec:
+                          source:
+                            cloneSource:
+                              name: %s
+                              namespace: %s
+                    """.formatted(API, schedule, ns, SOURCE, PROD));
+            GenericKubernetesResource outcome = await(READY_TIMEOUT, () -> schedule(ns, schedule),
+                    s -> hasConditionReason(s, "NameConflict") || !Objects.equals(selectorOf(ns, schedule), Map.of("app", "payments-api")));
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(selectorOf(ns, schedule)).as("selector of Service %s", schedule).isEqualTo(Map.of("app", "payments-api"));
+            soft.assertThat(cluster.client().services().inNamespace(ns).withName(schedule).get()).as("Service %s", schedule)
+                    .satisfies(s -> assertSameObject(s, service));
+            soft.assertThat(conditionsWithReason(outcome, "NameConflict")).as("RefreshSchedule conditions with reason NameConflict; status: %s",
+                    CloneScenarios.status(outcome)).isNotEmpty().anySatisfy(c -> assertThat(c.get("message").toString())
+                    .contains("Service " + schedule));
+            soft.assertThat(warnings(ns, schedule, "NameConflict")).as("Warning events NameConflict on %s", schedule).isNotEmpty();
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            kubectl.run(Duration.ofSeconds(60), "delete", "refreshschedule", schedule, "-n", ns, "--ignore-not-found");
+            deleteClones(ns, cluster.client().genericKubernetesResources(API, "DatabaseClone").inNamespace(ns).list().getItems().stream()
+                    .map(c -> c.getMetadata().getName()).toArray(String[]::new));
+        }
+    }
+
+    /**
+     * A masked clone's own volume and snapshot hold production's data as the CloneSource allowed
+     * it; cloning them again by pvcName or snapshotName (even with isolation: none) would escape the
+     * CloneSource's rules and its revocation.
+     */
+    @Test
+    @Order(6)
+    void recloningACloneSourceCloneByPvcOrSnapshotIsRefused() throws Exception {
+        String ns = "a-derived";
+        String masked = "masked";
+        Production before = Production.of(this, prod);
+        List<String> reclones = List.of("again-by-pvc", "again-by-snapshot", "again-unisolated");
+        try {
+            apply(masked, cloneOfSource(masked, ns, SOURCE, ""));
+            awaitReady(ns, masked);
+            List<VolumeSnapshot> snapshots = cluster.client().resources(VolumeSnapshot.class).inNamespace(ns).list().getItems();
+            assertThat(snapshots).as("VolumeSnapshots of the masked clone in %s", ns).hasSize(1);
+            String snapshot = snapshots.get(0).getMetadata().getName();
+            apply(reclones.get(0), cloneOfPvc(reclones.get(0), ns, masked, prod.postgresImage(), ""));
+            apply(reclones.get(1), cloneOfSnapshot(reclones.get(1), ns, snapshot, prod.postgresImage()));
+            apply(reclones.get(2), cloneOfPvc(reclones.get(2), ns, masked, prod.postgresImage(), "  isolation: none\n"));
+            SoftAssertions soft = new SoftAssertions();
+            long deadline = System.nanoTime() + REFUSAL_TIMEOUT.toNanos();
+            for (String reclone : reclones) {
+                GenericKubernetesResource outcome = awaitOutcome(ns, reclone, "DerivedFromCloneSource",
+                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                assertRefused(soft, ns, "databaseclone", reclone, outcome, "DerivedFromCloneSource", SOURCE);
+                soft.assertThat(cluster.client().pods().inNamespace(ns).withName(reclone).get()).as("Pod of %s", reclone).isNull();
+            }
+            soft.assertThat(cluster.client().resources(VolumeSnapshot.class).inNamespace(ns).list().getItems())
+                    .as("VolumeSnapshots in %s: only the masked clone's", ns).extracting(s -> s.getMetadata().getName()).containsExactly(snapshot);
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, reclones.toArray(String[]::new));
+            deleteClones(ns, masked);
+        }
+    }
+
+    /**
+     * While the CloneSource's mandatory masking sleeps before it masks, every Secret of the
+     * namespace is tried against the clone's Pod: nobody may log in before the clone is Ready.
+     */
+    @Test
+    @Order(7)
+    void noSecretOfTheNamespaceLogsInWhileTheMandatoryMaskingRuns() throws Exception {
+        String ns = "a-login";
+        String clone = "early";
+        Production before = Production.of(this, prod);
+        try {
+            apply(clone, cloneOfSource(clone, ns, SLOW_SOURCE, "  credentials:\n    roles: [app]\n"));
+            List<String> breaches = new ArrayList<>();
+            int attemptsWhileUnready = 0;
+            int reachedPostgres = 0;
+            long deadline = System.nanoTime() + READY_TIMEOUT.toNanos() + Duration.ofSeconds(SLOW_MASKING_SECONDS).toNanos();
+            while (!isReady(clone(ns, clone)) && System.nanoTime() < deadline) {
+                String ip = podIp(ns, clone);
+                if (ip != null) {
+                    for (Secret s : cluster.client().secrets().inNamespace(ns).list().getItems()) {
+                        String password = secretValue(s, "password");
+                        if (password == null) {
+                            continue;
+                        }
+                        for (String user : usersToTry(s)) {
+                            attemptsWhileUnready++;
+                            Login login = login(ip, user, password);
+                            if (login.reachedPostgres()) {
+                                reachedPostgres++;
+                            }
+                            if (login.succeeded()) {
+                                breaches.add("Secret " + s.getMetadata().getName() + " as " + user + ": " + login.seen());
+                            }
+                        }
+                    }
+                }
+                Thread.sleep(300);
+            }
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(isReady(clone(ns, clone))).as("clone %s Ready; status %s", clone, CloneScenarios.status(clone(ns, clone))).isTrue();
+            soft.assertThat(reachedPostgres).as("login attempts that reached postgres before Ready (of %d made)", attemptsWhileUnready)
+                    .isPositive();
+            soft.assertThat(breaches).as("logins that read the clone while its mandatory masking had not finished").isEmpty();
+            try (Connection db = DriverManager.getConnection(jdbc(podIp(ns, clone)), "postgres", secretPassword(ns, clone + "-superuser"))) {
+                soft.assertThat(CloneScenarios.single(db, "SELECT count(*) FROM customers")).isEqualTo("500");
+                soft.assertThat(CloneScenarios.single(db, "SELECT count(*) FROM customers WHERE email LIKE '%@real-customer.example'"))
+                        .as("unmasked rows seen with the published Secret after Ready").isEqualTo("0");
+            }
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, clone);
+        }
+    }
+
+    /**
+     * Production's password hashes and the passwords in a subscription's connection string and a
+     * user mapping must be gone from every file of a prepared clone, WAL and old row versions
+     * included; the same search finds them in production's own files, so it can see them.
+     */
+    @Test
+    @Order(8)
+    void noFileOfAPreparedCloneHoldsProductionsCredentials() throws Exception {
+        String ns = "a-files";
+        String clone = "scrubbed";
+        String publisherPassword = "publisher-" + random();
+        String mappingPassword = "mapping-" + random();
+        prod.psql("CREATE SUBSCRIPTION orders_feed CONNECTION 'host=publisher.example.internal port=5432 dbname=orders user=replicator password="
+                + publisherPassword + "' PUBLICATION orders_pub WITH (connect = false)");
+        prod.psql("CREATE EXTENSION IF NOT EXISTS postgres_fdw");
+        prod.psql("CREATE SERVER billing_db FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'billing.example.internal', dbname 'billing')");
+        prod.psql("CREATE USER MAPPING FOR postgres SERVER billing_db OPTIONS (user 'billing_reader', password '" + mappingPassword + "')");
+        prod.psql("CHECKPOINT");
+        Map<String, String> secrets = new LinkedHashMap<>();
+        for (String line : prod.psql("SELECT rolname || ' ' || rolpassword FROM pg_authid WHERE rolpassword IS NOT NULL").split("\n")) {
+            String[] f = line.split(" ", 2);
+            secrets.put("password hash of production role " + f[0], f[1]);
+        }
+        secrets.put("subscription publisher password", publisherPassword);
+        secrets.put("user mapping password", mappingPassword);
+        Production before = Production.of(this, prod);
+        try {
+            apply(clone, cloneOfSource(clone, ns, SOURCE, "  credentials:\n    roles: [app]\n"));
+            awaitReady(ns, clone);
+            Map<String, List<Path>> inProduction = filesContaining(Volumes.hostPath(cluster.client(), PROD, prod.pvcName()), secrets);
+            Map<String, List<Path>> inClone = filesContaining(Volumes.hostPath(cluster.client(), ns, clone), secrets);
+            SoftAssertions soft = new SoftAssertions();
+            secrets.keySet().forEach(what -> soft.assertThat(inProduction.get(what)).as("files of production holding the %s", what).isNotEmpty());
+            secrets.keySet().forEach(what -> soft.assertThat(inClone.get(what)).as("files of clone %s holding the %s", clone, what).isEmpty());
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, clone);
+            // the publisher does not exist: detach the subscription from its slot so DROP need not reach it
+            prod.psql("ALTER SUBSCRIPTION orders_feed DISABLE");
+            prod.psql("ALTER SUBSCRIPTION orders_feed SET (slot_name = NONE)");
+            prod.psql("DROP SUBSCRIPTION orders_feed");
+            prod.psql("DROP SERVER billing_db CASCADE");
+        }
+    }
+
+    /** Settings under which the mandatory masking would not do its job (triggers off) or would log what it masks. */
+    @Test
+    @Order(9)
+    void cloneSourceConsumerParametersThatLoosenTheMaskingAreRefused() throws Exception {
+        String ns = "a-params";
+        Production before = Production.of(this, prod);
+        Map<String, String> attempts = Map.of("replica-role", "session_replication_role: replica", "log-everything", "log_statement: all");
+        try {
+            attempts.forEach((clone, parameter) -> apply(clone, cloneOfSource(clone, ns, SOURCE,
+                    "  postgres:\n    parameters:\n      " + parameter + "\n")));
+            SoftAssertions soft = new SoftAssertions();
+            attempts.forEach((clone, parameter) -> {
+                GenericKubernetesResource outcome = awaitOutcome(ns, clone, "ParameterNotAllowed");
+                assertRefused(soft, ns, "databaseclone", clone, outcome, "ParameterNotAllowed", parameter.split(":")[0]);
+                soft.assertThat(cluster.client().pods().inNamespace(ns).withName(clone).get()).as("Pod of %s", clone).isNull();
+            });
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, attempts.keySet().toArray(String[]::new));
+        }
+    }
+
+    /**
+     * Production's superuser logs every statement (ALTER ROLE ... SET log_statement = 'all'): the
+     * statements that give the clone its passwords must not land in the clone Pod's log.
+     */
+    @Test
+    @Order(10)
+    void aProductionRoleLoggingEveryStatementPutsNoPasswordIntoTheClonesLog() throws Exception {
+        String ns = "a-logs";
+        String clone = "verbose";
+        Production before = Production.of(this, prod);
+        prod.psql("ALTER ROLE postgres SET log_statement = 'all'");
+        try {
+            apply(clone, cloneOfSource(clone, ns, SOURCE, "  credentials:\n    roles: [app]\n"));
+            awaitReady(ns, clone);
+            String log = podLog(ns, clone);
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(log).as("the clone Pod's log (postgres writes to it)").contains("database system is ready to accept connections");
+            soft.assertThat(log).as("clone Pod log: the published superuser password").doesNotContain(secretPassword(ns, clone + "-superuser"));
+            soft.assertThat(log).as("clone Pod log: the published app password").doesNotContain(secretPassword(ns, clone + "-app"));
+            soft.assertThat(log).as("clone Pod log: production's passwords").doesNotContain(prod.password(), appPassword);
+            soft.assertThat(log).as("clone Pod log: SCRAM verifiers").doesNotContain("SCRAM-SHA-256$");
+            soft.assertThat(log.lines().filter(l -> l.matches("(?i).*password\\s+'.*")).toList()).as("clone Pod log lines with a password literal")
+                    .isEmpty();
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            prod.psql("ALTER ROLE postgres RESET log_statement");
+            deleteClones(ns, clone);
+        }
+    }
+
+    @Test
+    @Order(13)
+    void aPostCloneScriptThatSleepsForeverEndsInPostCloneTimeout() throws Exception {
+        String ns = "a-sleep";
+        String clone = "sleeper";
+        Production before = Production.of(this, prod);
+        try {
+            long t0 = System.nanoTime();
+            apply(clone, cloneOfSource(clone, ns, SOURCE, "  postClone:\n    sql: \"SELECT pg_sleep(1e9)\"\n    timeout: 5s\n"));
+            GenericKubernetesResource outcome = awaitOutcome(ns, clone, "PostCloneTimeout");
+            long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
+            SoftAssertions soft = new SoftAssertions();
+            assertRefused(soft, ns, "databaseclone", clone, outcome, "PostCloneTimeout", "5s");
+            soft.assertThat(seconds).as("seconds from create to the outcome").isLessThan(120);
+            Service service = cluster.client().services().inNamespace(ns).withName(clone).get();
+            if (service != null && service.getSpec().getSelector() != null) {
+                soft.assertThat(cluster.client().pods().inNamespace(ns).withLabels(service.getSpec().getSelector()).list().getItems())
+                        .as("Pods Service %s selects", clone).isEmpty();
+            }
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, clone);
+        }
+    }
+
+    /**
+     * Objects anyone can label as the operator's are not the operator's: 2000 planted ConfigMaps
+     * with its labels stay exactly as they were, and a clone named after their label still works
+     * and goes without taking them along.
+     */
+    @Test
+    @Order(11)
+    void thousandsOfPlantedConfigMapsWithTheOperatorsLabelsAreIgnored() throws Exception {
+        String ns = "a-planted";
+        String clone = "x";
+        int count = 2000;
+        Production before = Production.of(this, prod);
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            yaml.append("""
+                    ---
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: planted-%04d
+                      namespace: %s
+                      labels:
+                        app.kubernetes.io/managed-by: pgclone-operator
+                        pgclone.dev/clone: %s
+                    data:
+                      filler: "%s"
+                    """.formatted(i, ns, clone, "x".repeat(1024)));
+        }
+        Path file = manifests.resolve("planted.yaml");
+        Files.writeString(file, yaml);
+        kubectl.run(Duration.ofMinutes(10), "create", "-f", file.toString()).ok();
+        Map<String, String> planted = plantedVersions(ns);
+        assertThat(planted).as("planted ConfigMaps").hasSize(count);
+        try {
+            apply(clone, cloneOfSource(clone, ns, SOURCE, ""));
+            awaitReady(ns, clone);
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(plantedVersions(ns)).as("planted ConfigMaps (name -> resourceVersion) while the clone serves").isEqualTo(planted);
+            deleteClones(ns, clone);
+            soft.assertThat(plantedVersions(ns)).as("planted ConfigMaps after the clone was deleted").isEqualTo(planted);
+            soft.assertThat(cluster.client().configMaps().inNamespace(ns).withLabel("pgclone.dev/clone", clone).list().getItems())
+                    .as("planted ConfigMaps with ownerReferences").filteredOn(c -> !c.getMetadata().getOwnerReferences().isEmpty()).isEmpty();
+            soft.assertThat(operator.alive()).as("operator alive").isTrue();
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, clone);
+        }
+    }
+
+    @Test
+    @Order(12)
+    void anImageOutsideTheAllowListIsRefusedAndNothingIsCreated() throws Exception {
+        String ns = "a-image";
+        String clone = "evil";
+        Production before = Production.of(this, prod);
+        Volumes.createBound(cluster.client(), ns, "data", "1Gi");
+        try {
+            apply(clone, cloneOfPvc(clone, ns, "data", EVIL_IMAGE, ""));
+            GenericKubernetesResource outcome = awaitOutcome(ns, clone, "ImageNotAllowed");
+            SoftAssertions soft = new SoftAssertions();
+            assertRefused(soft, ns, "databaseclone", clone, outcome, "ImageNotAllowed", EVIL_IMAGE);
+            KubernetesClient client = cluster.client();
+            soft.assertThat(client.pods().inNamespace(ns).list().getItems()).as("Pods in %s", ns).isEmpty();
+            soft.assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).list().getItems()).as("VolumeSnapshots in %s", ns).isEmpty();
+            soft.assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems()).as("PVCs in %s", ns)
+                    .extracting(p -> p.getMetadata().getName()).containsExactly("data");
+            soft.assertThat(client.secrets().inNamespace(ns).list().getItems()).as("Secrets in %s", ns).isEmpty();
+            soft.assertThat(client.configMaps().inNamespace(ns).list().getItems()).as("ConfigMaps in %s", ns).isEmpty();
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, clone);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ manifests
+
+    private String cloneOfPvc(String name, String ns, String pvc, String image, String extraSpec) {
+        return """
+                apiVersion: %s
+                kind: DatabaseClone
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  source:
+                    pvcName: %s
+                    dataDirectory: %s
+                  postgres:
+                    image: %s
+                    runAsUser: %d
+                %s""".formatted(API, name, ns, pvc, SampleProduction.DATA_DIRECTORY, image, prod.uid(), extraSpec);
+    }
+
+    private String cloneOfSnapshot(String name, String ns, String snapshot, String image) {
+        return """
+                apiVersion: %s
+                kind: DatabaseClone
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  source:
+                    snapshotName: %s
+                    dataDirectory: %s
+                  postgres:
+                    image: %s
+                    runAsUser: %d
+                """.formatted(API, name, ns, snapshot, SampleProduction.DATA_DIRECTORY, image, prod.uid());
+    }
+
+    private static String cloneOfSource(String name, String ns, String source, String extraSpec) {
+        return """
+                apiVersion: %s
+                kind: DatabaseClone
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  source:
+                    cloneSource:
+                      name: %s
+                      namespace: %s
+                %s""".formatted(API, name, ns, source, PROD, extraSpec);
+    }
+
+    /** kubectl apply -f, as the attacker (or production's owners) would. */
+    private void apply(String what, String yaml) {
+        try {
+            Path file = Files.createTempFile(manifests, what + "-", ".yaml");
+            Files.writeString(file, yaml);
+            kubectl.ok("apply", "-f", file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ waiting
+
+    private GenericKubernetesResource clone(String ns, String name) {
+        return cluster.client().genericKubernetesResources(API, "DatabaseClone").inNamespace(ns).withName(name).get();
+    }
+
+    private GenericKubernetesResource schedule(String ns, String name) {
+        return cluster.client().genericKubernetesResources(API, "RefreshSchedule").inNamespace(ns).withName(name).get();
+    }
+
+    /**
+     * Waits until the clone is refused with {@code reason}, or is Ready, or its Pod serves (the
+     * attack got through), or the time is up; returns the clone as it then is, for the assertions
+     * to say which.
+     */
+    private GenericKubernetesResource awaitOutcome(String ns, String name, String reason) {
+        return awaitOutcome(ns, name, reason, REFUSAL_TIMEOUT);
+    }
+
+    /** As {@link #awaitOutcome(String, String, String)}; a clone that failed for another reason has its outcome too. */
+    private GenericKubernetesResource awaitOutcome(String ns, String name, String reason, Duration timeout) {
+        return await(timeout, () -> clone(ns, name), c -> reason.equals(CloneScenarios.condition(c, "Ready").get("reason"))
+                || isReady(c) || "Failed".equals(CloneScenarios.status(c).get("phase"))
+                || podReady(cluster.client().pods().inNamespace(ns).withName(name).get()));
+    }
+
+    private void awaitReady(String ns, String name) {
+        GenericKubernetesResource c = await(READY_TIMEOUT, () -> clone(ns, name), AttackIT::isReady);
+        assertThat(isReady(c)).as("DatabaseClone %s/%s Ready; status: %s", ns, name, CloneScenarios.status(c)).isTrue();
+    }
+
+    private static <T> T await(Duration timeout, java.util.function.Supplier<T> read, Predicate<T> done) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        T now = read.get();
+        while ((now == null || !done.test(now)) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            now = read.get();
+        }
+        return now;
+    }
+
+    private static boolean podReady(Pod p) {
+        return p != null && p.getStatus() != null && p.getStatus().getConditions() != null
+                && p.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private static boolean isReady(GenericKubernetesResource c) {
+        return "True".equals(CloneScenarios.condition(c, "Ready").get("status"));
+    }
+
+    // ------------------------------------------------------------------------------------ what the user sees
+
+    /**
+     * The refusal as the attacker sees it: Ready=False with the reason (kubectl's jsonpath view), a
+     * message naming {@code subject}, and a Warning event of that reason.
+     */
+    private void assertRefused(SoftAssertions soft, String ns, String kind, String name, GenericKubernetesResource outcome, String reason,
+                               String subject) {
+        String jsonpath = "jsonpath={.status.conditions[?(@.type==\"Ready\")]}";
+        String ready = kubectl.run(Duration.ofSeconds(30), "get", kind, name, "-n", ns, "-o", jsonpath).stdout();
+        Map<String, Object> condition = CloneScenarios.condition(outcome, "Ready");
+        soft.assertThat(condition.get("reason")).as("%s %s/%s Ready reason (kubectl: %s); status: %s", kind, ns, name, ready,
+                CloneScenarios.status(outcome)).isEqualTo(reason);
+        soft.assertThat(condition.get("status")).as("%s %s/%s Ready status", kind, ns, name).isEqualTo("False");
+        soft.assertThat(Objects.toString(condition.get("message"))).as("%s %s/%s Ready message", kind, ns, name).contains(subject);
+        soft.assertThat(ready).as("kubectl get %s %s -o %s", kind, name, jsonpath).contains(reason);
+        soft.assertThat(warnings(ns, name, reason)).as("Warning events %s on %s/%s", reason, ns, name).isNotEmpty();
+    }
+
+    private List<Event> warnings(String ns, String name, String reason) {
+        return cluster.client().v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType()) && reason.equals(e.getReason()))
+                .toList();
+    }
+
+    private static boolean hasConditionReason(GenericKubernetesResource r, String reason) {
+        return !conditionsWithReason(r, reason).isEmpty();
+    }
+
+    private static List<Map<String, Object>> conditionsWithReason(GenericKubernetesResource r, String reason) {
+        Object conditions = CloneScenarios.status(r).get("conditions");
+        if (!(conditions instanceof List<?> list)) {
+            return List.of();
+        }
+        return list.stream().map(CloneScenarios::map).filter(c -> reason.equals(c.get("reason"))).toList();
+    }
+
+    private Map<String, String> selectorOf(String ns, String service) {
+        Service s = cluster.client().services().inNamespace(ns).withName(service).get();
+        return s == null ? null : s.getSpec().getSelector();
+    }
+
+    private Map<String, String> plantedVersions(String ns) {
+        return cluster.client().configMaps().inNamespace(ns).list().getItems().stream().filter(c -> c.getMetadata().getName().startsWith("planted-"))
+                .collect(Collectors.toMap(c -> c.getMetadata().getName(), c -> c.getMetadata().getResourceVersion()));
+    }
+
+    /** An object left alone: the same resourceVersion (the API server bumps it on every write) and the same owners. */
+    private static void assertSameObject(HasMetadata now, HasMetadata before) {
+        assertThat(now).as("%s %s", before.getKind(), before.getMetadata().getName()).isNotNull();
+        assertThat(now.getMetadata().getResourceVersion()).as("resourceVersion of %s %s", before.getKind(), before.getMetadata().getName())
+                .isEqualTo(before.getMetadata().getResourceVersion());
+        assertThat(now.getMetadata().getOwnerReferences()).as("ownerReferences of %s %s", before.getKind(), before.getMetadata().getName())
+                .isEqualTo(before.getMetadata().getOwnerReferences());
+    }
+
+    private String podLog(String ns, String pod) throws IOException {
+        Path log = cluster.kubelet().logFile(ns, pod).orElse(null);
+        return log == null || !Files.exists(log) ? "" : Files.readString(log, StandardCharsets.ISO_8859_1);
+    }
+
+    private String podIp(String ns, String pod) {
+        Pod p = cluster.client().pods().inNamespace(ns).withName(pod).get();
+        return p == null || p.getStatus() == null ? null : p.getStatus().getPodIP();
+    }
+
+    private String secretPassword(String ns, String name) {
+        Secret s = cluster.client().secrets().inNamespace(ns).withName(name).get();
+        assertThat(s).as("Secret %s/%s", ns, name).isNotNull();
+        return secretValue(s, "password");
+    }
+
+    private static String secretValue(Secret s, String key) {
+        String v = s.getData() == null ? null : s.getData().get(key);
+        return v == null ? null : new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8);
+    }
+
+    /** The Secret's username, and the superuser's name as well: an attacker tries every password with both. */
+    private static List<String> usersToTry(Secret s) {
+        String user = secretValue(s, "username");
+        return user == null || user.equals("postgres") ? List.of("postgres") : List.of(user, "postgres");
+    }
+
+    // ------------------------------------------------------------------------------------ logins
+
+    /**
+     * One login; when it succeeds, what the session could see: whether unmasked rows were readable
+     * and whether the mandatory script was still running beside it.
+     */
+    record Login(boolean succeeded, String sqlState, String seen) {
+        boolean reachedPostgres() {
+            return succeeded || (sqlState != null && sqlState.startsWith("28"));
+        }
+    }
+
+    private static Login login(String host, String user, String password) {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        p.setProperty("connectTimeout", "3");
+        p.setProperty("socketTimeout", "10");
+        try (Connection db = DriverManager.getConnection(jdbc(host), p)) {
+            String unmasked = CloneScenarios.single(db, "SELECT count(*) FROM customers WHERE email LIKE '%@real-customer.example'");
+            String running = CloneScenarios.single(db,
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()");
+            return new Login(true, null, "logged in; unmasked rows readable: " + unmasked + ", masking sessions running: " + running);
+        } catch (SQLException e) {
+            return new Login(false, e.getSQLState(), e.getMessage());
+        }
+    }
+
+    /** Logins with this password into every Pod the clone runs (none when it runs none). */
+    private List<String> loginsWith(String ns, String clone, String user, String password) {
+        List<String> opened = new ArrayList<>();
+        for (Pod p : cluster.client().pods().inNamespace(ns).withLabel("pgclone.dev/clone", clone).list().getItems()) {
+            String ip = p.getStatus() == null ? null : p.getStatus().getPodIP();
+            if (ip != null) {
+                Properties props = new Properties();
+                props.setProperty("user", user);
+                props.setProperty("password", password);
+                props.setProperty("connectTimeout", "3");
+                try (Connection ignored = DriverManager.getConnection(jdbc(ip), props)) {
+                    opened.add("Pod " + p.getMetadata().getName() + " at " + ip);
+                } catch (SQLException refused) {
+                    // what must happen
+                }
+            }
+        }
+        return opened;
+    }
+
+    private static String jdbc(String host) {
+        return "jdbc:postgresql://" + host + ":5432/postgres";
+    }
+
+    // ------------------------------------------------------------------------------------ files
+
+    /** For each secret, the files under {@code root} whose bytes contain it. */
+    private static Map<String, List<Path>> filesContaining(Path root, Map<String, String> secrets) throws IOException {
+        Map<String, List<Path>> found = new LinkedHashMap<>();
+        secrets.keySet().forEach(k -> found.put(k, new ArrayList<>()));
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(root)) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        for (Path f : files) {
+            String bytes;
+            try {
+                bytes = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+            } catch (IOException gone) {
+                continue;
+            }
+            secrets.forEach((what, value) -> {
+                if (bytes.contains(value)) {
+                    found.get(what).add(root.relativize(f));
+                }
+            });
+        }
+        return found;
+    }
+
+    // ------------------------------------------------------------------------------------ production
+
+    /**
+     * What production is before an attack: its objects' resourceVersions and content, and the
+     * postmaster serving its files. Untouched afterwards means all of it the same, production still
+     * answering, and no other postmaster working on its data directory.
+     */
+    record Production(AttackIT test, SampleProduction db, Map<String, HasMetadata> objects, String pidFile, long postmaster, Path dataDir) {
+
+        static Production of(AttackIT test, SampleProduction db) throws IOException {
+            KubernetesClient client = test.cluster.client();
+            String ns = db.namespace();
+            Map<String, HasMetadata> objects = new LinkedHashMap<>();
+            objects.put("PersistentVolumeClaim " + db.pvcName(), client.persistentVolumeClaims().inNamespace(ns).withName(db.pvcName()).get());
+            objects.put("Secret " + db.secretName(), client.secrets().inNamespace(ns).withName(db.secretName()).get());
+            for (Service s : client.services().inNamespace(ns).list().getItems()) {
+                objects.put("Service " + s.getMetadata().getName(), s);
+            }
+            for (ConfigMap c : client.configMaps().inNamespace(ns).list().getItems()) {
+                objects.put("ConfigMap " + c.getMetadata().getName(), c);
+            }
+            Path dataDir = Volumes.hostPath(client, ns, db.pvcName()).resolve(SampleProduction.DATA_DIRECTORY);
+            String pidFile = Files.readString(dataDir.resolve("postmaster.pid"));
+            return new Production(test, db, objects, pidFile, Long.parseLong(pidFile.lines().findFirst().orElseThrow().strip()), dataDir);
+        }
+
+        void assertUntouched(SoftAssertions soft) throws IOException {
+            KubernetesClient client = test.cluster.client();
+            String ns = db.namespace();
+            objects.forEach((what, before) -> {
+                HasMetadata now = client.resource(before).get();
+                soft.assertThat(now).as("production's %s", what).isNotNull();
+                if (now != null) {
+                    soft.assertThat(now.getMetadata().getResourceVersion()).as("resourceVersion of production's %s", what)
+                            .isEqualTo(before.getMetadata().getResourceVersion());
+                    soft.assertThat(client.getKubernetesSerialization().asJson(now))
+                            .as("production's %s", what).isEqualTo(client.getKubernetesSerialization().asJson(before));
+                }
+            });
+            Path pid = dataDir.resolve("postmaster.pid");
+            soft.assertThat(Files.exists(pid) ? Files.readString(pid) : "(missing)").as("production's postmaster.pid").isEqualTo(pidFile);
+            soft.assertThat(Processes.alive(postmaster)).as("production's postmaster (pid %d) alive", postmaster).isTrue();
+            List<String> strangers = Processes.withWorkingDirectoryUnder(dataDir).stream()
+                    .filter(p -> p != postmaster && parent(p) != postmaster).map(p -> p + " " + commandLine(p)).toList();
+            soft.assertThat(strangers).as("processes working on production's files that are not its postmaster's").isEmpty();
+            String answer;
+            try {
+                answer = db.psql("SELECT 'still serving'");
+            } catch (RuntimeException e) {
+                answer = e.getMessage();
+            }
+            soft.assertThat(answer).as("production answers").isEqualTo("still serving");
+            soft.assertThat(client.pods().inNamespace(ns).withName(db.podName()).get()).as("production's Pod").isNotNull();
+        }
+
+        private static long parent(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+            } catch (IOException | RuntimeException gone) {
+                return -1;
+            }
+        }
+
+        private static String commandLine(long pid) {
+            try {
+                return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+            } catch (IOException gone) {
+                return "(gone)";
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ clean-up
+
+    /** Deletes the clones and waits until their Pods are gone, so the next attack has the machine to itself. */
+    private void deleteClones(String ns, String... names) {
+        for (String name : names) {
+            kubectl.run(Duration.ofSeconds(60), "delete", "databaseclone", name, "-n", ns, "--ignore-not-found", "--wait=false");
+        }
+        await(Duration.ofSeconds(90), () -> Stream.of(names).filter(n -> clone(ns, n) != null
+                || !cluster.client().pods().inNamespace(ns).withLabel("pgclone.dev/clone", n).list().getItems().isEmpty()).toList(), List::isEmpty);
+    }
+
+    /** The operator's log outlives the cluster's work directory, for reading what an attack did. */
+    private static void keep(Path log) {
+        try {
+            Path target = Path.of("target", "AttackIT-operator.log");
+            Files.createDirectories(target.getParent());
+            Files.copy(log, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            System.out.println("operator log not kept: " + e);
+        }
+    }
+
+    private static String random() {
+        byte[] b = new byte[8];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}
