@@ -270,7 +270,10 @@ class AttackIT {
         Service service = cluster.client().services().inNamespace(ns).withName("billing").get();
         try {
             apply(clone, cloneOfSource(clone, ns, SOURCE, ""));
-            GenericKubernetesResource outcome = awaitOutcome(ns, clone, "NameConflict");
+            // a clone switches its Service only once prepared: where the attack gets through, wait for that
+            GenericKubernetesResource outcome = await(READY_TIMEOUT, () -> clone(ns, clone), c -> "NameConflict".equals(
+                    CloneScenarios.condition(c, "Ready").get("reason")) || isReady(c) || "Failed".equals(CloneScenarios.status(c).get("phase"))
+                    || !Map.of("app", "billing-api").equals(selectorOf(ns, "billing")));
             SoftAssertions soft = new SoftAssertions();
             Service after = cluster.client().services().inNamespace(ns).withName("billing").get();
             soft.assertThat(after.getSpec().getSelector()).as("selector of Service billing").isEqualTo(Map.of("app", "billing-api"));
