@@ -125,7 +125,8 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
 
     /**
      * Children of clones: only objects carrying the operator's valid mark are cached or wake a
-     * reconcile ({@link MarkedOnly}); the label selector alone is something anyone can set.
+     * reconcile ({@link MarkedOnly}); the label selector alone is something anyone can set. An
+     * update that breaks the mark of one of ours (a script edited in place) still wakes its clone.
      */
     private static <R extends HasMetadata> InformerEventSource<R, DatabaseClone> informer(Class<R> type, EventSourceContext<DatabaseClone> context,
                                                                                         Ownership ownership) {
@@ -133,7 +134,9 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
                 .withName(type.getSimpleName().toLowerCase())
                 .withLabelSelector(Labels.MARKED_SELECTOR)
                 .withItemStore(new MarkedOnly<>(ownership))
-                .withGenericFilter(ownership::marked)
+                .withOnAddFilter(ownership::marked)
+                .withOnUpdateFilter((now, before) -> ownership.marked(now) || ownership.marked(before))
+                .withOnDeleteFilter((gone, unknownState) -> ownership.marked(gone))
                 .build();
         return new InformerEventSource<>(config, context);
     }
@@ -311,10 +314,8 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
                 continue;
             }
             if (!reached && step.condition() != null) {
-                Optional<Condition> current = ctx.status().condition(step.condition());
-                if (current.isEmpty() || !Condition.UNKNOWN.equals(current.get().getStatus())) {
-                    ctx.condition(step.condition(), Condition.UNKNOWN, Reasons.WAITING, "waiting for " + waitingFor);
-                }
+                // also when already Unknown: what it waits for may have changed since
+                ctx.condition(step.condition(), Condition.UNKNOWN, Reasons.WAITING, "waiting for " + waitingFor);
             }
         }
     }

@@ -110,7 +110,9 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
                 .withName("schedule-" + type.getSimpleName().toLowerCase())
                 .withLabelSelector(Labels.SCHEDULE_SELECTOR + "," + Ownership.MARK)
                 .withItemStore(new MarkedOnly<>(ownership))
-                .withGenericFilter(ownership::marked)
+                .withOnAddFilter(ownership::marked)
+                .withOnUpdateFilter((now, before) -> ownership.marked(now) || ownership.marked(before))
+                .withOnDeleteFilter((gone, unknownState) -> ownership.marked(gone))
                 .build();
         return new InformerEventSource<>(config, context);
     }
@@ -220,9 +222,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         String active = status.getActiveClone();
         Optional<Switch> target = history.switchTarget(active, activeRunTime(ctx));
         if (target.isEmpty()) {
-            if (active != null) {
-                StableService.ensure(ctx, active);
-            }
+            StableService.ensure(ctx, active);
             return;
         }
         Child to = target.get().to();

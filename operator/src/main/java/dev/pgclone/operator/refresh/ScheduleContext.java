@@ -64,7 +64,12 @@ final class ScheduleContext {
             return cached;
         }
         R live = client.resources(type).inNamespace(namespace()).withName(name).get();
-        return Optional.ofNullable(live).filter(this::controlledHere);
+        return Optional.ofNullable(live).filter(this::ours);
+    }
+
+    /** Controlled by this schedule and carrying the operator's mark (an owner reference alone anyone can write). */
+    boolean ours(HasMetadata resource) {
+        return controlledHere(resource) && ownership.marked(resource);
     }
 
     /** True when this schedule (this very object, not an earlier one of the same name) is the controller. */

@@ -1,13 +1,19 @@
 package dev.pgclone.operator.resources;
 
 import dev.pgclone.operator.config.OperatorKey;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Own before use: the one way every controller creates what it owns and decides whether an object
@@ -47,13 +53,32 @@ public final class Ownership {
     }
 
     /**
-     * The mark of an object: what it is (kind), where (namespace, name) and who controls it (the
-     * controller's uid, "" for none). Copying a mark onto another object does not make it valid.
+     * The mark of an object: what it is (kind), where (namespace, name), who controls it (the
+     * controller's uid, "" for none) and, for a ConfigMap, what it says (a script run in the clone
+     * Pod must be the operator's, not one written over it). Copying a mark onto another object
+     * does not make it valid.
      */
     public String mark(HasMetadata object) {
         String owner = controller(object).map(OwnerReference::getUid).orElse("");
         String ns = object.getMetadata().getNamespace() == null ? "" : object.getMetadata().getNamespace();
-        return key.deriveHex(MARK_PURPOSE, HasMetadata.getKind(object.getClass()) + "/" + ns + "/" + object.getMetadata().getName() + "/" + owner, 40);
+        String content = object instanceof ConfigMap cm ? "/" + digest(cm.getData()) : "";
+        return key.deriveHex(MARK_PURPOSE, HasMetadata.getKind(object.getClass()) + "/" + ns + "/" + object.getMetadata().getName()
+                + "/" + owner + content, 40);
+    }
+
+    private static String digest(Map<String, String> data) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            new TreeMap<>(data == null ? Map.<String, String>of() : data).forEach((k, v) -> {
+                sha.update(k.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(v.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            });
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Whether the object carries a valid mark: the operator made it, as it is named and owned now. */
@@ -64,14 +89,15 @@ public final class Ownership {
 
     /**
      * Creates an object that {@code ownerUid} controls (its desired metadata names that owner), or,
-     * when one of that name already exists, returns it only if it is that owner's: made by a
-     * reconcile the informer cache had not caught up with, and never replaced (a Secret's password
-     * must not change).
+     * when one of that name already exists, returns it only if it is that owner's and carries the
+     * mark: made by a reconcile the informer cache had not caught up with, and never replaced (a
+     * Secret's password must not change). An owner reference alone proves nothing: whoever can
+     * read the owner's uid can write one.
      *
      * @throws NameConflict when an object of that name exists and is not the owner's
      */
     public <R extends HasMetadata> R createControlled(R desired, String ownerUid) {
-        return create(desired, existing -> controlledBy(existing, ownerUid));
+        return create(desired, existing -> controlledBy(existing, ownerUid) && marked(existing));
     }
 
     /**
@@ -101,17 +127,10 @@ public final class Ownership {
         if (!ours.test(existing)) {
             throw new NameConflict(existing);
         }
-        if (!marked(existing)) {
-            // ours, made before objects carried the mark: mark it so the informers see it again
-            Map<String, String> labels = new LinkedHashMap<>(existing.getMetadata().getLabels() == null ? Map.of() : existing.getMetadata().getLabels());
-            labels.put(MARK, mark(existing));
-            existing.getMetadata().setLabels(labels);
-            existing = client.resource(existing).update();
-        }
         return existing;
     }
 
-    /** Adds the mark to an object about to be created. */
+    /** Adds (or renews) the mark of an object about to be created or updated. */
     public <R extends HasMetadata> R stamp(R object) {
         Map<String, String> labels = new LinkedHashMap<>(object.getMetadata().getLabels() == null ? Map.of() : object.getMetadata().getLabels());
         labels.put(MARK, mark(object));

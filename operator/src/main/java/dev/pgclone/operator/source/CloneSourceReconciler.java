@@ -80,7 +80,9 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
                 .withName("sourcesnapshots")
                 .withLabelSelector(Labels.MARKED_SELECTOR + "," + Labels.CLONE_SOURCE)
                 .withItemStore(new MarkedOnly<>(ownership))
-                .withGenericFilter(ownership::marked)
+                .withOnAddFilter(ownership::marked)
+                .withOnUpdateFilter((now, before) -> ownership.marked(now) || ownership.marked(before))
+                .withOnDeleteFilter((gone, unknownState) -> ownership.marked(gone))
                 .withSecondaryToPrimaryMapper(s -> Set.of(new ResourceID(s.getMetadata().getLabels().get(Labels.CLONE_SOURCE),
                         s.getMetadata().getNamespace())))
                 .build();
