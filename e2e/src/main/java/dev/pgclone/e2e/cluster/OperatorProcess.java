@@ -62,6 +62,7 @@ public final class OperatorProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
         pb.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+        pb.environment().put("PGCLONE_OPERATOR_KEY", operatorKey(kubeconfig));
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         Process p;
         try {
@@ -78,6 +79,25 @@ public final class OperatorProcess implements AutoCloseable {
         }
         LOG.info("operator {} running (pid {}, http 127.0.0.1:{}, log {})", jar.getFileName(), p.pid(), port, log);
         return op;
+    }
+
+    /**
+     * The operator key of this cluster, kept beside its kubeconfig (as the Helm chart keeps it in a
+     * Secret): every operator started on the cluster, restarts included, recognises what the
+     * earlier ones created.
+     */
+    static String operatorKey(Path kubeconfig) {
+        Path file = kubeconfig.toAbsolutePath().resolveSibling("operator.key");
+        try {
+            if (!Files.isRegularFile(file)) {
+                byte[] random = new byte[36];
+                new java.security.SecureRandom().nextBytes(random);
+                Files.writeString(file, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random));
+            }
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the operator key at " + file, e);
+        }
     }
 
     private void awaitReady(Duration timeout) {

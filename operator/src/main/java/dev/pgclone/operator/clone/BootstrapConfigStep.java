@@ -2,7 +2,9 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.resources.CloneBootstrap;
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.Ownership;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -30,12 +32,27 @@ final class BootstrapConfigStep implements CloneStep {
         ConfigMap desired = CloneBootstrap.desired(ctx.clone(), script);
         Optional<ConfigMap> existing = ctx.owned(ConfigMap.class, Names.bootstrapConfigMap(ctx.clone()));
         if (existing.isEmpty()) {
-            ctx.create(desired);
+            try {
+                ctx.create(desired);
+            } catch (Ownership.NameConflict conflict) {
+                stopPodOnForeignScript(ctx);
+                throw conflict;
+            }
         } else if (!Objects.equals(existing.get().getData(), desired.getData())) {
             ConfigMap updated = existing.get();
             updated.setData(desired.getData());
-            ctx.client().resource(updated).update();
+            ctx.client().resource(ctx.ownership().stamp(updated)).update();
         }
         return Outcome.proceed();
+    }
+
+    /**
+     * The script under the bootstrap ConfigMap's name is not the operator's (its mark does not
+     * match what it says): a container restart of the clone's Pod would run it on the unprepared
+     * copy, so the Pod goes. The ConfigMap itself is left as it is.
+     */
+    private static void stopPodOnForeignScript(CloneContext ctx) {
+        ctx.owned(Pod.class, Names.pod(ctx.clone())).filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .ifPresent(p -> ctx.client().resource(p).delete());
     }
 }

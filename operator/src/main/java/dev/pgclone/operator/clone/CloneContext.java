@@ -4,7 +4,7 @@ import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.postgres.SqlScript;
-import dev.pgclone.operator.resources.Creation;
+import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
@@ -24,18 +24,20 @@ public final class CloneContext {
     private final KubernetesClient client;
     private final Conditions conditions;
     private final EventRecorder events;
+    private final Ownership ownership;
     private final Instant now;
     private CloneSource cloneSource;
     private List<SqlScript> mandatoryScripts = List.of();
 
     CloneContext(DatabaseClone clone, DatabaseCloneStatus status, Context<DatabaseClone> josdk, KubernetesClient client,
-                 Conditions conditions, EventRecorder events) {
+                 Conditions conditions, EventRecorder events, Ownership ownership) {
         this.clone = clone;
         this.status = status;
         this.josdk = josdk;
         this.client = client;
         this.conditions = conditions;
         this.events = events;
+        this.ownership = ownership;
         this.now = conditions.now();
     }
 
@@ -60,15 +62,30 @@ public final class CloneContext {
         return clone.getMetadata().getGeneration() == null ? 0L : clone.getMetadata().getGeneration();
     }
 
-    /** An object this clone owns, from the informer cache. */
+    /** An object this clone controls (this very clone, by uid), from the informer cache. */
     public <R extends HasMetadata> Optional<R> owned(Class<R> type, String name) {
-        return josdk.getSecondaryResources(type).stream()
+        return allOwned(type).stream()
                 .filter(r -> name.equals(r.getMetadata().getName()))
                 .findFirst();
     }
 
+    /**
+     * The objects of a type this clone controls. The informers map objects to clones by the owner
+     * reference's name; only the uid tells this clone from an earlier one of the same name.
+     */
     public <R extends HasMetadata> java.util.Set<R> allOwned(Class<R> type) {
-        return josdk.getSecondaryResources(type);
+        return josdk.getSecondaryResources(type).stream()
+                .filter(r -> Ownership.controlledBy(r, clone.getMetadata().getUid()))
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    public Ownership ownership() { return ownership; }
+
+    /** The CloneSources the operator watches (its informer cache). */
+    java.util.stream.Stream<CloneSource> cloneSources() {
+        var source = josdk.eventSourceRetriever().getEventSourceFor(CloneSource.class, DatabaseCloneReconciler.CLONE_SOURCE_EVENTS);
+        return ((io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource<CloneSource, DatabaseClone>) source)
+                .list(s -> true);
     }
 
     /** Sets a condition; returns true on a transition (status or reason changed). */
@@ -76,9 +93,12 @@ public final class CloneContext {
         return conditions.set(status.getConditions(), type, conditionStatus, reason, message, generation());
     }
 
-    /** Creates an object, or returns the one that already exists: see {@link Creation#createOrGet}. */
+    /**
+     * Creates an object this clone controls, or returns the one of that name this clone already
+     * controls; any other object of that name is a {@link Ownership.NameConflict}.
+     */
     public <R extends HasMetadata> R create(R resource) {
-        return Creation.createOrGet(client, resource);
+        return ownership.createControlled(resource, clone.getMetadata().getUid());
     }
 
     public DatabaseCloneStatus.Timings timings() {

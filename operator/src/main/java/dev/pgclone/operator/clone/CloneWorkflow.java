@@ -2,6 +2,8 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.SourceCheckpointer;
+import dev.pgclone.operator.resources.Ownership;
+import dev.pgclone.operator.status.Reasons;
 import java.util.List;
 
 /**
@@ -34,7 +36,13 @@ final class CloneWorkflow {
 
     Result run(CloneContext ctx) {
         for (CloneStep step : steps) {
-            Outcome outcome = step.run(ctx);
+            Outcome outcome;
+            try {
+                outcome = step.run(ctx);
+            } catch (Ownership.NameConflict conflict) {
+                // somebody else's object under a name this clone needs: never touched; the user renames or removes
+                outcome = Outcome.retry(Reasons.NAME_CONFLICT, conflict.describeFor("DatabaseClone", ctx.clone().getMetadata().getName()));
+            }
             if (!outcome.proceeds()) {
                 return new Result(step, outcome);
             }

@@ -4,11 +4,14 @@ import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.SourceCheckpointer;
 import dev.pgclone.operator.resources.CloneBootstrap;
 import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.MarkedOnly;
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
@@ -71,6 +74,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     /** How often a clone of a CloneSource re-checks its grant when no event would tell it of a change. */
     static final Duration GRANT_RECHECK = Duration.ofMinutes(5);
     private static final String CLONE_SOURCE_INDEX = "cloneSource";
+    static final String CLONE_SOURCE_EVENTS = "clonesource";
 
     private final KubernetesClient client;
     private final Conditions conditions;
@@ -78,10 +82,12 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     private final BackgroundWork work;
     private final CloneWorkflow workflow;
     private final CloneMetrics metrics;
+    private final Ownership ownership;
 
     public DatabaseCloneReconciler(KubernetesClient client, Clock clock, BackgroundWork work, ClonePreparer preparer,
-                                   SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics) {
+                                   SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics, OperatorKey key) {
         this.client = client;
+        this.ownership = new Ownership(client, key);
         this.conditions = new Conditions(clock);
         this.events = new EventRecorder(client, clock);
         this.work = work;
@@ -95,7 +101,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         List<EventSource<?, DatabaseClone>> sources = new ArrayList<>();
         for (Class<? extends HasMetadata> type : List.of(Pod.class, PersistentVolumeClaim.class, Secret.class, ConfigMap.class,
                 Service.class, VolumeSnapshot.class)) {
-            sources.add(informer(type, context));
+            sources.add(informer(type, context, ownership));
         }
         sources.add(work.eventSource());
         sources.add(cloneSources(context));
@@ -109,7 +115,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             return source == null ? List.of() : List.of(source.toString());
         });
         var config = InformerEventSourceConfiguration.from(CloneSource.class, DatabaseClone.class)
-                .withName("clonesource")
+                .withName(CLONE_SOURCE_EVENTS)
                 .withSecondaryToPrimaryMapper(source -> context.getPrimaryCache()
                         .byIndex(CLONE_SOURCE_INDEX, source.getMetadata().getNamespace() + "/" + source.getMetadata().getName())
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
@@ -117,10 +123,20 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         return new InformerEventSource<>(config, context);
     }
 
-    private static <R extends HasMetadata> InformerEventSource<R, DatabaseClone> informer(Class<R> type, EventSourceContext<DatabaseClone> context) {
+    /**
+     * Children of clones: only objects carrying the operator's valid mark are cached or wake a
+     * reconcile ({@link MarkedOnly}); the label selector alone is something anyone can set. An
+     * update that breaks the mark of one of ours (a script edited in place) still wakes its clone.
+     */
+    private static <R extends HasMetadata> InformerEventSource<R, DatabaseClone> informer(Class<R> type, EventSourceContext<DatabaseClone> context,
+                                                                                        Ownership ownership) {
         var config = InformerEventSourceConfiguration.from(type, DatabaseClone.class)
                 .withName(type.getSimpleName().toLowerCase())
-                .withLabelSelector(Labels.MANAGED_SELECTOR)
+                .withLabelSelector(Labels.MARKED_SELECTOR)
+                .withItemStore(new MarkedOnly<>(ownership))
+                .withOnAddFilter(ownership::marked)
+                .withOnUpdateFilter((now, before) -> ownership.marked(now) || ownership.marked(before))
+                .withOnDeleteFilter((gone, unknownState) -> ownership.marked(gone))
                 .build();
         return new InformerEventSource<>(config, context);
     }
@@ -138,7 +154,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
                 ? CloneSourceGrant.decide(client, clone) : null;
         CloneSource granted = grant instanceof CloneSourceGrant.Granted g ? g.source() : null;
         DatabaseClone effective = problems.isEmpty() ? EffectiveClone.of(clone, granted) : clone;
-        CloneContext ctx = new CloneContext(effective, status, josdk, client, conditions, events);
+        CloneContext ctx = new CloneContext(effective, status, josdk, client, conditions, events, ownership);
         if (grant instanceof CloneSourceGrant.Granted g) {
             ctx.granted(g.source(), g.mandatoryScripts());
         }
@@ -220,7 +236,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             boolean held = SourceRelease.deleteOwned(client, client.pods().inNamespace(ctx.namespace()).withName(Names.pod(ctx.clone())).get(), ctx.clone());
             held |= SourceRelease.deleteOwned(client, client.persistentVolumeClaims().inNamespace(ctx.namespace())
                     .withName(Names.volume(ctx.clone())).get(), ctx.clone());
-            held |= SourceRelease.release(client, ctx.clone());
+            held |= SourceRelease.release(client, ownership, ctx.clone());
             if (held) {
                 events.warning(ctx.clone(), Reasons.ACCESS_REVOKED, "Deleted the clone's Pod, volume and snapshot binding: " + message);
                 ctx.status().setSnapshot(null);
@@ -239,7 +255,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     @Override
     public DeleteControl cleanup(DatabaseClone clone, Context<DatabaseClone> josdk) {
         if (clone.getSpec() != null && clone.getSpec().getSource() != null && clone.getSpec().getSource().getCloneSource() != null) {
-            SourceRelease.release(client, clone);
+            SourceRelease.release(client, ownership, clone);
         }
         return DeleteControl.defaultDelete();
     }
@@ -276,6 +292,10 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
 
     private void inProgress(CloneContext ctx, CloneWorkflow.Result result) {
         String blocking = result.blockedAt().condition();
+        if (blocking != null && ctx.status().condition(blocking).map(Condition::isTrue).orElse(false)) {
+            // a step that does not let the workflow go on cannot claim its postcondition holds
+            ctx.condition(blocking, Condition.UNKNOWN, Reasons.WAITING, "working on " + result.blockedAt().name() + " again");
+        }
         String message = ctx.status().condition(blocking == null ? "" : blocking).map(Condition::getMessage)
                 .orElse("working on " + result.blockedAt().name());
         ctx.condition(Conditions.READY, Condition.FALSE, Reasons.WAITING, message);
@@ -287,17 +307,15 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             return;
         }
         boolean reached = true;
-        String waitingFor = result.blockedAt().condition();
+        String waitingFor = result.blockedAt().condition() != null ? result.blockedAt().condition() : "step " + result.blockedAt().name();
         for (CloneStep step : workflow.steps()) {
             if (step == result.blockedAt()) {
                 reached = false;
                 continue;
             }
-            if (!reached && step.condition() != null && waitingFor != null) {
-                Optional<Condition> current = ctx.status().condition(step.condition());
-                if (current.isEmpty() || !Condition.UNKNOWN.equals(current.get().getStatus())) {
-                    ctx.condition(step.condition(), Condition.UNKNOWN, Reasons.WAITING, "waiting for " + waitingFor);
-                }
+            if (!reached && step.condition() != null) {
+                // also when already Unknown: what it waits for may have changed since
+                ctx.condition(step.condition(), Condition.UNKNOWN, Reasons.WAITING, "waiting for " + waitingFor);
             }
         }
     }

@@ -70,6 +70,13 @@ final class SnapshotStep implements CloneStep {
                     + "to clone across namespaces, ask the owners of " + ctx.sourceNamespace() + " for a CloneSource that allows "
                     + ctx.namespace() + " and set spec.source.cloneSource instead");
         }
+        if (ctx.owned(PersistentVolumeClaim.class, Names.volume(ctx.clone())).isEmpty()) {
+            // until the copy exists: a copy of a CloneSource's data is not to be had without the CloneSource's rules
+            Optional<Outcome> refused = provenance(ctx);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+        }
         Optional<VolumeSnapshot> snapshot = source.getSnapshotName() != null ? given(ctx, source.getSnapshotName()) : taken(ctx);
         if (snapshot.isEmpty()) {
             return source.getSnapshotName() != null
@@ -78,6 +85,34 @@ final class SnapshotStep implements CloneStep {
                     : createSnapshot(ctx);
         }
         return readiness(ctx, snapshot.get());
+    }
+
+    /**
+     * Refuses a PVC or snapshot that holds a copy of a CloneSource's data ({@link SourceProvenance}),
+     * and one whose origin cannot be told in a namespace that some CloneSource lets hold its data.
+     * Both wait for a spec change: the chain they are decided on cannot change.
+     */
+    private static Optional<Outcome> provenance(CloneContext ctx) {
+        var source = ctx.clone().getSpec().getSource();
+        SourceProvenance.Verdict verdict = SourceProvenance.of(ctx.client(), ctx.ownership(), ctx.namespace(),
+                source.getPvcName(), source.getSnapshotName());
+        if (verdict instanceof SourceProvenance.Derived derived) {
+            return Optional.of(Outcome.fail(Reasons.DERIVED_FROM_CLONE_SOURCE, derived.how() + ": data of a CloneSource can only be cloned"
+                    + " through that CloneSource, with its grant, masking and isolation; set spec.source.cloneSource instead of "
+                    + (source.getPvcName() != null ? "spec.source.pvcName" : "spec.source.snapshotName")));
+        }
+        if (verdict instanceof SourceProvenance.Unknown unknown) {
+            Optional<String> granting = ctx.cloneSources()
+                    .filter(cs -> !cs.getMetadata().getNamespace().equals(ctx.namespace()) && cs.getSpec() != null
+                            && CloneSourceGrant.allows(ctx.client(), cs, ctx.namespace()))
+                    .map(cs -> cs.getMetadata().getNamespace() + "/" + cs.getMetadata().getName()).sorted().findFirst();
+            if (granting.isPresent()) {
+                return Optional.of(Outcome.fail(Reasons.SOURCE_PROVENANCE_UNKNOWN, unknown.how() + ": where this data came from cannot"
+                        + " be told, and namespace " + ctx.namespace() + " may hold data of CloneSource " + granting.get()
+                        + "; clone the original volume, or recreate the PVC from a snapshot that still exists"));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The clone's snapshot exists: wait for it, report it, and let the volume be restored once it is ready. */

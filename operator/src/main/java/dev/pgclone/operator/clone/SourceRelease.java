@@ -4,7 +4,7 @@ import dev.pgclone.operator.api.v1alpha1.CloneSourceRef;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
-import dev.pgclone.operator.resources.Owners;
+import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.SourceSnapshots;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,10 +26,10 @@ final class SourceRelease {
     private SourceRelease() {}
 
     /** @return whether anything was still held */
-    static boolean release(KubernetesClient client, DatabaseClone clone) {
+    static boolean release(KubernetesClient client, Ownership ownership, DatabaseClone clone) {
         boolean held = deleteOwned(client, client.resources(VolumeSnapshot.class).inNamespace(clone.getMetadata().getNamespace())
                 .withName(Names.snapshot(clone)).get(), clone);
-        held |= deleted(client.resources(VolumeSnapshotContent.class).withName(Names.boundContent(clone)));
+        held |= deleted(client.resources(VolumeSnapshotContent.class).withName(Names.boundContent(clone)), ownership);
         CloneSourceRef ref = clone.getSpec().getSource().getCloneSource();
         for (VolumeSnapshot s : client.resources(VolumeSnapshot.class).inNamespace(ref.getNamespace())
                 .withLabel(Labels.CLONE_SOURCE, ref.getName()).list().getItems()) {
@@ -42,22 +42,22 @@ final class SourceRelease {
     }
 
     /**
-     * Deletes an object only if this clone owns it and it is not already going: a Pod or PVC that
-     * merely has the clone's name (someone's real data volume, say) is never touched.
+     * Deletes an object only if this clone controls it and it is not already going: a Pod or PVC
+     * that merely has the clone's name (someone's real data volume, say) is never touched.
      * @return whether a deletion was started
      */
     static boolean deleteOwned(KubernetesClient client, HasMetadata object, DatabaseClone clone) {
-        if (object == null || !Owners.ownedBy(object, clone) || object.getMetadata().getDeletionTimestamp() != null) {
+        if (object == null || !Ownership.controlledBy(object, clone.getMetadata().getUid()) || object.getMetadata().getDeletionTimestamp() != null) {
             return false;
         }
         client.resource(object).delete();
         return true;
     }
 
-    /** Deletes the object if it exists and is not already being deleted; whether a deletion was started. */
-    private static boolean deleted(Resource<? extends HasMetadata> resource) {
+    /** Deletes the object if it exists, is the operator's (marked) and is not already being deleted; whether a deletion was started. */
+    private static boolean deleted(Resource<? extends HasMetadata> resource, Ownership ownership) {
         HasMetadata existing = resource.get();
-        if (existing == null || existing.getMetadata().getDeletionTimestamp() != null) {
+        if (existing == null || !ownership.marked(existing) || existing.getMetadata().getDeletionTimestamp() != null) {
             return false;
         }
         resource.delete();

@@ -36,7 +36,8 @@ final class SourceSnapshotUse {
         CloneSource source = ctx.cloneSource();
         String ns = source.getMetadata().getNamespace();
         List<VolumeSnapshot> snapshots = ctx.client().resources(VolumeSnapshot.class).inNamespace(ns)
-                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems();
+                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems().stream()
+                .filter(ctx.ownership()::marked).toList();
         Optional<VolumeSnapshot> claimed = snapshots.stream().filter(s -> SourceSnapshots.usedBy(s, ctx.clone()))
                 .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
         if (claimed.isPresent()) {
@@ -66,7 +67,7 @@ final class SourceSnapshotUse {
         }
         return checkpointThen.apply(ctx, checkpointNote -> {
             String name = window == null ? Names.privateSourceSnapshot(source, ctx.clone()) : Names.sharedSnapshot(source, ctx.now());
-            VolumeSnapshot taken = ctx.create(SourceSnapshots.source(source, name, ctx.clone(), checkpointNote));
+            VolumeSnapshot taken = ctx.ownership().createMarked(SourceSnapshots.source(source, name, ctx.clone(), checkpointNote));
             if (!SourceSnapshots.usedBy(taken, ctx.clone()) && (CloneSnapshots.failed(taken) || taken.getMetadata().getDeletionTimestamp() != null)) {
                 // this minute's snapshot exists but is of no use: wait for its removal, then take another
                 return Outcome.recheckAfter(Duration.ofSeconds(30));
@@ -110,7 +111,7 @@ final class SourceSnapshotUse {
         if (content == null || CloneSnapshots.handle(content) == null) {
             return waiting(ctx, sourceSnapshot);
         }
-        ctx.create(SourceSnapshots.boundContent(ctx.clone(), sourceSnapshot, content));
+        ctx.ownership().createMarked(SourceSnapshots.boundContent(ctx.clone(), sourceSnapshot, content));
         String dataAsOf = st.getCreationTime() != null ? st.getCreationTime() : sourceSnapshot.getMetadata().getCreationTimestamp();
         VolumeSnapshot bound = ctx.create(SourceSnapshots.bound(ctx.clone(), sourceSnapshot, dataAsOf));
         int users = SourceSnapshots.users(sourceSnapshot);

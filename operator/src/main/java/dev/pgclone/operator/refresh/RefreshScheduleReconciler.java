@@ -12,7 +12,10 @@ import dev.pgclone.operator.refresh.ScheduleHistory.State;
 import dev.pgclone.operator.refresh.ScheduleHistory.Switch;
 import dev.pgclone.operator.refresh.ScheduleValidator.Problem;
 import dev.pgclone.operator.refresh.ScheduleValidator.Validation;
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.MarkedOnly;
+import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
@@ -79,8 +82,11 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
     private final RefreshMetrics metrics;
     private final WrittenStatus writtenStatus = new WrittenStatus();
 
-    public RefreshScheduleReconciler(KubernetesClient client, Clock clock, MeterRegistry registry) {
+    private final Ownership ownership;
+
+    public RefreshScheduleReconciler(KubernetesClient client, Clock clock, MeterRegistry registry, OperatorKey key) {
         this.client = client;
+        this.ownership = new Ownership(client, key);
         this.conditions = new Conditions(clock);
         this.events = new EventRecorder(client, clock);
         this.metrics = new RefreshMetrics(registry);
@@ -90,17 +96,23 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
     public List<EventSource<?, RefreshSchedule>> prepareEventSources(EventSourceContext<RefreshSchedule> context) {
         // children carry the schedule label; Service and Secrets also the managed-by label. Each is
         // mapped to its schedule through its controller owner reference (JOSDK's default mapper).
+        // The Service and Secrets are kept only when they carry the operator's valid mark (MarkedOnly);
+        // the children are DatabaseClones, which the clone controller caches anyway.
         return List.of(
-                informer(DatabaseClone.class, Labels.SCHEDULE, context),
-                informer(Service.class, Labels.SCHEDULE_SELECTOR, context),
-                informer(Secret.class, Labels.SCHEDULE_SELECTOR, context));
+                new InformerEventSource<>(InformerEventSourceConfiguration.from(DatabaseClone.class, RefreshSchedule.class)
+                        .withName("schedule-databaseclone").withLabelSelector(Labels.SCHEDULE).build(), context),
+                marked(Service.class, context),
+                marked(Secret.class, context));
     }
 
-    private static <R extends HasMetadata> InformerEventSource<R, RefreshSchedule> informer(Class<R> type, String selector,
-                                                                                           EventSourceContext<RefreshSchedule> context) {
+    private <R extends HasMetadata> InformerEventSource<R, RefreshSchedule> marked(Class<R> type, EventSourceContext<RefreshSchedule> context) {
         var config = InformerEventSourceConfiguration.from(type, RefreshSchedule.class)
                 .withName("schedule-" + type.getSimpleName().toLowerCase())
-                .withLabelSelector(selector)
+                .withLabelSelector(Labels.SCHEDULE_SELECTOR + "," + Ownership.MARK)
+                .withItemStore(new MarkedOnly<>(ownership))
+                .withOnAddFilter(ownership::marked)
+                .withOnUpdateFilter((now, before) -> ownership.marked(now) || ownership.marked(before))
+                .withOnDeleteFilter((gone, unknownState) -> ownership.marked(gone))
                 .build();
         return new InformerEventSource<>(config, context);
     }
@@ -113,18 +125,24 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         if (status.getConditions() == null) {
             status.setConditions(new ArrayList<>());
         }
-        ScheduleContext ctx = new ScheduleContext(schedule, status, josdk, client, conditions, events);
+        ScheduleContext ctx = new ScheduleContext(schedule, status, josdk, client, conditions, events, ownership);
         status.setObservedGeneration(ctx.generation());
 
         Validation validation = ScheduleValidator.validate(schedule);
         ScheduleHistory history = history(ctx);
-        if (validation.templateValid()) {
-            ScheduleCredentials.ensure(ctx, serving(ctx));
+        Problem conflict = null;
+        try {
+            if (validation.templateValid()) {
+                ScheduleCredentials.ensure(ctx, serving(ctx));
+            }
+            serve(ctx, history);
+        } catch (Ownership.NameConflict e) {
+            // somebody else's Service or Secret under the schedule's names: never touched, and no run starts
+            conflict = new Problem(Reasons.NAME_CONFLICT, e.describeFor("RefreshSchedule", ctx.name()));
         }
-        serve(ctx, history);
         history = prune(ctx, history);
 
-        Problem blocking = validation.problem();
+        Problem blocking = validation.problem() != null ? validation.problem() : conflict;
         Duration reschedule = null;
         if (blocking == null) {
             RunResult result = runIfDue(ctx, validation.cron(), history);
@@ -204,9 +222,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         String active = status.getActiveClone();
         Optional<Switch> target = history.switchTarget(active, activeRunTime(ctx));
         if (target.isEmpty()) {
-            if (active != null) {
-                StableService.ensure(ctx, active);
-            }
+            StableService.ensure(ctx, active);
             return;
         }
         Child to = target.get().to();
@@ -273,8 +289,15 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
                         + " is still " + busy.get().phase() + ", and no new clone starts while one is in progress");
             } else {
                 blocked = SourceCheck.missing(ctx).orElse(null);
+                DatabaseClone clone = null;
                 if (blocked == null) {
-                    DatabaseClone clone = ctx.create(ScheduleResources.clone(schedule, run.runTime()));
+                    try {
+                        clone = ctx.create(ScheduleResources.clone(schedule, run.runTime()));
+                    } catch (Ownership.NameConflict e) {
+                        blocked = new Problem(Reasons.NAME_CONFLICT, e.describeFor("RefreshSchedule", ctx.name()));
+                    }
+                }
+                if (clone != null) {
                     List<Child> children = new ArrayList<>(history.children());
                     children.add(Child.of(clone, run.runTime()));
                     history = new ScheduleHistory(children);

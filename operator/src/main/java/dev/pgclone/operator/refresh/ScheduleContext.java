@@ -2,7 +2,7 @@ package dev.pgclone.operator.refresh;
 
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.api.v1alpha1.RefreshScheduleStatus;
-import dev.pgclone.operator.resources.Creation;
+import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -21,16 +21,18 @@ final class ScheduleContext {
     private final KubernetesClient client;
     private final Conditions conditions;
     private final EventRecorder events;
+    private final Ownership ownership;
     private final Instant now;
 
     ScheduleContext(RefreshSchedule schedule, RefreshScheduleStatus status, Context<RefreshSchedule> josdk, KubernetesClient client,
-                    Conditions conditions, EventRecorder events) {
+                    Conditions conditions, EventRecorder events, Ownership ownership) {
         this.schedule = schedule;
         this.status = status;
         this.josdk = josdk;
         this.client = client;
         this.conditions = conditions;
         this.events = events;
+        this.ownership = ownership;
         this.now = conditions.now();
     }
 
@@ -46,9 +48,9 @@ final class ScheduleContext {
         return schedule.getMetadata().getGeneration() == null ? 0L : schedule.getMetadata().getGeneration();
     }
 
-    /** Objects of a type this schedule controls, from the informer cache. */
+    /** Objects of a type this schedule (this very object, by uid) controls, from the informer cache. */
     <R extends HasMetadata> Set<R> allOwned(Class<R> type) {
-        return josdk.getSecondaryResources(type);
+        return josdk.getSecondaryResources(type).stream().filter(this::controlledHere).collect(java.util.stream.Collectors.toSet());
     }
 
     /**
@@ -62,18 +64,25 @@ final class ScheduleContext {
             return cached;
         }
         R live = client.resources(type).inNamespace(namespace()).withName(name).get();
-        return Optional.ofNullable(live).filter(this::controlledHere);
+        return Optional.ofNullable(live).filter(this::ours);
+    }
+
+    /** Controlled by this schedule and carrying the operator's mark (an owner reference alone anyone can write). */
+    boolean ours(HasMetadata resource) {
+        return controlledHere(resource) && ownership.marked(resource);
     }
 
     /** True when this schedule (this very object, not an earlier one of the same name) is the controller. */
     boolean controlledHere(HasMetadata resource) {
-        return resource.getMetadata().getOwnerReferences().stream()
-                .anyMatch(r -> Boolean.TRUE.equals(r.getController()) && schedule.getMetadata().getUid().equals(r.getUid()));
+        return Ownership.controlledBy(resource, schedule.getMetadata().getUid());
     }
 
-    /** Creates an object, or returns the one that already exists: see {@link Creation#createOrGet}. */
+    /**
+     * Creates an object this schedule controls, or returns the one of that name it already
+     * controls; any other object of that name is an {@link Ownership.NameConflict}.
+     */
     <R extends HasMetadata> R create(R resource) {
-        return Creation.createOrGet(client, resource);
+        return ownership.createControlled(resource, schedule.getMetadata().getUid());
     }
 
     /** Sets a condition; returns true on a transition (status or reason changed). */

@@ -4,6 +4,7 @@ import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.Passwords;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,9 @@ final class ScheduleCredentials {
                 String known = ctx.owned(Secret.class, Names.scheduleRoleSecret(schedule, role))
                         .map(s -> CloneSecrets.value(s, CloneSecrets.PASSWORD))
                         .or(() -> serving.map(clone -> ctx.client().secrets().inNamespace(ctx.namespace())
-                                .withName(Names.roleSecret(clone, role)).get()).map(s -> CloneSecrets.value(s, CloneSecrets.PASSWORD)))
+                                        .withName(Names.roleSecret(clone, role)).get())
+                                .filter(s -> Ownership.controlledBy(s, serving.get().getMetadata().getUid()))
+                                .map(s -> CloneSecrets.value(s, CloneSecrets.PASSWORD)))
                         .filter(p -> !p.isEmpty())
                         .orElse(null);
                 passwords.put(role, known == null ? Passwords.generate() : known);

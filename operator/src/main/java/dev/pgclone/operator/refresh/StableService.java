@@ -1,6 +1,7 @@
 package dev.pgclone.operator.refresh;
 
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.Ownership;
 import io.fabric8.kubernetes.api.model.Service;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,6 +17,10 @@ final class StableService {
 
     /** Makes the Service exist and select {@code activeClone}; also repairs a Service deleted or edited by hand. */
     static void ensure(ScheduleContext ctx, String activeClone) {
+        if (activeClone == null) {
+            claimable(ctx);
+            return;
+        }
         Service desired = ScheduleResources.service(ctx.schedule(), activeClone);
         Optional<Service> existing = ctx.owned(Service.class, Names.scheduleService(ctx.schedule()));
         if (existing.isEmpty()) {
@@ -24,12 +29,24 @@ final class StableService {
         Service current = existing.get();
         if (!Objects.equals(current.getSpec().getSelector(), desired.getSpec().getSelector())
                 || !Objects.equals(current.getSpec().getType(), desired.getSpec().getType())) {
-            ctx.client().services().inNamespace(ctx.namespace()).withName(current.getMetadata().getName()).edit(s -> {
-                s.getSpec().setSelector(desired.getSpec().getSelector());
-                s.getSpec().setType(desired.getSpec().getType());
-                s.getSpec().setPorts(desired.getSpec().getPorts());
-                return s;
-            });
+            // an update of the very object read (its resourceVersion), never of whatever has the name by now
+            Service updated = new io.fabric8.kubernetes.api.model.ServiceBuilder(current).build();
+            updated.getSpec().setSelector(desired.getSpec().getSelector());
+            updated.getSpec().setType(desired.getSpec().getType());
+            updated.getSpec().setPorts(desired.getSpec().getPorts());
+            ctx.client().resource(updated).update();
+        }
+    }
+
+    /**
+     * Before the first clone serves there is no Service yet; its name must still be free (or ours),
+     * or no run would ever be able to serve: somebody else's Service there is a NameConflict now,
+     * before a clone is made for nothing.
+     */
+    private static void claimable(ScheduleContext ctx) {
+        Service existing = ctx.client().services().inNamespace(ctx.namespace()).withName(Names.scheduleService(ctx.schedule())).get();
+        if (existing != null && !ctx.ours(existing)) {
+            throw new Ownership.NameConflict(existing);
         }
     }
 }

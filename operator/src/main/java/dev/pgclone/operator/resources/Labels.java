@@ -24,6 +24,11 @@ public final class Labels {
     public static final String CLONE_SOURCE = "pgclone.dev/clone-source";
     /** Selector of the informers: only objects this operator made. */
     public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR;
+    /**
+     * What the clone informers select: objects with a mark. Anyone can set a label, so the
+     * informers keep only those whose mark is valid ({@link MarkedOnly}).
+     */
+    public static final String MARKED_SELECTOR = MANAGED_SELECTOR + "," + Ownership.MARK;
     /** Selector of the schedule controller's informers: only what schedules own, not the clones' own children. */
     public static final String SCHEDULE_SELECTOR = MANAGED_SELECTOR + "," + SCHEDULE;
 

@@ -22,12 +22,6 @@ public final class Owners {
                 .build();
     }
 
-    /** Whether the object names this clone (by uid) among its owners: only then may the clone's reconciler delete it. */
-    public static boolean ownedBy(io.fabric8.kubernetes.api.model.HasMetadata object, DatabaseClone clone) {
-        return object.getMetadata().getOwnerReferences() != null && object.getMetadata().getOwnerReferences().stream()
-                .anyMatch(r -> clone.getMetadata().getUid().equals(r.getUid()));
-    }
-
     public static ObjectMeta owned(DatabaseClone clone, String name, String component) {
         return new ObjectMetaBuilder()
                 .withName(name)

@@ -6,7 +6,10 @@ import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus.SharedSnapshot;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.CloneSnapshots;
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.resources.Labels;
+import dev.pgclone.operator.resources.MarkedOnly;
+import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.SourceSnapshots;
 import dev.pgclone.operator.status.Conditions;
@@ -62,9 +65,11 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     private final KubernetesClient client;
     private final Conditions conditions;
     private final EventRecorder events;
+    private final Ownership ownership;
 
-    public CloneSourceReconciler(KubernetesClient client, Clock clock) {
+    public CloneSourceReconciler(KubernetesClient client, Clock clock, OperatorKey key) {
         this.client = client;
+        this.ownership = new Ownership(client, key);
         this.conditions = new Conditions(clock);
         this.events = new EventRecorder(client, clock);
     }
@@ -73,7 +78,11 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     public List<EventSource<?, CloneSource>> prepareEventSources(EventSourceContext<CloneSource> context) {
         var config = InformerEventSourceConfiguration.from(VolumeSnapshot.class, CloneSource.class)
                 .withName("sourcesnapshots")
-                .withLabelSelector(Labels.MANAGED_SELECTOR + "," + Labels.CLONE_SOURCE)
+                .withLabelSelector(Labels.MARKED_SELECTOR + "," + Labels.CLONE_SOURCE)
+                .withItemStore(new MarkedOnly<>(ownership))
+                .withOnAddFilter(ownership::marked)
+                .withOnUpdateFilter((now, before) -> ownership.marked(now) || ownership.marked(before))
+                .withOnDeleteFilter((gone, unknownState) -> ownership.marked(gone))
                 .withSecondaryToPrimaryMapper(s -> Set.of(new ResourceID(s.getMetadata().getLabels().get(Labels.CLONE_SOURCE),
                         s.getMetadata().getNamespace())))
                 .build();
@@ -223,16 +232,21 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
                 }
                 throw e;
             }
-            client.resources(VolumeSnapshotContent.class).withName(Names.boundContent(claim.getKey())).delete();
+            VolumeSnapshotContent left = client.resources(VolumeSnapshotContent.class).withName(Names.boundContent(claim.getKey())).get();
+            if (left != null && ownership.marked(left)) {
+                client.resource(left).delete();
+            }
             LOG.infof("VolumeSnapshot %s/%s: dropped the claim of DatabaseClone %s (uid %s), which no longer exists",
                     snapshot.getMetadata().getNamespace(), snapshot.getMetadata().getName(), claim.getValue(), claim.getKey());
         }
         return current;
     }
 
+    /** The snapshots the operator took of this source: the label finds them, the mark proves they are ours to delete. */
     private List<VolumeSnapshot> snapshots(CloneSource source) {
         return client.resources(VolumeSnapshot.class).inNamespace(source.getMetadata().getNamespace())
-                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems();
+                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems().stream()
+                .filter(ownership::marked).toList();
     }
 
     private boolean missingPostCloneConfigMap(CloneSource source) {

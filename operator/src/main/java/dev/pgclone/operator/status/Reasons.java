@@ -41,6 +41,12 @@ public final class Reasons {
     public static final String PREPARATION_INTERRUPTED = "PreparationInterrupted";
     public static final String EXPIRED = "Expired";
     public static final String CHECKPOINT_FAILED = "CheckpointFailed";
+    /** An object under a name the operator needs exists and is not the operator's (never touched). */
+    public static final String NAME_CONFLICT = "NameConflict";
+    /** The given PVC or snapshot holds (a copy of) a CloneSource's data: clone the CloneSource instead. */
+    public static final String DERIVED_FROM_CLONE_SOURCE = "DerivedFromCloneSource";
+    /** Where the given PVC or snapshot's data came from cannot be told, in a namespace that may hold a CloneSource's data. */
+    public static final String SOURCE_PROVENANCE_UNKNOWN = "SourceProvenanceUnknown";
 
     // RefreshSchedule
     public static final String CLONE_SERVING = "CloneServing";

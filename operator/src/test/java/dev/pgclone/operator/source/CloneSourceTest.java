@@ -499,6 +499,70 @@ class CloneSourceTest {
         assertThat(only(sourceSnapshots()).getStatus().getReadyToUse()).as("the failed snapshot is gone, the new one ready").isTrue();
     }
 
+    @Test
+    void theDataOfACloneOfACloneSourceCannotBeClonedAgainByPvcOrSnapshotWhateverCopyItPassesThrough() {
+        masking("orders-masking", Map.of("10-users.sql", "UPDATE users SET email = 'masked';"));
+        source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging));
+            s.setPostClone(postClone(null, "orders-masking"));
+        });
+        client.resource(clone(staging, "masked", "orders")).create();
+        awaitCondition(staging, "masked", "Ready", "True", "CloneReady");
+        PersistentVolumeClaim maskedPvc = client.persistentVolumeClaims().inNamespace(staging).withName("masked").get();
+
+        // its volume by name, its bound snapshot by name, and the same with isolation none
+        client.resource(derived("by-pvc", s -> s.setPvcName("masked"))).create();
+        client.resource(derived("by-snapshot", s -> s.setSnapshotName("masked"))).create();
+        DatabaseClone unisolated = derived("unisolated", s -> s.setPvcName("masked"));
+        unisolated.getSpec().setIsolation("none");
+        client.resource(unisolated).create();
+        // an attacker strips the owner reference from the volume and copies it twice over by hand
+        client.persistentVolumeClaims().inNamespace(staging).withName("masked").edit(p -> {
+            p.getMetadata().setOwnerReferences(List.of());
+            p.getMetadata().setLabels(Map.of());
+            return p;
+        });
+        client.resource(new io.fabric8.volumesnapshot.api.model.VolumeSnapshotBuilder().withNewMetadata().withName("by-hand")
+                .withNamespace(staging).endMetadata().withNewSpec().withNewSource().withPersistentVolumeClaimName("masked").endSource()
+                .endSpec().build()).create();
+        client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("copy").withNamespace(staging).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewDataSource().withKind("PersistentVolumeClaim").withName("masked")
+                .endDataSource().withNewResources().withRequests(Map.of("storage", new Quantity("20Gi"))).endResources().endSpec()
+                .build()).create();
+        client.resource(derived("stripped", s -> s.setPvcName("masked"))).create();
+        client.resource(derived("snapshot-by-hand", s -> s.setSnapshotName("by-hand"))).create();
+        client.resource(derived("copy-of-copy", s -> s.setPvcName("copy"))).create();
+
+        for (String name : List.of("by-pvc", "by-snapshot", "unisolated", "stripped", "snapshot-by-hand", "copy-of-copy")) {
+            DatabaseClone refused = awaitCondition(staging, name, "SnapshotReady", "False", "DerivedFromCloneSource");
+            assertThat(refused.getStatus().getPhase()).isEqualTo("Failed");
+            assertThat(refused.getStatus().condition("Ready").orElseThrow().getMessage()).contains("set spec.source.cloneSource")
+                    .containsAnyOf("a clone of CloneSource " + prod + "/orders", "pgclone-" + maskedPvc.getMetadata().getOwnerReferences().get(0).getUid());
+            assertThat(warnings(staging, name)).anyMatch(w -> w.startsWith("DerivedFromCloneSource"));
+            assertThat(client.resources(VolumeSnapshot.class).inNamespace(staging).withName(name).get()).as("no snapshot for %s", name).isNull();
+            assertThat(client.pods().inNamespace(staging).withName(name).get()).isNull();
+        }
+        assertThat(harness.preparer().requests()).as("only the CloneSource clone was ever prepared").hasSize(1);
+    }
+
+    @Test
+    void aVolumeWhoseOriginIsGoneIsRefusedOnlyWhereACloneSourceMayHaveLeftItsData() {
+        source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
+        for (String ns : List.of(staging, qa)) {
+            client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("restored").withNamespace(ns).endMetadata()
+                    .withNewSpec().withAccessModes("ReadWriteOnce").withNewDataSource().withApiGroup("snapshot.storage.k8s.io")
+                    .withKind("VolumeSnapshot").withName("deleted-long-ago").endDataSource()
+                    .withNewResources().withRequests(Map.of("storage", new Quantity("5Gi"))).endResources().endSpec().build()).create();
+            DatabaseClone c = clone(ns, "of-restored", null);
+            c.getSpec().getSource().setPvcName("restored");
+            client.resource(c).create();
+        }
+        DatabaseClone refused = awaitCondition(staging, "of-restored", "SnapshotReady", "False", "SourceProvenanceUnknown");
+        assertThat(refused.getStatus().condition("Ready").orElseThrow().getMessage())
+                .contains("VolumeSnapshot " + staging + "/deleted-long-ago, which no longer exists").contains("CloneSource " + prod + "/orders");
+        awaitCondition(qa, "of-restored", "Ready", "True", "CloneReady");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private CloneSource source(String name, java.util.function.Consumer<CloneSourceSpec> customize) {
@@ -524,6 +588,13 @@ class CloneSourceTest {
         pg.setImage("postgres:16");
         spec.setPostgres(pg);
         clone.setSpec(spec);
+        return clone;
+    }
+
+    /** A clone in staging that names a PVC or snapshot of its own namespace. */
+    private DatabaseClone derived(String name, java.util.function.Consumer<SourceSpec> source) {
+        DatabaseClone clone = clone(staging, name, null);
+        source.accept(clone.getSpec().getSource());
         return clone;
     }
 
