@@ -53,7 +53,7 @@ import org.jboss.logging.Logger;
  */
 // API access beyond the primary resource, for the generated RBAC; the Helm chart grants the same (HelmRbacIT)
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = {"pods", "persistentvolumeclaims", "secrets"}, verbs = {"get", "list", "watch", "create", "patch", "delete"})
-@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "services", verbs = {"get", "list", "watch", "create", "update", "patch"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "services", verbs = {"get", "list", "watch", "create", "update"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch", "create", "update"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "events", verbs = "create")
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshots", verbs = {"get", "list", "watch", "create", "update", "delete"})

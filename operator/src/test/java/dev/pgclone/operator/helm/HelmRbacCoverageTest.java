@@ -88,9 +88,9 @@ class HelmRbacCoverageTest {
             "core/secrets:delete", "a role removed from credentials.roles loses its Secret (SecretsStep, ScheduleCredentials)",
             "core/secrets:patch", "ScheduleCredentials edits the schedule's passwords Secret when the template's roles change, and a "
                     + "role Secret whose connection details drifted",
-            "core/services:update", "ServiceStep rewrites a clone's Service that drifted from the desired one",
+            "core/services:update", "ServiceStep and StableService rewrite a Service that drifted from the desired one",
             "pgclone.dev/databaseclones:get", "the RefreshSchedule reads its newest clone when the informer cache has not seen it yet, "
-                    + "and a create that meets 409 Conflict reads the existing object (Creation.createOrGet)",
+                    + "and a create that meets 409 Conflict reads the existing object to see whose it is (Ownership)",
             "coordination.k8s.io/leases:update", "fabric8's LeaseLock patches the Lease, but JOSDK's start-up check "
                     + "(LeaderElectionManager.checkLeaseAccess) insists on get, create and update");
 
