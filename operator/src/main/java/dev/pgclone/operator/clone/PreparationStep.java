@@ -11,6 +11,7 @@ import dev.pgclone.operator.resources.ClonePods;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -74,7 +75,7 @@ final class PreparationStep implements CloneStep {
             return Outcome.waitFor();
         }
         String key = key(pvc);
-        String state = annotation(pvc);
+        String state = ctx.ownership().unseal(pvc, annotation(pvc)).orElse(null);
         Optional<BackgroundWork.Finished<PreparationResult>> finished = work.take(key);
         if (finished.isPresent()) {
             return finish(ctx, pod, pvc, finished.get());
@@ -110,6 +111,10 @@ final class PreparationStep implements CloneStep {
         if (Annotations.PREPARATION_STARTED.equals(state)) {
             return discard(ctx, pod, pvc, "preparation of this copy was interrupted (operator restart); "
                     + "restoring a fresh copy from the same snapshot so no post-clone SQL runs twice on one copy");
+        }
+        if (Ownership.FORGED.equals(state)) {
+            return discard(ctx, pod, pvc, "the preparation progress on PersistentVolumeClaim " + pvc.getMetadata().getName()
+                    + " was not written by the operator; restoring a fresh copy from the same snapshot and preparing it");
         }
         return start(ctx, pod, pvc, key);
     }
@@ -220,7 +225,9 @@ final class PreparationStep implements CloneStep {
         return pvc.getMetadata().getAnnotations() == null ? null : pvc.getMetadata().getAnnotations().get(Annotations.PREPARATION);
     }
 
+    /** Records progress on the PVC, sealed to it: a value written by anyone else reads as forged. */
     private static void annotate(CloneContext ctx, PersistentVolumeClaim pvc, String value) {
+        String sealed = value == null ? null : ctx.ownership().seal(pvc, value);
         ctx.client().persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
                 .edit(p -> {
                     if (p.getMetadata().getAnnotations() == null) {
@@ -229,7 +236,7 @@ final class PreparationStep implements CloneStep {
                     if (value == null) {
                         p.getMetadata().getAnnotations().remove(Annotations.PREPARATION);
                     } else {
-                        p.getMetadata().getAnnotations().put(Annotations.PREPARATION, value);
+                        p.getMetadata().getAnnotations().put(Annotations.PREPARATION, sealed);
                     }
                     return p;
                 });
