@@ -100,7 +100,7 @@ final class CloneSourceGrant {
         return problems;
     }
 
-    private static boolean allows(KubernetesClient client, CloneSource source, String namespace) {
+    static boolean allows(KubernetesClient client, CloneSource source, String namespace) {
         var spec = source.getSpec();
         if (namespace.equals(source.getMetadata().getNamespace())) {
             return true;

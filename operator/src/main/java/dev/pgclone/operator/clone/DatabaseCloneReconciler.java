@@ -31,6 +31,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,10 +79,15 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     private final BackgroundWork work;
     private final CloneWorkflow workflow;
     private final CloneMetrics metrics;
+    private final CloneAdmission admission;
+    /** Deleting a clone of a CloneSource frees a slot: this wakes the clones waiting for one. */
+    private final SimpleInboundEventSource<DatabaseClone> slotFreed = new SimpleInboundEventSource<>("clonesource-slots");
 
     public DatabaseCloneReconciler(KubernetesClient client, Clock clock, BackgroundWork work, ClonePreparer preparer,
-                                   SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics) {
+                                   SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics,
+                                   ImageAllowList allowedImages) {
         this.client = client;
+        this.admission = new CloneAdmission(allowedImages);
         this.conditions = new Conditions(clock);
         this.events = new EventRecorder(client, clock);
         this.work = work;
@@ -98,6 +104,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             sources.add(informer(type, context));
         }
         sources.add(work.eventSource());
+        sources.add(slotFreed);
         sources.add(cloneSources(context));
         return sources;
     }
@@ -159,12 +166,21 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             // a refused clone lacks what the CloneSource would have filled in: the refusal is what to report
             problems = SpecValidator.effectiveProblems(effective.getSpec());
         }
+        Optional<CloneAdmission.Refusal> refusal = problems.isEmpty() && !(grant instanceof CloneSourceGrant.Refused)
+                ? admission.check(effective, granted, sameSource(josdk, clone), countsFor(granted))
+                : Optional.empty();
         if (!problems.isEmpty()) {
             String message = "invalid spec: " + String.join("; ", problems);
             failed(ctx, null, Reasons.INVALID_SPEC, message);
         } else if (grant instanceof CloneSourceGrant.Refused refused) {
             refuse(ctx, refused);
             reschedule = backoff(ctx, false);
+        } else if (refusal.isPresent()) {
+            // refused before the workflow: nothing is snapshotted, created or mounted for it
+            boolean transition = failed(ctx, null, refusal.get().reason(), refusal.get().message());
+            if (refusal.get().waits()) {
+                reschedule = backoff(ctx, transition);
+            }
         } else {
             CloneWorkflow.Result result = workflow.run(ctx);
             markUnreached(ctx, result);
@@ -240,8 +256,26 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     public DeleteControl cleanup(DatabaseClone clone, Context<DatabaseClone> josdk) {
         if (clone.getSpec() != null && clone.getSpec().getSource() != null && clone.getSpec().getSource().getCloneSource() != null) {
             SourceRelease.release(client, clone);
+            // the cache already holds this clone with its deletionTimestamp, so the woken ones no longer count it
+            sameSource(josdk, clone).stream().filter(other -> !other.getMetadata().getUid().equals(clone.getMetadata().getUid()))
+                    .forEach(other -> slotFreed.propagateEvent(ResourceID.fromResource(other)));
         }
         return DeleteControl.defaultDelete();
+    }
+
+    /** The clones of the CloneSource this clone names, from the informer cache (empty for other clones). */
+    private static List<DatabaseClone> sameSource(Context<DatabaseClone> josdk, DatabaseClone clone) {
+        var ref = clone.getSpec() == null || clone.getSpec().getSource() == null ? null : clone.getSpec().getSource().getCloneSource();
+        return ref == null ? List.of() : josdk.getPrimaryCache().byIndex(CLONE_SOURCE_INDEX, ref.toString());
+    }
+
+    /**
+     * A clone takes a slot of the CloneSource only if its namespace is allowed: otherwise anyone
+     * could fill a production source's slots from a namespace it never granted.
+     */
+    private java.util.function.Predicate<DatabaseClone> countsFor(CloneSource source) {
+        java.util.Map<String, Boolean> allowed = new java.util.HashMap<>();
+        return other -> allowed.computeIfAbsent(other.getMetadata().getNamespace(), ns -> CloneSourceGrant.allows(client, source, ns));
     }
 
     private void ready(CloneContext ctx) {

@@ -3,6 +3,7 @@ package dev.pgclone.operator.config;
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.BackgroundWork;
+import dev.pgclone.operator.clone.ImageAllowList;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.JdbcClonePreparer;
 import dev.pgclone.operator.postgres.JdbcSourceCheckpointer;
@@ -17,6 +18,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Wiring of the plain classes the reconcilers use; tests replace the default beans where they need to. */
 public class OperatorBeans {
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(OperatorBeans.class);
 
     @Produces
     @Singleton
@@ -61,6 +64,18 @@ public class OperatorBeans {
     @Singleton
     OperatorKey operatorKey(@ConfigProperty(name = "pgclone.operator-key") java.util.Optional<String> key) {
         return OperatorKey.of(key.orElse(null));
+    }
+
+    /** Comma-separated glob patterns of the images clone Pods may run; * allows every image (the chart's default, with its warning). */
+    @Produces
+    @Singleton
+    ImageAllowList allowedImages(@ConfigProperty(name = "pgclone.allowed-images", defaultValue = "*") String patterns) {
+        ImageAllowList list = ImageAllowList.of(patterns);
+        if (list.allowsAll()) {
+            LOG.warn("pgclone.allowed-images allows every image: whoever may create a DatabaseClone may run any image with a copy"
+                    + " of a volume of their namespace mounted; list the images clones may run (Helm value allowedImages)");
+        }
+        return list;
     }
 
     @Produces

@@ -41,6 +41,9 @@ public final class Reasons {
     public static final String PREPARATION_INTERRUPTED = "PreparationInterrupted";
     public static final String EXPIRED = "Expired";
     public static final String CHECKPOINT_FAILED = "CheckpointFailed";
+    public static final String IMAGE_NOT_ALLOWED = "ImageNotAllowed";
+    public static final String PARAMETER_NOT_ALLOWED = "ParameterNotAllowed";
+    public static final String CLONE_SOURCE_AT_CAPACITY = "CloneSourceAtCapacity";
 
     // RefreshSchedule
     public static final String CLONE_SERVING = "CloneServing";

@@ -7,6 +7,7 @@ import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.BackgroundWork;
+import dev.pgclone.operator.clone.ImageAllowList;
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
@@ -141,7 +142,7 @@ class HelmRbacCoverageTest {
                         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, false)));
         operator.register(new DatabaseCloneReconciler(operatorClient, Clock.systemUTC(), work, new RecordingPreparer(), new RecordingCheckpointer(),
-                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry())));
+                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), ImageAllowList.allowAll()));
         operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry()));
         operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC()));
         operator.start();
