@@ -52,8 +52,10 @@ public class OperatorBeans {
     @Produces
     @Singleton
     BackgroundWork backgroundWork(@ConfigProperty(name = "pgclone.database-work.threads", defaultValue = "4") int threads,
+                                  @ConfigProperty(name = "pgclone.database-work.per-namespace") java.util.Optional<Integer> perNamespace,
+                                  @ConfigProperty(name = "pgclone.database-work.checkpoint-threads", defaultValue = "2") int checkpointThreads,
                                   @ConfigProperty(name = "pgclone.database-work.queue", defaultValue = "1000") int queue) {
-        return new BackgroundWork(threads, queue);
+        return new BackgroundWork(threads, perNamespace.orElse(BackgroundWork.defaultShare(threads)), checkpointThreads, queue);
     }
 
     void stopBackgroundWork(@Disposes BackgroundWork work) {

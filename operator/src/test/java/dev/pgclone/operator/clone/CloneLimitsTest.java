@@ -218,7 +218,49 @@ class CloneLimitsTest {
                 .isEqualTo("Ready");
     }
 
+    @Test
+    void aNamespaceWithSlowPreparationsWaitsForItsOwnWorkersWhileOthersGoOn() {
+        harness.preparer().hold();
+        for (String name : List.of("one", "two", "three")) {
+            apply(staging, ownVolumeClone(name));
+        }
+        // the harness runs 4 workers, at most 2 per namespace
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(List.of("one", "two", "three")).allSatisfy(name -> {
+            var status = client.resources(DatabaseClone.class).inNamespace(staging).withName(name).get().getStatus();
+            assertThat(status).isNotNull();
+            assertThat(status.condition("Prepared")).hasValueSatisfying(c -> assertThat(c.getReason()).isIn("Preparing", "Waiting"));
+            assertThat(status.condition("PostgresStarted")).hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True"));
+        }));
+        List<DatabaseClone> waiting = client.resources(DatabaseClone.class).inNamespace(staging).list().getItems().stream()
+                .filter(c -> "Waiting".equals(c.getStatus().condition("Prepared").orElseThrow().getReason())).toList();
+        assertThat(waiting).singleElement().satisfies(c -> {
+            assertThat(c.getStatus().condition("Prepared").orElseThrow().getMessage()).isEqualTo("waiting for a database worker: namespace "
+                    + staging + " already uses its share of the operator's database workers (2 of 4); this starts when one of its other"
+                    + " clones finishes");
+            assertThat(c.getStatus().getPhase()).isEqualTo("Preparing");
+        });
+
+        apply(qa, ownVolumeClone("elsewhere"));
+        CloneObservations.awaitCondition(client, qa, "elsewhere", "Prepared", "False", "Preparing");
+
+        harness.preparer().open();
+        for (String name : List.of("one", "two", "three")) {
+            CloneObservations.awaitCondition(client, staging, name, "Ready", "True", "CloneReady");
+        }
+        CloneObservations.awaitCondition(client, qa, "elsewhere", "Ready", "True", "CloneReady");
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    private static String ownVolumeClone(String name) {
+        return """
+                kind: DatabaseClone
+                metadata: {name: %s}
+                spec:
+                  source: {pvcName: data-orders-0}
+                  postgres: {image: "postgres:16"}
+                """.formatted(name);
+    }
 
     private String cloneOf(String name) {
         return """

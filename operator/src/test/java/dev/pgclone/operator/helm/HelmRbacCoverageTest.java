@@ -132,7 +132,7 @@ class HelmRbacCoverageTest {
                         request.method() + " " + request.uri());
             }
         })));
-        work = new BackgroundWork(2, 100);
+        work = new BackgroundWork(2, 1, 1, 100);
         operator = new Operator(o -> o.withKubernetesClient(operatorClient)
                 .withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false)

@@ -73,7 +73,7 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public synchronized void startOperator() {
-        work = new BackgroundWork(4, 1000);
+        work = new BackgroundWork(4, 2, 2, 1000);
         operator = new Operator(o -> o.withKubernetesClient(client)
                 .withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false)
