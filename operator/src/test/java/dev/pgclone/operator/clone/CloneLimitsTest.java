@@ -197,6 +197,12 @@ class CloneLimitsTest {
         CloneObservations.awaitCondition(client, staging, "first", "Ready", "True", "CloneReady");
         apply(staging, cloneOf("second"));
         CloneObservations.awaitCondition(client, staging, "second", "Ready", "True", "CloneReady");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            CloneSource source = client.resources(CloneSource.class).inNamespace(prod).withName("orders").get();
+            assertThat(source.getStatus().getClones()).isEqualTo(2);
+            assertThat(source.getStatus().condition("Ready").orElseThrow().getMessage()).endsWith(", at most 2 at once"
+                    + " (spec.maxClones; status.clones counts those using its snapshots)");
+        });
         apply(staging, cloneOf("third"));
 
         DatabaseClone waiting = CloneObservations.awaitCondition(client, staging, "third", "Ready", "False", "CloneSourceAtCapacity");
