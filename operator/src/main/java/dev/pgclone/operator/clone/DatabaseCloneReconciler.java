@@ -37,9 +37,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -273,8 +276,8 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
      * A clone takes a slot of the CloneSource only if its namespace is allowed: otherwise anyone
      * could fill a production source's slots from a namespace it never granted.
      */
-    private java.util.function.Predicate<DatabaseClone> countsFor(CloneSource source) {
-        java.util.Map<String, Boolean> allowed = new java.util.HashMap<>();
+    private Predicate<DatabaseClone> countsFor(CloneSource source) {
+        Map<String, Boolean> allowed = new HashMap<>();
         return other -> allowed.computeIfAbsent(other.getMetadata().getNamespace(), ns -> CloneSourceGrant.allows(client, source, ns));
     }
 

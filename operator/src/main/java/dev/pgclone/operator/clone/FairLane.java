@@ -2,8 +2,11 @@ package dev.pgclone.operator.clone;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -40,11 +43,12 @@ final class FairLane {
     private final int perNamespace;
     private final int maxWaiting;
     private final ThreadPoolExecutor pool;
-    private final Map<String, ArrayDeque<Task>> waiting = new HashMap<>();
+    /** Waiting tasks per namespace, namespaces in the order their first waiting task came. */
+    private final Map<String, ArrayDeque<Task>> waiting = new LinkedHashMap<>();
     /** Namespaces with work here, the one a worker was given to longest ago first; whose turn it is. */
     private final LinkedHashSet<String> served = new LinkedHashSet<>();
     private final Map<String, Integer> running = new HashMap<>();
-    private final java.util.Set<Task> waited = new java.util.HashSet<>();
+    private final Set<Task> waited = new HashSet<>();
     private int active;
     private int waitingCount;
 

@@ -14,12 +14,14 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /** Wiring of the plain classes the reconcilers use; tests replace the default beans where they need to. */
 public class OperatorBeans {
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(OperatorBeans.class);
+    private static final Logger LOG = Logger.getLogger(OperatorBeans.class);
 
     @Produces
     @Singleton
@@ -52,7 +54,7 @@ public class OperatorBeans {
     @Produces
     @Singleton
     BackgroundWork backgroundWork(@ConfigProperty(name = "pgclone.database-work.threads", defaultValue = "4") int threads,
-                                  @ConfigProperty(name = "pgclone.database-work.per-namespace") java.util.Optional<Integer> perNamespace,
+                                  @ConfigProperty(name = "pgclone.database-work.per-namespace") Optional<Integer> perNamespace,
                                   @ConfigProperty(name = "pgclone.database-work.checkpoint-threads", defaultValue = "2") int checkpointThreads,
                                   @ConfigProperty(name = "pgclone.database-work.queue", defaultValue = "1000") int queue) {
         return new BackgroundWork(threads, perNamespace.orElse(BackgroundWork.defaultShare(threads)), checkpointThreads, queue);
@@ -64,7 +66,7 @@ public class OperatorBeans {
 
     @Produces
     @Singleton
-    OperatorKey operatorKey(@ConfigProperty(name = "pgclone.operator-key") java.util.Optional<String> key) {
+    OperatorKey operatorKey(@ConfigProperty(name = "pgclone.operator-key") Optional<String> key) {
         return OperatorKey.of(key.orElse(null));
     }
 
