@@ -81,6 +81,11 @@ final class PreparationStep implements CloneStep {
             return finish(ctx, pod, pvc, finished.get());
         }
         if (work.running(key)) {
+            Condition current = ctx.status().condition(Conditions.PREPARED).orElse(null);
+            if (current != null && Reasons.WAITING.equals(current.getReason()) && !work.waiting(key)) {
+                // woken as a worker took the task
+                ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARING, "setting credentials and running the post-clone scripts");
+            }
             return Outcome.waitFor();
         }
         String recorded = recordedOutcomes.get(key);
@@ -158,10 +163,16 @@ final class PreparationStep implements CloneStep {
                 CloneSecrets.value(superuser, CloneSecrets.PASSWORD), rolePasswords, scripts, CloneSecrets.database(clone),
                 CONNECT_TIMEOUT, null);
         annotate(ctx, pvc, Annotations.PREPARATION_STARTED);
-        if (!work.submit(key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
+        if (!work.submit(BackgroundWork.Lane.PREPARATION, key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
             annotate(ctx, pvc, null);
-            ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "all preparation workers are busy; waiting for one");
-            return Outcome.recheckAfter(Duration.ofSeconds(5));
+            ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "too many preparations are waiting for the operator's"
+                    + " database workers; trying again shortly");
+            return Outcome.recheckAfter(Duration.ofSeconds(30));
+        }
+        if (work.waiting(key)) {
+            ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "waiting for a database worker: "
+                    + work.waitingReason(BackgroundWork.Lane.PREPARATION, ctx.namespace()));
+            return Outcome.waitFor();
         }
         ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARING,
                 "setting credentials" + (scripts.isEmpty() ? "" : " and running " + scripts.size() + " post-clone script(s)"));

@@ -2,6 +2,7 @@ package dev.pgclone.operator.source;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
 import dev.pgclone.operator.clone.Durations;
+import dev.pgclone.operator.clone.ParameterAllowList;
 import dev.pgclone.operator.resources.LabelSelectors;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,16 @@ public final class CloneSourceValidator {
         }
         if (spec.getDataDirectory() != null && (spec.getDataDirectory().contains("..") || spec.getDataDirectory().startsWith("/"))) {
             problems.add("spec.dataDirectory must be a relative path inside the volume without '..' (e.g. pgdata)");
+        }
+        // checked here too: not every API server a CRD lands on runs its schema validation (the mock in tests does not)
+        if (spec.getPostgres() == null || spec.getPostgres().getImage() == null || spec.getPostgres().getImage().isBlank()) {
+            problems.add("spec.postgres.image is required: the image every clone of this source runs, the source's major version, e.g. postgres:16");
+        }
+        if (spec.getPostgres() != null) {
+            problems.addAll(ParameterAllowList.problems(spec.getPostgres().getAllowedParameters()));
+        }
+        if (spec.getMaxClones() != null && spec.getMaxClones() < 1) {
+            problems.add("spec.maxClones must be at least 1, or unset for no limit");
         }
         if (spec.getPostgres() != null && spec.getPostgres().getRunAsUser() != null && spec.getPostgres().getRunAsUser() <= 0) {
             problems.add("spec.postgres.runAsUser must be the non-root uid that owns the data files (999 official image, 26 CloudNativePG, 1001 Bitnami)");

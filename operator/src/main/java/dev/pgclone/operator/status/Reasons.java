@@ -47,6 +47,9 @@ public final class Reasons {
     public static final String DERIVED_FROM_CLONE_SOURCE = "DerivedFromCloneSource";
     /** Where the given PVC or snapshot's data came from cannot be told, in a namespace that may hold a CloneSource's data. */
     public static final String SOURCE_PROVENANCE_UNKNOWN = "SourceProvenanceUnknown";
+    public static final String IMAGE_NOT_ALLOWED = "ImageNotAllowed";
+    public static final String PARAMETER_NOT_ALLOWED = "ParameterNotAllowed";
+    public static final String CLONE_SOURCE_AT_CAPACITY = "CloneSourceAtCapacity";
 
     // RefreshSchedule
     public static final String CLONE_SERVING = "CloneServing";

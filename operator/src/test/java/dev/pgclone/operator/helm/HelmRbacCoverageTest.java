@@ -7,6 +7,7 @@ import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.BackgroundWork;
+import dev.pgclone.operator.clone.ImageAllowList;
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
@@ -131,7 +132,7 @@ class HelmRbacCoverageTest {
                         request.method() + " " + request.uri());
             }
         })));
-        work = new BackgroundWork(2, 100);
+        work = new BackgroundWork(2, 1, 1, 100);
         operator = new Operator(o -> o.withKubernetesClient(operatorClient)
                 .withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false)
@@ -141,7 +142,7 @@ class HelmRbacCoverageTest {
                         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, false)));
         operator.register(new DatabaseCloneReconciler(operatorClient, Clock.systemUTC(), work, new RecordingPreparer(), new RecordingCheckpointer(),
-                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), OperatorHarness.KEY));
+                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), ImageAllowList.allowAll(), OperatorHarness.KEY));
         operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry(), OperatorHarness.KEY));
         operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC(), OperatorHarness.KEY));
         operator.start();

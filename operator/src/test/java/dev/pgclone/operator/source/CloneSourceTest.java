@@ -570,6 +570,9 @@ class CloneSourceTest {
         source.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(prod).build());
         CloneSourceSpec spec = new CloneSourceSpec();
         spec.setPvcName("data-orders-0");
+        SourcePostgresDefaults pg = new SourcePostgresDefaults();
+        pg.setImage("postgres:16");
+        spec.setPostgres(pg);
         customize.accept(spec);
         source.setSpec(spec);
         return client.resource(source).create();
