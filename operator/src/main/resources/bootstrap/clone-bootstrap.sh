@@ -17,7 +17,9 @@
 # Environment (defaults in brackets):
 #   PGDATA                      the copied data directory (required)
 #   PGCLONE_VOLUME              mount root of the clone's volume; PGDATA is it or below it (required)
-#   PGCLONE_SUPERUSER_PASSWORD  the clone's superuser password (required)
+#   PGCLONE_SUPERUSER_VERIFIER  SCRAM-SHA-256 verifier of the password only the operator knows
+#                               (required); the superuser gets it, so that nobody else can log in
+#                               before the operator has run the masking and published passwords
 #   PGCLONE_SUPERUSER           [postgres]
 #   PGCLONE_WORK_DIR            writable scratch: own hba/ident, phase-1 socket and log [/tmp/pgclone]
 #   PGCLONE_SOCKET_DIR          phase-2 unix socket dir, the probe's [/var/run/postgresql]
@@ -31,7 +33,7 @@
 #                               the volume again (see already_isolated)
 #
 # POSIX sh (dash, busybox ash). Needs only the server image's postgres, pg_ctl and psql plus
-# coreutils (id, stat, od, tr, readlink, printenv), sed and grep. The superuser password never
+# coreutils (id, stat, od, tr, readlink, printenv), sed and grep. The superuser's verifier never
 # appears in argv, in the environment of postgres, or in any log.
 
 set -u
@@ -83,10 +85,10 @@ ISOLATION=${PGCLONE_ISOLATION:-strict}
 RECOVERY_TIMEOUT=${PGCLONE_RECOVERY_TIMEOUT:-3600}
 PARAMETERS_FILE=${PGCLONE_PARAMETERS_FILE:-}
 
-# The password lives in a shell variable from here on: postgres (both phases) must not inherit it,
+# The verifier lives in a shell variable from here on: postgres (both phases) must not inherit it,
 # or any role able to read /proc/self/environ or run COPY ... FROM PROGRAM would learn it.
-SUPERUSER_PASSWORD=${PGCLONE_SUPERUSER_PASSWORD:-}
-unset PGCLONE_SUPERUSER_PASSWORD
+SUPERUSER_VERIFIER=${PGCLONE_SUPERUSER_VERIFIER:-}
+unset PGCLONE_SUPERUSER_VERIFIER
 # libpq settings from the pod's environment must not redirect the bootstrap's psql sessions.
 unset PGHOSTADDR PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGSSLMODE PGREQUIRESSL PGOPTIONS PGDATABASE
 
@@ -104,7 +106,14 @@ CR=$(printf '\r')
 check_environment() {
     [ -n "${PGDATA:-}" ] || fail "PGDATA is not set: the operator must pass the data directory path"
     [ -n "${PGCLONE_VOLUME:-}" ] || fail "PGCLONE_VOLUME is not set: the operator must pass the volume mount path"
-    [ -n "$SUPERUSER_PASSWORD" ] || fail "PGCLONE_SUPERUSER_PASSWORD is not set or empty: the operator must pass the clone's superuser password"
+    [ -n "$SUPERUSER_VERIFIER" ] || fail "PGCLONE_SUPERUSER_VERIFIER is not set or empty: the operator must pass the verifier of its superuser password"
+    # PostgreSQL stores anything that is not a well-formed verifier as a password and hashes it:
+    # the text of the Pod spec would then open the clone.
+    case $SUPERUSER_VERIFIER in
+        *[!A-Za-z0-9+/=:\$-]*) fail "PGCLONE_SUPERUSER_VERIFIER is not a SCRAM-SHA-256 verifier" ;;
+        'SCRAM-SHA-256$'[0-9]*:?*'$'?*:?*) ;;
+        *) fail "PGCLONE_SUPERUSER_VERIFIER is not a SCRAM-SHA-256 verifier" ;;
+    esac
     case $PORT in ''|*[!0-9]*) fail "PGCLONE_PORT=$PORT is not a port number" ;; esac
     case $RECOVERY_TIMEOUT in ''|*[!0-9]*|0) fail "PGCLONE_RECOVERY_TIMEOUT=$RECOVERY_TIMEOUT is not a positive number of seconds" ;; esac
     case $ISOLATION in strict|none) ;; *) fail "PGCLONE_ISOLATION=$ISOLATION: expected strict or none (spec isolation)" ;; esac
@@ -493,19 +502,22 @@ connect_as_superuser() {
     fail "the cloned data has neither a postgres nor a template1 database to connect to"
 }
 
-# The superuser gets the clone's own password while no TCP listener exists, so production's
-# password never opens the clone. The password reaches psql through its environment only and
-# becomes a psql variable, which psql quotes as a literal; VERBOSITY terse keeps the statement
-# text out of any error message.
-set_superuser_password() {
-    PGCLONE_SUPERUSER_PASSWORD=$SUPERUSER_PASSWORD sql "$MAINTENANCE_DB" <<'SQL' >/dev/null \
-        || fail "could not set the superuser password: $(psql_error)"
+# The superuser gets the operator's verifier while no TCP listener exists, so neither
+# production's password nor the clone's published one opens the clone before the operator has
+# prepared it. The verifier reaches psql through its environment only and becomes a psql
+# variable, which psql quotes as a literal; VERBOSITY terse keeps the statement text out of any
+# error message. PostgreSQL keeps a valid verifier as it is; the check proves it did.
+set_superuser_verifier() {
+    stored=$(PGCLONE_SUPERUSER_VERIFIER=$SUPERUSER_VERIFIER sql "$MAINTENANCE_DB" <<'SQL'
 \set VERBOSITY terse
-\set pw `printenv PGCLONE_SUPERUSER_PASSWORD`
-ALTER ROLE :"su" WITH LOGIN PASSWORD :'pw' VALID UNTIL 'infinity';
-\unset pw
+\set v `printenv PGCLONE_SUPERUSER_VERIFIER`
+ALTER ROLE :"su" WITH LOGIN PASSWORD :'v' VALID UNTIL 'infinity';
+SELECT rolpassword = :'v' FROM pg_catalog.pg_authid WHERE rolname = :'su';
+\unset v
 SQL
-    log "superuser $SUPERUSER has the clone's password (scram)"
+) || fail "could not set the superuser password: $(psql_error)"
+    [ "$stored" = t ] || fail "PostgreSQL did not accept PGCLONE_SUPERUSER_VERIFIER as a SCRAM-SHA-256 verifier"
+    log "superuser $SUPERUSER can log in with the operator's credential only (scram), until preparation publishes the clone's passwords"
 }
 
 # The databases to visit: every one that accepts connections (template0 does not, and holds no
@@ -672,13 +684,13 @@ phase1() {
     log "phase 1: server ready (crash recovery done)"
     connect_as_superuser
     if already_isolated; then
-        log "this volume was isolated by an earlier start of clone $PGCLONE_CLONE_ID: keeping what was changed in it since"
-        set_superuser_password
+        # the passwords preparation published, and the operator's credential before it, stay valid
+        log "this volume was isolated by an earlier start of clone $PGCLONE_CLONE_ID: keeping what was changed in it since, passwords included"
     else
         list_databases
         # per database first: prepared transactions may hold locks the statements below would wait on
         isolate_databases
-        set_superuser_password
+        set_superuser_verifier
         scrub_credentials
         drop_replication_slots
         mark_isolated

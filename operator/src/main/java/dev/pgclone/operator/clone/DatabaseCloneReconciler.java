@@ -4,6 +4,7 @@ import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.SourceCheckpointer;
 import dev.pgclone.operator.resources.CloneBootstrap;
@@ -80,13 +81,13 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     private final CloneMetrics metrics;
 
     public DatabaseCloneReconciler(KubernetesClient client, Clock clock, BackgroundWork work, ClonePreparer preparer,
-                                   SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics) {
+                                   SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics, OperatorKey key) {
         this.client = client;
         this.conditions = new Conditions(clock);
         this.events = new EventRecorder(client, clock);
         this.work = work;
         this.metrics = metrics;
-        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, metrics, CloneBootstrap.script());
+        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, metrics, CloneBootstrap.script(), key);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus.Step;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.PreparationRequest;
 import dev.pgclone.operator.postgres.PreparationResult;
@@ -28,7 +29,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Prepared: credentials set and post-clone SQL run over JDBC, then the Pod labelled prepared so
+ * Prepared: post-clone SQL run over JDBC, then the published credentials set, then the Pod labelled prepared so
  * the Service selects it. Progress is kept on the PVC (annotation), because the PVC is the copy:
  * a copy whose preparation started but is not running in this process was interrupted by an
  * operator restart and is discarded (Pod and PVC deleted, restored again from the same snapshot),
@@ -49,8 +50,11 @@ final class PreparationStep implements CloneStep {
     private final ClonePreparer preparer;
     private final ClonePodAddress address;
 
-    PreparationStep(BackgroundWork work, ClonePreparer preparer, ClonePodAddress address) {
+    private final OperatorKey operatorKey;
+
+    PreparationStep(BackgroundWork work, ClonePreparer preparer, ClonePodAddress address, OperatorKey key) {
         this.work = work;
+        this.operatorKey = key;
         this.preparer = preparer;
         this.address = address;
     }
@@ -150,8 +154,8 @@ final class PreparationStep implements CloneStep {
             return Outcome.retry(Reasons.UNREACHABLE, "cannot reach Pod " + pod.getMetadata().getName() + ": " + e.getMessage());
         }
         PreparationRequest request = new PreparationRequest(target.host(), target.port(), CloneSecrets.superuserName(clone),
-                CloneSecrets.value(superuser, CloneSecrets.PASSWORD), rolePasswords, scripts, CloneSecrets.database(clone),
-                CONNECT_TIMEOUT, null);
+                OperatorLogin.of(operatorKey, clone.getMetadata().getUid()).password(), CloneSecrets.value(superuser, CloneSecrets.PASSWORD),
+                rolePasswords, scripts, CloneSecrets.database(clone), CONNECT_TIMEOUT, null);
         annotate(ctx, pvc, Annotations.PREPARATION_STARTED);
         if (!work.submit(key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
             annotate(ctx, pvc, null);
@@ -159,7 +163,7 @@ final class PreparationStep implements CloneStep {
             return Outcome.recheckAfter(Duration.ofSeconds(5));
         }
         ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARING,
-                "setting credentials" + (scripts.isEmpty() ? "" : " and running " + scripts.size() + " post-clone script(s)"));
+                (scripts.isEmpty() ? "" : "running " + scripts.size() + " post-clone script(s), then ") + "publishing the credentials");
         return Outcome.waitFor();
     }
 
@@ -213,7 +217,7 @@ final class PreparationStep implements CloneStep {
 
     private String preparedMessage(CloneContext ctx) {
         int steps = ctx.status().getSteps() == null ? 0 : ctx.status().getSteps().size();
-        return "credentials set and " + Math.max(0, steps - 1) + " post-clone script(s) applied; the Service selects the Pod";
+        return Math.max(0, steps - 1) + " post-clone script(s) applied and credentials published; the Service selects the Pod";
     }
 
     private static String annotation(PersistentVolumeClaim pvc) {

@@ -14,7 +14,10 @@ import java.util.Objects;
  * @param host              the clone Pod's IP (or a port-forward's address in development); IPv6 is fine
  * @param port              the clone's PostgreSQL port
  * @param superuser         the clone's superuser ({@code spec.postgres.superuser})
- * @param superuserPassword its password, from Secret {@code <clone>-superuser}
+ * @param operatorPassword  the password the clone's superuser has until preparation ends, which
+ *                          only the operator can derive; the operator logs in with it
+ * @param superuserPassword the published password, from Secret {@code <clone>-superuser}: the
+ *                          superuser gets it in the last step, after every script has run
  * @param rolePasswords     role name to the password it gets ({@code spec.credentials.roles}), in
  *                          the order given; may be empty
  * @param scripts           post-clone scripts, run in this order
@@ -27,6 +30,7 @@ public record PreparationRequest(
         String host,
         int port,
         String superuser,
+        String operatorPassword,
         String superuserPassword,
         Map<String, String> rolePasswords,
         List<SqlScript> scripts,
@@ -40,7 +44,11 @@ public record PreparationRequest(
     public PreparationRequest {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(superuser, "superuser");
+        Objects.requireNonNull(operatorPassword, "operatorPassword");
         Objects.requireNonNull(superuserPassword, "superuserPassword");
+        if (superuserPassword.isEmpty()) {
+            throw new IllegalArgumentException("empty superuser password");
+        }
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
@@ -74,7 +82,7 @@ public record PreparationRequest(
     @Override
     public String toString() {
         return "PreparationRequest[host=" + host + ", port=" + port + ", superuser=" + superuser
-                + ", superuserPassword=***, roles=" + rolePasswords.keySet()
+                + ", operatorPassword=***, superuserPassword=***, roles=" + rolePasswords.keySet()
                 + ", scripts=" + scripts.stream().map(SqlScript::name).toList()
                 + ", database=" + database + ", connectTimeout=" + connectTimeout
                 + ", statementTimeout=" + statementTimeout + "]";

@@ -251,12 +251,18 @@ class BootstrapIsolationTest {
         try (CloneRun clone = CloneRun.of(snapshot)) {
             clone.env.put("PGCLONE_CLONE_ID", "uid-of-clone-a");
             clone.start().awaitReady(Duration.ofSeconds(60));
-            // what the operator's preparation does for spec.credentials.roles
+            // what the operator's preparation does last: the published passwords
             clone.psql("ALTER ROLE app PASSWORD 'set-by-the-operator'");
+            clone.psql("ALTER ROLE postgres PASSWORD 'published-superuser'");
             clone.connect("appdb", "app", "set-by-the-operator").close();
 
             clone.restart().awaitReady(Duration.ofSeconds(60));
             clone.connect("appdb", "app", "set-by-the-operator").close();
+            // the restart gave the superuser no credential back: the published one stays, the operator's stays gone
+            clone.connect("appdb", "postgres", "published-superuser").close();
+            assertThatThrownBy(() -> clone.connect("appdb", "postgres", clone.password()).close())
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
             assertThat(clone.output()).contains("isolated by an earlier start of clone uid-of-clone-a");
 
             // the same volume under another clone's id (a clone of this clone): isolated in full

@@ -141,7 +141,7 @@ class HelmRbacCoverageTest {
                         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, false)));
         operator.register(new DatabaseCloneReconciler(operatorClient, Clock.systemUTC(), work, new RecordingPreparer(), new RecordingCheckpointer(),
-                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry())));
+                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), dev.pgclone.operator.testing.TestOperatorKey.KEY));
         operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry()));
         operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC()));
         operator.start();

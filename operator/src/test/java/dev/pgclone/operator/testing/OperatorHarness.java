@@ -77,7 +77,7 @@ public final class OperatorHarness implements AutoCloseable {
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .checkingCRDAndValidateLocalModel(false));
         operator.register(new DatabaseCloneReconciler(client, cloneClock, work, preparer, checkpointer, ClonePodAddress.podIp(),
-                new CloneMetrics(new SimpleMeterRegistry())));
+                new CloneMetrics(new SimpleMeterRegistry()), TestOperatorKey.KEY));
         operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics));
         operator.register(new CloneSourceReconciler(client, cloneClock));
         operator.start();
