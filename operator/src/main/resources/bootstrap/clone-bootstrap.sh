@@ -5,8 +5,9 @@
 #
 # Phase 1: postgres on a private unix socket under the work dir only (no TCP listener, trust,
 #          nothing logged that could hold a secret). Crash recovery happens here; then the
-#          isolation SQL runs as the superuser through psql; then a fast shutdown, whose
-#          checkpoint lets phase 2 start without recovery.
+#          isolation SQL runs as the superuser through psql; the catalogs that held production's
+#          credentials are rewritten; then a fast shutdown, whose checkpoint lets phase 2 start
+#          without recovery, and the WAL copied from the source is removed.
 # Phase 2: exec postgres with TCP and scram. The pod's readiness probe is
 #          pg_isready -q -h "$PGCLONE_SOCKET_DIR" -p "$PGCLONE_PORT", and phase 1 never opens a
 #          socket there, so the pod only becomes ready once the copy is isolated.
@@ -32,7 +33,7 @@
 #   PGCLONE_CLONE_ID            optional, unique per clone: a restarted container does not isolate
 #                               the volume again (see already_isolated)
 #
-# POSIX sh (dash, busybox ash). Needs only the server image's postgres, pg_ctl and psql plus
+# POSIX sh (dash, busybox ash). Needs only the server image's postgres, pg_ctl, psql and pg_resetwal plus
 # coreutils (id, stat, od, tr, readlink, printenv), sed and grep. The superuser's verifier never
 # appears in argv, in the environment of postgres, or in any log.
 
@@ -127,7 +128,7 @@ binary() {
     elif [ -z "${PGCLONE_BIN_DIR:-}" ] && command -v "$1" >/dev/null 2>&1; then
         command -v "$1"
     else
-        fail "no $1 binary in ${PGCLONE_BIN_DIR:-the PATH}: spec.postgres.image must be a PostgreSQL server image (postgres, pg_ctl, psql)"
+        fail "no $1 binary in ${PGCLONE_BIN_DIR:-the PATH}: spec.postgres.image must be a PostgreSQL server image (postgres, pg_ctl, psql, pg_resetwal)"
     fi
 }
 
@@ -135,6 +136,7 @@ find_binaries() {
     POSTGRES=$(binary postgres) || exit 1
     PG_CTL=$(binary pg_ctl) || exit 1
     PSQL=$(binary psql) || exit 1
+    PG_RESETWAL=$(binary pg_resetwal) || exit 1
 }
 
 # ------------------------------------------------------------------------------ checks (no server)
@@ -462,11 +464,19 @@ phase1_stop() {
 # transactions or short timeouts must not break it, and user triggers, event triggers and
 # search_path tricks must not run code in the superuser's session (replica role skips ordinary
 # and event triggers; pg_catalog first defeats shadowing functions).
+# Statement logging is pinned here too, not only on the postmaster: production's ALTER ROLE or
+# ALTER DATABASE ... SET log_statement='all' (or pgaudit.log) overrides the command line at
+# session start, and would write the verifier into the log. A client's own settings win over
+# both.
 session_options() {
     o='-c session_replication_role=replica -c default_transaction_read_only=off'
     o="$o -c statement_timeout=0 -c lock_timeout=60s -c idle_in_transaction_session_timeout=0"
     o="$o -c search_path=pg_catalog -c password_encryption=scram-sha-256"
     [ "$IMAGE_MAJOR" -lt 17 ] || o="$o -c transaction_timeout=0"
+    o="$o -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c log_duration=off"
+    [ "$IMAGE_MAJOR" -lt 13 ] || o="$o -c log_min_duration_sample=-1"
+    o="$o -c debug_print_parse=off -c debug_print_rewritten=off -c debug_print_plan=off"
+    o="$o -c pgaudit.log=none -c pg_stat_statements.track=none -c pg_stat_statements.track_utility=off"
     printf '%s' "$o"
 }
 
@@ -661,6 +671,51 @@ SQL
     log "$(cat "$WORK_DIR/slots.out")"
 }
 
+# Settings in postgresql.auto.conf that name production with its credentials (a standby's
+# primary_conninfo, an archive's restore or archive command with a key). The -c options already
+# keep them from acting; this removes their text from the copy. ALTER SYSTEM rewrites the file
+# through a new one, so the old bytes are not left in place.
+reset_credential_settings() {
+    sql "$MAINTENANCE_DB" <<'SQL' >/dev/null || fail "could not remove production's connection settings from postgresql.auto.conf: $(psql_error)"
+\set VERBOSITY terse
+ALTER SYSTEM RESET primary_conninfo;
+ALTER SYSTEM RESET restore_command;
+ALTER SYSTEM RESET archive_command;
+ALTER SYSTEM RESET archive_cleanup_command;
+ALTER SYSTEM RESET recovery_end_command;
+SQL
+    log "postgresql.auto.conf: primary_conninfo, restore_command, archive_command, archive_cleanup_command and recovery_end_command reset"
+}
+
+# ALTER ROLE, DROP USER MAPPING and ALTER SUBSCRIPTION leave the old row versions, with
+# production's password hashes, user-mapping options and conninfo, in the catalogs' files. VACUUM
+# FULL writes each catalog anew with its live rows only; the old file is emptied now and removed
+# at the shutdown checkpoint. pg_authid and pg_subscription are shared, pg_user_mapping is per
+# database. (The WAL that carried the old rows goes in remove_old_wal.)
+rewrite_credential_catalogs() {
+    printf '%s\n' '\set VERBOSITY terse' 'VACUUM FULL pg_catalog.pg_authid;' 'VACUUM FULL pg_catalog.pg_subscription;' \
+        | sql "$MAINTENANCE_DB" >/dev/null || fail "could not rewrite pg_authid and pg_subscription: $(psql_error)"
+    while IFS= read -r db || [ -n "$db" ]; do
+        [ -n "$db" ] || continue
+        printf '%s\n' '\set VERBOSITY terse' 'VACUUM FULL pg_catalog.pg_user_mapping;' \
+            | sql "$db" >/dev/null || fail "could not rewrite pg_user_mapping in database $db: $(psql_error)"
+    done <"$WORK_DIR/databases"
+    log "pg_authid, pg_subscription and pg_user_mapping (every database) rewritten without old row versions"
+}
+
+# The copied WAL, and the WAL phase 1 wrote, hold production's credentials (the rows as they
+# were, full-page images of the catalogs); recycled segments keep the bytes of older ones. After
+# the clean phase-1 shutdown every change is in the data files and the WAL is not needed:
+# pg_resetwal removes every segment and starts a fresh one. It refuses a server that did not shut
+# down cleanly, so it cannot lose a change.
+remove_old_wal() {
+    "$PG_RESETWAL" -D "$PGDATA" >"$WORK_DIR/pg_resetwal.out" 2>&1 </dev/null &
+    wait $!
+    rc=$?
+    [ "$rc" = 0 ] || fail "could not remove the WAL copied from the source (pg_resetwal): $(tr '\n' ' ' <"$WORK_DIR/pg_resetwal.out")"
+    log "WAL copied from the source removed (pg_resetwal after the clean phase-1 shutdown)"
+}
+
 # A container restart runs this script again on the same, already isolated volume. Isolating it
 # again would undo what happened since: above all the passwords the operator set for
 # spec.credentials.roles, which nobody would set again. With PGCLONE_CLONE_ID (a value unique to
@@ -683,6 +738,7 @@ phase1() {
     phase1_start
     log "phase 1: server ready (crash recovery done)"
     connect_as_superuser
+    fresh_copy=0
     if already_isolated; then
         # the passwords preparation published, and the operator's credential before it, stay valid
         log "this volume was isolated by an earlier start of clone $PGCLONE_CLONE_ID: keeping what was changed in it since, passwords included"
@@ -693,9 +749,16 @@ phase1() {
         set_superuser_verifier
         scrub_credentials
         drop_replication_slots
-        mark_isolated
+        reset_credential_settings
+        rewrite_credential_catalogs
+        fresh_copy=1
     fi
     phase1_stop
+    if [ "$fresh_copy" = 1 ]; then
+        remove_old_wal
+        # only now: a restart before this point isolates the copy again, WAL included
+        mark_isolated
+    fi
     log "phase 1: done"
 }
 
