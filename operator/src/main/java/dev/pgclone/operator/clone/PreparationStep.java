@@ -135,7 +135,7 @@ final class PreparationStep implements CloneStep {
         List<SqlScript> scripts = new ArrayList<>(ctx.mandatoryScripts());
         var postClone = clone.getSpec().getPostClone();
         if (postClone != null && postClone.getSql() != null && !postClone.getSql().isBlank()) {
-            scripts.add(new SqlScript("postClone.sql", postClone.getSql()));
+            scripts.add(new SqlScript("postClone.sql", postClone.getSql(), Durations.scriptTimeout(postClone)));
         }
         if (postClone != null && postClone.getConfigMapName() != null && !postClone.getConfigMapName().isBlank()) {
             ConfigMap cm = ctx.client().configMaps().inNamespace(ctx.namespace()).withName(postClone.getConfigMapName()).get();
@@ -144,7 +144,8 @@ final class PreparationStep implements CloneStep {
                         + " named by spec.postClone.configMapName does not exist: create it (each key a SQL script, run in key order) or unset the field");
             }
             if (cm.getData() != null) {
-                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(postClone.getConfigMapName() + "/" + k, v)));
+                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(postClone.getConfigMapName() + "/" + k, v,
+                        Durations.scriptTimeout(postClone))));
             }
         }
         ClonePodAddress.HostPort target;
@@ -155,7 +156,7 @@ final class PreparationStep implements CloneStep {
         }
         PreparationRequest request = new PreparationRequest(target.host(), target.port(), CloneSecrets.superuserName(clone),
                 OperatorLogin.of(operatorKey, clone.getMetadata().getUid()).password(), CloneSecrets.value(superuser, CloneSecrets.PASSWORD),
-                rolePasswords, scripts, CloneSecrets.database(clone), CONNECT_TIMEOUT, null);
+                rolePasswords, scripts, CloneSecrets.database(clone), CONNECT_TIMEOUT);
         annotate(ctx, pvc, Annotations.PREPARATION_STARTED);
         if (!work.submit(key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
             annotate(ctx, pvc, null);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.postgresql.PGConnection;
@@ -72,7 +73,9 @@ public final class JdbcClonePreparer implements ClonePreparer {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("session_replication_role", "origin");
         s.put("default_transaction_read_only", "off");
-        s.put("statement_timeout", Long.toString(statementTimeout == null ? 0 : Math.max(1, statementTimeout.toMillis())));
+        // the server's limit is INT_MAX ms (about 24 days); longer script timeouts rely on the watchdog alone
+        long ms = statementTimeout == null ? 0 : Math.max(1, Math.min(Integer.MAX_VALUE, statementTimeout.toMillis()));
+        s.put("statement_timeout", Long.toString(ms));
         s.put("idle_in_transaction_session_timeout", "0");
         s.put("password_encryption", "scram-sha-256");
         s.put("log_statement", "none");
@@ -265,21 +268,27 @@ public final class JdbcClonePreparer implements ClonePreparer {
 
         // ------------------------------------------------------------------ scripts
 
-        /** Runs one script on its own session; returns a failed result, or null. */
+        /**
+         * Runs one script on its own session; returns a failed result, or null. The script's
+         * timeout bounds the whole script: it is each statement's statement_timeout (set at login,
+         * so production's settings cannot loosen it), and at the script's deadline a watchdog
+         * cancels whatever statement runs then, which a script's own SET cannot prevent.
+         */
         private PreparationResult script(SqlScript script, boolean last) {
             long start = System.nanoTime();
             List<SqlScripts.SqlStatement> statements = SqlScripts.split(script.sql());
             long rows = 0;
-            Duration socketTimeout = req.statementTimeout() == null ? null : req.statementTimeout().plus(SOCKET_SLACK);
             Connection c;
             try {
-                c = connect(req.database(), req.statementTimeout(), socketTimeout);
+                c = connect(req.database(), script.timeout(), script.timeout().plus(SOCKET_SLACK));
             } catch (ConnectFailed e) {
                 steps.add(new StepOutcome(script.name(), Jdbc.secondsSince(start), null, redact(e.stepError)));
                 return fail(e.reason, e.message);
             }
             SqlScripts.SqlStatement current = null;
-            try (c; Statement st = c.createStatement()) {
+            AtomicBoolean timedOut = new AtomicBoolean();
+            try (c; Statement st = c.createStatement();
+                    Watchdog watchdog = Watchdog.cancelAfter(st, script.timeout(), timedOut)) {
                 // JDBC escapes ({fn ...}, {d '...'}) are not SQL: send the text as written
                 st.setEscapeProcessing(false);
                 for (SqlScripts.SqlStatement s : statements) {
@@ -289,6 +298,9 @@ public final class JdbcClonePreparer implements ClonePreparer {
                                 "interrupted before statement " + s.number() + " (line " + s.line() + ")"));
                         return fail(PreparationResult.INTERRUPTED, "preparation was interrupted before statement "
                                 + s.number() + " of post-clone script \"" + script.name() + "\"");
+                    }
+                    if (timedOut.get()) {
+                        throw new SQLException("canceling statement due to the script's timeout", "57014");
                     }
                     rows += execute(st, s.sql());
                 }
@@ -307,6 +319,13 @@ public final class JdbcClonePreparer implements ClonePreparer {
                 String what = Jdbc.describe(e);
                 String at = current == null ? "" : " (statement " + current.number() + ", line " + current.lineOfPosition(position(e)) + ")";
                 steps.add(new StepOutcome(script.name(), Jdbc.secondsSince(start), rows, redact(what + at)));
+                if ("57014".equals(Jdbc.sqlState(e)) && (timedOut.get() || Jdbc.secondsSince(start) >= script.timeout().toMillis() / 1000.0)) {
+                    return fail(PreparationResult.POST_CLONE_TIMEOUT, "post-clone script \"" + script.name() + "\" ran longer than its timeout of "
+                            + Jdbc.human(script.timeout()) + " and was cancelled" + (current == null ? "" : " at statement " + current.number()
+                            + " (line " + current.line() + ")") + ": make it faster or raise spec.postClone.timeout"
+                            + " (a CloneSource's mandatory scripts: the CloneSource's spec.postClone.timeout)"
+                            + (last ? "" : "; later scripts were not run"));
+                }
                 String message = "post-clone script \"" + script.name() + "\" failed"
                         + (current == null ? "" : " at statement " + current.number() + " (line " + current.lineOfPosition(position(e)) + ")")
                         + ": " + what + (last ? "" : "; later scripts were not run");
@@ -423,6 +442,42 @@ public final class JdbcClonePreparer implements ClonePreparer {
 
         private PreparationResult fail(String reason, String message) {
             return PreparationResult.failure(reason, redact(message), version, steps);
+        }
+    }
+
+    /**
+     * Cancels the running statement of a script once the script's time is up. One daemon thread
+     * per running script: there are at most as many as preparation workers.
+     */
+    private static final class Watchdog implements AutoCloseable {
+        private final Thread thread;
+
+        private Watchdog(Thread thread) {
+            this.thread = thread;
+        }
+
+        static Watchdog cancelAfter(Statement st, Duration timeout, AtomicBoolean fired) {
+            Thread t = new Thread(() -> {
+                try {
+                    Thread.sleep(timeout.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+                fired.set(true);
+                try {
+                    st.cancel();
+                } catch (SQLException e) {
+                    LOG.debugf("cancelling a post-clone statement after its timeout failed: %s", Jdbc.describe(e));
+                }
+            }, "pgclone-script-timeout");
+            t.setDaemon(true);
+            t.start();
+            return new Watchdog(t);
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
         }
     }
 

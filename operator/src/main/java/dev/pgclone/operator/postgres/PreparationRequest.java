@@ -24,7 +24,6 @@ import java.util.Objects;
  * @param database          where the scripts run ({@code spec.credentials.database}); null or
  *                          blank means {@code postgres}
  * @param connectTimeout    bound on connecting and logging in; null means 10 s
- * @param statementTimeout  per-statement bound for the scripts; null means none
  */
 public record PreparationRequest(
         String host,
@@ -35,8 +34,7 @@ public record PreparationRequest(
         Map<String, String> rolePasswords,
         List<SqlScript> scripts,
         String database,
-        Duration connectTimeout,
-        Duration statementTimeout) {
+        Duration connectTimeout) {
 
     public static final String DEFAULT_DATABASE = "postgres";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -73,9 +71,6 @@ public record PreparationRequest(
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive: " + connectTimeout);
         }
-        if (statementTimeout != null && (statementTimeout.isNegative() || statementTimeout.isZero())) {
-            throw new IllegalArgumentException("statementTimeout must be positive or null: " + statementTimeout);
-        }
     }
 
     /** Records print their components; this one holds passwords, so it prints role names only. */
@@ -84,7 +79,6 @@ public record PreparationRequest(
         return "PreparationRequest[host=" + host + ", port=" + port + ", superuser=" + superuser
                 + ", operatorPassword=***, superuserPassword=***, roles=" + rolePasswords.keySet()
                 + ", scripts=" + scripts.stream().map(SqlScript::name).toList()
-                + ", database=" + database + ", connectTimeout=" + connectTimeout
-                + ", statementTimeout=" + statementTimeout + "]";
+                + ", database=" + database + ", connectTimeout=" + connectTimeout + "]";
     }
 }
