@@ -2,6 +2,7 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus.Step;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.PreparationRequest;
 import dev.pgclone.operator.postgres.PreparationResult;
@@ -29,7 +30,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Prepared: credentials set and post-clone SQL run over JDBC, then the Pod labelled prepared so
+ * Prepared: post-clone SQL run over JDBC, then the published credentials set, then the Pod labelled prepared so
  * the Service selects it. Progress is kept on the PVC (annotation), because the PVC is the copy:
  * a copy whose preparation started but is not running in this process was interrupted by an
  * operator restart and is discarded (Pod and PVC deleted, restored again from the same snapshot),
@@ -50,8 +51,11 @@ final class PreparationStep implements CloneStep {
     private final ClonePreparer preparer;
     private final ClonePodAddress address;
 
-    PreparationStep(BackgroundWork work, ClonePreparer preparer, ClonePodAddress address) {
+    private final OperatorKey operatorKey;
+
+    PreparationStep(BackgroundWork work, ClonePreparer preparer, ClonePodAddress address, OperatorKey key) {
         this.work = work;
+        this.operatorKey = key;
         this.preparer = preparer;
         this.address = address;
     }
@@ -141,7 +145,7 @@ final class PreparationStep implements CloneStep {
         List<SqlScript> scripts = new ArrayList<>(ctx.mandatoryScripts());
         var postClone = clone.getSpec().getPostClone();
         if (postClone != null && postClone.getSql() != null && !postClone.getSql().isBlank()) {
-            scripts.add(new SqlScript("postClone.sql", postClone.getSql()));
+            scripts.add(new SqlScript("postClone.sql", postClone.getSql(), Durations.scriptTimeout(postClone)));
         }
         if (postClone != null && postClone.getConfigMapName() != null && !postClone.getConfigMapName().isBlank()) {
             ConfigMap cm = ctx.client().configMaps().inNamespace(ctx.namespace()).withName(postClone.getConfigMapName()).get();
@@ -150,7 +154,8 @@ final class PreparationStep implements CloneStep {
                         + " named by spec.postClone.configMapName does not exist: create it (each key a SQL script, run in key order) or unset the field");
             }
             if (cm.getData() != null) {
-                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(postClone.getConfigMapName() + "/" + k, v)));
+                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(postClone.getConfigMapName() + "/" + k, v,
+                        Durations.scriptTimeout(postClone))));
             }
         }
         ClonePodAddress.HostPort target;
@@ -160,8 +165,8 @@ final class PreparationStep implements CloneStep {
             return Outcome.retry(Reasons.UNREACHABLE, "cannot reach Pod " + pod.getMetadata().getName() + ": " + e.getMessage());
         }
         PreparationRequest request = new PreparationRequest(target.host(), target.port(), CloneSecrets.superuserName(clone),
-                CloneSecrets.value(superuser, CloneSecrets.PASSWORD), rolePasswords, scripts, CloneSecrets.database(clone),
-                CONNECT_TIMEOUT, null);
+                OperatorLogin.of(operatorKey, clone.getMetadata().getUid()).password(), CloneSecrets.value(superuser, CloneSecrets.PASSWORD),
+                rolePasswords, scripts, CloneSecrets.database(clone), CONNECT_TIMEOUT);
         annotate(ctx, pvc, Annotations.PREPARATION_STARTED);
         if (!work.submit(BackgroundWork.Lane.PREPARATION, key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
             annotate(ctx, pvc, null);
@@ -175,7 +180,7 @@ final class PreparationStep implements CloneStep {
             return Outcome.waitFor();
         }
         ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARING,
-                "setting credentials" + (scripts.isEmpty() ? "" : " and running " + scripts.size() + " post-clone script(s)"));
+                (scripts.isEmpty() ? "" : "running " + scripts.size() + " post-clone script(s), then ") + "publishing the credentials");
         return Outcome.waitFor();
     }
 
@@ -229,7 +234,7 @@ final class PreparationStep implements CloneStep {
 
     private String preparedMessage(CloneContext ctx) {
         int steps = ctx.status().getSteps() == null ? 0 : ctx.status().getSteps().size();
-        return "credentials set and " + Math.max(0, steps - 1) + " post-clone script(s) applied; the Service selects the Pod";
+        return Math.max(0, steps - 1) + " post-clone script(s) applied and credentials published; the Service selects the Pod";
     }
 
     private static String annotation(PersistentVolumeClaim pvc) {

@@ -49,6 +49,10 @@ public final class CloneSourceValidator {
                 problems.add("spec.snapshotMaxAge \"" + spec.getSnapshotMaxAge() + "\" is not a usable duration: use e.g. 1h, 30m or 1d");
             }
         }
+        String timeoutProblem = Durations.scriptTimeoutProblem(spec.getPostClone());
+        if (timeoutProblem != null) {
+            problems.add(timeoutProblem);
+        }
         var selector = spec.getAllowedNamespaceSelector();
         if (selector != null && LabelSelectors.isEmpty(selector)) {
             problems.add("spec.allowedNamespaceSelector is empty, which would select every namespace: give matchLabels or matchExpressions, or remove it");

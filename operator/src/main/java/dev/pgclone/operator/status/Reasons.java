@@ -1,5 +1,7 @@
 package dev.pgclone.operator.status;
 
+import dev.pgclone.operator.postgres.PreparationResult;
+
 /** Condition and event reasons, CamelCase, each documented in the README's troubleshooting table. */
 public final class Reasons {
 
@@ -38,6 +40,7 @@ public final class Reasons {
     public static final String POD_UNSCHEDULABLE = "PodUnschedulable";
     public static final String UNREACHABLE = "Unreachable";
     public static final String PREPARATION_FAILED = "PreparationFailed";
+    public static final String POST_CLONE_TIMEOUT = PreparationResult.POST_CLONE_TIMEOUT;
     public static final String PREPARATION_INTERRUPTED = "PreparationInterrupted";
     public static final String EXPIRED = "Expired";
     public static final String CHECKPOINT_FAILED = "CheckpointFailed";

@@ -16,6 +16,7 @@ import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
 import dev.pgclone.operator.source.CloneSourceReconciler;
 import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
+import dev.pgclone.operator.testing.TestOperatorKey;
 import dev.pgclone.operator.testing.RecordingCheckpointer;
 import dev.pgclone.operator.testing.RecordingPreparer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -142,9 +143,9 @@ class HelmRbacCoverageTest {
                         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, false)));
         operator.register(new DatabaseCloneReconciler(operatorClient, Clock.systemUTC(), work, new RecordingPreparer(), new RecordingCheckpointer(),
-                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), ImageAllowList.allowAll(), OperatorHarness.KEY));
-        operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry(), OperatorHarness.KEY));
-        operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC(), OperatorHarness.KEY));
+                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), ImageAllowList.allowAll(), TestOperatorKey.KEY));
+        operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry(), TestOperatorKey.KEY));
+        operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC(), TestOperatorKey.KEY));
         operator.start();
     }
 

@@ -1,6 +1,5 @@
 package dev.pgclone.operator.testing;
 
-import dev.pgclone.operator.config.OperatorKey;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.clone.CloneMetrics;
@@ -32,9 +31,6 @@ import java.util.HashMap;
  * start a new one on the same cluster state, which is what restart tests need.
  */
 public final class OperatorHarness implements AutoCloseable {
-
-    /** The operator key of every test operator: tests can compute the marks and credentials it derives. */
-    public static final OperatorKey KEY = OperatorKey.of("pgclone-operator-test-key-0123456789abcdef");
 
 
     public static final Path CRD_DIR = Path.of("..", "crds");
@@ -86,9 +82,9 @@ public final class OperatorHarness implements AutoCloseable {
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .checkingCRDAndValidateLocalModel(false));
         operator.register(new DatabaseCloneReconciler(client, cloneClock, work, preparer, checkpointer, ClonePodAddress.podIp(),
-                new CloneMetrics(new SimpleMeterRegistry()), allowedImages, KEY));
-        operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics, KEY));
-        operator.register(new CloneSourceReconciler(client, cloneClock, KEY));
+                new CloneMetrics(new SimpleMeterRegistry()), allowedImages, TestOperatorKey.KEY));
+        operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics, TestOperatorKey.KEY));
+        operator.register(new CloneSourceReconciler(client, cloneClock, TestOperatorKey.KEY));
         operator.start();
     }
 
