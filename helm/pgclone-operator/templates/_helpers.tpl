@@ -98,7 +98,7 @@ HelmRbacCoverageTest with the API requests the reconcilers make.
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["services"]
-  verbs: ["get", "list", "watch", "create", "update", "patch"]
+  verbs: ["get", "list", "watch", "create", "update"]
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "update"]
@@ -133,4 +133,54 @@ patches it; JOSDK refuses to start unless get, create and update are granted.
 - apiGroups: ["coordination.k8s.io"]
   resources: ["leases"]
   verbs: ["get", "create", "update", "patch"]
+{{- end -}}
+
+{{/*
+The operator key's Secret: the one named by operatorKey.existingSecret, or the chart's own.
+*/}}
+{{- define "pgclone-operator.operatorKeySecretName" -}}
+{{- default (printf "%s-operator-key" (include "pgclone-operator.fullname" .)) .Values.operatorKey.existingSecret | trunc 253 -}}
+{{- end -}}
+
+{{- define "pgclone-operator.operatorKeySecretKey" -}}
+{{- if .Values.operatorKey.existingSecret -}}
+{{- required "operatorKey.existingSecretKey names the key of operatorKey.existingSecret that holds the operator key" .Values.operatorKey.existingSecretKey -}}
+{{- else -}}
+operator-key
+{{- end -}}
+{{- end -}}
+
+{{/*
+The chart's own operator key, base64: on an upgrade the one already in the cluster, so that it
+stays (a new key would recreate every clone Pod), else a new random one. Only upgrades look it up:
+an install has nothing to find, and client-only renderings (helm template, and helm-java in the
+chart's tests) cannot reach a cluster; they show a random key.
+*/}}
+{{- define "pgclone-operator.operatorKeyData" -}}
+{{- if not (hasKey .Values.operatorKey "_rendered") -}}
+{{- $existing := dict -}}
+{{- if .Release.IsUpgrade -}}
+{{- $existing = lookup "v1" "Secret" .Release.Namespace (include "pgclone-operator.operatorKeySecretName" .) -}}
+{{- end -}}
+{{- if and $existing $existing.data (index $existing.data "operator-key") -}}
+{{- $_ := set .Values.operatorKey "_rendered" (index $existing.data "operator-key") -}}
+{{- else -}}
+{{- /* remembered for this render, so the Secret and the Deployment's checksum see the same new key */ -}}
+{{- $_ := set .Values.operatorKey "_rendered" (randAlphaNum 48 | b64enc) -}}
+{{- end -}}
+{{- end -}}
+{{- .Values.operatorKey._rendered -}}
+{{- end -}}
+
+{{/*
+Namespaces whose unprepared clones the NetworkPolicy isolates: the watched ones, or with
+watchNamespaces: all, the ones listed in networkPolicy.namespaces.
+*/}}
+{{- define "pgclone-operator.networkPolicyNamespaces" -}}
+{{- $watched := include "pgclone-operator.watchedNamespaces" . | fromJsonArray -}}
+{{- if $watched -}}
+{{- $watched | toJson -}}
+{{- else -}}
+{{- .Values.networkPolicy.namespaces | default list | uniq | toJson -}}
+{{- end -}}
 {{- end -}}

@@ -5,8 +5,9 @@
 #
 # Phase 1: postgres on a private unix socket under the work dir only (no TCP listener, trust,
 #          nothing logged that could hold a secret). Crash recovery happens here; then the
-#          isolation SQL runs as the superuser through psql; then a fast shutdown, whose
-#          checkpoint lets phase 2 start without recovery.
+#          isolation SQL runs as the superuser through psql; the catalogs that held production's
+#          credentials are rewritten; then a fast shutdown, whose checkpoint lets phase 2 start
+#          without recovery, and the WAL copied from the source is removed.
 # Phase 2: exec postgres with TCP and scram. The pod's readiness probe is
 #          pg_isready -q -h "$PGCLONE_SOCKET_DIR" -p "$PGCLONE_PORT", and phase 1 never opens a
 #          socket there, so the pod only becomes ready once the copy is isolated.
@@ -17,7 +18,9 @@
 # Environment (defaults in brackets):
 #   PGDATA                      the copied data directory (required)
 #   PGCLONE_VOLUME              mount root of the clone's volume; PGDATA is it or below it (required)
-#   PGCLONE_SUPERUSER_PASSWORD  the clone's superuser password (required)
+#   PGCLONE_SUPERUSER_VERIFIER  SCRAM-SHA-256 verifier of the password only the operator knows
+#                               (required); the superuser gets it, so that nobody else can log in
+#                               before the operator has run the masking and published passwords
 #   PGCLONE_SUPERUSER           [postgres]
 #   PGCLONE_WORK_DIR            writable scratch: own hba/ident, phase-1 socket and log [/tmp/pgclone]
 #   PGCLONE_SOCKET_DIR          phase-2 unix socket dir, the probe's [/var/run/postgresql]
@@ -30,8 +33,8 @@
 #   PGCLONE_CLONE_ID            optional, unique per clone: a restarted container does not isolate
 #                               the volume again (see already_isolated)
 #
-# POSIX sh (dash, busybox ash). Needs only the server image's postgres, pg_ctl and psql plus
-# coreutils (id, stat, od, tr, readlink, printenv), sed and grep. The superuser password never
+# POSIX sh (dash, busybox ash). Needs only the server image's postgres, pg_ctl, psql and pg_resetwal plus
+# coreutils (id, stat, od, tr, readlink, printenv), sed and grep. The superuser's verifier never
 # appears in argv, in the environment of postgres, or in any log.
 
 set -u
@@ -83,10 +86,10 @@ ISOLATION=${PGCLONE_ISOLATION:-strict}
 RECOVERY_TIMEOUT=${PGCLONE_RECOVERY_TIMEOUT:-3600}
 PARAMETERS_FILE=${PGCLONE_PARAMETERS_FILE:-}
 
-# The password lives in a shell variable from here on: postgres (both phases) must not inherit it,
+# The verifier lives in a shell variable from here on: postgres (both phases) must not inherit it,
 # or any role able to read /proc/self/environ or run COPY ... FROM PROGRAM would learn it.
-SUPERUSER_PASSWORD=${PGCLONE_SUPERUSER_PASSWORD:-}
-unset PGCLONE_SUPERUSER_PASSWORD
+SUPERUSER_VERIFIER=${PGCLONE_SUPERUSER_VERIFIER:-}
+unset PGCLONE_SUPERUSER_VERIFIER
 # libpq settings from the pod's environment must not redirect the bootstrap's psql sessions.
 unset PGHOSTADDR PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGSSLMODE PGREQUIRESSL PGOPTIONS PGDATABASE
 
@@ -104,7 +107,14 @@ CR=$(printf '\r')
 check_environment() {
     [ -n "${PGDATA:-}" ] || fail "PGDATA is not set: the operator must pass the data directory path"
     [ -n "${PGCLONE_VOLUME:-}" ] || fail "PGCLONE_VOLUME is not set: the operator must pass the volume mount path"
-    [ -n "$SUPERUSER_PASSWORD" ] || fail "PGCLONE_SUPERUSER_PASSWORD is not set or empty: the operator must pass the clone's superuser password"
+    [ -n "$SUPERUSER_VERIFIER" ] || fail "PGCLONE_SUPERUSER_VERIFIER is not set or empty: the operator must pass the verifier of its superuser password"
+    # PostgreSQL stores anything that is not a well-formed verifier as a password and hashes it:
+    # the text of the Pod spec would then open the clone.
+    case $SUPERUSER_VERIFIER in
+        *[!A-Za-z0-9+/=:\$-]*) fail "PGCLONE_SUPERUSER_VERIFIER is not a SCRAM-SHA-256 verifier" ;;
+        'SCRAM-SHA-256$'[0-9]*:?*'$'?*:?*) ;;
+        *) fail "PGCLONE_SUPERUSER_VERIFIER is not a SCRAM-SHA-256 verifier" ;;
+    esac
     case $PORT in ''|*[!0-9]*) fail "PGCLONE_PORT=$PORT is not a port number" ;; esac
     case $RECOVERY_TIMEOUT in ''|*[!0-9]*|0) fail "PGCLONE_RECOVERY_TIMEOUT=$RECOVERY_TIMEOUT is not a positive number of seconds" ;; esac
     case $ISOLATION in strict|none) ;; *) fail "PGCLONE_ISOLATION=$ISOLATION: expected strict or none (spec isolation)" ;; esac
@@ -118,7 +128,7 @@ binary() {
     elif [ -z "${PGCLONE_BIN_DIR:-}" ] && command -v "$1" >/dev/null 2>&1; then
         command -v "$1"
     else
-        fail "no $1 binary in ${PGCLONE_BIN_DIR:-the PATH}: spec.postgres.image must be a PostgreSQL server image (postgres, pg_ctl, psql)"
+        fail "no $1 binary in ${PGCLONE_BIN_DIR:-the PATH}: spec.postgres.image must be a PostgreSQL server image (postgres, pg_ctl, psql, pg_resetwal)"
     fi
 }
 
@@ -126,6 +136,7 @@ find_binaries() {
     POSTGRES=$(binary postgres) || exit 1
     PG_CTL=$(binary pg_ctl) || exit 1
     PSQL=$(binary psql) || exit 1
+    PG_RESETWAL=$(binary pg_resetwal) || exit 1
 }
 
 # ------------------------------------------------------------------------------ checks (no server)
@@ -453,11 +464,19 @@ phase1_stop() {
 # transactions or short timeouts must not break it, and user triggers, event triggers and
 # search_path tricks must not run code in the superuser's session (replica role skips ordinary
 # and event triggers; pg_catalog first defeats shadowing functions).
+# Statement logging is pinned here too, not only on the postmaster: production's ALTER ROLE or
+# ALTER DATABASE ... SET log_statement='all' (or pgaudit.log) overrides the command line at
+# session start, and would write the verifier into the log. A client's own settings win over
+# both.
 session_options() {
     o='-c session_replication_role=replica -c default_transaction_read_only=off'
     o="$o -c statement_timeout=0 -c lock_timeout=60s -c idle_in_transaction_session_timeout=0"
     o="$o -c search_path=pg_catalog -c password_encryption=scram-sha-256"
     [ "$IMAGE_MAJOR" -lt 17 ] || o="$o -c transaction_timeout=0"
+    o="$o -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c log_duration=off"
+    [ "$IMAGE_MAJOR" -lt 13 ] || o="$o -c log_min_duration_sample=-1"
+    o="$o -c debug_print_parse=off -c debug_print_rewritten=off -c debug_print_plan=off"
+    o="$o -c pgaudit.log=none -c pg_stat_statements.track=none -c pg_stat_statements.track_utility=off"
     printf '%s' "$o"
 }
 
@@ -493,19 +512,22 @@ connect_as_superuser() {
     fail "the cloned data has neither a postgres nor a template1 database to connect to"
 }
 
-# The superuser gets the clone's own password while no TCP listener exists, so production's
-# password never opens the clone. The password reaches psql through its environment only and
-# becomes a psql variable, which psql quotes as a literal; VERBOSITY terse keeps the statement
-# text out of any error message.
-set_superuser_password() {
-    PGCLONE_SUPERUSER_PASSWORD=$SUPERUSER_PASSWORD sql "$MAINTENANCE_DB" <<'SQL' >/dev/null \
-        || fail "could not set the superuser password: $(psql_error)"
+# The superuser gets the operator's verifier while no TCP listener exists, so neither
+# production's password nor the clone's published one opens the clone before the operator has
+# prepared it. The verifier reaches psql through its environment only and becomes a psql
+# variable, which psql quotes as a literal; VERBOSITY terse keeps the statement text out of any
+# error message. PostgreSQL keeps a valid verifier as it is; the check proves it did.
+set_superuser_verifier() {
+    stored=$(PGCLONE_SUPERUSER_VERIFIER=$SUPERUSER_VERIFIER sql "$MAINTENANCE_DB" <<'SQL'
 \set VERBOSITY terse
-\set pw `printenv PGCLONE_SUPERUSER_PASSWORD`
-ALTER ROLE :"su" WITH LOGIN PASSWORD :'pw' VALID UNTIL 'infinity';
-\unset pw
+\set v `printenv PGCLONE_SUPERUSER_VERIFIER`
+ALTER ROLE :"su" WITH LOGIN PASSWORD :'v' VALID UNTIL 'infinity';
+SELECT rolpassword = :'v' FROM pg_catalog.pg_authid WHERE rolname = :'su';
+\unset v
 SQL
-    log "superuser $SUPERUSER has the clone's password (scram)"
+) || fail "could not set the superuser password: $(psql_error)"
+    [ "$stored" = t ] || fail "PostgreSQL did not accept PGCLONE_SUPERUSER_VERIFIER as a SCRAM-SHA-256 verifier"
+    log "superuser $SUPERUSER can log in with the operator's credential only (scram), until preparation publishes the clone's passwords"
 }
 
 # The databases to visit: every one that accepts connections (template0 does not, and holds no
@@ -649,6 +671,51 @@ SQL
     log "$(cat "$WORK_DIR/slots.out")"
 }
 
+# Settings in postgresql.auto.conf that name production with its credentials (a standby's
+# primary_conninfo, an archive's restore or archive command with a key). The -c options already
+# keep them from acting; this removes their text from the copy. ALTER SYSTEM rewrites the file
+# through a new one, so the old bytes are not left in place.
+reset_credential_settings() {
+    sql "$MAINTENANCE_DB" <<'SQL' >/dev/null || fail "could not remove production's connection settings from postgresql.auto.conf: $(psql_error)"
+\set VERBOSITY terse
+ALTER SYSTEM RESET primary_conninfo;
+ALTER SYSTEM RESET restore_command;
+ALTER SYSTEM RESET archive_command;
+ALTER SYSTEM RESET archive_cleanup_command;
+ALTER SYSTEM RESET recovery_end_command;
+SQL
+    log "postgresql.auto.conf: primary_conninfo, restore_command, archive_command, archive_cleanup_command and recovery_end_command reset"
+}
+
+# ALTER ROLE, DROP USER MAPPING and ALTER SUBSCRIPTION leave the old row versions, with
+# production's password hashes, user-mapping options and conninfo, in the catalogs' files. VACUUM
+# FULL writes each catalog anew with its live rows only; the old file is emptied now and removed
+# at the shutdown checkpoint. pg_authid and pg_subscription are shared, pg_user_mapping is per
+# database. (The WAL that carried the old rows goes in remove_old_wal.)
+rewrite_credential_catalogs() {
+    printf '%s\n' '\set VERBOSITY terse' 'VACUUM FULL pg_catalog.pg_authid;' 'VACUUM FULL pg_catalog.pg_subscription;' \
+        | sql "$MAINTENANCE_DB" >/dev/null || fail "could not rewrite pg_authid and pg_subscription: $(psql_error)"
+    while IFS= read -r db || [ -n "$db" ]; do
+        [ -n "$db" ] || continue
+        printf '%s\n' '\set VERBOSITY terse' 'VACUUM FULL pg_catalog.pg_user_mapping;' \
+            | sql "$db" >/dev/null || fail "could not rewrite pg_user_mapping in database $db: $(psql_error)"
+    done <"$WORK_DIR/databases"
+    log "pg_authid, pg_subscription and pg_user_mapping (every database) rewritten without old row versions"
+}
+
+# The copied WAL, and the WAL phase 1 wrote, hold production's credentials (the rows as they
+# were, full-page images of the catalogs); recycled segments keep the bytes of older ones. After
+# the clean phase-1 shutdown every change is in the data files and the WAL is not needed:
+# pg_resetwal removes every segment and starts a fresh one. It refuses a server that did not shut
+# down cleanly, so it cannot lose a change.
+remove_old_wal() {
+    "$PG_RESETWAL" -D "$PGDATA" >"$WORK_DIR/pg_resetwal.out" 2>&1 </dev/null &
+    wait $!
+    rc=$?
+    [ "$rc" = 0 ] || fail "could not remove the WAL copied from the source (pg_resetwal): $(tr '\n' ' ' <"$WORK_DIR/pg_resetwal.out")"
+    log "WAL copied from the source removed (pg_resetwal after the clean phase-1 shutdown)"
+}
+
 # A container restart runs this script again on the same, already isolated volume. Isolating it
 # again would undo what happened since: above all the passwords the operator set for
 # spec.credentials.roles, which nobody would set again. With PGCLONE_CLONE_ID (a value unique to
@@ -671,19 +738,27 @@ phase1() {
     phase1_start
     log "phase 1: server ready (crash recovery done)"
     connect_as_superuser
+    fresh_copy=0
     if already_isolated; then
-        log "this volume was isolated by an earlier start of clone $PGCLONE_CLONE_ID: keeping what was changed in it since"
-        set_superuser_password
+        # the passwords preparation published, and the operator's credential before it, stay valid
+        log "this volume was isolated by an earlier start of clone $PGCLONE_CLONE_ID: keeping what was changed in it since, passwords included"
     else
         list_databases
         # per database first: prepared transactions may hold locks the statements below would wait on
         isolate_databases
-        set_superuser_password
+        set_superuser_verifier
         scrub_credentials
         drop_replication_slots
-        mark_isolated
+        reset_credential_settings
+        rewrite_credential_catalogs
+        fresh_copy=1
     fi
     phase1_stop
+    if [ "$fresh_copy" = 1 ]; then
+        remove_old_wal
+        # only now: a restart before this point isolates the copy again, WAL included
+        mark_isolated
+    fi
     log "phase 1: done"
 }
 

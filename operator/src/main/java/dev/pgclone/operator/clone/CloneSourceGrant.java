@@ -59,7 +59,7 @@ final class CloneSourceGrant {
         var postClone = source.getSpec().getPostClone();
         String prefix = "cloneSource " + ref + ": ";
         if (postClone != null && postClone.getSql() != null && !postClone.getSql().isBlank()) {
-            scripts.add(new SqlScript(prefix + "postClone.sql", postClone.getSql()));
+            scripts.add(new SqlScript(prefix + "postClone.sql", postClone.getSql(), Durations.scriptTimeout(postClone)));
         }
         if (postClone != null && postClone.getConfigMapName() != null && !postClone.getConfigMapName().isBlank()) {
             ConfigMap cm = client.configMaps().inNamespace(ref.getNamespace()).withName(postClone.getConfigMapName()).get();
@@ -69,7 +69,8 @@ final class CloneSourceGrant {
                         + " create it; nothing new is done for this clone meanwhile");
             }
             if (cm.getData() != null) {
-                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(prefix + postClone.getConfigMapName() + "/" + k, v)));
+                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(prefix + postClone.getConfigMapName() + "/" + k, v,
+                        Durations.scriptTimeout(postClone))));
             }
         }
         return new Granted(source, List.copyOf(scripts));

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.SourceCheckpointer;
 import dev.pgclone.operator.resources.Ownership;
@@ -17,15 +18,15 @@ final class CloneWorkflow {
     private final List<CloneStep> steps;
 
     CloneWorkflow(BackgroundWork work, ClonePreparer preparer, SourceCheckpointer checkpointer, ClonePodAddress address,
-                  CloneMetrics metrics, String bootstrapScript) {
+                  CloneMetrics metrics, String bootstrapScript, OperatorKey key) {
         this.steps = List.of(
                 new SnapshotStep(work, checkpointer, metrics),
                 new VolumeStep(),
                 new SecretsStep(),
                 new BootstrapConfigStep(bootstrapScript),
                 new ServiceStep(),
-                new PodStep(),
-                new PreparationStep(work, preparer, address));
+                new PodStep(key),
+                new PreparationStep(work, preparer, address, key));
     }
 
     record Result(CloneStep blockedAt, Outcome outcome) {

@@ -34,14 +34,18 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -53,7 +57,7 @@ import org.jboss.logging.Logger;
  */
 // API access beyond the primary resource, for the generated RBAC; the Helm chart grants the same (HelmRbacIT)
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = {"pods", "persistentvolumeclaims", "secrets"}, verbs = {"get", "list", "watch", "create", "patch", "delete"})
-@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "services", verbs = {"get", "list", "watch", "create", "update", "patch"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "services", verbs = {"get", "list", "watch", "create", "update"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "list", "watch", "create", "update"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "events", verbs = "create")
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshots", verbs = {"get", "list", "watch", "create", "update", "delete"})
@@ -83,16 +87,21 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     private final CloneWorkflow workflow;
     private final CloneMetrics metrics;
     private final Ownership ownership;
+    private final CloneAdmission admission;
+    /** Deleting a clone of a CloneSource frees a slot: this wakes the clones waiting for one. */
+    private final SimpleInboundEventSource<DatabaseClone> slotFreed = new SimpleInboundEventSource<>("clonesource-slots");
 
     public DatabaseCloneReconciler(KubernetesClient client, Clock clock, BackgroundWork work, ClonePreparer preparer,
-                                   SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics, OperatorKey key) {
+                                   SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics,
+                                   ImageAllowList allowedImages, OperatorKey key) {
         this.client = client;
         this.ownership = new Ownership(client, key);
+        this.admission = new CloneAdmission(allowedImages);
         this.conditions = new Conditions(clock);
         this.events = new EventRecorder(client, clock);
         this.work = work;
         this.metrics = metrics;
-        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, metrics, CloneBootstrap.script());
+        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, metrics, CloneBootstrap.script(), key);
     }
 
     @Override
@@ -104,6 +113,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             sources.add(informer(type, context, ownership));
         }
         sources.add(work.eventSource());
+        sources.add(slotFreed);
         sources.add(cloneSources(context));
         return sources;
     }
@@ -175,12 +185,21 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             // a refused clone lacks what the CloneSource would have filled in: the refusal is what to report
             problems = SpecValidator.effectiveProblems(effective.getSpec());
         }
+        Optional<CloneAdmission.Refusal> refusal = problems.isEmpty() && !(grant instanceof CloneSourceGrant.Refused)
+                ? admission.check(effective, granted, sameSource(josdk, clone), countsFor(granted))
+                : Optional.empty();
         if (!problems.isEmpty()) {
             String message = "invalid spec: " + String.join("; ", problems);
             failed(ctx, null, Reasons.INVALID_SPEC, message);
         } else if (grant instanceof CloneSourceGrant.Refused refused) {
             refuse(ctx, refused);
             reschedule = backoff(ctx, false);
+        } else if (refusal.isPresent()) {
+            // refused before the workflow: nothing is snapshotted, created or mounted for it
+            boolean transition = failed(ctx, null, refusal.get().reason(), refusal.get().message());
+            if (refusal.get().waits()) {
+                reschedule = backoff(ctx, transition);
+            }
         } else {
             CloneWorkflow.Result result = workflow.run(ctx);
             markUnreached(ctx, result);
@@ -256,8 +275,26 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     public DeleteControl cleanup(DatabaseClone clone, Context<DatabaseClone> josdk) {
         if (clone.getSpec() != null && clone.getSpec().getSource() != null && clone.getSpec().getSource().getCloneSource() != null) {
             SourceRelease.release(client, ownership, clone);
+            // the cache already holds this clone with its deletionTimestamp, so the woken ones no longer count it
+            sameSource(josdk, clone).stream().filter(other -> !other.getMetadata().getUid().equals(clone.getMetadata().getUid()))
+                    .forEach(other -> slotFreed.propagateEvent(ResourceID.fromResource(other)));
         }
         return DeleteControl.defaultDelete();
+    }
+
+    /** The clones of the CloneSource this clone names, from the informer cache (empty for other clones). */
+    private static List<DatabaseClone> sameSource(Context<DatabaseClone> josdk, DatabaseClone clone) {
+        var ref = clone.getSpec() == null || clone.getSpec().getSource() == null ? null : clone.getSpec().getSource().getCloneSource();
+        return ref == null ? List.of() : josdk.getPrimaryCache().byIndex(CLONE_SOURCE_INDEX, ref.toString());
+    }
+
+    /**
+     * A clone takes a slot of the CloneSource only if its namespace is allowed: otherwise anyone
+     * could fill a production source's slots from a namespace it never granted.
+     */
+    private Predicate<DatabaseClone> countsFor(CloneSource source) {
+        Map<String, Boolean> allowed = new HashMap<>();
+        return other -> allowed.computeIfAbsent(other.getMetadata().getNamespace(), ns -> CloneSourceGrant.allows(client, source, ns));
     }
 
     private void ready(CloneContext ctx) {

@@ -1,5 +1,7 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.api.v1alpha1.PostCloneSpec;
+import dev.pgclone.operator.postgres.SqlScript;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,6 +15,38 @@ public final class Durations {
     public static final Duration MAX = Duration.ofDays(3650);
 
     private Durations() {}
+
+    /**
+     * spec.postClone.timeout of a clone or a CloneSource: {@link SqlScript#DEFAULT_TIMEOUT} when
+     * unset. Only for validated specs; a value that does not parse also gives the default.
+     */
+    public static Duration scriptTimeout(PostCloneSpec postClone) {
+        if (postClone == null || postClone.getTimeout() == null || postClone.getTimeout().isBlank()) {
+            return SqlScript.DEFAULT_TIMEOUT;
+        }
+        try {
+            Duration d = parse(postClone.getTimeout());
+            return d.isZero() ? SqlScript.DEFAULT_TIMEOUT : d;
+        } catch (IllegalArgumentException e) {
+            return SqlScript.DEFAULT_TIMEOUT;
+        }
+    }
+
+    /** A problem with spec.postClone.timeout for a validator, or null. */
+    public static String scriptTimeoutProblem(PostCloneSpec postClone) {
+        if (postClone == null || postClone.getTimeout() == null) {
+            return null;
+        }
+        try {
+            if (!parse(postClone.getTimeout()).isZero()) {
+                return null;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        return "spec.postClone.timeout \"" + postClone.getTimeout() + "\" is not a usable duration: use e.g. 30m, 2h or 90s (more than 0s, at most "
+                + MAX.toDays() + "d)";
+    }
 
     /** @throws IllegalArgumentException when the text is not a duration or exceeds {@link #MAX} */
     public static Duration parse(String text) {

@@ -1,6 +1,7 @@
 package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.resources.ClonePods;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.Conditions;
@@ -25,6 +26,12 @@ import java.util.Set;
 final class PodStep implements CloneStep {
 
     static final String SPEC_HASH = "pgclone.dev/pod-spec-hash";
+
+    private final OperatorKey key;
+
+    PodStep(OperatorKey key) {
+        this.key = key;
+    }
     private static final Set<String> PULL_FAILURES = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
 
     @Override
@@ -39,7 +46,7 @@ final class PodStep implements CloneStep {
 
     @Override
     public Outcome run(CloneContext ctx) {
-        Pod desired = ClonePods.desired(ctx.clone());
+        Pod desired = ClonePods.desired(ctx.clone(), OperatorLogin.of(key, ctx.clone().getMetadata().getUid()).verifier());
         String hash = hash(desired);
         Optional<Pod> existing = ctx.owned(Pod.class, Names.pod(ctx.clone()));
         if (existing.isEmpty()) {

@@ -2,6 +2,7 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus.Step;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.PreparationRequest;
 import dev.pgclone.operator.postgres.PreparationResult;
@@ -11,6 +12,7 @@ import dev.pgclone.operator.resources.ClonePods;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -28,7 +30,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Prepared: credentials set and post-clone SQL run over JDBC, then the Pod labelled prepared so
+ * Prepared: post-clone SQL run over JDBC, then the published credentials set, then the Pod labelled prepared so
  * the Service selects it. Progress is kept on the PVC (annotation), because the PVC is the copy:
  * a copy whose preparation started but is not running in this process was interrupted by an
  * operator restart and is discarded (Pod and PVC deleted, restored again from the same snapshot),
@@ -49,8 +51,11 @@ final class PreparationStep implements CloneStep {
     private final ClonePreparer preparer;
     private final ClonePodAddress address;
 
-    PreparationStep(BackgroundWork work, ClonePreparer preparer, ClonePodAddress address) {
+    private final OperatorKey operatorKey;
+
+    PreparationStep(BackgroundWork work, ClonePreparer preparer, ClonePodAddress address, OperatorKey key) {
         this.work = work;
+        this.operatorKey = key;
         this.preparer = preparer;
         this.address = address;
     }
@@ -74,12 +79,17 @@ final class PreparationStep implements CloneStep {
             return Outcome.waitFor();
         }
         String key = key(pvc);
-        String state = annotation(pvc);
+        String state = ctx.ownership().unseal(pvc, annotation(pvc)).orElse(null);
         Optional<BackgroundWork.Finished<PreparationResult>> finished = work.take(key);
         if (finished.isPresent()) {
             return finish(ctx, pod, pvc, finished.get());
         }
         if (work.running(key)) {
+            Condition current = ctx.status().condition(Conditions.PREPARED).orElse(null);
+            if (current != null && Reasons.WAITING.equals(current.getReason()) && !work.waiting(key)) {
+                // woken as a worker took the task
+                ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARING, "setting credentials and running the post-clone scripts");
+            }
             return Outcome.waitFor();
         }
         String recorded = recordedOutcomes.get(key);
@@ -111,6 +121,10 @@ final class PreparationStep implements CloneStep {
             return discard(ctx, pod, pvc, "preparation of this copy was interrupted (operator restart); "
                     + "restoring a fresh copy from the same snapshot so no post-clone SQL runs twice on one copy");
         }
+        if (Ownership.FORGED.equals(state)) {
+            return discard(ctx, pod, pvc, "the preparation progress on PersistentVolumeClaim " + pvc.getMetadata().getName()
+                    + " was not written by the operator; restoring a fresh copy from the same snapshot and preparing it");
+        }
         return start(ctx, pod, pvc, key);
     }
 
@@ -131,7 +145,7 @@ final class PreparationStep implements CloneStep {
         List<SqlScript> scripts = new ArrayList<>(ctx.mandatoryScripts());
         var postClone = clone.getSpec().getPostClone();
         if (postClone != null && postClone.getSql() != null && !postClone.getSql().isBlank()) {
-            scripts.add(new SqlScript("postClone.sql", postClone.getSql()));
+            scripts.add(new SqlScript("postClone.sql", postClone.getSql(), Durations.scriptTimeout(postClone)));
         }
         if (postClone != null && postClone.getConfigMapName() != null && !postClone.getConfigMapName().isBlank()) {
             ConfigMap cm = ctx.client().configMaps().inNamespace(ctx.namespace()).withName(postClone.getConfigMapName()).get();
@@ -140,7 +154,8 @@ final class PreparationStep implements CloneStep {
                         + " named by spec.postClone.configMapName does not exist: create it (each key a SQL script, run in key order) or unset the field");
             }
             if (cm.getData() != null) {
-                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(postClone.getConfigMapName() + "/" + k, v)));
+                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(postClone.getConfigMapName() + "/" + k, v,
+                        Durations.scriptTimeout(postClone))));
             }
         }
         ClonePodAddress.HostPort target;
@@ -150,16 +165,22 @@ final class PreparationStep implements CloneStep {
             return Outcome.retry(Reasons.UNREACHABLE, "cannot reach Pod " + pod.getMetadata().getName() + ": " + e.getMessage());
         }
         PreparationRequest request = new PreparationRequest(target.host(), target.port(), CloneSecrets.superuserName(clone),
-                CloneSecrets.value(superuser, CloneSecrets.PASSWORD), rolePasswords, scripts, CloneSecrets.database(clone),
-                CONNECT_TIMEOUT, null);
+                OperatorLogin.of(operatorKey, clone.getMetadata().getUid()).password(), CloneSecrets.value(superuser, CloneSecrets.PASSWORD),
+                rolePasswords, scripts, CloneSecrets.database(clone), CONNECT_TIMEOUT);
         annotate(ctx, pvc, Annotations.PREPARATION_STARTED);
-        if (!work.submit(key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
+        if (!work.submit(BackgroundWork.Lane.PREPARATION, key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
             annotate(ctx, pvc, null);
-            ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "all preparation workers are busy; waiting for one");
-            return Outcome.recheckAfter(Duration.ofSeconds(5));
+            ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "too many preparations are waiting for the operator's"
+                    + " database workers; trying again shortly");
+            return Outcome.recheckAfter(Duration.ofSeconds(30));
+        }
+        if (work.waiting(key)) {
+            ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "waiting for a database worker: "
+                    + work.waitingReason(BackgroundWork.Lane.PREPARATION, ctx.namespace()));
+            return Outcome.waitFor();
         }
         ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARING,
-                "setting credentials" + (scripts.isEmpty() ? "" : " and running " + scripts.size() + " post-clone script(s)"));
+                (scripts.isEmpty() ? "" : "running " + scripts.size() + " post-clone script(s), then ") + "publishing the credentials");
         return Outcome.waitFor();
     }
 
@@ -213,14 +234,16 @@ final class PreparationStep implements CloneStep {
 
     private String preparedMessage(CloneContext ctx) {
         int steps = ctx.status().getSteps() == null ? 0 : ctx.status().getSteps().size();
-        return "credentials set and " + Math.max(0, steps - 1) + " post-clone script(s) applied; the Service selects the Pod";
+        return Math.max(0, steps - 1) + " post-clone script(s) applied and credentials published; the Service selects the Pod";
     }
 
     private static String annotation(PersistentVolumeClaim pvc) {
         return pvc.getMetadata().getAnnotations() == null ? null : pvc.getMetadata().getAnnotations().get(Annotations.PREPARATION);
     }
 
+    /** Records progress on the PVC, sealed to it: a value written by anyone else reads as forged. */
     private static void annotate(CloneContext ctx, PersistentVolumeClaim pvc, String value) {
+        String sealed = value == null ? null : ctx.ownership().seal(pvc, value);
         ctx.client().persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
                 .edit(p -> {
                     if (p.getMetadata().getAnnotations() == null) {
@@ -229,7 +252,7 @@ final class PreparationStep implements CloneStep {
                     if (value == null) {
                         p.getMetadata().getAnnotations().remove(Annotations.PREPARATION);
                     } else {
-                        p.getMetadata().getAnnotations().put(Annotations.PREPARATION, value);
+                        p.getMetadata().getAnnotations().put(Annotations.PREPARATION, sealed);
                     }
                     return p;
                 });

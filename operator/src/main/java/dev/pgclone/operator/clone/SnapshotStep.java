@@ -168,15 +168,16 @@ final class SnapshotStep implements CloneStep {
      * here ends in a result that {@link #checkpointOutcome} turns into a warning.
      */
     private Outcome startCheckpoint(CloneContext ctx) {
-        if (work.running(checkpointKey(ctx))) {
-            return Outcome.waitFor();
+        String key = checkpointKey(ctx);
+        if (!work.running(key)) {
+            Supplier<CheckpointResult> task = checkpointTask(ctx);
+            if (!work.submit(BackgroundWork.Lane.CHECKPOINT, key, ResourceID.fromResource(ctx.clone()), task)) {
+                return Outcome.recheckAfter(Duration.ofSeconds(5));
+            }
         }
-        Supplier<CheckpointResult> task = checkpointTask(ctx);
-        if (!work.submit(checkpointKey(ctx), ResourceID.fromResource(ctx.clone()), task)) {
-            return Outcome.recheckAfter(Duration.ofSeconds(5));
-        }
-        ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.CHECKPOINTING,
-                "running CHECKPOINT on the source so the clone recovers quickly, then taking the snapshot");
+        ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.CHECKPOINTING, work.waiting(key)
+                ? "waiting for a worker to run CHECKPOINT on the source: " + work.waitingReason(BackgroundWork.Lane.CHECKPOINT, ctx.namespace())
+                : "running CHECKPOINT on the source so the clone recovers quickly, then taking the snapshot");
         return Outcome.waitFor();
     }
 

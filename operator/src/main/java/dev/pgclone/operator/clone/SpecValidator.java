@@ -88,6 +88,10 @@ public final class SpecValidator {
                         + Durations.MAX.toDays() + "d");
             }
         }
+        String timeoutProblem = Durations.scriptTimeoutProblem(spec.getPostClone());
+        if (timeoutProblem != null) {
+            problems.add(timeoutProblem);
+        }
         if (spec.getCredentials() != null && spec.getCredentials().getRoles() != null) {
             for (String role : spec.getCredentials().getRoles()) {
                 if (role == null || !DNS_NAME.matcher(role).matches() || (cloneName + "-" + role).length() > 253) {

@@ -3,6 +3,7 @@ package dev.pgclone.operator.config;
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.BackgroundWork;
+import dev.pgclone.operator.clone.ImageAllowList;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.JdbcClonePreparer;
 import dev.pgclone.operator.postgres.JdbcSourceCheckpointer;
@@ -13,10 +14,14 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /** Wiring of the plain classes the reconcilers use; tests replace the default beans where they need to. */
 public class OperatorBeans {
+
+    private static final Logger LOG = Logger.getLogger(OperatorBeans.class);
 
     @Produces
     @Singleton
@@ -49,8 +54,10 @@ public class OperatorBeans {
     @Produces
     @Singleton
     BackgroundWork backgroundWork(@ConfigProperty(name = "pgclone.database-work.threads", defaultValue = "4") int threads,
+                                  @ConfigProperty(name = "pgclone.database-work.per-namespace") Optional<Integer> perNamespace,
+                                  @ConfigProperty(name = "pgclone.database-work.checkpoint-threads", defaultValue = "2") int checkpointThreads,
                                   @ConfigProperty(name = "pgclone.database-work.queue", defaultValue = "1000") int queue) {
-        return new BackgroundWork(threads, queue);
+        return new BackgroundWork(threads, perNamespace.orElse(BackgroundWork.defaultShare(threads)), checkpointThreads, queue);
     }
 
     void stopBackgroundWork(@Disposes BackgroundWork work) {
@@ -59,8 +66,20 @@ public class OperatorBeans {
 
     @Produces
     @Singleton
-    OperatorKey operatorKey(@ConfigProperty(name = "pgclone.operator-key") java.util.Optional<String> key) {
+    OperatorKey operatorKey(@ConfigProperty(name = "pgclone.operator-key") Optional<String> key) {
         return OperatorKey.of(key.orElse(null));
+    }
+
+    /** Comma-separated glob patterns of the images clone Pods may run; * allows every image (the chart's default, with its warning). */
+    @Produces
+    @Singleton
+    ImageAllowList allowedImages(@ConfigProperty(name = "pgclone.allowed-images", defaultValue = "*") String patterns) {
+        ImageAllowList list = ImageAllowList.of(patterns);
+        if (list.allowsAll()) {
+            LOG.warn("pgclone.allowed-images allows every image: whoever may create a DatabaseClone may run any image with a copy"
+                    + " of a volume of their namespace mounted; list the images clones may run (Helm value allowedImages)");
+        }
+        return list;
     }
 
     @Produces

@@ -7,7 +7,9 @@ import java.sql.Driver;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Map;
 import java.util.Properties;
+import org.postgresql.PGProperty;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
@@ -39,7 +41,19 @@ final class Jdbc {
      * bounds any single wait for the server afterwards.
      */
     static Connection connect(Target t, Duration loginTimeout, Duration socketTimeout) throws SQLException {
+        return connect(t, loginTimeout, socketTimeout, Map.of());
+    }
+
+    /**
+     * {@link #connect(Target, Duration, Duration)} with settings sent in the startup packet. They
+     * apply with the priority of a client's own settings, above what {@code ALTER ROLE ... SET} and
+     * {@code ALTER DATABASE ... SET} put in the copied catalogs, and before the first statement.
+     */
+    static Connection connect(Target t, Duration loginTimeout, Duration socketTimeout, Map<String, String> settings) throws SQLException {
         Properties p = new Properties();
+        if (!settings.isEmpty()) {
+            p.setProperty(PGProperty.OPTIONS.getName(), startupOptions(settings));
+        }
         p.setProperty("user", t.user());
         p.setProperty("password", t.password());
         p.setProperty("ApplicationName", APPLICATION_NAME);
@@ -62,6 +76,21 @@ final class Jdbc {
             throw e;
         }
         return c;
+    }
+
+    /** {@code -c name=value ...}; the server splits on unescaped spaces, so spaces and backslashes are escaped. */
+    static String startupOptions(Map<String, String> settings) {
+        StringBuilder b = new StringBuilder();
+        settings.forEach((name, value) -> {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+                throw new IllegalArgumentException("not a setting name: " + name);
+            }
+            if (b.length() > 0) {
+                b.append(' ');
+            }
+            b.append("-c ").append(name).append('=').append(value.replace("\\", "\\\\").replace(" ", "\\ "));
+        });
+        return b.toString();
     }
 
     static String url(String host, int port, String database) {

@@ -14,25 +14,27 @@ import java.util.Objects;
  * @param host              the clone Pod's IP (or a port-forward's address in development); IPv6 is fine
  * @param port              the clone's PostgreSQL port
  * @param superuser         the clone's superuser ({@code spec.postgres.superuser})
- * @param superuserPassword its password, from Secret {@code <clone>-superuser}
+ * @param operatorPassword  the password the clone's superuser has until preparation ends, which
+ *                          only the operator can derive; the operator logs in with it
+ * @param superuserPassword the published password, from Secret {@code <clone>-superuser}: the
+ *                          superuser gets it in the last step, after every script has run
  * @param rolePasswords     role name to the password it gets ({@code spec.credentials.roles}), in
  *                          the order given; may be empty
  * @param scripts           post-clone scripts, run in this order
  * @param database          where the scripts run ({@code spec.credentials.database}); null or
  *                          blank means {@code postgres}
  * @param connectTimeout    bound on connecting and logging in; null means 10 s
- * @param statementTimeout  per-statement bound for the scripts; null means none
  */
 public record PreparationRequest(
         String host,
         int port,
         String superuser,
+        String operatorPassword,
         String superuserPassword,
         Map<String, String> rolePasswords,
         List<SqlScript> scripts,
         String database,
-        Duration connectTimeout,
-        Duration statementTimeout) {
+        Duration connectTimeout) {
 
     public static final String DEFAULT_DATABASE = "postgres";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -40,7 +42,11 @@ public record PreparationRequest(
     public PreparationRequest {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(superuser, "superuser");
+        Objects.requireNonNull(operatorPassword, "operatorPassword");
         Objects.requireNonNull(superuserPassword, "superuserPassword");
+        if (superuserPassword.isEmpty()) {
+            throw new IllegalArgumentException("empty superuser password");
+        }
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
@@ -65,18 +71,14 @@ public record PreparationRequest(
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive: " + connectTimeout);
         }
-        if (statementTimeout != null && (statementTimeout.isNegative() || statementTimeout.isZero())) {
-            throw new IllegalArgumentException("statementTimeout must be positive or null: " + statementTimeout);
-        }
     }
 
     /** Records print their components; this one holds passwords, so it prints role names only. */
     @Override
     public String toString() {
         return "PreparationRequest[host=" + host + ", port=" + port + ", superuser=" + superuser
-                + ", superuserPassword=***, roles=" + rolePasswords.keySet()
+                + ", operatorPassword=***, superuserPassword=***, roles=" + rolePasswords.keySet()
                 + ", scripts=" + scripts.stream().map(SqlScript::name).toList()
-                + ", database=" + database + ", connectTimeout=" + connectTimeout
-                + ", statementTimeout=" + statementTimeout + "]";
+                + ", database=" + database + ", connectTimeout=" + connectTimeout + "]";
     }
 }

@@ -31,6 +31,8 @@ public record PreparationResult(
     public static final String CREDENTIALS_FAILED = "CredentialsFailed";
     /** A post-clone script failed; {@link #steps()} ends with it and names the statement. */
     public static final String POST_CLONE_SQL_FAILED = "PostCloneSqlFailed";
+    /** A post-clone script ran longer than its timeout and was cancelled; {@link #steps()} ends with it. */
+    public static final String POST_CLONE_TIMEOUT = "PostCloneTimeout";
     /** The calling thread was interrupted; preparation stopped between two statements. */
     public static final String INTERRUPTED = "Interrupted";
 

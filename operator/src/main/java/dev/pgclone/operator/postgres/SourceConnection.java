@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * A connection to the production source, read from the Secret named by
@@ -30,12 +33,40 @@ public record SourceConnection(String host, int port, String username, String pa
     private static final String LAYOUT = "the Secret needs key uri (postgresql://user:password@host:port/dbname),"
             + " or keys host, username and password (port, dbname optional), as in CloudNativePG's <cluster>-superuser Secret";
 
+    /** libpq's sslmode values; anything else would reach the driver as an unchecked setting. */
+    static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+    /** The only query parameters a uri may carry: anything else (sslfactory, socketFactory, ...) would configure the driver. */
+    static final Set<String> URI_PARAMETERS = Set.of("sslmode", "user", "password", "dbname");
+    /** A DNS name or an IPv4 address; IPv6 is checked separately. Nothing that a JDBC URL could read as more than a host. */
+    private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?");
+    private static final Pattern IPV6 = Pattern.compile("(?=.*:.*:)[0-9A-Fa-f:.]{2,45}");
+    /** libpq parameters a uri may carry that configure nothing of the operator's connection: accepted and not passed on. */
+    static final Set<String> IGNORED_URI_PARAMETERS = Set.of("application_name", "connect_timeout", "fallback_application_name");
+
+    /**
+     * Every field ends up in a JDBC URL or in the driver's properties, so each is checked here:
+     * a Secret's {@code host} of {@code db?socketFactory=...} would otherwise configure the driver.
+     */
     public SourceConnection {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
+        boolean ipv6 = host.indexOf(':') >= 0;
+        if (ipv6 ? !IPV6.matcher(host).matches() : !HOST_NAME.matcher(host).matches()) {
+            throw new IllegalArgumentException("the host \"" + host + "\" is not a host name or IP address"
+                    + " (letters, digits, '.', '-'; no '/', '?', '&', ':' or spaces)");
+        }
+        if (port <= 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is not a port number");
+        }
         database = database == null || database.isBlank() || database.equals("*") ? DEFAULT_DATABASE : database;
+        if (database.chars().anyMatch(ch -> ch < 0x20)) {
+            throw new IllegalArgumentException("the database name has control characters");
+        }
         sslMode = sslMode == null || sslMode.isBlank() ? DEFAULT_SSL_MODE : sslMode;
+        if (!SSL_MODES.contains(sslMode)) {
+            throw new IllegalArgumentException("sslmode \"" + sslMode + "\" is not one of " + String.join(", ", new TreeSet<>(SSL_MODES)));
+        }
     }
 
     /** Parses decoded Secret data (key to value); throws IllegalArgumentException naming what is missing. */
@@ -102,7 +133,15 @@ public record SourceConnection(String host, int port, String username, String pa
             for (String pair : rest.substring(q + 1).split("&")) {
                 if (!pair.isEmpty()) {
                     int eq = pair.indexOf('=');
-                    query.put(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
+                    String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+                    if (IGNORED_URI_PARAMETERS.contains(name)) {
+                        continue;
+                    }
+                    if (!URI_PARAMETERS.contains(name)) {
+                        throw new IllegalArgumentException("key uri has the parameter \"" + name + "\", which the operator does not pass on:"
+                                + " only " + String.join(", ", new TreeSet<>(URI_PARAMETERS)) + " are allowed");
+                    }
+                    query.put(name, eq < 0 ? "" : decode(pair.substring(eq + 1)));
                 }
             }
             rest = rest.substring(0, q);

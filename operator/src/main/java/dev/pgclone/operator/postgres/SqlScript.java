@@ -1,15 +1,29 @@
 package dev.pgclone.operator.postgres;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
  * One post-clone script: {@code name} is what users see in {@code status.steps} (for example
- * {@code postClone.sql} or {@code masking-sql/01-users.sql}), {@code sql} may hold many statements.
+ * {@code postClone.sql} or {@code masking-sql/01-users.sql}), {@code sql} may hold many statements,
+ * {@code timeout} bounds the whole script (a CloneSource's for its mandatory scripts, else the
+ * clone's own {@code spec.postClone.timeout}).
  */
-public record SqlScript(String name, String sql) {
+public record SqlScript(String name, String sql, Duration timeout) {
+
+    /** A script nobody gave a limit: long enough for masking a large table, short enough to notice a hang. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
 
     public SqlScript {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(sql, "sql");
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+    }
+
+    public SqlScript(String name, String sql) {
+        this(name, sql, DEFAULT_TIMEOUT);
     }
 }

@@ -6,9 +6,11 @@ public final class Annotations {
     /** On the PVC: the source it was restored from, to enforce that spec.source never changes. */
     public static final String SOURCE = "pgclone.dev/source";
     /**
-     * On the PVC: preparation progress, {@code started} or {@code done}. A PVC found {@code started}
-     * without a preparation running in this process was interrupted by a restart: it is discarded
-     * and re-cloned, so post-clone SQL never runs twice on one copy.
+     * On the PVC: preparation progress, {@code started}, {@code done} or {@code failed}, sealed to the
+     * PVC ({@link Ownership#seal}). A PVC found {@code started} without a preparation running in this
+     * process was interrupted by a restart, and one whose value the operator did not write was
+     * tampered with: either is discarded and re-cloned, so post-clone SQL never runs twice on one
+     * copy and nobody can mark a copy prepared that was not.
      */
     public static final String PREPARATION = "pgclone.dev/preparation";
     public static final String PREPARATION_STARTED = "started";

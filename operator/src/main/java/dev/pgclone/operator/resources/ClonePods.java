@@ -25,7 +25,12 @@ public final class ClonePods {
 
     private ClonePods() {}
 
-    public static Pod desired(DatabaseClone clone) {
+    /**
+     * @param superuserVerifier SCRAM verifier of the password only the operator knows; the
+     *                          bootstrap gives it to the superuser, so nobody but the operator can
+     *                          log in until preparation publishes the clone's own passwords
+     */
+    public static Pod desired(DatabaseClone clone, String superuserVerifier) {
         var pg = clone.getSpec().getPostgres();
         long uid = pg.getRunAsUser() == null ? 999L : pg.getRunAsUser();
         return new PodBuilder()
@@ -45,7 +50,7 @@ public final class ClonePods {
                         .withName(CONTAINER)
                         .withImage(pg.getImage())
                         .withCommand("sh", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.SCRIPT_KEY)
-                        .withEnv(env(clone))
+                        .withEnv(env(clone, superuserVerifier))
                         .addNewPort().withName("postgres").withContainerPort(PORT).withProtocol("TCP").endPort()
                         .withResources(pg.getResources())
                         .withNewSecurityContext()
@@ -97,7 +102,7 @@ public final class ClonePods {
         return dir == null || dir.isBlank() ? VOLUME_MOUNT : VOLUME_MOUNT + "/" + dir.replaceAll("^/+|/+$", "");
     }
 
-    private static List<EnvVar> env(DatabaseClone clone) {
+    private static List<EnvVar> env(DatabaseClone clone, String superuserVerifier) {
         String isolation = clone.getSpec().getIsolation() == null ? "strict" : clone.getSpec().getIsolation();
         List<EnvVar> env = new ArrayList<>();
         env.add(plain("PGDATA", dataDirectory(clone)));
@@ -106,9 +111,9 @@ public final class ClonePods {
         env.add(plain("PGCLONE_SOCKET_DIR", SOCKET_DIR));
         env.add(plain("PGCLONE_PORT", Integer.toString(PORT)));
         env.add(plain("PGCLONE_SUPERUSER", CloneSecrets.superuserName(clone)));
-        env.add(new EnvVarBuilder().withName("PGCLONE_SUPERUSER_PASSWORD")
-                .withNewValueFrom().withNewSecretKeyRef(CloneSecrets.PASSWORD, Names.superuserSecret(clone), false)
-                .endValueFrom().build());
+        // a verifier, not a password: whoever reads the Pod spec still cannot log in, and the published
+        // Secret <clone>-superuser opens nothing before preparation has run the masking
+        env.add(plain("PGCLONE_SUPERUSER_VERIFIER", superuserVerifier));
         env.add(plain("PGCLONE_PARAMETERS_FILE", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.PARAMETERS_KEY));
         env.add(plain("PGCLONE_ISOLATION", isolation));
         // marks the copy as isolated for this clone, so a container restart keeps the passwords the

@@ -130,6 +130,34 @@ public final class Ownership {
         return existing;
     }
 
+    /**
+     * A value the operator writes on one of its objects and later acts on (preparation progress on
+     * a clone's PVC), sealed to that very object (its uid) so that nobody who can edit the object can
+     * write a value the operator would believe: {@code value.mac}.
+     */
+    public String seal(HasMetadata object, String value) {
+        return value + "." + sealOf(object, value);
+    }
+
+    /** The value of a sealed annotation; empty when it is absent, and {@link #FORGED} when its seal does not verify. */
+    public Optional<String> unseal(HasMetadata object, String sealed) {
+        if (sealed == null) {
+            return Optional.empty();
+        }
+        int dot = sealed.lastIndexOf('.');
+        if (dot < 0 || !sealed.substring(dot + 1).equals(sealOf(object, sealed.substring(0, dot)))) {
+            return Optional.of(FORGED);
+        }
+        return Optional.of(sealed.substring(0, dot));
+    }
+
+    /** What {@link #unseal} reads from a value the operator did not write. */
+    public static final String FORGED = "forged";
+
+    private String sealOf(HasMetadata object, String value) {
+        return key.deriveHex("sealed-value", HasMetadata.getKind(object.getClass()) + "/" + object.getMetadata().getUid() + "/" + value, 24);
+    }
+
     /** Adds (or renews) the mark of an object about to be created or updated. */
     public <R extends HasMetadata> R stamp(R object) {
         Map<String, String> labels = new LinkedHashMap<>(object.getMetadata().getLabels() == null ? Map.of() : object.getMetadata().getLabels());

@@ -147,7 +147,9 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
             }
         } else {
             conditions.set(status.getConditions(), Conditions.READY, Condition.TRUE, Reasons.SOURCE_READY,
-                    "clones of PersistentVolumeClaim " + source.getSpec().getPvcName() + " may be created in " + allowed(source), generation);
+                    "clones of PersistentVolumeClaim " + source.getSpec().getPvcName() + " may be created in " + allowed(source)
+                            + (source.getSpec().getMaxClones() == null ? "" : ", at most " + source.getSpec().getMaxClones()
+                                    + " at once (spec.maxClones; status.clones counts those using its snapshots)"), generation);
         }
 
         UpdateControl<CloneSource> control;

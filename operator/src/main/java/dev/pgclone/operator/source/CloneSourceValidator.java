@@ -2,6 +2,7 @@ package dev.pgclone.operator.source;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
 import dev.pgclone.operator.clone.Durations;
+import dev.pgclone.operator.clone.ParameterAllowList;
 import dev.pgclone.operator.resources.LabelSelectors;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +27,16 @@ public final class CloneSourceValidator {
         if (spec.getDataDirectory() != null && (spec.getDataDirectory().contains("..") || spec.getDataDirectory().startsWith("/"))) {
             problems.add("spec.dataDirectory must be a relative path inside the volume without '..' (e.g. pgdata)");
         }
+        // checked here too: not every API server a CRD lands on runs its schema validation (the mock in tests does not)
+        if (spec.getPostgres() == null || spec.getPostgres().getImage() == null || spec.getPostgres().getImage().isBlank()) {
+            problems.add("spec.postgres.image is required: the image every clone of this source runs, the source's major version, e.g. postgres:16");
+        }
+        if (spec.getPostgres() != null) {
+            problems.addAll(ParameterAllowList.problems(spec.getPostgres().getAllowedParameters()));
+        }
+        if (spec.getMaxClones() != null && spec.getMaxClones() < 1) {
+            problems.add("spec.maxClones must be at least 1, or unset for no limit");
+        }
         if (spec.getPostgres() != null && spec.getPostgres().getRunAsUser() != null && spec.getPostgres().getRunAsUser() <= 0) {
             problems.add("spec.postgres.runAsUser must be the non-root uid that owns the data files (999 official image, 26 CloudNativePG, 1001 Bitnami)");
         }
@@ -37,6 +48,10 @@ public final class CloneSourceValidator {
             } catch (IllegalArgumentException e) {
                 problems.add("spec.snapshotMaxAge \"" + spec.getSnapshotMaxAge() + "\" is not a usable duration: use e.g. 1h, 30m or 1d");
             }
+        }
+        String timeoutProblem = Durations.scriptTimeoutProblem(spec.getPostClone());
+        if (timeoutProblem != null) {
+            problems.add(timeoutProblem);
         }
         var selector = spec.getAllowedNamespaceSelector();
         if (selector != null && LabelSelectors.isEmpty(selector)) {

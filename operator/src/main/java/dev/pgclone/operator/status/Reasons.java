@@ -1,5 +1,7 @@
 package dev.pgclone.operator.status;
 
+import dev.pgclone.operator.postgres.PreparationResult;
+
 /** Condition and event reasons, CamelCase, each documented in the README's troubleshooting table. */
 public final class Reasons {
 
@@ -38,6 +40,7 @@ public final class Reasons {
     public static final String POD_UNSCHEDULABLE = "PodUnschedulable";
     public static final String UNREACHABLE = "Unreachable";
     public static final String PREPARATION_FAILED = "PreparationFailed";
+    public static final String POST_CLONE_TIMEOUT = PreparationResult.POST_CLONE_TIMEOUT;
     public static final String PREPARATION_INTERRUPTED = "PreparationInterrupted";
     public static final String EXPIRED = "Expired";
     public static final String CHECKPOINT_FAILED = "CheckpointFailed";
@@ -47,6 +50,9 @@ public final class Reasons {
     public static final String DERIVED_FROM_CLONE_SOURCE = "DerivedFromCloneSource";
     /** Where the given PVC or snapshot's data came from cannot be told, in a namespace that may hold a CloneSource's data. */
     public static final String SOURCE_PROVENANCE_UNKNOWN = "SourceProvenanceUnknown";
+    public static final String IMAGE_NOT_ALLOWED = "ImageNotAllowed";
+    public static final String PARAMETER_NOT_ALLOWED = "ParameterNotAllowed";
+    public static final String CLONE_SOURCE_AT_CAPACITY = "CloneSourceAtCapacity";
 
     // RefreshSchedule
     public static final String CLONE_SERVING = "CloneServing";

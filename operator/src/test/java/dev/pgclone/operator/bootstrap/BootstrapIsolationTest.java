@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class BootstrapIsolationTest {
 
     static final String PUBLISHER_PASSWORD = "publisher-secret";
+    /** In production's postgresql.auto.conf, as a former standby (or a restored one) carries it. */
+    static final String UPSTREAM_PASSWORD = "upstream-replication-secret";
     /** role -> its production password; every one must stop working in the clone. */
     static final Map<String, String> PRODUCTION_LOGINS = new LinkedHashMap<>();
 
@@ -82,6 +84,12 @@ class BootstrapIsolationTest {
             production.psql("CREATE ROLE reporting LOGIN PASSWORD '" + PRODUCTION_LOGINS.get("reporting") + "'");
             production.psql("CREATE ROLE admin2 SUPERUSER LOGIN PASSWORD '" + PRODUCTION_LOGINS.get("admin2") + "'");
             production.psql("CREATE ROLE readers NOLOGIN PASSWORD 'prod-group-secret'");
+            production.psql("ALTER SYSTEM SET primary_conninfo = 'host=upstream.invalid user=replicator password="
+                    + UPSTREAM_PASSWORD + "'");
+            // production audits everything its superuser does, and slow statements of every session
+            production.psql("ALTER ROLE postgres SET log_statement = 'all'");
+            production.psql("ALTER DATABASE postgres SET log_min_duration_statement = 0");
+            production.psql("ALTER DATABASE appdb SET log_min_duration_statement = 0");
 
             // logical replication from the publisher into appdb
             production.psql("appdb", "CREATE TABLE items (id int PRIMARY KEY, v text)");
@@ -246,17 +254,105 @@ class BootstrapIsolationTest {
         }
     }
 
+    /**
+     * Scrubbed means gone from the files: every production password hash, the user mappings'
+     * and the subscription's password and the upstream's in postgresql.auto.conf are searched
+     * for, as bytes, in every file of the data directory, WAL included. The same search finds
+     * each of them in the copy of production, so it can fail.
+     */
+    @Test
+    void noProductionCredentialIsLeftInAnyFileOfTheClone() throws Exception {
+        Map<String, String> secrets = new LinkedHashMap<>();
+        productionHashes.forEach((role, hash) -> secrets.put("hash of " + role, hash));
+        secrets.put("publisher password (user mappings, subscription)", PUBLISHER_PASSWORD);
+        secrets.put("upstream password (primary_conninfo)", UPSTREAM_PASSWORD);
+        for (var secret : secrets.entrySet()) {
+            assertThat(filesContaining(snapshot, secret.getValue())).as("production's copy holds the " + secret.getKey()).isNotEmpty();
+        }
+
+        try (CloneRun clone = CloneRun.of(snapshot)) {
+            clone.start().awaitReady(Duration.ofSeconds(90));
+            clone.psql("CHECKPOINT");
+
+            for (var secret : secrets.entrySet()) {
+                assertThat(filesContaining(clone.pgdata, secret.getValue())).as("files with the " + secret.getKey()).isEmpty();
+            }
+            // what was scrubbed still works as before: the roles exist, the copy is consistent
+            assertThat(clone.psql("SELECT count(*) FROM pg_authid WHERE rolname IN ('app', 'reporting', 'admin2', 'readers')"))
+                    .isEqualTo("4");
+            assertThat(clone.psql("appdb", "SELECT count(*) FROM items")).isEqualTo("101");
+            assertThat(clone.psql("SHOW primary_conninfo")).isEmpty();
+        }
+    }
+
+    /**
+     * Production logs every statement of its superuser (ALTER ROLE ... SET log_statement) and of
+     * every session in its databases (ALTER DATABASE ... SET log_min_duration_statement): settings
+     * that override the server's command line at session start. The bootstrap's sessions pin
+     * their own, so no statement, and no verifier or password in one, reaches the Pod's log.
+     */
+    @Test
+    void productionsStatementLoggingDoesNotReachTheBootstrapsSessions() throws Exception {
+        try (CloneRun clone = CloneRun.of(snapshot)) {
+            clone.start().awaitReady(Duration.ofSeconds(90));
+            List<String> logs = List.of(clone.phase1Log(), clone.output());
+            // the settings came with the copy and are in force for ordinary sessions: this one is logged
+            assertThat(clone.psql("SHOW log_statement")).isEqualTo("all");
+            awaitTrue(() -> clone.output().contains("statement: SHOW log_statement"), Duration.ofSeconds(10));
+
+            for (String log : logs) {
+                assertThat(log).doesNotContain(clone.verifier()).doesNotContain("SCRAM-SHA-256$")
+                        .doesNotContain("statement: ").doesNotContain("duration: ").doesNotContain("PASSWORD");
+            }
+        }
+    }
+
+    /** Regular files under {@code dir} whose bytes contain {@code value} (UTF-8). */
+    static List<Path> filesContaining(Path dir, String value) throws java.io.IOException {
+        byte[] needle = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).filter(f -> contains(read(f), needle)).toList();
+        }
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
     @Test
     void aRestartedCloneKeepsWhatChangedSinceButACopyOfItIsIsolatedAgain() throws Exception {
         try (CloneRun clone = CloneRun.of(snapshot)) {
             clone.env.put("PGCLONE_CLONE_ID", "uid-of-clone-a");
             clone.start().awaitReady(Duration.ofSeconds(60));
-            // what the operator's preparation does for spec.credentials.roles
+            // what the operator's preparation does last: the published passwords
             clone.psql("ALTER ROLE app PASSWORD 'set-by-the-operator'");
+            clone.psql("ALTER ROLE postgres PASSWORD 'published-superuser'");
             clone.connect("appdb", "app", "set-by-the-operator").close();
 
             clone.restart().awaitReady(Duration.ofSeconds(60));
             clone.connect("appdb", "app", "set-by-the-operator").close();
+            // the restart gave the superuser no credential back: the published one stays, the operator's stays gone
+            clone.connect("appdb", "postgres", "published-superuser").close();
+            assertThatThrownBy(() -> clone.connect("appdb", "postgres", clone.password()).close())
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
             assertThat(clone.output()).contains("isolated by an earlier start of clone uid-of-clone-a");
 
             // the same volume under another clone's id (a clone of this clone): isolated in full

@@ -191,12 +191,12 @@ class BootstrapScriptTest {
             assertThat(clone.psql("SELECT archived_count + failed_count FROM pg_stat_archiver")).isEqualTo("0");
             assertThat(listing(archive)).isEqualTo(archiveBefore);
 
-            // the password never reached a log or a file of the work dir
-            assertThat(clone.output()).doesNotContain(clone.password()).contains("phase 2: exec postgres");
-            assertThat(clone.phase1Log()).doesNotContain(clone.password()).contains("database system is ready");
+            // the verifier never reached a log or a file of the work dir
+            assertThat(clone.output()).doesNotContain(clone.verifier()).contains("phase 2: exec postgres");
+            assertThat(clone.phase1Log()).doesNotContain(clone.verifier()).contains("database system is ready");
             try (Stream<Path> files = Files.walk(clone.workDir)) {
                 for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    assertThat(Files.readString(f)).as(f.toString()).doesNotContain(clone.password());
+                    assertThat(Files.readString(f)).as(f.toString()).doesNotContain(clone.verifier());
                 }
             }
             assertThat(clone.alive()).isTrue();
@@ -239,6 +239,18 @@ class BootstrapScriptTest {
                 rs.next();
                 assertThat(rs.getBoolean(1)).isFalse();
             }
+        }
+    }
+
+    /** PostgreSQL would store anything else as a password, hashed: the Pod spec's text would then open the clone. */
+    @Test
+    void refusesASuperuserCredentialThatIsNotAScramVerifier() throws Exception {
+        try (CloneRun clone = CloneRun.of(snapshot)) {
+            clone.env.put("PGCLONE_SUPERUSER_VERIFIER", "SCRAM-SHA-256$4096:but it is a password");
+
+            assertThat(clone.start().awaitExit(Duration.ofSeconds(30))).isNotZero();
+            assertThat(clone.terminationMessage()).isEqualTo("PGCLONE_SUPERUSER_VERIFIER is not a SCRAM-SHA-256 verifier\n");
+            assertThat(clone.workDir.resolve("phase1.log")).doesNotExist();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.bootstrap;
 
+import dev.pgclone.operator.postgres.ScramVerifier;
 import dev.pgclone.operator.testing.LocalPostgres;
 import dev.pgclone.operator.testing.LocalPostgres.Os;
 import java.io.IOException;
@@ -98,7 +99,7 @@ final class CloneRun implements AutoCloseable {
         env.put("PGCLONE_PORT", Integer.toString(port));
         env.put("PGCLONE_LISTEN_ADDRESSES", "127.0.0.1");
         env.put("PGCLONE_SUPERUSER", LocalPostgres.SUPERUSER);
-        env.put("PGCLONE_SUPERUSER_PASSWORD", DEFAULT_PASSWORD);
+        env.put("PGCLONE_SUPERUSER_VERIFIER", ScramVerifier.of(DEFAULT_PASSWORD, new byte[ScramVerifier.SALT_BYTES]));
         env.put("PGCLONE_TERMINATION_LOG", terminationLog.toString());
         env.put("PGCLONE_BIN_DIR", LocalPostgres.binDir().toString());
         env.put("PGCLONE_RECOVERY_TIMEOUT", "120");
@@ -114,8 +115,13 @@ final class CloneRun implements AutoCloseable {
         return new CloneRun(snapshot, osUser);
     }
 
+    /** The password whose verifier the clone starts with: the operator's, which preparation replaces. */
     String password() {
-        return env.get("PGCLONE_SUPERUSER_PASSWORD");
+        return DEFAULT_PASSWORD;
+    }
+
+    String verifier() {
+        return env.get("PGCLONE_SUPERUSER_VERIFIER");
     }
 
     CloneRun parameters(String content) {

@@ -100,7 +100,7 @@ class DatabaseCloneReconcilerTest {
         assertThat(st.getTimings().getStartSeconds()).isNotNull();
         assertThat(st.getTimings().getPrepareSeconds()).isNotNull();
         assertThat(st.getTimings().getTotalSeconds()).isNotNull();
-        assertThat(st.getSteps()).extracting("name").containsExactly("credentials", "postClone.sql");
+        assertThat(st.getSteps()).extracting("name").containsExactly("postClone.sql", "credentials");
 
         PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(ns).withName("orders-clone").get();
         assertThat(pvc.getSpec().getDataSource().getKind()).isEqualTo("VolumeSnapshot");
@@ -364,7 +364,7 @@ class DatabaseCloneReconcilerTest {
         assertThat(harness.preparer().requests()).hasSize(2);
         assertThat(harness.preparer().requests().get(0).host()).isNotEqualTo(harness.preparer().requests().get(1).host());
         assertThat(eventReasons("migrating")).contains("PreparationInterrupted");
-        assertThat(ready.getStatus().getSteps()).extracting("name").containsExactly("credentials", "postClone.sql");
+        assertThat(ready.getStatus().getSteps()).extracting("name").containsExactly("postClone.sql", "credentials");
     }
 
     @Test

@@ -196,6 +196,27 @@ class NameConflictTest {
         planted.forEach(this::assertUntouched);
     }
 
+    @Test
+    void preparationProgressWrittenByHandIsNotBelievedAndTheCopyIsPreparedAfresh() {
+        harness.preparer().hold();
+        client.resource(clone("orders", "data-orders-0")).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> harness.preparer().requests().size() == 1);
+        harness.stopOperator();
+        // with the operator down, someone who may edit PVCs marks the unprepared copy as prepared
+        PersistentVolumeClaim copy = client.persistentVolumeClaims().inNamespace(ns).withName("orders").edit(p -> {
+            p.getMetadata().getAnnotations().put("pgclone.dev/preparation", "done");
+            return p;
+        });
+        harness.preparer().open();
+        harness.startOperator();
+
+        CloneObservations.awaitCondition(client, ns, "orders", "Ready", "True", "CloneReady");
+        assertThat(client.persistentVolumeClaims().inNamespace(ns).withName("orders").get().getMetadata().getUid())
+                .as("the copy marked by hand was discarded").isNotEqualTo(copy.getMetadata().getUid());
+        assertThat(harness.preparer().requests()).as("the fresh copy was prepared").hasSize(2);
+        assertThat(CloneObservations.events(client, ns, "orders")).anyMatch(e -> e.getMessage().contains("was not written by the operator"));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private DatabaseClone clone(String name, String pvc) {

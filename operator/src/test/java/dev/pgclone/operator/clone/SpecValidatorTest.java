@@ -65,6 +65,22 @@ class SpecValidatorTest {
         assertThat(problems(TestClones.minimal().getSpec())).isEmpty();
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"30m,", "2h,", "90s,", "0s,not a usable duration", "30,not a usable duration",
+            "99999d,not a usable duration"})
+    void aScriptTimeoutMustBeAPositiveDuration(String timeout, String problem) {
+        DatabaseCloneSpec spec = TestClones.minimal().getSpec();
+        spec.setPostClone(new dev.pgclone.operator.api.v1alpha1.PostCloneSpec());
+        spec.getPostClone().setTimeout(timeout);
+        if (problem == null) {
+            assertThat(problems(spec)).isEmpty();
+            assertThat(Durations.scriptTimeout(spec.getPostClone())).isPositive();
+        } else {
+            assertThat(problems(spec)).singleElement().asString()
+                    .isEqualTo("spec.postClone.timeout \"" + timeout + "\" is " + problem + ": use e.g. 30m, 2h or 90s (more than 0s, at most 3650d)");
+        }
+    }
+
     @Test
     void aSnapshotSourceIsClean() {
         DatabaseCloneSpec spec = fullSpec();

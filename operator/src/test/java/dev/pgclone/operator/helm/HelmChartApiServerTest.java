@@ -35,6 +35,8 @@ class HelmChartApiServerTest {
             "two replicas:replicas: 2",
             "metrics:metrics: {serviceMonitor: {enabled: true}, prometheusRule: {enabled: true}}",
             "json logs and dashboard:logFormat: json\ngrafanaDashboard: {enabled: true}",
+            "restricted images, own key, network policy:watchNamespaces: [team-a, team-b]\nallowedImages: [\"postgres:*\"]\n"
+                    + "operatorKey: {existingSecret: vault-synced}\nnetworkPolicy: {enabled: true}",
     })
     void everyRenderedObjectIsAcceptedByTheApiServerAndReadBack(String valueSet) throws IOException {
         String values = valueSet.substring(valueSet.indexOf(':') + 1);

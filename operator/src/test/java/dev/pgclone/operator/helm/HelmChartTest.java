@@ -74,7 +74,7 @@ class HelmChartTest {
         Chart.Rendered r = render("");
         assertThat(r.objects()).extracting(HasMetadata::getKind).containsExactlyInAnyOrder(
                 "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Service",
-                "Deployment");
+                "Deployment", "Secret");
 
         Deployment d = r.one(Deployment.class);
         assertThat(d.getMetadata().getName()).isEqualTo(FULLNAME);
@@ -274,6 +274,100 @@ class HelmChartTest {
         Map<String, EnvVar> out = new java.util.LinkedHashMap<>();
         c.getEnv().forEach(e -> out.put(e.getName(), e));
         return out;
+    }
+
+    @Test
+    void theOperatorKeyIsGeneratedIntoASecretAndReachesTheOperatorAsAnEnvVarOnly() throws Exception {
+        Chart.Rendered r = render("");
+        io.fabric8.kubernetes.api.model.Secret secret = r.one(io.fabric8.kubernetes.api.model.Secret.class);
+        assertThat(secret.getMetadata().getName()).isEqualTo(FULLNAME + "-operator-key");
+        assertThat(secret.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+        String encoded = secret.getData().get("operator-key");
+        String key = new String(java.util.Base64.getDecoder().decode(encoded), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(key).hasSize(48).matches("[A-Za-z0-9]+");
+        assertThat(render("").one(io.fabric8.kubernetes.api.model.Secret.class).getData().get("operator-key"))
+                .as("without a cluster to look it up in, every render makes a new one").isNotEqualTo(encoded);
+
+        Deployment d = r.one(Deployment.class);
+        EnvVar fromSecret = envVars(container(r)).get("PGCLONE_OPERATOR_KEY");
+        assertThat(fromSecret.getValue()).isNull();
+        assertThat(fromSecret.getValueFrom().getSecretKeyRef().getName()).isEqualTo(FULLNAME + "-operator-key");
+        assertThat(fromSecret.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("operator-key");
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(encoded.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
+                .as("the Pod restarts when the key changes, and the checksum is of the very key the Secret holds")
+                .containsEntry("checksum/operator-key", java.util.HexFormat.of().formatHex(digest).substring(0, 16));
+        // through the env var, not by reading Secrets: the operator needs no Secret permission in its own namespace for it
+        assertThat(r.all(Role.class)).noneMatch(role -> NAMESPACE.equals(role.getMetadata().getNamespace())
+                && role.getRules().stream().anyMatch(rule -> rule.getResources().contains("secrets")));
+    }
+
+    @Test
+    void anExistingSecretReplacesTheGeneratedKey() {
+        Chart.Rendered r = render("operatorKey: {existingSecret: vault-synced, existingSecretKey: pgclone}\n");
+        assertThat(r.all(io.fabric8.kubernetes.api.model.Secret.class)).isEmpty();
+        EnvVar fromSecret = envVars(container(r)).get("PGCLONE_OPERATOR_KEY");
+        assertThat(fromSecret.getValueFrom().getSecretKeyRef().getName()).isEqualTo("vault-synced");
+        assertThat(fromSecret.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("pgclone");
+        assertThat(r.one(Deployment.class).getSpec().getTemplate().getMetadata().getAnnotations()).isNullOrEmpty();
+        assertThat(render("operatorKey: {existingSecret: vault-synced}\npodAnnotations: {team: data}\n").one(Deployment.class)
+                .getSpec().getTemplate().getMetadata().getAnnotations()).containsExactly(Map.entry("team", "data"));
+    }
+
+    @Test
+    void allowedImagesBecomeTheOperatorsAllowListAndAllowEverythingOnlyWhenSaidSo() {
+        assertThat(env(container(render("")))).containsEntry("PGCLONE_ALLOWED_IMAGES", "*");
+        assertThat(env(container(render("allowedImages: [\"postgres:*\", \"ghcr.io/cloudnative-pg/postgresql:*\"]\n"))))
+                .containsEntry("PGCLONE_ALLOWED_IMAGES", "postgres:*,ghcr.io/cloudnative-pg/postgresql:*");
+        assertThatThrownBy(() -> render("allowedImages: []\n")).hasMessageContaining("[\"*\"] allows every image");
+        assertThatThrownBy(() -> render("allowedImages: \"postgres:*\"\n")).hasMessageContaining("must be a list of image patterns");
+        assertThatThrownBy(() -> render("allowedImages: [\"postgres:*,evil/*\"]\n")).hasMessageContaining("is not one image pattern");
+        // what the operator makes of the value
+        assertThat(dev.pgclone.operator.clone.ImageAllowList.of(env(container(render("allowedImages: [\"postgres:*\"]\n")))
+                .get("PGCLONE_ALLOWED_IMAGES")).allows("postgres:16")).isTrue();
+    }
+
+    @Test
+    void theShareOfDatabaseWorkersPerNamespaceIsPassedOnWhenSet() {
+        assertThat(env(container(render("")))).doesNotContainKey("PGCLONE_DATABASE_WORK_PER_NAMESPACE");
+        assertThat(env(container(render("databaseWorkThreads: 8\ndatabaseWorkPerNamespace: 3\n"))))
+                .containsEntry("PGCLONE_DATABASE_WORK_THREADS", "8").containsEntry("PGCLONE_DATABASE_WORK_PER_NAMESPACE", "3");
+    }
+
+    @Test
+    void theNetworkPolicyAdmitsOnlyTheOperatorToUnpreparedClonesInEachWatchedNamespace() {
+        assertThat(render("").all(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class)).as("off by default").isEmpty();
+
+        var policies = render("watchNamespaces: [team-a, team-b]\nnetworkPolicy: {enabled: true}\n")
+                .all(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+        assertThat(policies).extracting(p -> p.getMetadata().getNamespace()).containsExactly("team-a", "team-b");
+        assertThat(policies).allSatisfy(p -> {
+            assertThat(p.getMetadata().getName()).isEqualTo(FULLNAME + "-unprepared-clones");
+            assertThat(p.getSpec().getPolicyTypes()).containsExactly("Ingress");
+            assertThat(p.getSpec().getPodSelector().getMatchLabels()).isNullOrEmpty();
+            assertThat(p.getSpec().getPodSelector().getMatchExpressions()).extracting(e -> e.getKey() + " " + e.getOperator() + " " + e.getValues())
+                    .containsExactly("pgclone.dev/clone Exists []", "pgclone.dev/prepared NotIn [true]");
+            assertThat(p.getSpec().getIngress()).singleElement().satisfies(rule -> {
+                assertThat(rule.getPorts()).isNullOrEmpty();
+                assertThat(rule.getFrom()).singleElement().satisfies(peer -> {
+                    assertThat(peer.getIpBlock()).isNull();
+                    assertThat(peer.getNamespaceSelector().getMatchLabels()).containsExactly(Map.entry("kubernetes.io/metadata.name", NAMESPACE));
+                    assertThat(peer.getPodSelector().getMatchLabels()).isEqualTo(
+                            render("").one(Deployment.class).getSpec().getSelector().getMatchLabels());
+                });
+            });
+        });
+        // the labels it relies on are the ones the operator sets
+        assertThat(policies.get(0).getSpec().getPodSelector().getMatchExpressions()).extracting(e -> e.getKey())
+                .containsExactly(dev.pgclone.operator.resources.Labels.CLONE, dev.pgclone.operator.resources.Labels.PREPARED);
+
+        assertThat(render("watchNamespaces: own\nnetworkPolicy: {enabled: true}\n")
+                .one(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class).getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+        assertThat(render("networkPolicy: {enabled: true, namespaces: [staging, qa]}\n")
+                .all(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class))
+                .extracting(p -> p.getMetadata().getNamespace()).containsExactly("staging", "qa");
+        assertThatThrownBy(() -> render("networkPolicy: {enabled: true}\n"))
+                .hasMessageContaining("networkPolicy.enabled with watchNamespaces: all needs networkPolicy.namespaces");
     }
 
     static Map<String, String> env(Container c) {

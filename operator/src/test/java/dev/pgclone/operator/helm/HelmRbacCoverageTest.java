@@ -7,6 +7,7 @@ import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.BackgroundWork;
+import dev.pgclone.operator.clone.ImageAllowList;
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
@@ -15,6 +16,7 @@ import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
 import dev.pgclone.operator.source.CloneSourceReconciler;
 import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
+import dev.pgclone.operator.testing.TestOperatorKey;
 import dev.pgclone.operator.testing.RecordingCheckpointer;
 import dev.pgclone.operator.testing.RecordingPreparer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -88,9 +90,9 @@ class HelmRbacCoverageTest {
             "core/secrets:delete", "a role removed from credentials.roles loses its Secret (SecretsStep, ScheduleCredentials)",
             "core/secrets:patch", "ScheduleCredentials edits the schedule's passwords Secret when the template's roles change, and a "
                     + "role Secret whose connection details drifted",
-            "core/services:update", "ServiceStep rewrites a clone's Service that drifted from the desired one",
+            "core/services:update", "ServiceStep and StableService rewrite a Service that drifted from the desired one",
             "pgclone.dev/databaseclones:get", "the RefreshSchedule reads its newest clone when the informer cache has not seen it yet, "
-                    + "and a create that meets 409 Conflict reads the existing object (Creation.createOrGet)",
+                    + "and a create that meets 409 Conflict reads the existing object to see whose it is (Ownership)",
             "coordination.k8s.io/leases:update", "fabric8's LeaseLock patches the Lease, but JOSDK's start-up check "
                     + "(LeaderElectionManager.checkLeaseAccess) insists on get, create and update");
 
@@ -131,7 +133,7 @@ class HelmRbacCoverageTest {
                         request.method() + " " + request.uri());
             }
         })));
-        work = new BackgroundWork(2, 100);
+        work = new BackgroundWork(2, 1, 1, 100);
         operator = new Operator(o -> o.withKubernetesClient(operatorClient)
                 .withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false)
@@ -141,9 +143,9 @@ class HelmRbacCoverageTest {
                         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, false)));
         operator.register(new DatabaseCloneReconciler(operatorClient, Clock.systemUTC(), work, new RecordingPreparer(), new RecordingCheckpointer(),
-                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), OperatorHarness.KEY));
-        operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry(), OperatorHarness.KEY));
-        operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC(), OperatorHarness.KEY));
+                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), ImageAllowList.allowAll(), TestOperatorKey.KEY));
+        operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry(), TestOperatorKey.KEY));
+        operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC(), TestOperatorKey.KEY));
         operator.start();
     }
 

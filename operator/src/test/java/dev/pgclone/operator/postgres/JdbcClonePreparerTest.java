@@ -53,8 +53,8 @@ class JdbcClonePreparerTest {
     }
 
     private PreparationRequest request(Map<String, String> roles, List<SqlScript> scripts) {
-        return new PreparationRequest("127.0.0.1", pg.port(), "postgres", SUPERUSER_PASSWORD, roles, scripts, "app",
-                Duration.ofSeconds(5), null);
+        return new PreparationRequest("127.0.0.1", pg.port(), "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD, roles, scripts, "app",
+                Duration.ofSeconds(5));
     }
 
     private PreparationResult prepare(PreparationRequest request) {
@@ -127,6 +127,75 @@ class JdbcClonePreparerTest {
         assertThat(log).doesNotContain(roles.get("app_a")).doesNotContain(roles.get("Report Er")).doesNotContain("SCRAM-SHA-256$");
     }
 
+    /**
+     * The clone starts with the operator's credential only. While the scripts run (masking is not
+     * done), neither the published superuser password nor a role's published password logs in;
+     * both work after preparation, and the operator's password then no longer does.
+     */
+    @Test
+    void publishedPasswordsOpenTheCloneOnlyAfterTheLastScript() throws Exception {
+        String operatorPassword = "operator-only-9f3c";
+        pg.psql("CREATE ROLE gate_su SUPERUSER LOGIN PASSWORD '" + ScramVerifier.of(operatorPassword) + "'");
+        pg.psql("CREATE ROLE gate_app NOLOGIN");
+        String published = "published-su-77";
+        String appPassword = "published-app-78";
+        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "gate_su", operatorPassword, published,
+                Map.of("gate_app", appPassword), List.of(new SqlScript("slow-masking.sql", "SELECT pg_sleep(3)")), "app",
+                Duration.ofSeconds(5));
+
+        var running = java.util.concurrent.CompletableFuture.supplyAsync(() -> prepare(request));
+        awaitQuery("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%' AND state = 'active'", "1");
+
+        assertRefused("gate_su", published);
+        assertRefused("gate_app", appPassword);
+        PreparationResult result = running.get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(result.succeeded()).as(result.toString()).isTrue();
+        assertThat(result.steps()).extracting(StepOutcome::name).containsExactly("slow-masking.sql", "credentials");
+        try (Connection c = login("app", "gate_su", published)) {
+            assertThat(queryOne(c, "SELECT current_user")).isEqualTo("gate_su");
+        }
+        try (Connection c = login("app", "gate_app", appPassword)) {
+            assertThat(queryOne(c, "SELECT current_user")).isEqualTo("gate_app");
+        }
+        assertRefused("gate_su", operatorPassword);
+    }
+
+    @Test
+    void aFailedPreparationLeavesEveryPublishedPasswordInvalid() throws Exception {
+        String operatorPassword = "operator-only-4d1e";
+        pg.psql("CREATE ROLE fail_su SUPERUSER LOGIN PASSWORD '" + ScramVerifier.of(operatorPassword) + "'");
+        pg.psql("CREATE ROLE fail_app LOGIN");
+        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "fail_su", operatorPassword, "published-su-1",
+                Map.of("fail_app", "published-app-1"), List.of(new SqlScript("broken.sql", "SELECT * FROM no_such_table")), "app",
+                Duration.ofSeconds(5));
+
+        PreparationResult result = prepare(request);
+
+        assertThat(result.failureReason()).isEqualTo("PostCloneSqlFailed");
+        assertThat(result.steps()).extracting(StepOutcome::name).containsExactly("broken.sql");
+        assertRefused("fail_su", "published-su-1");
+        assertRefused("fail_app", "published-app-1");
+        login("app", "fail_su", operatorPassword).close();
+    }
+
+    private static void assertRefused(String user, String password) {
+        assertThatThrownBy(() -> login("app", user, password).close())
+                .as("login of %s", user)
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
+    }
+
+    private static void awaitQuery(String sql, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!pg.psql(sql).equals(expected)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never true: " + sql);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void aMissingRoleFailsBeforeAnythingChanges() {
         pg.psql("CREATE ROLE app_b NOLOGIN");
@@ -163,8 +232,8 @@ class JdbcClonePreparerTest {
     @Test
     void aSuperuserThatIsNotOneIsToldSo() {
         pg.psql("CREATE ROLE not_super LOGIN PASSWORD 'not-super-pw-1'");
-        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "not_super", "not-super-pw-1",
-                Map.of(), List.of(), "app", Duration.ofSeconds(5), null);
+        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "not_super", "not-super-pw-1", "not-super-pw-1",
+                Map.of(), List.of(), "app", Duration.ofSeconds(5));
 
         PreparationResult result = prepare(request);
 
@@ -176,8 +245,8 @@ class JdbcClonePreparerTest {
 
     @Test
     void aWrongSuperuserPasswordIsAnAuthenticationFailure() {
-        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "postgres", "not-the-password-42",
-                Map.of(), List.of(), "app", Duration.ofSeconds(5), null);
+        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "postgres", "not-the-password-42", "not-the-password-42",
+                Map.of(), List.of(), "app", Duration.ofSeconds(5));
 
         PreparationResult result = prepare(request);
 
@@ -194,8 +263,8 @@ class JdbcClonePreparerTest {
     @Test
     void aClosedPortIsUnreachableAtOnce() {
         int closed = LocalPostgres.freePort();
-        PreparationRequest request = new PreparationRequest("127.0.0.1", closed, "postgres", SUPERUSER_PASSWORD,
-                Map.of("app", "x-password-1"), List.of(), "app", Duration.ofSeconds(5), null);
+        PreparationRequest request = new PreparationRequest("127.0.0.1", closed, "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD,
+                Map.of("app", "x-password-1"), List.of(), "app", Duration.ofSeconds(5));
 
         long start = System.nanoTime();
         PreparationResult result = prepare(request);
@@ -225,7 +294,7 @@ class JdbcClonePreparerTest {
             acceptor.setDaemon(true);
             acceptor.start();
             PreparationRequest request = new PreparationRequest("127.0.0.1", silent.getLocalPort(), "postgres",
-                    SUPERUSER_PASSWORD, Map.of(), List.of(), "app", Duration.ofSeconds(1), null);
+                    SUPERUSER_PASSWORD, SUPERUSER_PASSWORD, Map.of(), List.of(), "app", Duration.ofSeconds(1));
 
             long start = System.nanoTime();
             PreparationResult result = prepare(request);
@@ -259,8 +328,8 @@ class JdbcClonePreparerTest {
         PreparationResult result = prepare(request(Map.of(), List.of(masking, migration)));
 
         assertThat(result.succeeded()).as(result.toString()).isTrue();
-        assertThat(result.steps()).extracting(StepOutcome::name).containsExactly("postClone.sql", "migrations/001-orders.sql");
-        assertThat(result.steps()).extracting(StepOutcome::rows).containsExactly(250L, 3L);
+        assertThat(result.steps()).extracting(StepOutcome::name).containsExactly("postClone.sql", "migrations/001-orders.sql", "credentials");
+        assertThat(result.steps()).extracting(StepOutcome::rows).containsExactly(250L, 3L, null);
         assertThat(result.steps()).extracting(StepOutcome::error).containsOnlyNulls();
         assertThat(result.steps()).allSatisfy(s -> assertThat(s.durationSeconds()).isBetween(0.0, 10.0));
         // creating and concurrently indexing a table does not take under a millisecond
@@ -332,23 +401,98 @@ class JdbcClonePreparerTest {
         PreparationResult result = prepare(request(Map.of("app_r", rolePassword), List.of(echo)));
 
         assertThat(result.failureReason()).isEqualTo("PostCloneSqlFailed");
-        assertThat(result.steps().get(1).error())
+        assertThat(result.steps().get(0).error())
                 .isEqualTo("SQLSTATE 22P02: invalid input syntax for type integer: \"[redacted]\" (statement 1, line 1)");
     }
 
     @Test
-    void theStatementTimeoutBoundsEachStatement() {
-        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "postgres", SUPERUSER_PASSWORD,
-                Map.of(), List.of(new SqlScript("slow.sql", "SELECT 1;\nSELECT pg_sleep(20);")), "app",
-                Duration.ofSeconds(5), Duration.ofMillis(300));
+    void aScriptThatRunsLongerThanItsTimeoutIsCancelled() {
+        SqlScript forever = new SqlScript("forever.sql", "SELECT 1;\nSELECT pg_sleep(100000);", Duration.ofSeconds(2));
+        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD,
+                Map.of(), List.of(forever, new SqlScript("after.sql", "CREATE TABLE after_timeout (id int)")), "app", Duration.ofSeconds(5));
 
         long start = System.nanoTime();
         PreparationResult result = prepare(request);
         double seconds = (System.nanoTime() - start) / 1e9;
 
-        assertThat(result.failureReason()).isEqualTo("PostCloneSqlFailed");
-        assertThat(result.steps().get(0).error()).startsWith("SQLSTATE 57014: canceling statement due to statement timeout (statement 2, line 2)");
-        assertThat(seconds).isLessThan(5.0);
+        assertThat(result.failureReason()).isEqualTo("PostCloneTimeout");
+        assertThat(result.failureMessage()).startsWith("post-clone script \"forever.sql\" ran longer than its timeout of 2 s and was cancelled"
+                + " at statement 2 (line 2)").endsWith("later scripts were not run");
+        assertThat(result.steps()).extracting(StepOutcome::name).containsExactly("forever.sql");
+        assertThat(result.steps().get(0).error()).startsWith("SQLSTATE 57014: ");
+        assertThat(seconds).isBetween(1.9, 6.0);
+        assertThat(pg.psql("app", "SELECT to_regclass('after_timeout') IS NULL")).isEqualTo("t");
+        assertThat(pg.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(100000)%' AND pid <> pg_backend_pid()"))
+                .isEqualTo("0");
+    }
+
+    /** The limit is on the whole script: many short statements cannot add up to more, nor can the script lift it. */
+    @Test
+    void theTimeoutBoundsTheWholeScriptWhateverItSets() {
+        SqlScript sneaky = new SqlScript("sneaky.sql", "SET statement_timeout = 0;\n"
+                + "SELECT pg_sleep(0.8);\nSELECT pg_sleep(0.8);\nSELECT pg_sleep(0.8);\nSELECT pg_sleep(0.8);\nSELECT pg_sleep(0.8);",
+                Duration.ofMillis(1500));
+        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD,
+                Map.of(), List.of(sneaky), "app", Duration.ofSeconds(5));
+
+        long start = System.nanoTime();
+        PreparationResult result = prepare(request);
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        assertThat(result.failureReason()).isEqualTo("PostCloneTimeout");
+        assertThat(result.failureMessage()).contains("timeout of 1.5 s");
+        assertThat(seconds).isLessThan(3.5);
+    }
+
+    /**
+     * A consumer's spec.postgres.parameters become the server's settings, production's role and
+     * database settings come with the copy: here they ask to skip triggers and to log every
+     * statement. The preparer's sessions pin their own at login, so masking runs with its
+     * triggers and nothing of it reaches the log.
+     */
+    @Test
+    void settingsOfTheConsumerAndProductionCannotLoosenTheMaskingSession() throws Exception {
+        try (LocalPostgres loose = LocalPostgres.create("loose-settings")) {
+            loose.appendConfig("session_replication_role = replica");
+            loose.appendConfig("log_statement = 'all'");
+            loose.appendConfig("log_min_duration_statement = 0");
+            loose.start();
+            loose.psql("ALTER ROLE postgres PASSWORD '" + SUPERUSER_PASSWORD.replace("'", "''") + "'");
+            loose.psql("CREATE DATABASE app");
+            loose.psql("ALTER DATABASE app SET session_replication_role = replica");
+            loose.psql("ALTER ROLE postgres SET log_statement = 'all'");
+            loose.psql("app", "CREATE TABLE people (id int PRIMARY KEY, email text, masked_at timestamptz)");
+            loose.psql("app", "INSERT INTO people SELECT g, 'person' || g || '@corp.example.com' FROM generate_series(1, 20) g");
+            // the masking relies on a trigger to stamp every row it touched
+            loose.psql("app", "CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS"
+                    + " $$ BEGIN NEW.masked_at := now(); RETURN NEW; END $$");
+            loose.psql("app", "CREATE TRIGGER stamp BEFORE UPDATE ON people FOR EACH ROW EXECUTE FUNCTION stamp()");
+            String marker = "mask-marker-5b1f";
+            PreparationRequest request = new PreparationRequest("127.0.0.1", loose.port(), "postgres", SUPERUSER_PASSWORD, "published-9",
+                    Map.of(), List.of(new SqlScript("masking.sql", "UPDATE people SET email = '" + marker + "' || id;")), "app",
+                    Duration.ofSeconds(5));
+
+            PreparationResult result = prepare(request);
+            String log = loose.log();
+
+            assertThat(result.succeeded()).as(result.toString()).isTrue();
+            assertThat(loose.psql("app", "SELECT count(*) FROM people WHERE masked_at IS NOT NULL AND email LIKE '" + marker + "%'"))
+                    .isEqualTo("20");
+            assertThat(log).doesNotContain(marker).doesNotContain("SCRAM-SHA-256$").doesNotContain("published-9");
+            // the same settings do apply to an ordinary session: the test would see a loosened one
+            loose.psql("app", "SELECT 'ordinary-" + marker + "'");
+            awaitTrue(() -> loose.log().contains("ordinary-" + marker));
+        }
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.sleep(20);
+        }
     }
 
     @Test
@@ -356,8 +500,8 @@ class JdbcClonePreparerTest {
         // production often sets a short statement_timeout per database; the clone inherits it
         pg.psql("CREATE DATABASE strict_db");
         pg.psql("ALTER DATABASE strict_db SET statement_timeout = '50ms'");
-        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "postgres", SUPERUSER_PASSWORD,
-                Map.of(), List.of(new SqlScript("long.sql", "SELECT pg_sleep(0.3)")), "strict_db", Duration.ofSeconds(5), null);
+        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD,
+                Map.of(), List.of(new SqlScript("long.sql", "SELECT pg_sleep(0.3)")), "strict_db", Duration.ofSeconds(5));
 
         PreparationResult result = prepare(request);
 
@@ -366,8 +510,8 @@ class JdbcClonePreparerTest {
 
     @Test
     void aMissingDatabaseIsReported() {
-        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "postgres", SUPERUSER_PASSWORD,
-                Map.of(), List.of(new SqlScript("postClone.sql", "SELECT 1")), "no_such_db", Duration.ofSeconds(5), null);
+        PreparationRequest request = new PreparationRequest("127.0.0.1", pg.port(), "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD,
+                Map.of(), List.of(new SqlScript("postClone.sql", "SELECT 1")), "no_such_db", Duration.ofSeconds(5));
 
         PreparationResult result = prepare(request);
 
@@ -417,7 +561,7 @@ class JdbcClonePreparerTest {
         PreparationResult result = prepare(request(Map.of(), List.of()));
 
         assertThat(result.succeeded()).isTrue();
-        assertThat(result.steps()).isEmpty();
+        assertThat(result.steps()).extracting(StepOutcome::name).containsExactly("credentials");
         String expected = pg.psql("SHOW server_version").split(" ")[0];
         assertThat(result.postgresVersion()).isEqualTo(expected).matches("\\d+(\\.\\d+)?");
         assertThat(JdbcClonePreparer.leadingToken("16.4 (Debian 16.4-1.pgdg120+1)")).isEqualTo("16.4");

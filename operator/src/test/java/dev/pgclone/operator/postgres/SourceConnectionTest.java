@@ -112,4 +112,55 @@ class SourceConnectionTest {
 
         assertThat(c.toString()).doesNotContain("very-secret-pw").contains("u@db:5432/postgres");
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"db?sslfactory=org.postgresql.ssl.NonValidatingFactory&socketFactory=x",
+            "db/postgres?socketFactory=x", "db&socketFactory=x", "db:5432", "db postgres", "user@db", "db#x", "[fd00::1]?a=b", "fd00::1?x"})
+    void aHostThatCouldCarryUrlParametersIsRefused(String host) {
+        assertThatThrownBy(() -> SourceConnection.fromSecretData(Map.of("host", host, "username", "u", "password", "p")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not a host name or IP address");
+    }
+
+    @Test
+    void aUriMayCarryOnlyTheAllowedParameters() {
+        assertThatThrownBy(() -> SourceConnection.fromSecretData(Map.of("uri",
+                "postgresql://u:p@db/app?sslmode=disable&socketFactory=org.example.Evil")))
+                .hasMessage("key uri has the parameter \"socketFactory\", which the operator does not pass on:"
+                        + " only dbname, password, sslmode, user are allowed");
+        assertThatThrownBy(() -> SourceConnection.fromSecretData(Map.of("uri", "postgresql://u:p@db/app?sslfactory=x")))
+                .hasMessageContaining("\"sslfactory\"");
+        assertThatThrownBy(() -> SourceConnection.fromSecretData(Map.of("uri", "postgresql://u:p@db?x/app")))
+                .hasMessageContaining("\"x/app\"");
+        // a host smuggled through percent-encoding in the uri is checked like any host
+        assertThatThrownBy(() -> SourceConnection.fromSecretData(Map.of("uri", "postgresql://u:p@db%3Fsslfactory%3Dx/app")))
+                .hasMessageContaining("is not a host name or IP address");
+        assertThat(SourceConnection.fromSecretData(Map.of("uri", "postgresql://u:p@db/app?sslmode=verify-full")).sslMode())
+                .isEqualTo("verify-full");
+    }
+
+    @Test
+    void sslmodeMustBeOneOfLibpqs() {
+        assertThatThrownBy(() -> SourceConnection.fromSecretData(Map.of("host", "db", "username", "u", "password", "p",
+                "sslmode", "disable&sslfactory=x")))
+                .hasMessageStartingWith("sslmode \"disable&sslfactory=x\" is not one of");
+        assertThatThrownBy(() -> SourceConnection.fromSecretData(Map.of("uri", "postgresql://u:p@db/app?sslmode=verify-nothing")))
+                .hasMessageStartingWith("sslmode \"verify-nothing\" is not one of");
+    }
+
+    /** A database name is a path segment of the URL, encoded: whatever it holds stays the name and sets nothing else. */
+    @Test
+    void aDatabaseNameCannotAddUrlParameters() {
+        String evil = "app?sslfactory=org.example.Evil&socketFactory=org.example.Evil#x";
+        SourceConnection c = SourceConnection.fromSecretData(Map.of("host", "db", "username", "u", "password", "p", "dbname", evil));
+
+        java.util.Properties parsed = org.postgresql.Driver.parseURL(Jdbc.url(c.host(), c.port(), c.database()), null);
+
+        assertThat(parsed).isNotNull();
+        assertThat(parsed.getProperty("PGDBNAME")).isEqualTo(evil);
+        assertThat(parsed.getProperty("PGHOST")).isEqualTo("db");
+        assertThat(parsed.stringPropertyNames()).doesNotContain("sslfactory", "socketFactory");
+        assertThatThrownBy(() -> SourceConnection.fromSecretData(Map.of("host", "db", "username", "u", "password", "p",
+                "dbname", "app\nx"))).hasMessageContaining("control characters");
+    }
 }

@@ -3,6 +3,7 @@ package dev.pgclone.operator.resources;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.postgres.ScramVerifier;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -19,6 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The clone's Pod must pass the restricted Pod Security profile and never carry a secret in its spec. */
 class ClonePodsTest {
 
+    private static final String VERIFIER = ScramVerifier.of("operator-only-password", new byte[16]);
+
     private static Container postgres(Pod pod) {
         assertThat(pod.getSpec().getContainers()).hasSize(1);
         assertThat(pod.getSpec().getInitContainers()).isNullOrEmpty();
@@ -31,7 +34,7 @@ class ClonePodsTest {
 
     @Test
     void podRunsUnderTheRestrictedProfile() {
-        Pod pod = ClonePods.desired(TestClones.minimal());
+        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
         var podSecurity = pod.getSpec().getSecurityContext();
         var containerSecurity = postgres(pod).getSecurityContext();
 
@@ -53,7 +56,7 @@ class ClonePodsTest {
 
     @Test
     void noFsGroupBecauseRelabellingATerabyteVolumeTakesHours() {
-        var podSecurity = ClonePods.desired(TestClones.minimal()).getSpec().getSecurityContext();
+        var podSecurity = ClonePods.desired(TestClones.minimal(), VERIFIER).getSpec().getSecurityContext();
         assertThat(podSecurity.getFsGroup()).isNull();
         assertThat(podSecurity.getFsGroupChangePolicy()).isNull();
         assertThat(podSecurity.getSupplementalGroups()).isNullOrEmpty();
@@ -61,19 +64,19 @@ class ClonePodsTest {
 
     @Test
     void runsAsTheUidThatOwnsTheDataFiles() {
-        assertThat(ClonePods.desired(TestClones.minimal()).getSpec().getSecurityContext().getRunAsUser())
+        assertThat(ClonePods.desired(TestClones.minimal(), VERIFIER).getSpec().getSecurityContext().getRunAsUser())
                 .as("the official image's postgres uid when unset").isEqualTo(999L);
 
         DatabaseClone cnpg = TestClones.minimal();
         cnpg.getSpec().getPostgres().setRunAsUser(26L);
-        var security = ClonePods.desired(cnpg).getSpec().getSecurityContext();
+        var security = ClonePods.desired(cnpg, VERIFIER).getSpec().getSecurityContext();
         assertThat(security.getRunAsUser()).isEqualTo(26L);
         assertThat(security.getRunAsGroup()).isEqualTo(26L);
     }
 
     @Test
     void writablePathsAreEmptyDirsOnAReadOnlyRoot() {
-        Pod pod = ClonePods.desired(TestClones.minimal());
+        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
         Map<String, Volume> volumes = pod.getSpec().getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
         Map<String, VolumeMount> mounts = postgres(pod).getVolumeMounts().stream()
                 .collect(Collectors.toMap(VolumeMount::getMountPath, m -> m));
@@ -92,7 +95,7 @@ class ClonePodsTest {
 
     @Test
     void theDataVolumeIsTheClonesPvcAndTheScriptComesReadOnlyFromItsConfigMap() {
-        Pod pod = ClonePods.desired(TestClones.minimal());
+        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
         Map<String, Volume> volumes = pod.getSpec().getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
         Map<String, VolumeMount> mounts = postgres(pod).getVolumeMounts().stream()
                 .collect(Collectors.toMap(VolumeMount::getMountPath, m -> m));
@@ -107,18 +110,13 @@ class ClonePodsTest {
     }
 
     @Test
-    void theSuperuserPasswordComesOnlyFromTheSecret() {
-        Pod pod = ClonePods.desired(TestClones.minimal());
-        EnvVar password = env(pod).get("PGCLONE_SUPERUSER_PASSWORD");
+    void thePodGetsOnlyTheVerifierOfTheOperatorsPasswordNeverThePublishedOne() {
+        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
 
-        assertThat(password.getValue()).isNull();
-        assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo("orders-staging-superuser");
-        assertThat(password.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
-        // a missing Secret must keep the container from starting, not start postgres without a password
-        assertThat(password.getValueFrom().getSecretKeyRef().getOptional()).isFalse();
-        // nothing else that looks like a credential carries a literal value
-        assertThat(postgres(pod).getEnv()).filteredOn(e -> e.getName().contains("PASSWORD") || e.getName().contains("SECRET"))
-                .allSatisfy(e -> assertThat(e.getValue()).as(e.getName()).isNull());
+        assertThat(env(pod).get("PGCLONE_SUPERUSER_VERIFIER").getValue()).isEqualTo(VERIFIER);
+        // the published Secret opens nothing before preparation: the Pod does not even refer to it
+        assertThat(postgres(pod).getEnv()).noneSatisfy(e -> assertThat(e.getValueFrom()).isNotNull());
+        assertThat(postgres(pod).getEnv()).extracting(EnvVar::getName).doesNotContain("PGCLONE_SUPERUSER_PASSWORD");
         assertThat(postgres(pod).getEnvFrom()).isNullOrEmpty();
         assertThat(postgres(pod).getArgs()).isNullOrEmpty();
     }
@@ -126,7 +124,7 @@ class ClonePodsTest {
     @Test
     void readinessMeansTheFinalServerAnswersOnItsSocket() {
         var clone = TestClones.minimal();
-        var probe = postgres(ClonePods.desired(clone)).getReadinessProbe();
+        var probe = postgres(ClonePods.desired(clone, VERIFIER)).getReadinessProbe();
         // -U: a uid without a passwd entry (26 in the official image) would otherwise never be ready
         assertThat(probe.getExec().getCommand())
                 .containsExactly("pg_isready", "-q", "-h", "/var/run/postgresql", "-p", "5432", "-U", "postgres");
@@ -137,7 +135,7 @@ class ClonePodsTest {
     @Test
     void theCloneIdMarksTheCopyAsIsolatedForThisCloneOnly() {
         var clone = TestClones.minimal();
-        assertThat(postgres(ClonePods.desired(clone)).getEnv())
+        assertThat(postgres(ClonePods.desired(clone, VERIFIER)).getEnv())
                 .anySatisfy(e -> {
                     assertThat(e.getName()).isEqualTo("PGCLONE_CLONE_ID");
                     assertThat(e.getValue()).isEqualTo(clone.getMetadata().getUid()).isNotBlank();
@@ -146,7 +144,7 @@ class ClonePodsTest {
 
     @Test
     void failuresAreReportedThroughTheTerminationLog() {
-        Container c = postgres(ClonePods.desired(TestClones.minimal()));
+        Container c = postgres(ClonePods.desired(TestClones.minimal(), VERIFIER));
         assertThat(c.getTerminationMessagePath()).isEqualTo("/dev/termination-log");
         assertThat(c.getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
     }
@@ -166,15 +164,15 @@ class ClonePodsTest {
         clone.getSpec().getSource().setDataDirectory(dataDirectory);
 
         assertThat(ClonePods.dataDirectory(clone)).isEqualTo(expected);
-        assertThat(env(ClonePods.desired(clone)).get("PGDATA").getValue()).isEqualTo(expected);
+        assertThat(env(ClonePods.desired(clone, VERIFIER)).get("PGDATA").getValue()).isEqualTo(expected);
     }
 
     @Test
     void isolationDefaultsToStrict() {
         DatabaseClone clone = TestClones.minimal();
-        assertThat(env(ClonePods.desired(clone)).get("PGCLONE_ISOLATION").getValue()).isEqualTo("strict");
+        assertThat(env(ClonePods.desired(clone, VERIFIER)).get("PGCLONE_ISOLATION").getValue()).isEqualTo("strict");
         clone.getSpec().setIsolation("none");
-        assertThat(env(ClonePods.desired(clone)).get("PGCLONE_ISOLATION").getValue()).isEqualTo("none");
+        assertThat(env(ClonePods.desired(clone, VERIFIER)).get("PGCLONE_ISOLATION").getValue()).isEqualTo("none");
     }
 
     @Test
@@ -184,7 +182,7 @@ class ClonePodsTest {
         clone.getSpec().getPostgres().setSuperuser("admin");
         var resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("2Gi")).build();
         clone.getSpec().getPostgres().setResources(resources);
-        Pod pod = ClonePods.desired(clone);
+        Pod pod = ClonePods.desired(clone, VERIFIER);
 
         assertThat(postgres(pod).getImage()).isEqualTo("ghcr.io/cloudnative-pg/postgresql:16.4");
         assertThat(env(pod).get("PGCLONE_SUPERUSER").getValue()).isEqualTo("admin");
@@ -198,7 +196,7 @@ class ClonePodsTest {
     @Test
     void thePodIsNotServedBeforePreparation() {
         // the Service selects pgclone.dev/prepared=true; only the operator adds it, after preparation
-        Pod pod = ClonePods.desired(TestClones.minimal());
+        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
         assertThat(pod.getMetadata().getLabels()).doesNotContainKey(Labels.PREPARED)
                 .containsEntry(Labels.CLONE, "orders-staging")
                 .containsEntry(Labels.COMPONENT, "database");

@@ -65,6 +65,7 @@ class DerivedResourcesTest {
 
     private static final String SCRIPT_MARKER = "<clone-bootstrap.sh: tested in BootstrapScriptTest>";
     private static final String PASSWORD = "golden-password";
+    private static final String VERIFIER = dev.pgclone.operator.postgres.ScramVerifier.of("golden-operator-password", new byte[16]);
     private static final String INPUT = "input.yaml";
     private static final String INPUTS = "inputs.yaml";
     /** The source tree, so that an update writes the files that are committed. Surefire runs in the module directory. */
@@ -146,7 +147,7 @@ class DerivedResourcesTest {
                 produced.put("secret-" + role + ".yaml", CloneSecrets.role(clone, role, PASSWORD));
             }
         }
-        produced.put("pod.yaml", ClonePods.desired(clone));
+        produced.put("pod.yaml", ClonePods.desired(clone, VERIFIER));
         produced.put("service.yaml", CloneServices.desired(clone));
         return produced;
     }

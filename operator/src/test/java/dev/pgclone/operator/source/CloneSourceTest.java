@@ -84,6 +84,7 @@ class CloneSourceTest {
         CloneSource source = source("orders", s -> {
             s.setAllowedNamespaces(List.of(staging));
             s.setPostClone(postClone(null, "orders-masking"));
+            s.getPostClone().setTimeout("5m");
             s.setCheckpoint(checkpoint("orders-superuser"));
             SourcePostgresDefaults pg = new SourcePostgresDefaults();
             pg.setImage("postgres:16");
@@ -94,6 +95,8 @@ class CloneSourceTest {
         DatabaseClone clone = clone(staging, "orders-staging", "orders");
         clone.getSpec().setPostgres(null); // image, uid and superuser all from the CloneSource
         clone.getSpec().setPostClone(postClone("UPDATE settings SET env = 'staging';", null));
+        // the clone's own limit applies to its own script only, never to the mandatory ones
+        clone.getSpec().getPostClone().setTimeout("3h");
         client.resource(clone).create();
 
         DatabaseClone ready = awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
@@ -123,6 +126,8 @@ class CloneSourceTest {
         assertThat(harness.preparer().requests()).singleElement().satisfies(r -> assertThat(r.scripts()).extracting(SqlScript::name)
                 .containsExactly("cloneSource " + prod + "/orders: orders-masking/10-users.sql",
                         "cloneSource " + prod + "/orders: orders-masking/20-cards.sql", "postClone.sql"));
+        assertThat(harness.preparer().requests().get(0).scripts()).extracting(SqlScript::timeout)
+                .containsExactly(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofHours(3));
         assertThat(harness.checkpointer().calls()).as("CHECKPOINT on the source before its snapshot").hasSize(1);
         // the checkpoint Secret never leaves production: no Secret in staging carries its name or password
         assertThat(client.secrets().inNamespace(staging).list().getItems()).allSatisfy(s -> {
@@ -570,6 +575,9 @@ class CloneSourceTest {
         source.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(prod).build());
         CloneSourceSpec spec = new CloneSourceSpec();
         spec.setPvcName("data-orders-0");
+        SourcePostgresDefaults pg = new SourcePostgresDefaults();
+        pg.setImage("postgres:16");
+        spec.setPostgres(pg);
         customize.accept(spec);
         source.setSpec(spec);
         return client.resource(source).create();

@@ -11,10 +11,13 @@ import org.junit.jupiter.api.Test;
 class CloneSourceValidatorTest {
 
     @Test
-    void aPvcIsAllThatIsRequired() {
+    void aPvcAndAnImageAreAllThatIsRequired() {
         CloneSourceSpec spec = new CloneSourceSpec();
         assertThat(CloneSourceValidator.problems(spec)).containsExactly("spec.pvcName is required: the production data volume in this namespace");
         spec.setPvcName("data-orders-0");
+        assertThat(CloneSourceValidator.problems(spec)).as("a consumer must never pick the image that runs on production data")
+                .containsExactly("spec.postgres.image is required: the image every clone of this source runs, the source's major version, e.g. postgres:16");
+        spec.setPostgres(image("postgres:16"));
         assertThat(CloneSourceValidator.problems(spec)).isEmpty();
         assertThat(CloneSourceValidator.shareWindow(spec)).as("no sharing by default").isNull();
     }
@@ -24,14 +27,19 @@ class CloneSourceValidatorTest {
         CloneSourceSpec spec = new CloneSourceSpec();
         spec.setPvcName("data-orders-0");
         spec.setDataDirectory("../etc");
-        SourcePostgresDefaults pg = new SourcePostgresDefaults();
+        SourcePostgresDefaults pg = image(" ");
         pg.setRunAsUser(0L);
+        pg.setAllowedParameters(java.util.List.of("Log_Statement"));
         spec.setPostgres(pg);
+        spec.setMaxClones(0);
         spec.setSnapshotMaxAge("30s");
         spec.setAllowedNamespaceSelector(new LabelSelectorBuilder().addNewMatchExpression().withKey("env").withOperator("Equals")
                 .endMatchExpression().build());
         assertThat(CloneSourceValidator.problems(spec)).containsExactly(
                 "spec.dataDirectory must be a relative path inside the volume without '..' (e.g. pgdata)",
+                "spec.postgres.image is required: the image every clone of this source runs, the source's major version, e.g. postgres:16",
+                "spec.postgres.allowedParameters: \"Log_Statement\" is not a PostgreSQL setting name: use the lowercase name, e.g. work_mem",
+                "spec.maxClones must be at least 1, or unset for no limit",
                 "spec.postgres.runAsUser must be the non-root uid that owns the data files (999 official image, 26 CloudNativePG, 1001 Bitnami)",
                 "spec.snapshotMaxAge must be at least 1m (snapshots are named to the minute), or unset for a snapshot per clone",
                 "spec.allowedNamespaceSelector: operator \"Equals\" of key env is not one of In, NotIn, Exists, DoesNotExist");
@@ -44,6 +52,7 @@ class CloneSourceValidatorTest {
     void aSelectorThatWouldAllowEveryNamespaceIsRefused() {
         CloneSourceSpec spec = new CloneSourceSpec();
         spec.setPvcName("data-orders-0");
+        spec.setPostgres(image("postgres:16"));
         spec.setAllowedNamespaceSelector(new LabelSelectorBuilder().build());
         assertThat(CloneSourceValidator.problems(spec)).containsExactly("spec.allowedNamespaceSelector is empty, which would select every"
                 + " namespace: give matchLabels or matchExpressions, or remove it");
@@ -61,5 +70,11 @@ class CloneSourceValidatorTest {
         spec.setPvcName("data-orders-0");
         spec.setSnapshotMaxAge("1h30m");
         assertThat(CloneSourceValidator.shareWindow(spec)).isEqualTo(Duration.ofMinutes(90));
+    }
+
+    private static SourcePostgresDefaults image(String image) {
+        SourcePostgresDefaults pg = new SourcePostgresDefaults();
+        pg.setImage(image);
+        return pg;
     }
 }

@@ -1,12 +1,12 @@
 package dev.pgclone.operator.testing;
 
-import dev.pgclone.operator.config.OperatorKey;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
 import dev.pgclone.operator.clone.BackgroundWork;
+import dev.pgclone.operator.clone.ImageAllowList;
 import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
 import dev.pgclone.operator.source.CloneSourceReconciler;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -32,9 +32,6 @@ import java.util.HashMap;
  */
 public final class OperatorHarness implements AutoCloseable {
 
-    /** The operator key of every test operator: tests can compute the marks and credentials it derives. */
-    public static final OperatorKey KEY = OperatorKey.of("pgclone-operator-test-key-0123456789abcdef");
-
 
     public static final Path CRD_DIR = Path.of("..", "crds");
 
@@ -50,6 +47,8 @@ public final class OperatorHarness implements AutoCloseable {
     /** The clock of the DatabaseClone and CloneSource reconcilers: snapshot-sharing tests move it to age snapshots. */
     private final Clock cloneClock;
     private final SimpleMeterRegistry scheduleMetrics = new SimpleMeterRegistry();
+    /** The operator's pgclone.allowed-images; tests of the allow-list restart the operator with another. */
+    private ImageAllowList allowedImages = ImageAllowList.allowAll();
 
     private OperatorHarness(Clock scheduleClock, Clock cloneClock) {
         this.scheduleClock = scheduleClock;
@@ -76,17 +75,24 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public synchronized void startOperator() {
-        work = new BackgroundWork(4, 1000);
+        work = new BackgroundWork(4, 2, 2, 1000);
         operator = new Operator(o -> o.withKubernetesClient(client)
                 .withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .checkingCRDAndValidateLocalModel(false));
         operator.register(new DatabaseCloneReconciler(client, cloneClock, work, preparer, checkpointer, ClonePodAddress.podIp(),
-                new CloneMetrics(new SimpleMeterRegistry()), KEY));
-        operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics, KEY));
-        operator.register(new CloneSourceReconciler(client, cloneClock, KEY));
+                new CloneMetrics(new SimpleMeterRegistry()), allowedImages, TestOperatorKey.KEY));
+        operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics, TestOperatorKey.KEY));
+        operator.register(new CloneSourceReconciler(client, cloneClock, TestOperatorKey.KEY));
         operator.start();
+    }
+
+    /** Stops the operator and starts it again with this image allow-list, as an administrator changing the Helm value would. */
+    public synchronized void restartWith(ImageAllowList images) {
+        stopOperator();
+        allowedImages = images;
+        startOperator();
     }
 
     /** Stops the operator as a crash would: in-flight preparations are abandoned with the process. */

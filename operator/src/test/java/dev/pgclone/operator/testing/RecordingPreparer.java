@@ -64,8 +64,8 @@ public final class RecordingPreparer implements ClonePreparer {
 
     public static PreparationResult succeed(PreparationRequest request) {
         List<StepOutcome> steps = new ArrayList<>();
-        steps.add(new StepOutcome("credentials", 0.01, null, null));
         request.scripts().forEach(s -> steps.add(new StepOutcome(s.name(), 0.02, 3L, null)));
+        steps.add(new StepOutcome("credentials", 0.01, null, null));
         return PreparationResult.success("16.4", steps);
     }
 }

@@ -2,6 +2,7 @@ package dev.pgclone.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -24,7 +25,8 @@ public class CloneSourceSpec {
     @JsonPropertyDescription("Run CHECKPOINT before each snapshot. The Secret stays in this namespace: the operator reads it here, never copies it, and clones never name it.")
     private CheckpointSpec checkpoint;
 
-    @JsonPropertyDescription("Server settings for clones of this source. Each one set is binding: a clone may leave it out or repeat it; a different value is refused.")
+    @Required
+    @JsonPropertyDescription("Server settings for clones of this source. Each one set is binding: a clone may leave it out or repeat it; a different value is refused. image is required.")
     private SourcePostgresDefaults postgres;
 
     @JsonPropertyDescription("Namespaces whose DatabaseClones may clone this source. A namespace is allowed if it is listed here or matches allowedNamespaceSelector; with neither, no namespace is.")
@@ -39,6 +41,10 @@ public class CloneSourceSpec {
     @Pattern("^([0-9]+(d|h|m|s))+$")
     @JsonPropertyDescription("Clones created within this age of a snapshot share it instead of taking a new one, e.g. 1h. An unused snapshot is deleted once it is this old. Unset: every clone gets a fresh snapshot, deleted with it.")
     private String snapshotMaxAge;
+
+    @Min(1)
+    @JsonPropertyDescription("At most this many clones of this source exist at once, across all namespaces; the oldest are served and newer ones wait (CloneSourceAtCapacity) until one is deleted. Unset: no limit. A RefreshSchedule needs room for its serving clone, the next one and historyLimit older ones.")
+    private Integer maxClones;
 
     public String getPvcName() { return pvcName; }
     public void setPvcName(String pvcName) { this.pvcName = pvcName; }
@@ -56,6 +62,8 @@ public class CloneSourceSpec {
     public void setAllowedNamespaceSelector(LabelSelector s) { this.allowedNamespaceSelector = s; }
     public PostCloneSpec getPostClone() { return postClone; }
     public void setPostClone(PostCloneSpec postClone) { this.postClone = postClone; }
+    public Integer getMaxClones() { return maxClones; }
+    public void setMaxClones(Integer maxClones) { this.maxClones = maxClones; }
     public String getSnapshotMaxAge() { return snapshotMaxAge; }
     public void setSnapshotMaxAge(String snapshotMaxAge) { this.snapshotMaxAge = snapshotMaxAge; }
 }
