@@ -56,9 +56,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>Every attack asserts softly, so a failing one reports everything it got through, not only the
  * first thing: that is the evidence of what an attack achieves on code that does not stop it.
- * The attacks run in the issue's order, except the never-ending script, which runs last: an operator
- * that does not know spec.postClone.timeout gets that field from the mock API server (a real one
- * prunes unknown fields) and may then fail to read clones at all.
+ * Each attack's {@code @Order} is its number in the README's security model table, which cites them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -587,7 +585,7 @@ class AttackIT {
     }
 
     @Test
-    @Order(13)
+    @Order(11)
     void aPostCloneScriptThatSleepsForeverEndsInPostCloneTimeout() throws Exception {
         String ns = "a-sleep";
         String clone = "sleeper";
@@ -620,7 +618,7 @@ class AttackIT {
      * here: the operator exposes no count of the objects it ignores.)
      */
     @Test
-    @Order(11)
+    @Order(12)
     void thousandsOfPlantedConfigMapsWithTheOperatorsLabelsAreIgnored() throws Exception {
         String ns = "a-planted";
         String clone = "x";
@@ -668,7 +666,7 @@ class AttackIT {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void anImageOutsideTheAllowListIsRefusedAndNothingIsCreated() throws Exception {
         String ns = "a-image";
         String clone = "evil";
