@@ -216,8 +216,16 @@ final class SnapshotStep implements CloneStep {
             return "done in " + PreparationStep.round(result.durationSeconds()) + "s";
         }
         String why = result == null ? "unexpected error: " + done.crash() : result.message();
-        ctx.events().warning(ctx.clone(), Reasons.CHECKPOINT_FAILED, "CHECKPOINT on the source failed: " + why
-                + "; taking the snapshot anyway (it is crash-consistent), but the clone's recovery may take longer");
+        String consequence = "; taking the snapshot anyway (it is crash-consistent), but the clone's recovery may take longer";
+        if (ctx.cloneSource() != null && !ctx.namespace().equals(ctx.sourceNamespace())) {
+            // the reason names production's host and user: only the CloneSource's owners see it
+            ctx.events().warning(ctx.cloneSource(), Reasons.CHECKPOINT_FAILED, "CHECKPOINT before a snapshot for DatabaseClone "
+                    + ctx.namespace() + "/" + ctx.clone().getMetadata().getName() + " failed: " + why + consequence);
+            ctx.events().warning(ctx.clone(), Reasons.CHECKPOINT_FAILED, "CHECKPOINT on the source of CloneSource "
+                    + ctx.clone().getSpec().getSource().getCloneSource() + " failed (its owners see why in its events)" + consequence);
+        } else {
+            ctx.events().warning(ctx.clone(), Reasons.CHECKPOINT_FAILED, "CHECKPOINT on the source failed: " + why + consequence);
+        }
         return Annotations.CHECKPOINT_FAILED_PREFIX + why;
     }
 

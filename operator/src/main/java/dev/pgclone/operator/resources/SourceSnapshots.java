@@ -145,7 +145,10 @@ public final class SourceSnapshots {
         String checkpoint = sourceSnapshot.getMetadata().getAnnotations() == null ? null
                 : sourceSnapshot.getMetadata().getAnnotations().get(Annotations.CHECKPOINT);
         if (checkpoint != null) {
-            annotations.put(Annotations.CHECKPOINT, checkpoint);
+            boolean elsewhere = !clone.getMetadata().getNamespace().equals(sourceSnapshot.getMetadata().getNamespace());
+            // why a CHECKPOINT failed names production's host and user: that stays in the source namespace
+            annotations.put(Annotations.CHECKPOINT, elsewhere && checkpoint.startsWith(Annotations.CHECKPOINT_FAILED_PREFIX)
+                    ? Annotations.CHECKPOINT_FAILED_PREFIX + "the reason is in the events of the CloneSource, for its owners" : checkpoint);
         }
         metadata.setAnnotations(annotations);
         return new VolumeSnapshotBuilder()

@@ -358,8 +358,9 @@ class CloneSourceTest {
 
         // with the operator down, someone removes the clone's finalizer by hand and deletes it: nothing released its claim
         harness.stopOperator();
-        client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging")
-                .edit(c -> { c.getMetadata().setFinalizers(List.of()); return c; });
+        // (a status write of the stopping operator may still land: try again on a conflict)
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> client.resources(DatabaseClone.class)
+                .inNamespace(staging).withName("orders-staging").edit(c -> { c.getMetadata().setFinalizers(List.of()); return c; }));
         client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging").delete();
         await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(DatabaseClone.class).inNamespace(staging).withName("orders-staging").get() == null);
         assertThat(only(sourceSnapshots()).getMetadata().getFinalizers()).hasSize(1);
@@ -566,6 +567,28 @@ class CloneSourceTest {
         assertThat(refused.getStatus().condition("Ready").orElseThrow().getMessage())
                 .contains("VolumeSnapshot " + staging + "/deleted-long-ago, which no longer exists").contains("CloneSource " + prod + "/orders");
         awaitCondition(qa, "of-restored", "Ready", "True", "CloneReady");
+    }
+
+    @Test
+    void aFailedCheckpointShowsProductionsHostAndUserOnlyToTheCloneSourcesOwners() {
+        harness.checkpointer().answer(c -> new dev.pgclone.operator.postgres.CheckpointResult(false, 10.0,
+                "could not log in to orders-rw." + prod + ":5432 as prod_admin: password authentication failed"));
+        source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging));
+            s.setCheckpoint(checkpoint("orders-superuser"));
+        });
+        client.resource(clone(staging, "orders-staging", "orders")).create();
+
+        DatabaseClone ready = awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
+        String seenInStaging = ready.getStatus().getConditions().toString()
+                + CloneObservations.events(client, staging, "orders-staging").stream().map(e -> e.getMessage()).toList()
+                + client.resources(VolumeSnapshot.class).inNamespace(staging).list().getItems().stream()
+                        .map(v -> String.valueOf(v.getMetadata().getAnnotations())).toList();
+        assertThat(seenInStaging).contains("CHECKPOINT").doesNotContain("orders-rw").doesNotContain("prod_admin");
+        assertThat(warnings(staging, "orders-staging")).contains("CheckpointFailed");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.v1().events().inNamespace(prod).list().getItems())
+                .anyMatch(e -> "CloneSource".equals(e.getInvolvedObject().getKind()) && e.getMessage().contains("prod_admin")
+                        && e.getMessage().contains(staging + "/orders-staging")));
     }
 
     // ------------------------------------------------------------------ helpers
