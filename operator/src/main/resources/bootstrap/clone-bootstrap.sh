@@ -238,7 +238,9 @@ prepare_work_dir() {
     [ -w "$WORK_DIR" ] || fail "the work directory $WORK_DIR is not writable by uid $(id -u) (PGCLONE_WORK_DIR)"
     chmod 0700 "$PHASE1_SOCKET_DIR" 2>/dev/null || true
     mkdir -p "$SOCKET_DIR" 2>/dev/null
-    [ -d "$SOCKET_DIR" ] && [ -w "$SOCKET_DIR" ] || fail "the socket directory $SOCKET_DIR is not writable by uid $(id -u) (PGCLONE_SOCKET_DIR)"
+    if [ ! -d "$SOCKET_DIR" ] || [ ! -w "$SOCKET_DIR" ]; then
+        fail "the socket directory $SOCKET_DIR is not writable by uid $(id -u) (PGCLONE_SOCKET_DIR)"
+    fi
 
     # The clone's own authentication: production's pg_hba.conf may trust networks that exist in
     # the pod's network too, or reject everything the operator needs.
@@ -340,6 +342,10 @@ add_safety_options() {
     add external_pid_file "$WORK_DIR/postmaster.pid"
     # Production's huge page reservation does not exist on this node.
     add huge_pages try
+    # The copy's WAL was removed after isolation (no production secret may stay in it), so every
+    # segment from here on is new; zero-filling each would give every clone 16 MB of blocks of its
+    # own per segment on copy-on-write storage, where a sized but unwritten file costs nothing.
+    [ "$IMAGE_MAJOR" -lt 12 ] || add wal_init_zero off
     # The socket group of the source may not exist here; trust on the socket is for this uid only.
     add unix_socket_group ''
     add unix_socket_permissions 0700
