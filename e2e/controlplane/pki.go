@@ -35,7 +35,8 @@ type pki struct {
 // of the key material is worth nothing later.
 const certLifetime = 30 * 24 * time.Hour
 
-func loadOrCreatePKI(dir string) (*pki, error) {
+// serviceIP, the "kubernetes" Service's cluster IP, is one of the serving certificate's names.
+func loadOrCreatePKI(dir, serviceIP string) (*pki, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}

@@ -23,13 +23,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-const (
-	// serviceIPRange is the Service cluster IP range; serviceIP is the first address in it, the one
-	// the API server gives the "kubernetes" Service.
-	serviceIPRange = "10.0.0.0/24"
-	serviceIP      = "10.0.0.1"
-	issuer         = "https://kubernetes.default.svc.cluster.local"
-)
+const issuer = "https://kubernetes.default.svc.cluster.local"
 
 // defaultControllers are the kube-controller-manager controllers the operator and the local
 // cluster rely on, plus the cheap ones a real cluster would have. Left out on purpose: the
@@ -58,6 +52,7 @@ type options struct {
 	port                                 int
 	etcdPort                             int
 	controllers                          string
+	serviceRange                         string
 	etcdFsync                            bool
 	readyTimeout                         time.Duration
 	apiserverArgs, controllerManagerArgs multiFlag
@@ -93,6 +88,7 @@ func supervise(args []string) int {
 	fs.IntVar(&o.port, "port", 0, "the API server's secure port on 127.0.0.1 (0: a free port)")
 	fs.IntVar(&o.etcdPort, "etcd-port", 0, "etcd's client port on 127.0.0.1 (0: a free port); its peer port is another free port")
 	fs.StringVar(&o.controllers, "controllers", strings.Join(defaultControllers, ","), "kube-controller-manager --controllers")
+	fs.StringVar(&o.serviceRange, "service-cluster-ip-range", "10.0.0.0/24", "the range Services' cluster IPs are allocated from (127.0.1.0/24 works too: a local proxy can then listen on each Service's own cluster IP)")
 	fs.BoolVar(&o.etcdFsync, "etcd-fsync", false, "let etcd fsync its log (off by default: a local control plane trades durability across a machine crash for speed)")
 	fs.DurationVar(&o.readyTimeout, "ready-timeout", 3*time.Minute, "give up if not ready within this time")
 	fs.Var(&o.apiserverArgs, "apiserver-arg", "an extra kube-apiserver argument, such as --feature-gates=...; repeatable")
@@ -146,7 +142,11 @@ func (cp *controlPlane) run() int {
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	defer cp.shutdown()
 
-	p, err := loadOrCreatePKI(filepath.Join(o.dataDir, "pki"))
+	serviceIP, err := firstIP(o.serviceRange)
+	if err != nil {
+		return fail(fmt.Errorf("--service-cluster-ip-range: %w", err))
+	}
+	p, err := loadOrCreatePKI(filepath.Join(o.dataDir, "pki"), serviceIP)
 	if err != nil {
 		return fail(fmt.Errorf("certificates: %w", err))
 	}
@@ -182,7 +182,7 @@ func (cp *controlPlane) run() int {
 		"--service-account-issuer=" + issuer,
 		"--service-account-key-file=" + p.saPublicKey,
 		"--service-account-signing-key-file=" + p.saPrivateKey,
-		"--service-cluster-ip-range=" + serviceIPRange,
+		"--service-cluster-ip-range=" + o.serviceRange,
 		"--authorization-mode=RBAC",
 		// the "kubernetes" Service's endpoints would name 127.0.0.1, which Endpoints refuse
 		"--endpoint-reconciler-type=none",
@@ -200,7 +200,7 @@ func (cp *controlPlane) run() int {
 		"--use-service-account-credentials=true",
 		"--service-account-private-key-file=" + p.saPrivateKey,
 		"--root-ca-file=" + p.caCert,
-		"--service-cluster-ip-range=" + serviceIPRange,
+		"--service-cluster-ip-range=" + o.serviceRange,
 		"--profiling=false",
 	}
 	if err := cp.startChild("kube-controller-manager", append(controllerManagerArgs, o.controllerManagerArgs...), logDir); err != nil {
@@ -388,6 +388,21 @@ func writeKubeconfig(path, url string, p *pki, cert, key, user string) error {
 		return err
 	}
 	return os.Chmod(path, 0o600)
+}
+
+// firstIP is the first address of a range, the one the API server gives the "kubernetes" Service.
+func firstIP(cidr string) (string, error) {
+	_, network, err := net.ParseCIDR(cidr)
+	if err != nil {
+		return "", err
+	}
+	ip := network.IP.To4()
+	if ip == nil {
+		return "", fmt.Errorf("%s: only IPv4 ranges are supported", cidr)
+	}
+	ip = append(net.IP(nil), ip...)
+	ip[3]++
+	return ip.String(), nil
 }
 
 func freePort() (int, error) {
