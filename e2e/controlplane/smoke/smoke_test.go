@@ -108,6 +108,35 @@ func TestControlPlane(t *testing.T) {
 
 	k("create", "namespace", "smoke")
 
+	// The CRDs as users apply them, and their CEL rules compiled and run by a real API server
+	// (the fabric8 mock used by the operator's fast tests runs none).
+	t.Run("CRDs and their validation rules", func(t *testing.T) {
+		k("apply", "-f", filepath.Join("..", "..", "..", "crds"))
+		for _, crd := range []string{"databaseclones.pgclone.dev", "refreshschedules.pgclone.dev", "clonesources.pgclone.dev"} {
+			k("wait", "--for=condition=Established", "--timeout=60s", "crd/"+crd)
+		}
+		clone := func(name, source string) string {
+			return "apiVersion: pgclone.dev/v1alpha1\nkind: DatabaseClone\nmetadata: {name: " + name + ", namespace: smoke}\n" +
+				"spec:\n  source: " + source + "\n  postgres: {image: postgres:16}\n"
+		}
+		refused := func(what, manifest, message string) {
+			out, err := runErr(kubectl, "--kubeconfig", admin, "apply", "-f", "-", "<<", manifest)
+			if err == nil || !strings.Contains(out, message) {
+				t.Errorf("%s: want a refusal saying %q, got %v:\n%s", what, message, err, out)
+			}
+		}
+		refused("two sources", clone("two", "{pvcName: data, snapshotName: nightly}"), "set exactly one of spec.source.pvcName")
+		refused("no source", clone("none", "{}"), "set exactly one of spec.source.pvcName")
+		refused("cloneSource with a namespace", clone("cs", "{cloneSource: {name: orders, namespace: prod}, namespace: prod}"),
+			"with spec.source.cloneSource")
+		k("apply", "-f", "-", "<<", clone("ok", "{pvcName: data}"))
+		refused("a changed source", clone("ok", "{pvcName: other}"), "spec.source is immutable")
+		schedule := "apiVersion: pgclone.dev/v1alpha1\nkind: RefreshSchedule\nmetadata: {name: nightly, namespace: smoke}\n" +
+			"spec:\n  schedule: '0 6 * * *'\n  template:\n    spec:\n      source: {pvcName: data, snapshotName: nightly}\n"
+		refused("a schedule template with two sources", schedule, "set exactly one of spec.source.pvcName")
+		k("delete", "databaseclone", "-n", "smoke", "ok", "--wait=false")
+	})
+
 	t.Run("ServiceAccount tokens and RBAC", func(t *testing.T) {
 		k("-n", "smoke", "create", "serviceaccount", "robot")
 		token := strings.TrimSpace(k("-n", "smoke", "create", "token", "robot"))
