@@ -44,8 +44,19 @@ class ExamplesParseTest {
     static final Path EXAMPLES = Path.of("..", "examples");
     static final Path CRDS = Path.of("..", "crds");
 
-    /** Binds like the API server's structural schema: an unknown field is an error, not ignored. */
-    private static final ObjectMapper STRICT = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+    /**
+     * Binds like the API server's structural schema: an unknown field is an error, not ignored,
+     * even though the model itself ignores fields it does not know (an operator older than its
+     * CRDs must keep reading them).
+     */
+    private static final ObjectMapper STRICT = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            .setAnnotationIntrospector(new com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector() {
+                @Override
+                public com.fasterxml.jackson.annotation.JsonIgnoreProperties.Value findPropertyIgnoralByName(
+                        com.fasterxml.jackson.databind.cfg.MapperConfig<?> config, com.fasterxml.jackson.databind.introspect.Annotated a) {
+                    return super.findPropertyIgnoralByName(config, a).withoutIgnoreUnknown();
+                }
+            });
 
     private static final Map<String, JsonNode> SCHEMAS = new HashMap<>();
 

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class CloneSourceStatus {
 
     @JsonPropertyDescription("The generation of the spec this status describes.")
@@ -47,6 +49,7 @@ public class CloneSourceStatus {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public static class SharedSnapshot {
         @JsonPropertyDescription("VolumeSnapshot name in this namespace.")
         private String name;

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
@@ -9,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class DatabaseCloneStatus {
 
     @JsonPropertyDescription("Pending, Snapshotting, Restoring, Starting, Preparing, Ready or Failed.")
@@ -85,6 +87,7 @@ public class DatabaseCloneStatus {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public static class SnapshotStatus {
         @JsonPropertyDescription("Name of the VolumeSnapshot.")
         private String name;
@@ -126,6 +129,7 @@ public class DatabaseCloneStatus {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public static class Endpoint {
         @JsonPropertyDescription("DNS name of the clone's Service: <clone>.<namespace>.svc.")
         private String host;
@@ -156,6 +160,7 @@ public class DatabaseCloneStatus {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public static class Timings {
         @JsonPropertyDescription("CHECKPOINT on the source before the snapshot (source.checkpoint); unset without it.")
         private Double checkpointSeconds;
@@ -193,6 +198,7 @@ public class DatabaseCloneStatus {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public static class Step {
         @JsonPropertyDescription("What ran: credentials (the roles' new passwords), postClone.sql, or <configMapName>/<key> for each script of postClone.configMapName.")
         private String name;

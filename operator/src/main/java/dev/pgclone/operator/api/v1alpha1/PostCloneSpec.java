@@ -1,10 +1,12 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class PostCloneSpec {
 
     @JsonPropertyDescription("SQL run as the superuser in credentials.database before the clone serves, e.g. masking: UPDATE users SET email = 'user' || id || '@example.test';")

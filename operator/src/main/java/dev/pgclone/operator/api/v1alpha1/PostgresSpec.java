@@ -1,5 +1,6 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
@@ -7,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import java.util.Map;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class PostgresSpec {
 
     @JsonPropertyDescription("PostgreSQL image, e.g. postgres:16. Its major version must be the source's (checked when the clone starts). Required unless the source is a CloneSource that sets it; then it may only repeat that image.")

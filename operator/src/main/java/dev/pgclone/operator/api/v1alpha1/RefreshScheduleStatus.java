@@ -1,5 +1,6 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
@@ -9,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class RefreshScheduleStatus {
 
     @JsonPropertyDescription("The clone the stable Service <schedule> selects.")

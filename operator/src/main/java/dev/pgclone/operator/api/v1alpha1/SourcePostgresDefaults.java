@@ -1,5 +1,6 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -11,6 +12,7 @@ import java.util.List;
  * the image its owners chose, never one a consumer picks.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class SourcePostgresDefaults {
 
     @Required

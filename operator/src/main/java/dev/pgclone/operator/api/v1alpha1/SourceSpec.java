@@ -1,5 +1,6 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
@@ -10,6 +11,7 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource")
 @ValidationRule(value = "!has(self.cloneSource) || !(has(self.namespace) || has(self.volumeSnapshotClassName) || has(self.dataDirectory) || has(self.checkpoint))",
         message = "with spec.source.cloneSource, namespace, volumeSnapshotClassName, dataDirectory and checkpoint come from the CloneSource: remove them")
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class SourceSpec {
 
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.api.v1alpha1.common;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -7,6 +8,7 @@ import java.util.Objects;
 
 /** A Kubernetes-style condition; built only by {@code dev.pgclone.operator.status.Conditions}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public class Condition {
 
     public static final String TRUE = "True";
