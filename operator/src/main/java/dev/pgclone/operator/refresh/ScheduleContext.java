@@ -69,7 +69,7 @@ final class ScheduleContext {
 
     /** Controlled by this schedule and carrying the operator's mark (an owner reference alone anyone can write). */
     boolean ours(HasMetadata resource) {
-        return controlledHere(resource) && ownership.marked(resource);
+        return ownership.ours(resource, schedule.getMetadata().getUid());
     }
 
     /** True when this schedule (this very object, not an earlier one of the same name) is the controller. */

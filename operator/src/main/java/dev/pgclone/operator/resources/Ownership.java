@@ -97,7 +97,12 @@ public final class Ownership {
      * @throws NameConflict when an object of that name exists and is not the owner's
      */
     public <R extends HasMetadata> R createControlled(R desired, String ownerUid) {
-        return create(desired, existing -> controlledBy(existing, ownerUid) && marked(existing));
+        return create(desired, existing -> ours(existing, ownerUid));
+    }
+
+    /** Controlled by the resource with this uid and carrying the operator's mark: one of its own objects. */
+    public boolean ours(HasMetadata object, String ownerUid) {
+        return controlledBy(object, ownerUid) && marked(object);
     }
 
     /**
