@@ -694,23 +694,15 @@ class AttackIT {
     // ------------------------------------------------------------------------------------ manifests
 
     private String cloneOfPvc(String name, String ns, String pvc, String image, String extraSpec) {
-        return """
-                apiVersion: %s
-                kind: DatabaseClone
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  source:
-                    pvcName: %s
-                    dataDirectory: %s
-                  postgres:
-                    image: %s
-                    runAsUser: %d
-                %s""".formatted(API, name, ns, pvc, SampleProduction.DATA_DIRECTORY, image, prod.uid(), extraSpec);
+        return cloneOf(name, ns, "pvcName", pvc, image, extraSpec);
     }
 
     private String cloneOfSnapshot(String name, String ns, String snapshot, String image) {
+        return cloneOf(name, ns, "snapshotName", snapshot, image, "");
+    }
+
+    /** A clone of the sample production's layout naming a volume or snapshot of its own namespace ({@code field}). */
+    private String cloneOf(String name, String ns, String field, String source, String image, String extraSpec) {
         return """
                 apiVersion: %s
                 kind: DatabaseClone
@@ -719,12 +711,12 @@ class AttackIT {
                   namespace: %s
                 spec:
                   source:
-                    snapshotName: %s
+                    %s: %s
                     dataDirectory: %s
                   postgres:
                     image: %s
                     runAsUser: %d
-                """.formatted(API, name, ns, snapshot, SampleProduction.DATA_DIRECTORY, image, prod.uid());
+                %s""".formatted(API, name, ns, field, source, SampleProduction.DATA_DIRECTORY, image, prod.uid(), extraSpec);
     }
 
     private static String cloneOfSource(String name, String ns, String source, String extraSpec) {
