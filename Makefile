@@ -46,10 +46,12 @@ CONTROLPLANE_BIN := $(CONTROLPLANE_DIR)/bin/pgclone-controlplane
 # progress of a first build
 CONTROLPLANE_GOFLAGS ?= -v -ldflags='-s -w'
 
-controlplane: ## build the local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) from Go modules into e2e/controlplane/bin/
+controlplane: ## build the local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, CSI snapshot controller) from Go modules into e2e/controlplane/bin/
 	@echo "building the local control plane from Go modules (first build ~15-30 min on 2 cores: ~2,500 packages; cached builds seconds)"
 	@echo "  cd $(CONTROLPLANE_DIR) && go build $(CONTROLPLANE_GOFLAGS) -o bin/pgclone-controlplane .   (module cache $$(go env GOMODCACHE), build cache $$(go env GOCACHE))"
 	@cd $(CONTROLPLANE_DIR) && start=$$(date +%s) && go build $(CONTROLPLANE_GOFLAGS) -o bin/pgclone-controlplane . && \
+		mkdir -p bin/snapshot-crds && cp -f "$$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)"/config/crd/snapshot.storage.k8s.io_*.yaml bin/snapshot-crds/ && \
+		chmod u+w bin/snapshot-crds/*.yaml && \
 		echo "built $(CONTROLPLANE_BIN) in $$(( $$(date +%s) - start )) s: $$(./bin/pgclone-controlplane version)"
 
 controlplane-test: controlplane ## smoke-test the local control plane: kubectl, ServiceAccount tokens, RBAC, garbage collection, PV/PVC binding, clean stop

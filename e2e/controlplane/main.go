@@ -1,5 +1,6 @@
 // pgclone-controlplane runs a local Kubernetes control plane built from upstream modules: an
-// embedded etcd, kube-apiserver and kube-controller-manager. It is what the project's local cluster
+// embedded etcd, kube-apiserver, kube-controller-manager and the CSI external-snapshotter's
+// snapshot controller (with the upstream VolumeSnapshot CRDs). It is what the project's local cluster
 // and end-to-end tests talk to instead of a mock API server: real authentication, RBAC, admission,
 // CRD validation, garbage collection, namespaces, ServiceAccount tokens and PV/PVC binding.
 //
@@ -37,6 +38,8 @@ func main() {
 			os.Exit(runUpstream(apiserver.NewAPIServerCommand()))
 		case "kube-controller-manager":
 			os.Exit(runUpstream(controllermanager.NewControllerManagerCommand()))
+		case "snapshot-controller":
+			os.Exit(runSnapshotController(os.Args[2:]))
 		case "version", "--version":
 			printVersions()
 			return
@@ -54,7 +57,7 @@ func runUpstream(cmd *cobra.Command) int {
 }
 
 // pinnedModules are the upstream modules whose versions this binary reports.
-var pinnedModules = []string{"k8s.io/kubernetes", "k8s.io/apiserver", "go.etcd.io/etcd/server/v3"}
+var pinnedModules = []string{"k8s.io/kubernetes", "k8s.io/apiserver", "go.etcd.io/etcd/server/v3", "github.com/kubernetes-csi/external-snapshotter/v8"}
 
 func moduleVersions() map[string]string {
 	versions := map[string]string{}
@@ -79,6 +82,6 @@ func moduleVersions() map[string]string {
 
 func printVersions() {
 	v := moduleVersions()
-	fmt.Printf("pgclone-controlplane: kubernetes %s (k8s.io/apiserver %s), etcd %s, built with %s\n",
-		v["k8s.io/kubernetes"], v["k8s.io/apiserver"], v["go.etcd.io/etcd/server/v3"], v["go"])
+	fmt.Printf("pgclone-controlplane: kubernetes %s (k8s.io/apiserver %s), etcd %s, external-snapshotter %s, built with %s\n",
+		v["k8s.io/kubernetes"], v["k8s.io/apiserver"], v["go.etcd.io/etcd/server/v3"], v["github.com/kubernetes-csi/external-snapshotter/v8"], v["go"])
 }

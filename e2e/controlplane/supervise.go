@@ -54,6 +54,8 @@ type options struct {
 	controllers                          string
 	serviceRange                         string
 	etcdFsync                            bool
+	snapshotController                   bool
+	snapshotCRDs                         string
 	readyTimeout                         time.Duration
 	apiserverArgs, controllerManagerArgs multiFlag
 }
@@ -90,6 +92,8 @@ func supervise(args []string) int {
 	fs.StringVar(&o.controllers, "controllers", strings.Join(defaultControllers, ","), "kube-controller-manager --controllers")
 	fs.StringVar(&o.serviceRange, "service-cluster-ip-range", "10.0.0.0/24", "the range Services' cluster IPs are allocated from (127.0.1.0/24 works too: a local proxy can then listen on each Service's own cluster IP)")
 	fs.BoolVar(&o.etcdFsync, "etcd-fsync", false, "let etcd fsync its log (off by default: a local control plane trades durability across a machine crash for speed)")
+	fs.BoolVar(&o.snapshotController, "snapshot-controller", true, "run the CSI snapshot controller and install the upstream VolumeSnapshot CRDs")
+	fs.StringVar(&o.snapshotCRDs, "snapshot-crds", "", "directory of the upstream VolumeSnapshot CRDs (default: snapshot-crds beside this binary, where make controlplane copies them)")
 	fs.DurationVar(&o.readyTimeout, "ready-timeout", 3*time.Minute, "give up if not ready within this time")
 	fs.Var(&o.apiserverArgs, "apiserver-arg", "an extra kube-apiserver argument, such as --feature-gates=...; repeatable")
 	fs.Var(&o.controllerManagerArgs, "controller-manager-arg", "an extra kube-controller-manager argument; repeatable")
@@ -207,6 +211,21 @@ func (cp *controlPlane) run() int {
 		return fail(err)
 	}
 
+	if o.snapshotController {
+		if o.snapshotCRDs == "" {
+			self, err := os.Executable()
+			if err != nil {
+				return fail(err)
+			}
+			o.snapshotCRDs = filepath.Join(filepath.Dir(self), "snapshot-crds")
+		}
+		// the admin's credentials: the upstream Deployment's RBAC is not what this project tests
+		args := []string{"--kubeconfig=" + o.kubeconfig, "--crds=" + o.snapshotCRDs}
+		if err := cp.startChild("snapshot-controller", args, logDir); err != nil {
+			return fail(err)
+		}
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), o.readyTimeout)
 	readyErr := make(chan error, 1)
 	go func() { readyErr <- cp.waitReady(ctx, o.kubeconfig) }()
@@ -294,7 +313,8 @@ func (cp *controlPlane) startChild(name string, args []string, logDir string) er
 
 // waitReady waits for the API server's /readyz and then for the controller manager to have
 // created the "default" ServiceAccount in "default": Pods need that ServiceAccount, and its
-// existence shows the controllers run with working credentials.
+// existence shows the controllers run with working credentials; then, with the snapshot
+// controller, for the VolumeSnapshot API it installs.
 func (cp *controlPlane) waitReady(ctx context.Context, kubeconfig string) error {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
@@ -322,13 +342,26 @@ func (cp *controlPlane) waitReady(ctx context.Context, kubeconfig string) error 
 	for {
 		_, err := client.CoreV1().ServiceAccounts(metav1.NamespaceDefault).Get(ctx, "default", metav1.GetOptions{})
 		if err == nil {
-			return nil
+			break
 		}
 		if !apierrors.IsNotFound(err) {
 			last = err
 		} else {
 			last = errors.New(`ServiceAccount default/default not created by kube-controller-manager`)
 		}
+		if !sleep(ctx, 200*time.Millisecond) {
+			return last
+		}
+	}
+	if !cp.opts.snapshotController {
+		return nil
+	}
+	for {
+		_, err := client.Discovery().ServerResourcesForGroupVersion("snapshot.storage.k8s.io/v1")
+		if err == nil {
+			return nil
+		}
+		last = fmt.Errorf("VolumeSnapshot API not served yet (see snapshot-controller.log): %w", err)
 		if !sleep(ctx, 200*time.Millisecond) {
 			return last
 		}

@@ -52,8 +52,7 @@ public final class Sandbox {
             parts.prod.psql("CREATE ROLE app LOGIN PASSWORD 'production-app-password'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO app");
             parts.prod.startLoad(Duration.ofHours(12));
             System.out.println("Starting the operator " + jar + " ...");
-            parts.operator = OperatorProcess.start(jar, parts.cluster.operatorKubeconfig(), parts.cluster.workDir().resolve("operator.log"),
-                    Duration.ofSeconds(120));
+            parts.operator = parts.cluster.startOperator(jar, parts.cluster.workDir().resolve("operator.log"), Duration.ofSeconds(120), Map.of());
             Path manifest = parts.cluster.workDir().resolve("orders-staging.yaml");
             Files.writeString(manifest, sampleClone(parts.prod), StandardCharsets.UTF_8);
             parts.cluster.client().load(Files.newInputStream(manifest)).createOrReplace();

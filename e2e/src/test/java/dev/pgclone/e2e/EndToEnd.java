@@ -25,9 +25,8 @@ final class EndToEnd {
         return operator(cluster, Map.of());
     }
 
-    /** The operator jar with these environment variables set, as the chart's Deployment would set them. */
+    /** The operator jar configured as the chart's Deployment configures it, plus these environment variables (values the chart would set). */
     static OperatorProcess operator(LocalCluster cluster, Map<String, String> env) {
-        return OperatorProcess.start(OperatorProcess.defaultJar(), cluster.operatorKubeconfig(), cluster.workDir().resolve("operator.log"),
-                OPERATOR_READY_TIMEOUT, env);
+        return cluster.startOperator(OperatorProcess.defaultJar(), cluster.workDir().resolve("operator.log"), OPERATOR_READY_TIMEOUT, env);
     }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -88,8 +89,7 @@ public final class Bench {
         try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options()
                 .storage(copy ? LocalCluster.StorageChoice.COPY : LocalCluster.StorageChoice.AUTO)
                 .btrfsBytes(96L << 30).operatorCrds(crds));
-             OperatorProcess operator = OperatorProcess.start(jar, cluster.operatorKubeconfig(), cluster.workDir().resolve("operator.log"),
-                     Duration.ofSeconds(120))) {
+             OperatorProcess operator = cluster.startOperator(jar, cluster.workDir().resolve("operator.log"), Duration.ofSeconds(120), Map.of())) {
             report.paragraph("Storage: " + cluster.storage().describe() + ".");
             CloneVsDump cloneVsDump = new CloneVsDump(cluster);
             List<CloneVsDump.Size> sizes = new ArrayList<>();

@@ -42,6 +42,51 @@ public final class ClusterCrds {
         }
     }
 
+    /**
+     * As the Quickstart says: {@code kubectl apply -f DIR}, so what a real API server refuses in a
+     * CRD (a CEL rule it cannot compile or whose cost is over budget) fails here as it would for a
+     * user.
+     */
+    static void applyWithKubectl(Path kubeconfig, Path dir) {
+        Path kubectl = Path.of(System.getProperty("pgclone.kubectl", "/usr/bin/kubectl"));
+        if (!Files.isExecutable(kubectl)) {
+            throw new IllegalStateException("kubectl not found at " + kubectl + ": the local cluster applies the CRDs with kubectl apply -f "
+                    + dir + " as users do; install kubectl or set -Dpgclone.kubectl");
+        }
+        Exec.Result r = Exec.run(java.time.Duration.ofMinutes(2), List.of(kubectl.toString(), "apply", "-f", dir.toAbsolutePath().toString()),
+                java.util.Map.of("KUBECONFIG", kubeconfig.toString()));
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("kubectl apply -f " + dir + " failed (exit " + r.exitCode() + "): " + r.stderr() + r.stdout());
+        }
+    }
+
+    /** Waits until the API server serves every CRD of the directory (condition Established). */
+    static void awaitEstablished(KubernetesClient client, Path dir) {
+        for (Path f : yamlFiles(dir)) {
+            try (InputStream in = Files.newInputStream(f)) {
+                String name = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class).getMetadata().getName();
+                client.apiextensions().v1().customResourceDefinitions().withName(name).waitUntilCondition(crd -> crd != null
+                        && crd.getStatus() != null && crd.getStatus().getConditions().stream()
+                                .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())),
+                        60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static List<Path> yamlFiles(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> yamls = files.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml")).sorted().toList();
+            if (yamls.isEmpty()) {
+                throw new IllegalStateException("no CRD files in " + dir.toAbsolutePath() + ": run make crds");
+            }
+            return yamls;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the operator's CRDs from " + dir.toAbsolutePath(), e);
+        }
+    }
+
     public static void installSnapshotCrds(KubernetesClient client) {
         for (CustomResourceDefinition crd : snapshotCrds()) {
             client.resource(crd).create();

@@ -1,5 +1,6 @@
 package dev.pgclone.e2e.cluster;
 
+import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -25,10 +26,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node agent: runs every Pod of the cluster as local processes ({@link PodRunner}). Graceful
- * deletion is modelled with a finalizer the kubelet puts on each pod it runs: the mock then keeps
- * a deleted pod (Terminating, with a deletionTimestamp) until the kubelet has stopped its
- * processes and removed the finalizer, so nobody sees a pod gone whose postgres still runs.
+ * The node agent: runs every Pod of the cluster as local processes ({@link PodRunner}).
+ * <p>
+ * On the real control plane it also plays the scheduler's one decision (there is one node): a
+ * Pod without a node is bound to {@link LocalCluster#NODE} through the binding subresource.
+ * Deletion is the API server's graceful deletion of a bound Pod: it stays, Terminating, until the
+ * kubelet has stopped its processes and deletes it with a grace period of 0, so nobody sees a pod
+ * gone whose postgres still runs.
+ * <p>
+ * The mock API server has no graceful deletion, so there the kubelet puts a finalizer on each pod
+ * it runs and removes it once the processes are stopped.
  */
 public final class Kubelet implements AutoCloseable {
 
@@ -37,6 +44,7 @@ public final class Kubelet implements AutoCloseable {
     private static final Path NSS_WRAPPER = Path.of("/usr/lib/x86_64-linux-gnu/libnss_wrapper.so");
 
     private final KubernetesClient client;
+    private final boolean realApiServer;
     private final Path podsDir;
     private final Path logsDir;
     private final Path postgresRoot;
@@ -52,8 +60,9 @@ public final class Kubelet implements AutoCloseable {
     private final Optional<Path> nssWrapper;
     private SharedIndexInformer<Pod> informer;
 
-    Kubelet(KubernetesClient client, Path workDir, Path postgresRoot) {
+    Kubelet(KubernetesClient client, boolean realApiServer, Path workDir, Path postgresRoot) {
         this.client = client;
+        this.realApiServer = realApiServer;
         this.podsDir = workDir.resolve("pods");
         this.logsDir = workDir.resolve("logs");
         this.postgresRoot = postgresRoot;
@@ -118,9 +127,23 @@ public final class Kubelet implements AutoCloseable {
     private void reconcile(Pod pod) {
         String uid = pod.getMetadata().getUid();
         PodRunner runner = runners.get(uid);
+        if (realApiServer) {
+            String node = pod.getSpec().getNodeName();
+            if (node == null || node.isEmpty()) {
+                if (pod.getMetadata().getDeletionTimestamp() == null) {
+                    schedule(pod);
+                }
+                return;
+            }
+            if (!LocalCluster.NODE.equals(node)) {
+                return;
+            }
+        }
         if (pod.getMetadata().getDeletionTimestamp() != null) {
             if (runner != null) {
                 stop(uid, runner, grace(pod), true);
+            } else if (realApiServer) {
+                finishDeletion(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid);
             } else if (hasFinalizer(pod)) {
                 removeFinalizer(pod);
             }
@@ -129,7 +152,7 @@ public final class Kubelet implements AutoCloseable {
         if (runner != null) {
             return;
         }
-        if (!hasFinalizer(pod)) {
+        if (!realApiServer && !hasFinalizer(pod)) {
             client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
                 List<String> f = p.getMetadata().getFinalizers() == null ? new ArrayList<>() : new ArrayList<>(p.getMetadata().getFinalizers());
                 if (!f.contains(FINALIZER)) {
@@ -171,13 +194,48 @@ public final class Kubelet implements AutoCloseable {
                 runners.remove(uid);
                 stopping.remove(uid);
                 if (thenRemoveFinalizer) {
-                    Pod current = client.pods().inNamespace(runner.key().split("/")[0]).withName(runner.key().split("/")[1]).get();
-                    if (current != null && uid.equals(current.getMetadata().getUid())) {
-                        removeFinalizer(current);
+                    String[] key = runner.key().split("/");
+                    if (realApiServer) {
+                        finishDeletion(key[0], key[1], uid);
+                    } else {
+                        Pod current = client.pods().inNamespace(key[0]).withName(key[1]).get();
+                        if (current != null && uid.equals(current.getMetadata().getUid())) {
+                            removeFinalizer(current);
+                        }
                     }
                 }
             }
         });
+    }
+
+    /** The scheduler's part: the only node there is. */
+    private void schedule(Pod pod) {
+        try {
+            client.bindings().inNamespace(pod.getMetadata().getNamespace()).resource(new BindingBuilder()
+                    .withNewMetadata().withName(pod.getMetadata().getName()).withUid(pod.getMetadata().getUid()).endMetadata()
+                    .withNewTarget().withApiVersion("v1").withKind("Node").withName(LocalCluster.NODE).endTarget()
+                    .build()).create();
+        } catch (KubernetesClientException e) {
+            // 409: bound meanwhile; 404: deleted meanwhile. The next event says what happened.
+            if (e.getCode() != 409 && e.getCode() != 404) {
+                LOG.warn("pod {}/{}: binding to {} failed: {}", pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                        LocalCluster.NODE, e.getMessage());
+            }
+        }
+    }
+
+    /** What the kubelet does once a Terminating pod's containers are stopped: delete it for good (grace 0), this instance only. */
+    private void finishDeletion(String namespace, String name, String uid) {
+        try {
+            Pod current = client.pods().inNamespace(namespace).withName(name).get();
+            if (current != null && uid.equals(current.getMetadata().getUid())) {
+                client.pods().inNamespace(namespace).withName(name).withGracePeriod(0).delete();
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                LOG.warn("pod {}/{}: final deletion failed: {}", namespace, name, e.getMessage());
+            }
+        }
     }
 
     private void removeFinalizer(Pod pod) {

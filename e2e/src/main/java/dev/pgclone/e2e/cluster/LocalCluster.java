@@ -17,11 +17,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Kubernetes cluster on this machine, good enough to run the real operator jar against real
- * copy-on-write snapshots and real PostgreSQL: the fabric8 mock API server (kubectl works against
- * it), a CSI-like snapshotter and provisioner over {@link StorageBackend}, a kubelet running pods
- * as local processes, and the garbage collector. {@link #close()} (also run by a shutdown hook)
- * stops every process, unmounts, detaches the loop device and deletes the work directory.
+ * A Kubernetes cluster on this machine that runs the real operator jar against real copy-on-write
+ * snapshots and real PostgreSQL.
+ * <p>
+ * By default ({@link ApiKind#REAL}) its control plane is real: etcd, kube-apiserver,
+ * kube-controller-manager and the CSI snapshot controller built from upstream modules
+ * ({@link ControlPlane}), with authentication, RBAC, admission, CRD validation, garbage
+ * collection, namespaces and PV binding. The operator runs with the Helm chart's ServiceAccount
+ * and RBAC ({@link OperatorAccess}); the CRDs are applied with {@code kubectl apply -f crds/}.
+ * What no control plane does, this project's stand-ins do, as clients of the API server: the
+ * kubelet ({@link Kubelet}, pods as local processes), the CSI driver with its provisioner and
+ * snapshotter sidecars over {@link StorageBackend} ({@link Provisioner}, {@link SnapshotSidecar})
+ * and kube-proxy ({@link ServiceProxy}).
+ * <p>
+ * {@link ApiKind#MOCK} (CLUSTER=mock) is the fallback without the control plane: the fabric8 mock
+ * API server, with {@link Snapshotter} and {@link GarbageCollector} doing the controllers' part.
+ * <p>
+ * {@link #close()} (also run by a shutdown hook) stops every process, unmounts, detaches the loop
+ * device and deletes the work directory.
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -33,13 +46,34 @@ public final class LocalCluster implements AutoCloseable {
 
     public enum StorageChoice { AUTO, BTRFS, COPY }
 
+    /** The API server: the real control plane, or the fabric8 mock. */
+    public enum ApiKind {
+        REAL, MOCK;
+
+        /** -Dpgclone.cluster, else the environment variable CLUSTER (real|mock), else real. */
+        public static ApiKind fromEnvironment() {
+            String v = System.getProperty("pgclone.cluster", System.getenv().getOrDefault("CLUSTER", "real"));
+            return switch (v.isBlank() ? "real" : v.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "real" -> REAL;
+                case "mock" -> MOCK;
+                default -> throw new IllegalArgumentException("CLUSTER=" + v + ": use real (the local control plane) or mock (the fabric8 mock API server)");
+            };
+        }
+    }
+
     /** Settings; defaults suit tests and the sandbox. */
     public static final class Options {
         Path workDirParent = Path.of(System.getProperty("java.io.tmpdir"));
         StorageChoice storage = StorageChoice.AUTO;
+        ApiKind api = ApiKind.fromEnvironment();
         long btrfsBytes = 8L << 30;
         Path operatorCrds;
         Path postgresRoot = Path.of("/usr/lib/postgresql");
+
+        public Options api(ApiKind kind) {
+            this.api = kind;
+            return this;
+        }
 
         public Options storage(StorageChoice s) {
             this.storage = s;
@@ -73,11 +107,15 @@ public final class LocalCluster implements AutoCloseable {
     private boolean closed;
     private final Thread shutdownHook;
     private StorageBackend storage;
+    private ApiKind apiKind;
     private ApiServer api;
+    private ControlPlane controlPlane;
+    private OperatorAccess operatorAccess;
     private KubernetesClient client;
     private Kubelet kubelet;
     private Provisioner provisioner;
     private Snapshotter snapshotter;
+    private SnapshotSidecar snapshotSidecar;
     private GarbageCollector gc;
     private ServiceProxy serviceProxy;
     private ScheduledExecutorService periodic;
@@ -110,23 +148,61 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void startComponents(Options options) {
+        apiKind = options.api;
         storage = chooseStorage(options);
         LOG.info("local cluster storage: {}", storage.describe());
-        api = ApiServer.start(workDir.resolve("kubeconfig"));
-        client = api.newClient();
-        installBasics(client, options.operatorCrds);
-        kubelet = new Kubelet(client, workDir, options.postgresRoot).start();
+        boolean real = apiKind == ApiKind.REAL;
+        if (real) {
+            controlPlane = ControlPlane.start(workDir.resolve("controlplane"), workDir.resolve("kubeconfig"), ControlPlane.defaultTimeout());
+            client = controlPlane.newClient(null);
+            installBasics(client, workDir.resolve("kubeconfig"), options.operatorCrds);
+            operatorAccess = OperatorAccess.install(client, controlPlane, workDir.resolve("operator-kubeconfig"));
+        } else {
+            api = ApiServer.start(workDir.resolve("kubeconfig"));
+            client = api.newClient();
+            installBasics(client, options.operatorCrds);
+        }
+        kubelet = new Kubelet(client, real, workDir, options.postgresRoot).start();
         serviceProxy = new ServiceProxy(client).start();
-        provisioner = new Provisioner(client, storage, kubelet::inUse).start();
-        snapshotter = new Snapshotter(client, storage).start();
-        gc = new GarbageCollector(client, api.discovery());
+        provisioner = new Provisioner(client, real, storage, kubelet::inUse).start();
+        if (real) {
+            snapshotSidecar = new SnapshotSidecar(client, storage).start();
+        } else {
+            snapshotter = new Snapshotter(client, storage).start();
+            gc = new GarbageCollector(client, api.discovery());
+        }
         periodic = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "local-cluster-periodic");
             t.setDaemon(true);
             return t;
         });
         periodic.scheduleWithFixedDelay(this::periodicWork, 1, 1, TimeUnit.SECONDS);
-        LOG.info("local cluster up: API server {} (kubeconfig {}), work directory {}", api.url(), api.kubeconfig(), workDir);
+        LOG.info("local cluster up: {} API server {} (kubeconfig {}), work directory {}", real ? "real" : "mock",
+                real ? controlPlane.url() : api.url(), kubeconfig(), workDir);
+    }
+
+    /**
+     * The real cluster's start: the operator's CRDs applied as a user applies them
+     * ({@code kubectl apply -f crds/}, the VolumeSnapshot ones come with the control plane), the
+     * node, and the storage and snapshot classes.
+     */
+    private static void installBasics(KubernetesClient client, Path kubeconfig, Path operatorCrds) {
+        if (operatorCrds != null) {
+            ClusterCrds.applyWithKubectl(kubeconfig, operatorCrds);
+            ClusterCrds.awaitEstablished(client, operatorCrds);
+        }
+        client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(NODE)
+                .withLabels(Map.of("kubernetes.io/hostname", NODE, "kubernetes.io/os", "linux")).endMetadata().build()).create();
+        client.nodes().withName(NODE).editStatus(n -> {
+            n.setStatus(new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
+                    .addNewCondition().withType("Ready").withStatus("True").withReason("KubeletReady")
+                        .withMessage("the local cluster's kubelet runs pods as local processes").endCondition()
+                    .addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress()
+                    .addNewAddress().withType("Hostname").withAddress(NODE).endAddress()
+                    .build());
+            return n;
+        });
+        createClasses(client);
     }
 
     /** What every cluster here starts with: the CRDs, the default namespace, storage class and snapshot class. */
@@ -136,6 +212,10 @@ public final class LocalCluster implements AutoCloseable {
             ClusterCrds.installOperatorCrds(client, operatorCrds);
         }
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
+        createClasses(client);
+    }
+
+    private static void createClasses(KubernetesClient client) {
         client.storage().v1().storageClasses().resource(new StorageClassBuilder().withNewMetadata().withName(STORAGE_CLASS)
                 .withAnnotations(Map.of("storageclass.kubernetes.io/is-default-class", "true")).endMetadata()
                 .withProvisioner(DRIVER).withReclaimPolicy("Delete").withVolumeBindingMode("Immediate").build()).create();
@@ -146,7 +226,9 @@ public final class LocalCluster implements AutoCloseable {
 
     private void periodicWork() {
         try {
-            gc.collect();
+            if (gc != null) {
+                gc.collect();
+            }
             provisioner.releaseUnused();
         } catch (RuntimeException e) {
             LOG.warn("periodic work failed: {}", e.toString());
@@ -181,8 +263,13 @@ public final class LocalCluster implements AutoCloseable {
         return client;
     }
 
-    public ApiServer apiServer() {
-        return api;
+    public ApiKind apiKind() {
+        return apiKind;
+    }
+
+    /** The real control plane, or null on the mock. */
+    public ControlPlane controlPlane() {
+        return controlPlane;
     }
 
     public StorageBackend storage() {
@@ -197,19 +284,31 @@ public final class LocalCluster implements AutoCloseable {
         return workDir;
     }
 
-    /** For kubectl and people. */
+    /** For kubectl and people: on the real control plane the admin's (client certificate of system:masters). */
     public Path kubeconfig() {
-        return api.kubeconfig();
+        return controlPlane != null ? controlPlane.kubeconfig() : api.kubeconfig();
     }
 
-    /** For fabric8-based programs such as the operator. */
+    /** The operator's: on the real control plane its chart ServiceAccount's token; on the mock the mock's own address. */
     public Path operatorKubeconfig() {
-        return api.directKubeconfig();
+        return controlPlane != null ? operatorAccess.kubeconfig() : api.directKubeconfig();
     }
 
-    /** Runs the garbage collector now (tests use it to avoid waiting for the next second). */
-    public int collectGarbage() {
-        return gc.collect();
+    /** The chart Deployment's environment for the operator (empty on the mock, which has no chart installed). */
+    public Map<String, String> operatorEnv() {
+        return operatorAccess == null ? Map.of() : operatorAccess.env();
+    }
+
+    /** The operator's identity as RBAC sees it (real control plane only). */
+    public java.util.Optional<OperatorAccess> operatorAccess() {
+        return java.util.Optional.ofNullable(operatorAccess);
+    }
+
+    /** The real operator jar on this cluster, configured as the chart's Deployment configures it plus env. */
+    public OperatorProcess startOperator(Path jar, Path log, java.time.Duration readyTimeout, Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(operatorEnv());
+        all.putAll(env);
+        return OperatorProcess.start(jar, operatorKubeconfig(), log, readyTimeout, all);
     }
 
     /** True when no PV is waiting to be deleted. */
@@ -235,6 +334,9 @@ public final class LocalCluster implements AutoCloseable {
             if (snapshotter != null) {
                 snapshotter.close();
             }
+            if (snapshotSidecar != null) {
+                snapshotSidecar.close();
+            }
             if (provisioner != null) {
                 provisioner.close();
             }
@@ -250,6 +352,9 @@ public final class LocalCluster implements AutoCloseable {
             }
             if (api != null) {
                 api.close();
+            }
+            if (controlPlane != null) {
+                controlPlane.close();
             }
         } finally {
             if (storage != null) {

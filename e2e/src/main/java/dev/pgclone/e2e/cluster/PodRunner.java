@@ -397,10 +397,10 @@ final class PodRunner {
                     throw new WaitFor("persistentvolumeclaim \"" + claim + "\" is not bound yet");
                 }
                 PersistentVolume pv = client.persistentVolumes().withName(pvc.getSpec().getVolumeName()).get();
-                if (pv == null || pv.getSpec().getHostPath() == null) {
+                Path p = pv == null ? null : Provisioner.localPath(pv);
+                if (p == null) {
                     throw new WaitFor("persistentvolume " + pvc.getSpec().getVolumeName() + " has no local path");
                 }
-                Path p = Path.of(pv.getSpec().getHostPath().getPath());
                 synchronized (claimedVolumes) {
                     claimedVolumes.add(p);
                 }
@@ -435,10 +435,69 @@ final class PodRunner {
                 writeFiles(dir, ContainerEnv.secretData(s), v.getSecret().getItems(), v.getSecret().getDefaultMode());
                 return dir;
             }
+            if (v.getProjected() != null) {
+                writeFiles(dir, projected(v.getProjected()), null, v.getProjected().getDefaultMode());
+                return dir;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         throw new IllegalStateException("volume " + v.getName() + " of pod " + key() + ": this volume type is not supported by the local cluster");
+    }
+
+    /**
+     * A projected volume's files: what the API server's ServiceAccount admission adds to every Pod
+     * that does not opt out (kube-api-access-*: a token bound to this Pod, the cluster's CA from
+     * the kube-root-ca.crt ConfigMap, the namespace), and any other mix of these sources.
+     */
+    private Map<String, String> projected(io.fabric8.kubernetes.api.model.ProjectedVolumeSource projected) throws WaitFor {
+        Map<String, String> files = new LinkedHashMap<>();
+        for (var source : projected.getSources()) {
+            if (source.getServiceAccountToken() != null) {
+                var t = source.getServiceAccountToken();
+                String sa = pod.getSpec().getServiceAccountName() == null ? "default" : pod.getSpec().getServiceAccountName();
+                var spec = new io.fabric8.kubernetes.api.model.authentication.TokenRequestSpecBuilder()
+                        .withExpirationSeconds(t.getExpirationSeconds() == null ? 3607L : t.getExpirationSeconds())
+                        .withNewBoundObjectRef().withApiVersion("v1").withKind("Pod").withName(name).withUid(pod.getMetadata().getUid()).endBoundObjectRef();
+                if (t.getAudience() != null && !t.getAudience().isEmpty()) {
+                    spec.withAudiences(t.getAudience());
+                }
+                var token = client.serviceAccounts().inNamespace(namespace).withName(sa)
+                        .tokenRequest(new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder().withSpec(spec.build()).build());
+                files.put(t.getPath(), token.getStatus().getToken());
+            } else if (source.getConfigMap() != null) {
+                ConfigMap cm = client.configMaps().inNamespace(namespace).withName(source.getConfigMap().getName()).get();
+                if (cm == null) {
+                    if (Boolean.TRUE.equals(source.getConfigMap().getOptional())) {
+                        continue;
+                    }
+                    throw new WaitFor("configmap \"" + source.getConfigMap().getName() + "\" not found");
+                }
+                Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
+                List<KeyToPath> items = source.getConfigMap().getItems();
+                if (items == null || items.isEmpty()) {
+                    files.putAll(data);
+                } else {
+                    items.stream().filter(i -> data.containsKey(i.getKey())).forEach(i -> files.put(i.getPath(), data.get(i.getKey())));
+                }
+            } else if (source.getDownwardAPI() != null) {
+                for (var item : source.getDownwardAPI().getItems()) {
+                    String field = item.getFieldRef() == null ? null : item.getFieldRef().getFieldPath();
+                    String value = switch (field == null ? "" : field) {
+                        case "metadata.namespace" -> namespace;
+                        case "metadata.name" -> name;
+                        case "metadata.uid" -> pod.getMetadata().getUid();
+                        default -> throw new IllegalStateException("projected volume of pod " + key() + ": downwardAPI " + field
+                                + " is not supported by the local cluster");
+                    };
+                    files.put(item.getPath(), value);
+                }
+            } else {
+                throw new IllegalStateException("projected volume of pod " + key() + ": only serviceAccountToken, configMap and downwardAPI "
+                        + "sources are supported by the local cluster");
+            }
+        }
+        return files;
     }
 
     private static void writeFiles(Path dir, Map<String, String> data, List<KeyToPath> items, Integer defaultMode) throws IOException {

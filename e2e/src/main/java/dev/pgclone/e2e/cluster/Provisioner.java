@@ -27,26 +27,38 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The volume provisioner and PV binder: a PVC gets a new volume (a subvolume on btrfs), or, with a
- * VolumeSnapshot as dataSource, a writable snapshot of that snapshot; a PV with a hostPath to it
- * binds them. A PVC already naming a PV (an imported volume) is just bound. When a PVC is deleted
- * its PV and volume go too, but only once no running pod uses it any more: the mock deletes PVCs
- * at once, where Kubernetes' pvc-protection would hold them while a pod runs on them.
+ * The CSI external-provisioner and the driver's controller side: a PVC of this driver gets a new
+ * volume (a subvolume on btrfs), or, with a VolumeSnapshot as dataSource, a writable snapshot of
+ * that snapshot, and a CSI PV naming it (volume handle; the local path as a volume attribute, the
+ * way the kubelet stand-in finds it). A PV of this driver that is Released with reclaim policy
+ * Delete goes with its volume, once no running pod uses it any more.
+ * <p>
+ * On the real control plane kube-controller-manager binds: it marks a claim of this driver's
+ * storage class for provisioning (annotation {@value #PROVISIONER_ANNOTATION}), binds the PV this
+ * class creates, and releases it when the claim is deleted (pvc-protection holding the claim while
+ * a pod uses it). The mock has none of that, so there this class also binds (a PVC naming a PV, an
+ * imported volume, is just bound) and releases a PV when its claim is deleted.
  */
 final class Provisioner implements AutoCloseable {
 
     static final String VOLUME_HANDLE = "sandbox.pgclone.dev/volume-handle";
+    static final String PROVISIONER_ANNOTATION = "volume.kubernetes.io/storage-provisioner";
+    static final String PROVISIONED_BY = "pv.kubernetes.io/provisioned-by";
+    /** The CSI volume attribute with the volume's local directory. */
+    static final String PATH_ATTRIBUTE = "path";
     private static final Logger LOG = LoggerFactory.getLogger(Provisioner.class);
 
     private final KubernetesClient client;
+    private final boolean realApiServer;
     private final StorageBackend storage;
     private final Predicate<Path> inUse;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     /** PV names whose claim is gone, waiting for their pods to stop. */
     private final Set<String> releasing = ConcurrentHashMap.newKeySet();
 
-    Provisioner(KubernetesClient client, StorageBackend storage, Predicate<Path> inUse) {
+    Provisioner(KubernetesClient client, boolean realApiServer, StorageBackend storage, Predicate<Path> inUse) {
         this.client = client;
+        this.realApiServer = realApiServer;
         this.storage = storage;
         this.inUse = inUse;
     }
@@ -54,15 +66,41 @@ final class Provisioner implements AutoCloseable {
     Provisioner start() {
         informers.add(client.persistentVolumeClaims().inAnyNamespace()
                 .inform(Informers.handler(LOG, "PersistentVolumeClaim", this::reconcile, this::deleted), Informers.RESYNC_MILLIS));
+        if (realApiServer) {
+            informers.add(client.persistentVolumes()
+                    .inform(Informers.handler(LOG, "PersistentVolume", this::released, pv -> { }), Informers.RESYNC_MILLIS));
+        }
         return this;
     }
 
     static String volumeHandle(PersistentVolume pv) {
+        if (pv.getSpec() != null && pv.getSpec().getCsi() != null && LocalCluster.DRIVER.equals(pv.getSpec().getCsi().getDriver())) {
+            return pv.getSpec().getCsi().getVolumeHandle();
+        }
         return pv.getMetadata().getAnnotations() == null ? null : pv.getMetadata().getAnnotations().get(VOLUME_HANDLE);
+    }
+
+    /** The local directory of one of this cluster's PVs, or null. */
+    static Path localPath(PersistentVolume pv) {
+        if (pv.getSpec().getCsi() != null && pv.getSpec().getCsi().getVolumeAttributes() != null) {
+            String p = pv.getSpec().getCsi().getVolumeAttributes().get(PATH_ATTRIBUTE);
+            return p == null ? null : Path.of(p);
+        }
+        return pv.getSpec().getHostPath() == null ? null : Path.of(pv.getSpec().getHostPath().getPath());
+    }
+
+    /** The PV source of a volume of this cluster's storage. */
+    static io.fabric8.kubernetes.api.model.CSIPersistentVolumeSource csiSource(String volumeHandle, Path path) {
+        return new io.fabric8.kubernetes.api.model.CSIPersistentVolumeSourceBuilder().withDriver(LocalCluster.DRIVER)
+                .withVolumeHandle(volumeHandle).withVolumeAttributes(Map.of(PATH_ATTRIBUTE, path.toString())).build();
     }
 
     private void reconcile(PersistentVolumeClaim pvc) {
         if (pvc.getMetadata().getDeletionTimestamp() != null || (pvc.getStatus() != null && "Bound".equals(pvc.getStatus().getPhase()))) {
+            return;
+        }
+        if (realApiServer) {
+            provisionForBinder(pvc);
             return;
         }
         String ns = pvc.getMetadata().getNamespace();
@@ -87,10 +125,47 @@ final class Provisioner implements AutoCloseable {
         bind(pvc, pv);
     }
 
+    /** The external provisioner's part: a PV for a claim the binder handed to this driver; the binder binds them. */
+    private void provisionForBinder(PersistentVolumeClaim pvc) {
+        var annotations = pvc.getMetadata().getAnnotations();
+        String volumeName = pvc.getSpec().getVolumeName();
+        if (annotations == null || !LocalCluster.DRIVER.equals(annotations.get(PROVISIONER_ANNOTATION))
+                || (volumeName != null && !volumeName.isEmpty())) {
+            return;
+        }
+        String pvName = "pvc-" + pvc.getMetadata().getUid();
+        if (client.persistentVolumes().withName(pvName).get() != null) {
+            return;
+        }
+        Path path = provision(pvc, pvName);
+        if (path == null) {
+            return;
+        }
+        client.resource(persistentVolume(pvc, pvName, path)).create();
+        LOG.info("PVC {}/{} provisioned: {} at {}", pvc.getMetadata().getNamespace(), pvc.getMetadata().getName(), pvName, path);
+    }
+
+    /** A PV of this driver the binder released (its claim is gone) with reclaim policy Delete is to be deleted. */
+    private void released(PersistentVolume pv) {
+        var annotations = pv.getMetadata().getAnnotations();
+        if (pv.getStatus() != null && "Released".equals(pv.getStatus().getPhase())
+                && "Delete".equals(pv.getSpec().getPersistentVolumeReclaimPolicy())
+                && annotations != null && LocalCluster.DRIVER.equals(annotations.get(PROVISIONED_BY))
+                && pv.getMetadata().getDeletionTimestamp() == null) {
+            releasing.add(pv.getMetadata().getName());
+            releaseUnused();
+        }
+    }
+
     /** The volume for a new claim, or null while its data source is not ready yet. */
     private Path provision(PersistentVolumeClaim pvc, String pvName) {
-        var source = pvc.getSpec().getDataSourceRef() != null ? null : pvc.getSpec().getDataSource();
-        if (source == null) {
+        // the API server mirrors dataSource into dataSourceRef; the mock keeps what the client sent
+        var ref = pvc.getSpec().getDataSourceRef();
+        var local = pvc.getSpec().getDataSource();
+        String kind = ref != null ? ref.getKind() : local == null ? null : local.getKind();
+        String group = ref != null ? ref.getApiGroup() : local == null ? null : local.getApiGroup();
+        String sourceName = ref != null ? ref.getName() : local == null ? null : local.getName();
+        if (kind == null) {
             Path p = storage.createVolume(pvName);
             try {
                 // like the hostPath provisioner: any pod uid may write into a fresh volume
@@ -100,12 +175,13 @@ final class Provisioner implements AutoCloseable {
             }
             return p;
         }
-        if (!"VolumeSnapshot".equals(source.getKind()) || !ClusterCrds.SNAPSHOT_GROUP.equals(source.getApiGroup())) {
-            LOG.warn("PVC {}/{}: data source {} is not supported here; it stays Pending", pvc.getMetadata().getNamespace(),
-                    pvc.getMetadata().getName(), source.getKind());
+        boolean otherNamespace = ref != null && ref.getNamespace() != null && !ref.getNamespace().equals(pvc.getMetadata().getNamespace());
+        if (!"VolumeSnapshot".equals(kind) || !ClusterCrds.SNAPSHOT_GROUP.equals(group) || otherNamespace) {
+            LOG.warn("PVC {}/{}: data source {} {} is not supported here; it stays Pending", pvc.getMetadata().getNamespace(),
+                    pvc.getMetadata().getName(), kind, otherNamespace ? "in another namespace" : "");
             return null;
         }
-        VolumeSnapshot vs = client.resources(VolumeSnapshot.class).inNamespace(pvc.getMetadata().getNamespace()).withName(source.getName()).get();
+        VolumeSnapshot vs = client.resources(VolumeSnapshot.class).inNamespace(pvc.getMetadata().getNamespace()).withName(sourceName).get();
         if (vs == null || vs.getStatus() == null || !Boolean.TRUE.equals(vs.getStatus().getReadyToUse())) {
             return null;
         }
@@ -117,7 +193,7 @@ final class Provisioner implements AutoCloseable {
         long started = System.nanoTime();
         Path p = storage.restore(handle, pvName);
         LOG.info("PVC {}/{} restored from snapshot {} in {} ms", pvc.getMetadata().getNamespace(), pvc.getMetadata().getName(),
-                source.getName(), (System.nanoTime() - started) / 1_000_000);
+                sourceName, (System.nanoTime() - started) / 1_000_000);
         return p;
     }
 
@@ -125,14 +201,15 @@ final class Provisioner implements AutoCloseable {
         Quantity size = pvc.getSpec().getResources().getRequests().get("storage");
         return new PersistentVolumeBuilder()
                 .withNewMetadata().withName(pvName)
-                    .withAnnotations(Map.of(VOLUME_HANDLE, pvName, "pv.kubernetes.io/provisioned-by", LocalCluster.DRIVER))
+                    .withAnnotations(Map.of(VOLUME_HANDLE, pvName, PROVISIONED_BY, LocalCluster.DRIVER))
                 .endMetadata()
                 .withNewSpec()
                     .withCapacity(Map.of("storage", size == null ? new Quantity("1Gi") : size))
                     .withAccessModes(pvc.getSpec().getAccessModes())
                     .withPersistentVolumeReclaimPolicy("Delete")
                     .withStorageClassName(pvc.getSpec().getStorageClassName() == null ? LocalCluster.STORAGE_CLASS : pvc.getSpec().getStorageClassName())
-                    .withNewHostPath().withPath(path.toString()).withType("Directory").endHostPath()
+                    .withCsi(csiSource(pvName, path))
+                    .withVolumeMode(pvc.getSpec().getVolumeMode() == null ? "Filesystem" : pvc.getSpec().getVolumeMode())
                     .withClaimRef(new ObjectReferenceBuilder().withApiVersion("v1").withKind("PersistentVolumeClaim")
                             .withNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
                             .withUid(pvc.getMetadata().getUid()).build())
@@ -191,8 +268,8 @@ final class Provisioner implements AutoCloseable {
                     releasing.remove(name);
                     continue;
                 }
-                Path path = Path.of(pv.getSpec().getHostPath().getPath());
-                if (inUse.test(path)) {
+                Path path = localPath(pv);
+                if (path != null && inUse.test(path)) {
                     continue;
                 }
                 client.resource(pv).delete();

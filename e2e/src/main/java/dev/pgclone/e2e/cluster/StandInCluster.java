@@ -67,7 +67,7 @@ public final class StandInCluster implements AutoCloseable {
             LocalCluster.installBasics(c.client, operatorCrds);
             c.storage = new InstantStorage(dir);
             c.snapshotter = new Snapshotter(c.client, c.storage).start();
-            c.provisioner = new Provisioner(c.client, c.storage, p -> false).start();
+            c.provisioner = new Provisioner(c.client, false, c.storage, p -> false).start();
             c.kubelet = new InstantKubelet(c.client, podIp).start();
             GarbageCollector gc = new GarbageCollector(c.client, c.api.discovery());
             c.periodic = Executors.newSingleThreadScheduledExecutor(r -> {

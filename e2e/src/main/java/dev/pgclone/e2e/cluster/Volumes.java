@@ -54,13 +54,16 @@ public final class Volumes {
     /** A PV for an existing volume of the cluster's storage and a PVC bound to it, as a pre-provisioned PV is. */
     static PersistentVolumeClaim bindVolume(KubernetesClient client, String namespace, String pvcName, String volumeId, Path path, String size) {
         client.persistentVolumes().resource(new PersistentVolumeBuilder()
-                .withNewMetadata().withName(volumeId).withAnnotations(Map.of(Provisioner.VOLUME_HANDLE, volumeId)).endMetadata()
+                .withNewMetadata().withName(volumeId)
+                    // the driver's: deleted with its volume once released, like a provisioned one
+                    .withAnnotations(Map.of(Provisioner.VOLUME_HANDLE, volumeId, Provisioner.PROVISIONED_BY, LocalCluster.DRIVER))
+                .endMetadata()
                 .withNewSpec()
                     .withCapacity(Map.of("storage", new Quantity(size)))
                     .withAccessModes("ReadWriteOnce")
                     .withPersistentVolumeReclaimPolicy("Delete")
                     .withStorageClassName(LocalCluster.STORAGE_CLASS)
-                    .withNewHostPath().withPath(path.toString()).withType("Directory").endHostPath()
+                    .withCsi(Provisioner.csiSource(volumeId, path))
                     .withClaimRef(new ObjectReferenceBuilder().withApiVersion("v1").withKind("PersistentVolumeClaim")
                             .withNamespace(namespace).withName(pvcName).build())
                 .endSpec().build()).create();
@@ -98,7 +101,7 @@ public final class Volumes {
         if (pvc == null || pvc.getSpec().getVolumeName() == null) {
             throw new IllegalStateException("PVC " + namespace + "/" + pvcName + " is not bound");
         }
-        return Path.of(client.persistentVolumes().withName(pvc.getSpec().getVolumeName()).get().getSpec().getHostPath().getPath());
+        return Provisioner.localPath(client.persistentVolumes().withName(pvc.getSpec().getVolumeName()).get());
     }
 
     /** The storage backend's id of the volume behind a bound PVC. */
