@@ -13,26 +13,32 @@ DOCKER ?= docker
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-deps: ## install what the tests need on Debian/Ubuntu (root): PostgreSQL 15 + pg_cron, btrfs-progs, libnss-wrapper
+deps: ## install what the tests need on Debian/Ubuntu (root): PostgreSQL 15 + pg_cron, btrfs-progs, libnss-wrapper; checks for Go and kubectl
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-cron postgresql-contrib btrfs-progs util-linux libnss-wrapper
+	@command -v go >/dev/null || { echo "make deps: Go (1.26+) is needed to build the local control plane (make controlplane); install it from https://go.dev/dl or set CLUSTER=mock" >&2; exit 1; }
+	@command -v kubectl >/dev/null || { echo "make deps: kubectl is needed (the local cluster applies the CRDs with kubectl apply -f crds/, as users do); install it or set CLUSTER=mock" >&2; exit 1; }
+	@echo "make deps: $$(go version), kubectl $$(kubectl version --client -o json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -1)"
 
 build: ## compile and package the operator (generates the CRDs into operator/target/kubernetes)
 	$(MVN) package -DskipTests
 
-test: ## run every test: unit, golden files, real PostgreSQL, mock API server, CRDs up to date
+# the end-to-end suite, the sandbox and the bench run on the local control plane unless CLUSTER=mock
+CONTROLPLANE_IF_REAL := $(if $(filter mock,$(CLUSTER)),,controlplane)
+
+test: $(CONTROLPLANE_IF_REAL) ## run every test: unit, golden files, real PostgreSQL, the end-to-end suite on a real control plane (CLUSTER=mock: the fabric8 mock)
 	$(MVN) verify
 
 crds: build ## regenerate crds/ from the Java model
 	cp $(CRD_BUILD_DIR)/*-v1.yml crds/
 
-sandbox: build ## local cluster + sample production DB under load + the operator + a clone; Ctrl-C removes it all (SCALE=10 STORAGE=auto|copy)
+sandbox: build $(CONTROLPLANE_IF_REAL) ## local cluster + sample production DB under load + the operator + a clone; Ctrl-C removes it all (SCALE=10 STORAGE=auto|copy)
 	$(MVN) -q -pl e2e exec:exec -Dsandbox.scale=$(or $(SCALE),10) -Dsandbox.storage=$(or $(STORAGE),auto)
 
 clean: ## remove build output
 	$(MVN) clean
 
-bench: build ## measure clone vs dump, the CHECKPOINT effect and 500 clones; writes bench-results/<time>.md (BENCH_SCALES=20,150 BENCH_REPEATS=3 BENCH_PARTS=clone,checkpoint,scale BENCH_CLONES=500)
+bench: build $(CONTROLPLANE_IF_REAL) ## measure clone vs dump, the CHECKPOINT effect and 500 clones; writes bench-results/<time>.md (BENCH_SCALES=20,150 BENCH_REPEATS=3 BENCH_PARTS=clone,checkpoint,scale BENCH_CLONES=500)
 	$(MVN) -q -pl e2e exec:exec@bench -Dbench.scales=$(or $(BENCH_SCALES),20,150) -Dbench.repeats=$(or $(BENCH_REPEATS),3) \
 		-Dbench.parts=$(or $(BENCH_PARTS),clone,checkpoint,scale) -Dbench.clones=$(or $(BENCH_CLONES),500) \
 		-Dbench.walMb=$(or $(BENCH_WAL_MB),1024) -Dbench.storage=$(or $(BENCH_STORAGE),auto)

@@ -34,7 +34,7 @@ func TestControlPlane(t *testing.T) {
 	dataDir := filepath.Join(dir, "data")
 	admin := filepath.Join(dir, "admin.kubeconfig")
 
-	cmd := exec.Command(bin, "--data-dir", dataDir, "--kubeconfig", admin)
+	cmd := exec.Command(bin, "--data-dir", dataDir, "--kubeconfig", admin, "--snapshot-crds", snapshotCRDs(t, bin))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -202,6 +202,25 @@ func TestControlPlane(t *testing.T) {
 		})
 	})
 
+	t.Run("snapshot controller binds a pre-provisioned VolumeSnapshotContent", func(t *testing.T) {
+		// the upstream CRDs are installed; no CSI driver answers here, so the content never becomes
+		// ready, but the controller binds the snapshot to it and puts its finalizers on both
+		k("apply", "-f", "-", "<<", `{"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshotContent","metadata":{"name":"smoke-content"},
+			"spec":{"deletionPolicy":"Retain","driver":"smoke.example.com","source":{"snapshotHandle":"smoke-handle"},
+			"volumeSnapshotRef":{"name":"smoke-snapshot","namespace":"smoke"}}}`)
+		k("-n", "smoke", "apply", "-f", "-", "<<", `{"apiVersion":"snapshot.storage.k8s.io/v1","kind":"VolumeSnapshot","metadata":{"name":"smoke-snapshot"},
+			"spec":{"source":{"volumeSnapshotContentName":"smoke-content"}}}`)
+		eventually(t, 60*time.Second, "the snapshot controller binds the VolumeSnapshot to its content", func() bool {
+			return k("-n", "smoke", "get", "volumesnapshot", "smoke-snapshot", "-o", "jsonpath={.status.boundVolumeSnapshotContentName}") == "smoke-content"
+		})
+		if out, err := runErr(kubectl, "--kubeconfig", admin, "-n", "smoke", "apply", "-f", "-", "<<", `{"apiVersion":"snapshot.storage.k8s.io/v1",
+			"kind":"VolumeSnapshot","metadata":{"name":"two-sources"},"spec":{"source":{"volumeSnapshotContentName":"x","persistentVolumeClaimName":"y"}}}`); err == nil {
+			t.Errorf("a VolumeSnapshot with two sources was accepted: %s", out)
+		}
+		k("-n", "smoke", "delete", "volumesnapshot", "smoke-snapshot", "--wait=true", "--timeout=60s")
+		k("delete", "volumesnapshotcontent", "smoke-content", "--wait=true", "--timeout=60s")
+	})
+
 	t.Run("namespace deletion", func(t *testing.T) {
 		k("delete", "namespace", "smoke", "--wait=false")
 		eventually(t, 90*time.Second, "the namespace controller empties and removes smoke", func() bool {
@@ -258,6 +277,22 @@ func controlPlaneBinary(t *testing.T) string {
 	}
 	t.Logf("built %s in %s", bin, time.Since(start).Round(time.Millisecond))
 	return bin
+}
+
+// snapshotCRDs is where make controlplane put the upstream VolumeSnapshot CRDs beside the binary, or,
+// for a binary this test built, their directory in the module cache.
+func snapshotCRDs(t *testing.T, bin string) string {
+	beside := filepath.Join(filepath.Dir(bin), "snapshot-crds")
+	if _, err := os.Stat(beside); err == nil {
+		return beside
+	}
+	list := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/kubernetes-csi/external-snapshotter/client/v8")
+	list.Dir = ".."
+	out, err := list.Output()
+	if err != nil {
+		t.Fatalf("go list the external-snapshotter client module: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd")
 }
 
 // run runs a command, failing the test on error; a "<<" argument sends the argument after it as

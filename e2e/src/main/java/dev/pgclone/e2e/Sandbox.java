@@ -130,6 +130,14 @@ public final class Sandbox {
         return conditions.stream().anyMatch(o -> o instanceof Map<?, ?> m && "Ready".equals(m.get("type")) && "True".equals(m.get("status")));
     }
 
+    private static String describe(LocalCluster cluster) {
+        if (cluster.controlPlane() == null) {
+            return "the fabric8 mock API server (CLUSTER=mock: CRUD only, no validation, RBAC or controllers)";
+        }
+        return "Kubernetes " + cluster.controlPlane().version() + " control plane at " + cluster.controlPlane().url()
+                + "; the operator runs as " + cluster.operatorAccess().map(a -> a.user()).orElse("?") + " with the Helm chart's RBAC";
+    }
+
     private static void printWelcome(LocalCluster cluster, SampleProduction prod, OperatorProcess operator, Path manifest,
                                      GenericKubernetesResource clone) throws IOException {
         String cloneIp = cluster.client().pods().inNamespace("default").withName("orders-staging").get().getStatus().getPodIP();
@@ -144,6 +152,7 @@ public final class Sandbox {
                 ==================================================================================
                  pgclone sandbox is running
                 ==================================================================================
+                 cluster:    %s
                  storage:    %s
                  operator:   pid %d, log %s
                  production: pod %s at %s:5432 under a pgbench write load (password %s)
@@ -156,6 +165,7 @@ public final class Sandbox {
                    kubectl get dbc
                    kubectl get pods,pvc,volumesnapshots
                    kubectl describe databaseclone orders-staging
+                   kubectl auth can-i --list --as=%s
 
                    # the clone's superuser password and a session in the clone
                    PGPASSWORD=$(kubectl get secret orders-staging-superuser -o jsonpath='{.data.password}' | base64 -d) \\
@@ -173,10 +183,10 @@ public final class Sandbox {
 
                  Press Ctrl-C to stop; everything the sandbox made is removed.
                 ==================================================================================
-                """.formatted(cluster.storage().describe(), operator.pid(), operator.log(), prod.podName(), prod.host(), prod.password(),
+                """.formatted(describe(cluster), cluster.storage().describe(), operator.pid(), operator.log(), prod.podName(), prod.host(), prod.password(),
                 cloneIp, cluster.workDir().resolve("logs"),
                 cluster.storage().copyOnWrite() ? "" : "\n WARNING: no btrfs here, the sandbox COPIES volumes (slow, and not crash-consistent under load)\n",
-                kc, psqlBin, cloneIp, psqlBin, serviceIp, prod.password(), psqlBin, prod.host(), second);
+                kc, cluster.operatorAccess().map(a -> a.user()).orElse("system:anonymous"), psqlBin, cloneIp, psqlBin, serviceIp, prod.password(), psqlBin, prod.host(), second);
         System.out.println(banner);
         System.out.flush();
     }

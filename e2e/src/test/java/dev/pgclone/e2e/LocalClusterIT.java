@@ -103,6 +103,15 @@ class LocalClusterIT {
         assertThat(described).contains("Name:", "kubectl-made", "Pvc Name:", "nowhere", "snapshot requested for this clone")
                 .doesNotContain("an event about another clone");
         assertThat(kubectl.run(Duration.ofSeconds(30), "get", "pods,pvc,volumesnapshots").exitCode()).isZero();
+        // what a user does first in the sandbox (the POST carries fieldValidation=Strict)
+        assertThat(kubectl.ok("create", "secret", "generic", "made-by-kubectl", "--from-literal=password=s3cret"))
+                .contains("secret/made-by-kubectl created");
+        assertThat(new String(java.util.Base64.getDecoder().decode(client.secrets().inNamespace(NS).withName("made-by-kubectl").get()
+                .getData().get("password")), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("s3cret");
+        assertThat(kubectl.ok("create", "configmap", "made-by-kubectl", "--from-literal=greeting=hello"))
+                .contains("configmap/made-by-kubectl created");
+        assertThat(client.configMaps().inNamespace(NS).withName("made-by-kubectl").get().getData()).containsEntry("greeting", "hello");
+        kubectl.ok("delete", "secret/made-by-kubectl", "configmap/made-by-kubectl");
         kubectl.ok("delete", "databaseclone", "kubectl-made");
     }
 

@@ -34,6 +34,17 @@ public final class ControlPlane implements AutoCloseable {
     public static final String SERVICE_RANGE = "127.0.1.0/24";
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String AUDIT_LOG = "audit.log";
+    /** Every write, at Metadata level (who, what, which object, the answer), once complete; no reads. */
+    private static final String AUDIT_POLICY = """
+            apiVersion: audit.k8s.io/v1
+            kind: Policy
+            omitStages: ["RequestReceived", "ResponseStarted"]
+            rules:
+            - level: Metadata
+              verbs: ["create", "update", "patch", "delete", "deletecollection"]
+            - level: None
+            """;
 
     private final Process process;
     private final Path kubeconfig;
@@ -69,7 +80,11 @@ public final class ControlPlane implements AutoCloseable {
         return Path.of("").toAbsolutePath().resolve(relative);
     }
 
-    /** Starts the control plane with its data (etcd, certificates, logs) in dataDir and the admin kubeconfig at kubeconfig. */
+    /**
+     * Starts the control plane with its data (etcd, certificates, logs) in dataDir and the admin
+     * kubeconfig at kubeconfig. The API server keeps an audit log of every write request
+     * ({@link #auditLog()}): who changed what, which tests read to show whose requests touched production.
+     */
     public static ControlPlane start(Path dataDir, Path kubeconfig, Duration timeout) {
         Path bin = binary();
         if (!Files.isExecutable(bin)) {
@@ -82,8 +97,16 @@ public final class ControlPlane implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Path log = dataDir.resolve("controlplane.log");
+        Path policy = dataDir.resolve("audit-policy.yaml");
+        try {
+            Files.writeString(policy, AUDIT_POLICY);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         ProcessBuilder pb = new ProcessBuilder(List.of(bin.toString(), "--data-dir", dataDir.toString(), "--kubeconfig", kubeconfig.toString(),
-                "--service-cluster-ip-range", SERVICE_RANGE, "--ready-timeout", timeout.toSeconds() + "s"));
+                "--service-cluster-ip-range", SERVICE_RANGE, "--ready-timeout", timeout.toSeconds() + "s",
+                "--apiserver-arg=--audit-policy-file=" + policy, "--apiserver-arg=--audit-log-path=" + dataDir.resolve(AUDIT_LOG),
+                "--apiserver-arg=--audit-log-format=json"));
         pb.redirectError(log.toFile());
         Process p;
         try {
@@ -152,8 +175,18 @@ public final class ControlPlane implements AutoCloseable {
         return ready.path("url").asText();
     }
 
+    /** The Kubernetes version it was built from, e.g. v1.37.2. */
+    public String version() {
+        return ready.path("versions").path("k8s.io/kubernetes").asText("unknown");
+    }
+
     public Path caFile() {
         return Path.of(ready.path("caFile").asText());
+    }
+
+    /** The API server's audit log of write requests (JSON lines), see {@link AuditLog}. */
+    public AuditLog auditLog() {
+        return new AuditLog(dataDir.resolve(AUDIT_LOG));
     }
 
     public Path logDir() {

@@ -230,7 +230,9 @@ public final class ServiceProxy implements AutoCloseable {
     }
 
     private static boolean proxied(Service service) {
-        return service.getSpec() != null && !"ExternalName".equals(service.getSpec().getType())
+        // the API server's own Service (the real control plane makes it) has no Pods behind it here
+        boolean apiServer = "default".equals(service.getMetadata().getNamespace()) && "kubernetes".equals(service.getMetadata().getName());
+        return !apiServer && service.getSpec() != null && !"ExternalName".equals(service.getSpec().getType())
                 && !"None".equals(service.getSpec().getClusterIP());
     }
 
