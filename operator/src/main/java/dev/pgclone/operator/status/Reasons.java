@@ -20,6 +20,8 @@ public final class Reasons {
 
     // failures a user can fix
     public static final String INVALID_SPEC = "InvalidSpec";
+    /** The name cannot be used for what is named after it (Service name, label value); names cannot change: recreate. */
+    public static final String INVALID_NAME = "InvalidName";
     public static final String SOURCE_CHANGED = "SourceChanged";
     public static final String SOURCE_NOT_FOUND = "SourceNotFound";
     public static final String SNAPSHOT_NOT_FOUND = "SnapshotNotFound";
