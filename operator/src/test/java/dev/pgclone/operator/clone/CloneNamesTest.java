@@ -8,6 +8,7 @@ import dev.pgclone.operator.api.v1alpha1.PostgresSpec;
 import dev.pgclone.operator.api.v1alpha1.SourceSpec;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.testing.CloneObservations;
+import dev.pgclone.operator.testing.OldServiceNameRules;
 import dev.pgclone.operator.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -94,6 +95,26 @@ class CloneNamesTest {
         DatabaseClone ready = CloneObservations.awaitCondition(client, NS, name, "Ready", "True", "CloneReady");
         assertThat(ready.getStatus().getEndpoint().getHost()).isEqualTo(name + "." + NS + ".svc");
         assertThat(client.services().inNamespace(NS).withName(name).get()).isNotNull();
+    }
+
+    /**
+     * Before the fix the 422 escaped the reconcile: the status kept saying what the last successful
+     * reconcile wrote (waiting for the snapshot), JOSDK retried the same create, and no condition or
+     * Event told the user why.
+     */
+    @Test
+    void aServiceTheApiServerRefusesFailsTheCloneWithTheServersMessage() {
+        OldServiceNameRules rules = new OldServiceNameRules();
+        start(OperatorHarness.start(rules));
+        create("1-orders");
+
+        DatabaseClone refused = CloneObservations.awaitCondition(client, NS, "1-orders", "Ready", "False", "RejectedByApiServer");
+        String message = refused.getStatus().condition("Ready").orElseThrow().getMessage();
+        assertThat(message).contains("step service", "Service \"1-orders\" is invalid", "DNS-1035 label", "another name");
+        assertThat(refused.getStatus().getPhase()).isEqualTo("Failed");
+        assertThat(refused.getStatus().getObservedGeneration()).isEqualTo(refused.getMetadata().getGeneration());
+        assertThat(CloneObservations.warnings(client, NS, "1-orders")).contains("RejectedByApiServer");
+        assertThat(rules.refused()).isPositive();
     }
 
     private void start(OperatorHarness h) {
