@@ -46,7 +46,7 @@ final class CloneSourceGrant {
                     + ": its owners must add " + namespace + " to spec.allowedNamespaces or label the namespace to match"
                     + " spec.allowedNamespaceSelector; until then this clone holds no data of it");
         }
-        List<String> problems = CloneSourceValidator.problems(source.getSpec());
+        List<String> problems = CloneSourceValidator.problems(source);
         if (!problems.isEmpty()) {
             return new Refused(Reasons.CLONE_SOURCE_INVALID, named + " is not usable (" + String.join("; ", problems)
                     + "): its owners must fix it; nothing new is done for this clone meanwhile");

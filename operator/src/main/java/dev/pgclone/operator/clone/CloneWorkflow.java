@@ -5,6 +5,7 @@ import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.SourceCheckpointer;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
 
 /**
@@ -14,6 +15,9 @@ import java.util.List;
  * preparation is an asynchronous action with its own restart semantics.
  */
 final class CloneWorkflow {
+
+    /** HTTP 422, the API server's answer to an object that fails its validation (reason Invalid). */
+    static final int INVALID = 422;
 
     private final List<CloneStep> steps;
 
@@ -43,12 +47,27 @@ final class CloneWorkflow {
             } catch (Ownership.NameConflict conflict) {
                 // somebody else's object under a name this clone needs: never touched; the user renames or removes
                 outcome = Outcome.retry(Reasons.NAME_CONFLICT, conflict.describeFor("DatabaseClone", ctx.clone().getMetadata().getName()));
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != INVALID) {
+                    throw e;
+                }
+                // the API server found an object made from the spec and name invalid: the same request fails the
+                // same way until the spec changes (or an admission policy does), so say so instead of failing the
+                // reconcile, which would leave the status as it was and retry in a loop
+                outcome = Outcome.retry(Reasons.REJECTED_BY_API_SERVER, rejection(step, e));
             }
             if (!outcome.proceeds()) {
                 return new Result(step, outcome);
             }
         }
         return new Result(null, Outcome.proceed());
+    }
+
+    /** The API server's own words (they name the object, the field and the rule), and where the workflow stopped. */
+    static String rejection(CloneStep step, KubernetesClientException e) {
+        String reason = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+        return "the API server refused an object of step " + step.name() + ": " + reason
+                + "; change what it points at (for the clone's own name: create a DatabaseClone with another name); retried with backoff";
     }
 
     List<CloneStep> steps() {

@@ -159,7 +159,12 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         if (status.getConditions() == null) {
             status.setConditions(new ArrayList<>());
         }
+        Optional<String> nameProblem = Names.cloneNameProblem(clone.getMetadata().getName());
         List<String> problems = SpecValidator.problems(clone.getSpec(), clone.getMetadata().getName());
+        if (nameProblem.isPresent()) {
+            // the name comes first: no spec edit can fix it, and nothing may be made under it
+            problems = List.of(nameProblem.get());
+        }
         CloneSourceGrant.Decision grant = problems.isEmpty() && clone.getSpec().getSource().getCloneSource() != null
                 ? CloneSourceGrant.decide(client, clone) : null;
         CloneSource granted = grant instanceof CloneSourceGrant.Granted g ? g.source() : null;
@@ -188,7 +193,9 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         Optional<CloneAdmission.Refusal> refusal = problems.isEmpty() && !(grant instanceof CloneSourceGrant.Refused)
                 ? admission.check(effective, granted, sameSource(josdk, clone), countsFor(granted))
                 : Optional.empty();
-        if (!problems.isEmpty()) {
+        if (nameProblem.isPresent()) {
+            failed(ctx, null, Reasons.INVALID_NAME, nameProblem.get() + "; nothing was created for this clone");
+        } else if (!problems.isEmpty()) {
             String message = "invalid spec: " + String.join("; ", problems);
             failed(ctx, null, Reasons.INVALID_SPEC, message);
         } else if (grant instanceof CloneSourceGrant.Refused refused) {

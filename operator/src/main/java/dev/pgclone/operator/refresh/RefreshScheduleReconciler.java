@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -139,6 +140,14 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         } catch (Ownership.NameConflict e) {
             // somebody else's Service or Secret under the schedule's names: never touched, and no run starts
             conflict = new Problem(Reasons.NAME_CONFLICT, e.describeFor("RefreshSchedule", ctx.name()));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 422) {
+                throw e;
+            }
+            // a Service or Secret the API server finds invalid stays so: report it (and start no run) rather than fail the reconcile
+            conflict = new Problem(Reasons.REJECTED_BY_API_SERVER, "the API server refused the schedule's Service or Secret: "
+                    + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage())
+                    + "; recreate the RefreshSchedule with another name if it names the object");
         }
         history = prune(ctx, history);
 

@@ -3,9 +3,11 @@ package dev.pgclone.operator.refresh;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.SpecValidator;
+import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.Reasons;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -15,8 +17,6 @@ import java.util.regex.Pattern;
  */
 final class ScheduleValidator {
 
-    /** Clone names add "-yyyymmddhhmm" (13) and must stay a 63-character label value and Service name. */
-    static final int MAX_NAME_LENGTH = 50;
     /** SpecValidator speaks of a clone's "spec."; in a schedule that spec sits under spec.template.spec. */
     private static final Pattern CLONE_SPEC_PATH = Pattern.compile("(?<![\\w.])spec\\.");
 
@@ -36,10 +36,11 @@ final class ScheduleValidator {
         List<String> problems = new ArrayList<>();
         String reason = null;
         String name = schedule.getMetadata().getName();
-        if (name.length() > MAX_NAME_LENGTH) {
-            problems.add("metadata.name \"" + name + "\" has " + name.length() + " characters: a RefreshSchedule's name may have at most "
-                    + MAX_NAME_LENGTH + ", because its clones are named <schedule>-<yyyymmddhhmm> and must fit 63 characters; recreate it with a shorter name");
-            reason = Reasons.INVALID_SPEC;
+        // clone names add "-yyyymmddhhmm" and must stay a Service name and label value; the stable Service is the schedule's name
+        Optional<String> nameProblem = Names.scheduleNameProblem(name);
+        if (nameProblem.isPresent()) {
+            problems.add(nameProblem.get());
+            reason = Reasons.INVALID_NAME;
         }
         var spec = schedule.getSpec();
         if (spec == null) {
@@ -71,7 +72,7 @@ final class ScheduleValidator {
             reason = Reasons.INVALID_SPEC;
         }
         Problem problem = problems.isEmpty() ? null : new Problem(reason, String.join("; ", problems));
-        return new Validation(cron, template.isEmpty() && name.length() <= MAX_NAME_LENGTH, problem);
+        return new Validation(cron, template.isEmpty() && nameProblem.isEmpty(), problem);
     }
 
     private static List<String> templateProblems(RefreshSchedule schedule) {

@@ -8,14 +8,54 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** The names of everything a clone or a schedule owns; call sites never concatenate names themselves. */
 public final class Names {
 
     /** The run time in a schedule's clone names: UTC, to the minute, so names sort by time and never depend on a zone. */
     private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
+    /**
+     * A DNS-1123 label: what every Service name is (Kubernetes 1.36 and later; before, also starting
+     * with a letter), and the characters a label value and every other derived name accept.
+     */
+    private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+    /** Longest Service name and label value. */
+    public static final int MAX_LABEL = 63;
+    /** A schedule's clones are named {@code <schedule>-<yyyymmddhhmm>}, 13 characters more, and must fit {@link #MAX_LABEL}. */
+    public static final int MAX_SCHEDULE_NAME = MAX_LABEL - 13;
 
     private Names() {}
+
+    /**
+     * Why a DatabaseClone cannot have this name, or empty. The API server takes any DNS subdomain
+     * (253 characters, dots) as a custom resource's name, but the clone's Service is named after it
+     * and it is a label value on everything the clone owns, both at most 63 characters without dots:
+     * a longer or dotted name would be refused only when the first such object is created, after
+     * others (a snapshot of production, its restored volume) were. Checked before anything is made.
+     */
+    public static Optional<String> cloneNameProblem(String name) {
+        return nameProblem("DatabaseClone", name, MAX_LABEL, "its Service, Pod and volume are named after it and its name is a label "
+                + "value on each of them");
+    }
+
+    /** Why a RefreshSchedule cannot have this name, or empty: its stable Service is named after it, its clones {@code <schedule>-<yyyymmddhhmm>}. */
+    public static Optional<String> scheduleNameProblem(String name) {
+        return nameProblem("RefreshSchedule", name, MAX_SCHEDULE_NAME, "its clones are named <schedule>-<yyyymmddhhmm> and must fit "
+                + MAX_LABEL + " characters");
+    }
+
+    private static Optional<String> nameProblem(String kind, String name, int max, String because) {
+        if (name.length() > max) {
+            return Optional.of("metadata.name \"" + name + "\" has " + name.length() + " characters: a " + kind + "'s name may have at most "
+                    + max + ", because " + because + "; recreate it with a shorter name");
+        }
+        if (!DNS_LABEL.matcher(name).matches()) {
+            return Optional.of("metadata.name \"" + name + "\" cannot name a " + kind + "'s Service: use only lowercase letters, digits "
+                    + "and '-' (no '.'), starting and ending with a letter or digit; recreate it with such a name");
+        }
+        return Optional.empty();
+    }
 
     public static String snapshot(DatabaseClone clone) {
         return clone.getMetadata().getName();

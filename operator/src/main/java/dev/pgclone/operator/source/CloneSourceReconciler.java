@@ -100,7 +100,7 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
         long generation = source.getMetadata().getGeneration() == null ? 0L : source.getMetadata().getGeneration();
         status.setObservedGeneration(generation);
 
-        List<String> problems = CloneSourceValidator.problems(source.getSpec());
+        List<String> problems = CloneSourceValidator.problems(source);
         Duration window = problems.isEmpty() ? CloneSourceValidator.shareWindow(source.getSpec()) : null;
         Instant now = conditions.now();
         Instant nextExpiry = null;

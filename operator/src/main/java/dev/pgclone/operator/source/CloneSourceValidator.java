@@ -1,9 +1,11 @@
 package dev.pgclone.operator.source;
 
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
 import dev.pgclone.operator.clone.Durations;
 import dev.pgclone.operator.clone.ParameterAllowList;
 import dev.pgclone.operator.resources.LabelSelectors;
+import dev.pgclone.operator.resources.Names;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +19,21 @@ public final class CloneSourceValidator {
     private static final Set<String> OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
 
     private CloneSourceValidator() {}
+
+    /**
+     * The spec's problems, and the name's: the name is a label value on every snapshot the operator
+     * takes of the source, which the API server refuses past 63 characters.
+     */
+    public static List<String> problems(CloneSource source) {
+        List<String> problems = new ArrayList<>();
+        String name = source.getMetadata().getName();
+        if (name.length() > Names.MAX_LABEL) {
+            problems.add("metadata.name \"" + name + "\" has " + name.length() + " characters: a CloneSource's name may have at most "
+                    + Names.MAX_LABEL + ", because it is a label value on every snapshot taken of it; recreate it with a shorter name");
+        }
+        problems.addAll(problems(source.getSpec()));
+        return problems;
+    }
 
     public static List<String> problems(CloneSourceSpec spec) {
         List<String> problems = new ArrayList<>();

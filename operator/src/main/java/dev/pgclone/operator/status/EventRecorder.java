@@ -32,11 +32,23 @@ public class EventRecorder {
         record(about, WARNING, reason, message);
     }
 
+    /**
+     * {@code <object>.<suffix>}, within the 253 characters of an object name: the API server takes
+     * custom resources named up to 253 characters, and the refusal of such a name (InvalidName) is
+     * exactly the Event that must not be lost to a name too long for it.
+     */
+    static String eventName(String objectName, String suffix) {
+        int room = 253 - suffix.length() - 1;
+        String prefix = objectName.length() > room ? objectName.substring(0, room) : objectName;
+        // a name cut after '-' or '.' would put it right before the '.'
+        return prefix.replaceAll("[-.]+$", "") + "." + suffix;
+    }
+
     private void record(HasMetadata about, String type, String reason, String message) {
         String now = Conditions.format(clock.instant());
         var event = new EventBuilder()
                 .withNewMetadata()
-                    .withName(about.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
+                    .withName(eventName(about.getMetadata().getName(), UUID.randomUUID().toString().substring(0, 13).replace("-", "")))
                     .withNamespace(about.getMetadata().getNamespace())
                 .endMetadata()
                 .withNewInvolvedObject()

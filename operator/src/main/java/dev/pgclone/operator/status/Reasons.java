@@ -20,6 +20,10 @@ public final class Reasons {
 
     // failures a user can fix
     public static final String INVALID_SPEC = "InvalidSpec";
+    /** The name cannot be used for what is named after it (Service name, label value); names cannot change: recreate. */
+    public static final String INVALID_NAME = "InvalidName";
+    /** The API server refused an object the operator made from the spec and name (HTTP 422); the message is the server's. */
+    public static final String REJECTED_BY_API_SERVER = "RejectedByApiServer";
     public static final String SOURCE_CHANGED = "SourceChanged";
     public static final String SOURCE_NOT_FOUND = "SourceNotFound";
     public static final String SNAPSHOT_NOT_FOUND = "SnapshotNotFound";

@@ -134,7 +134,7 @@ class ArgoCdHealthTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"InvalidSchedule", "InvalidTimeZone", "InvalidSpec"})
+    @ValueSource(strings = {"InvalidSchedule", "InvalidTimeZone", "InvalidSpec", "InvalidName"})
     void anInvalidScheduleIsDegraded(String reason) {
         RefreshScheduleStatus status = scheduleStatus(null);
         status.getConditions().add(condition("Ready", "False", reason, "spec.schedule \"0 3 * *\" is not a cron expression"));

@@ -62,8 +62,17 @@ class ScheduleValidatorTest {
     @Test
     void aNameWithNoRoomForTheRunTimeIsRefused() {
         Validation v = ScheduleValidator.validate(Schedules.schedule("a".repeat(51), "team", "@daily", "data"));
-        assertThat(v.problem().reason()).isEqualTo("InvalidSpec");
+        assertThat(v.problem().reason()).isEqualTo("InvalidName");
         assertThat(v.problem().message()).contains("has 51 characters").contains("at most 50");
+        assertThat(v.templateValid()).as("nothing is made under a name that cannot be used").isFalse();
         assertThat(ScheduleValidator.validate(Schedules.schedule("a".repeat(50), "team", "@daily", "data")).problem()).isNull();
+    }
+
+    @Test
+    void aNameTheStableServiceCannotHaveIsRefused() {
+        Validation v = ScheduleValidator.validate(Schedules.schedule("orders.fresh", "team", "@daily", "data"));
+        assertThat(v.problem().reason()).isEqualTo("InvalidName");
+        assertThat(v.problem().message()).contains("metadata.name \"orders.fresh\" cannot name a RefreshSchedule's Service", "no '.'");
+        assertThat(v.templateValid()).isFalse();
     }
 }

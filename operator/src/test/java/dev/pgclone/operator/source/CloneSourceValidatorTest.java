@@ -2,9 +2,11 @@ package dev.pgclone.operator.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
 import dev.pgclone.operator.api.v1alpha1.SourcePostgresDefaults;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +22,20 @@ class CloneSourceValidatorTest {
         spec.setPostgres(image("postgres:16"));
         assertThat(CloneSourceValidator.problems(spec)).isEmpty();
         assertThat(CloneSourceValidator.shareWindow(spec)).as("no sharing by default").isNull();
+    }
+
+    @Test
+    void aNameLongerThanALabelValueIsAProblem() {
+        CloneSourceSpec spec = new CloneSourceSpec();
+        spec.setPvcName("data-orders-0");
+        spec.setPostgres(image("postgres:16"));
+        CloneSource source = new CloneSource();
+        source.setSpec(spec);
+        source.setMetadata(new ObjectMetaBuilder().withName("o".repeat(63)).withNamespace("prod").build());
+        assertThat(CloneSourceValidator.problems(source)).isEmpty();
+        source.getMetadata().setName("o".repeat(64));
+        assertThat(CloneSourceValidator.problems(source)).singleElement().asString()
+                .contains("has 64 characters", "at most 63", "label value on every snapshot", "recreate it");
     }
 
     @Test

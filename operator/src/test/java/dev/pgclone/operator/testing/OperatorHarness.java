@@ -50,10 +50,10 @@ public final class OperatorHarness implements AutoCloseable {
     /** The operator's pgclone.allowed-images; tests of the allow-list restart the operator with another. */
     private ImageAllowList allowedImages = ImageAllowList.allowAll();
 
-    private OperatorHarness(Clock scheduleClock, Clock cloneClock) {
+    private OperatorHarness(Clock scheduleClock, Clock cloneClock, KubernetesCrudDispatcher dispatcher) {
         this.scheduleClock = scheduleClock;
         this.cloneClock = cloneClock;
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
         client = server.createClient();
         applyCrds();
@@ -69,7 +69,14 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     public static OperatorHarness start(Clock scheduleClock, Clock cloneClock) {
-        OperatorHarness h = new OperatorHarness(scheduleClock, cloneClock);
+        OperatorHarness h = new OperatorHarness(scheduleClock, cloneClock, new KubernetesCrudDispatcher());
+        h.startOperator();
+        return h;
+    }
+
+    /** On a mock API server whose dispatcher adds checks of a real one (see {@link OldServiceNameRules}). */
+    public static OperatorHarness start(KubernetesCrudDispatcher dispatcher) {
+        OperatorHarness h = new OperatorHarness(Clock.systemUTC(), Clock.systemUTC(), dispatcher);
         h.startOperator();
         return h;
     }
