@@ -173,6 +173,9 @@ class AttackIT {
             return;
         }
         Path workDir = cluster.workDir();
+        // read before the cluster (and its audit log) is gone; asserted once everything is cleaned up
+        List<AuditLog.Write> refused = cluster.controlPlane() == null ? List.of()
+                : cluster.controlPlane().auditLog().forbidden(cluster.operatorAccess().orElseThrow().user());
         if (operator != null) {
             operator.close();
             keep(operator.log());
@@ -186,6 +189,7 @@ class AttackIT {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        assertThat(refused).as("requests of the operator that RBAC refused during the attacks: the chart lacks these permissions").isEmpty();
     }
 
     // ------------------------------------------------------------------------------------ attacks
@@ -981,9 +985,12 @@ class AttackIT {
     // ------------------------------------------------------------------------------------ production
 
     /**
-     * What production is before an attack: its objects' resourceVersions and content, and the
-     * postmaster serving its files. Untouched afterwards means all of it the same, production still
-     * answering, and no other postmaster working on its data directory.
+     * What production is before an attack: its objects and the postmaster serving its files.
+     * Untouched afterwards means: what production's owner wrote in its objects the same (on the
+     * mock, where nothing else writes, every byte and resourceVersion); on the real API server no
+     * write of the operator's to them carried out, per the audit log, while Kubernetes' own
+     * controllers may have written theirs; production still answering; and no other postmaster
+     * working on its data directory.
      */
     record Production(AttackIT test, SampleProduction db, Map<String, HasMetadata> objects, String pidFile, long postmaster, Path dataDir) {
 
@@ -1012,7 +1019,13 @@ class AttackIT {
             objects.forEach((what, before) -> {
                 HasMetadata now = client.resource(before).get();
                 soft.assertThat(now).as("production's %s", what).isNotNull();
-                if (now != null) {
+                if (now != null && audit == null) {
+                    // the mock: nothing but the operator could have written, so not a byte may differ
+                    soft.assertThat(now.getMetadata().getResourceVersion()).as("resourceVersion of production's %s", what)
+                            .isEqualTo(before.getMetadata().getResourceVersion());
+                    soft.assertThat(client.getKubernetesSerialization().asJson(now)).as("production's %s", what)
+                            .isEqualTo(client.getKubernetesSerialization().asJson(before));
+                } else if (now != null) {
                     soft.assertThat(essence(client, now)).as("production's %s", what).isEqualTo(essence(client, before));
                 }
                 if (audit != null) {
@@ -1025,6 +1038,11 @@ class AttackIT {
                             .filteredOn(AuditLog.Write::accepted).isEmpty();
                 }
             });
+            if (audit != null) {
+                soft.assertThat(audit.writes()).as("collections the operator deleted in production's namespace %s", ns)
+                        .filteredOn(w -> w.user().equals(operator) && w.namespace().equals(ns) && w.verb().equals("deletecollection")
+                                && w.accepted()).isEmpty();
+            }
             Path pid = dataDir.resolve("postmaster.pid");
             soft.assertThat(Files.exists(pid) ? Files.readString(pid) : "(missing)").as("production's postmaster.pid").isEqualTo(pidFile);
             soft.assertThat(Processes.alive(postmaster)).as("production's postmaster (pid %d) alive", postmaster).isTrue();

@@ -143,6 +143,7 @@ class CloneEndToEndIT {
                 assertThat(Processes.withWorkingDirectoryUnder(cloneVolume)).as("processes on the clone's volume").isEmpty();
                 assertThat(prod.psql("SELECT 1")).as("production still serves").isEqualTo("1");
                 assertThat(operator.alive()).isTrue();
+                EndToEnd.assertOperatorNeverForbidden(cluster);
             }
         }
         Leftovers.assertNoneUnder(workDir);

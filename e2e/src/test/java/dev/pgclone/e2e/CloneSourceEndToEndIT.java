@@ -133,6 +133,7 @@ class CloneSourceEndToEndIT {
                 });
                 assertThat(prod.psql("SELECT 1")).as("production still serves").isEqualTo("1");
                 assertThat(operator.alive()).isTrue();
+                EndToEnd.assertOperatorNeverForbidden(cluster);
             }
         }
         Leftovers.assertNoneUnder(workDir);

@@ -25,6 +25,19 @@ final class EndToEnd {
         return operator(cluster, Map.of());
     }
 
+    /**
+     * On the real control plane: RBAC refused the operator nothing during the test (its audit log
+     * has every request of the operator's ServiceAccount), so the chart grants all it uses.
+     */
+    static void assertOperatorNeverForbidden(LocalCluster cluster) {
+        if (cluster.controlPlane() == null) {
+            return;
+        }
+        String operator = cluster.operatorAccess().orElseThrow().user();
+        org.assertj.core.api.Assertions.assertThat(cluster.controlPlane().auditLog().forbidden(operator))
+                .as("requests of the operator (%s) that RBAC refused: the chart lacks these permissions", operator).isEmpty();
+    }
+
     /** The operator jar configured as the chart's Deployment configures it, plus these environment variables (values the chart would set). */
     static OperatorProcess operator(LocalCluster cluster, Map<String, String> env) {
         return cluster.startOperator(OperatorProcess.defaultJar(), cluster.workDir().resolve("operator.log"), OPERATOR_READY_TIMEOUT, env);

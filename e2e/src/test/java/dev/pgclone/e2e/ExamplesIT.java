@@ -142,6 +142,7 @@ class ExamplesIT {
                 assertThat(orders.psql("SELECT 1")).as("production still serves").isEqualTo("1");
                 assertThat(prodOrders.psql("SELECT 1")).as("production in prod still serves").isEqualTo("1");
                 assertThat(operator.alive()).as("operator alive").isTrue();
+                EndToEnd.assertOperatorNeverForbidden(cluster);
             }
         }
         Leftovers.assertNoneUnder(workDir);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Assumptions;
 /** The real kubectl against a local cluster's kubeconfig; tests using it are skipped, saying why, where it is absent. */
 final class Kubectl {
 
-    static final Path BINARY = Path.of(System.getProperty("pgclone.kubectl", "/usr/bin/kubectl"));
+    static final Path BINARY = dev.pgclone.e2e.cluster.ClusterCrds.kubectl();
 
     private final Path kubeconfig;
 

@@ -69,6 +69,8 @@ class RealApiServerIT {
 
     @BeforeAll
     static void start() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(LocalCluster.ApiKind.fromEnvironment() == LocalCluster.ApiKind.REAL,
+                "CLUSTER=mock: what only a real API server checks cannot be shown on the mock");
         cluster = EndToEnd.cluster(1L << 30);
         client = cluster.client();
         for (String ns : List.of(SCHEMA_NS, SPLIT_NS, CONFLICT_NS)) {
@@ -290,16 +292,15 @@ class RealApiServerIT {
     void namesAtTheLimitsServeAndLongerOrDottedOnesAreRefusedBeforeAnythingIsMade() {
         String ns = prod.namespace();
         String longest = "c".repeat(63);
-        String digitFirst = "1-orders";
         String longestSchedule = "s".repeat(50);
         create(CLONE, ns, longest, cloneOfProduction());
-        create(CLONE, ns, digitFirst, cloneOfProduction());
         GenericKubernetesResource scheduleObject = object(SCHEDULE, longestSchedule, schedule(cloneOfProduction()));
         scheduleObject.getMetadata().setAnnotations(Map.of("pgclone.dev/refresh-now", "first"));
         scheduleObject.getMetadata().setNamespace(ns);
         resources(SCHEDULE, ns).resource(scheduleObject).create();
 
-        List<String> refusedClones = List.of("d".repeat(64), "e".repeat(253), "orders.staging");
+        // a leading digit: a Service name only from Kubernetes 1.36 on (this server takes it, older ones do not)
+        List<String> refusedClones = List.of("d".repeat(64), "e".repeat(253), "orders.staging", "1-orders");
         for (String name : refusedClones) {
             create(CLONE, ns, name, cloneOfProduction());
         }
@@ -330,7 +331,7 @@ class RealApiServerIT {
             assertThat(client.services().inNamespace(ns).withName(name).get()).isNull();
         }
 
-        for (String name : List.of(longest, digitFirst)) {
+        for (String name : List.of(longest)) {
             awaitCondition(CLONE, ns, name, "Ready", "True", "CloneReady", READY_TIMEOUT);
             assertThat(client.services().inNamespace(ns).withName(name).get()).as("Service %s", name).isNotNull();
             assertThat(client.pods().inNamespace(ns).withName(name).get().getMetadata().getLabels()).containsEntry("pgclone.dev/clone", name);
@@ -342,7 +343,7 @@ class RealApiServerIT {
         assertThat(client.services().inNamespace(ns).withName(longestSchedule).get().getSpec().getSelector())
                 .containsEntry("pgclone.dev/clone", scheduled);
 
-        for (String name : List.of(longest, digitFirst)) {
+        for (String name : List.of(longest)) {
             resources(CLONE, ns).withName(name).delete();
         }
         resources(SCHEDULE, ns).withName(longestSchedule).delete();

@@ -172,6 +172,7 @@ class RefreshScheduleEndToEndIT {
                 await("the deleted Service's address stops answering").atMost(Duration.ofSeconds(10)).until(() -> !reachable(address));
                 assertThat(prod.psql("SELECT count(*) FROM refresh_marks")).as("production untouched").isEqualTo("8");
                 assertThat(operator.alive()).isTrue();
+                EndToEnd.assertOperatorNeverForbidden(cluster);
             }
         }
         Leftovers.assertNoneUnder(workDir);

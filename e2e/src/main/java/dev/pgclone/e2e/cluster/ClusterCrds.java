@@ -48,7 +48,7 @@ public final class ClusterCrds {
      * user.
      */
     static void applyWithKubectl(Path kubeconfig, Path dir) {
-        Path kubectl = Path.of(System.getProperty("pgclone.kubectl", "/usr/bin/kubectl"));
+        Path kubectl = kubectl();
         if (!Files.isExecutable(kubectl)) {
             throw new IllegalStateException("kubectl not found at " + kubectl + ": the local cluster applies the CRDs with kubectl apply -f "
                     + dir + " as users do; install kubectl or set -Dpgclone.kubectl");
@@ -58,6 +58,16 @@ public final class ClusterCrds {
         if (r.exitCode() != 0) {
             throw new IllegalStateException("kubectl apply -f " + dir + " failed (exit " + r.exitCode() + "): " + r.stderr() + r.stdout());
         }
+    }
+
+    /** kubectl: -Dpgclone.kubectl, else the first on PATH, else /usr/bin/kubectl (reported missing by the caller). */
+    public static Path kubectl() {
+        String configured = System.getProperty("pgclone.kubectl");
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        Path onPath = Exec.which("kubectl");
+        return onPath != null ? onPath : Path.of("/usr/bin/kubectl");
     }
 
     /** Waits until the API server serves every CRD of the directory (condition Established). */

@@ -35,16 +35,21 @@ public final class ControlPlane implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String AUDIT_LOG = "audit.log";
-    /** Every write, at Metadata level (who, what, which object, the answer), once complete; no reads. */
+    /**
+     * Every request of the operator (any ServiceAccount of the chart's namespace) and every write of
+     * anyone else, at Metadata level (who, what, which object, the answer), once complete.
+     */
     private static final String AUDIT_POLICY = """
             apiVersion: audit.k8s.io/v1
             kind: Policy
             omitStages: ["RequestReceived", "ResponseStarted"]
             rules:
             - level: Metadata
+              userGroups: ["system:serviceaccounts:%s"]
+            - level: Metadata
               verbs: ["create", "update", "patch", "delete", "deletecollection"]
             - level: None
-            """;
+            """.formatted(OperatorAccess.NAMESPACE);
 
     private final Process process;
     private final Path kubeconfig;
@@ -86,7 +91,9 @@ public final class ControlPlane implements AutoCloseable {
      * ({@link #auditLog()}): who changed what, which tests read to show whose requests touched production.
      */
     public static ControlPlane start(Path dataDir, Path kubeconfig, Duration timeout) {
-        Path bin = binary();
+        dataDir = dataDir.toAbsolutePath();
+        kubeconfig = kubeconfig.toAbsolutePath();
+        Path bin = binary().toAbsolutePath();
         if (!Files.isExecutable(bin)) {
             throw new IllegalStateException("the local control plane " + bin + " is not built: run `make controlplane` "
                     + "(the first build compiles Kubernetes from Go modules, 15-30 minutes), or set CLUSTER=mock for the mock API server");
@@ -108,6 +115,9 @@ public final class ControlPlane implements AutoCloseable {
                 "--apiserver-arg=--audit-policy-file=" + policy, "--apiserver-arg=--audit-log-path=" + dataDir.resolve(AUDIT_LOG),
                 "--apiserver-arg=--audit-log-format=json"));
         pb.redirectError(log.toFile());
+        // working in its data directory (its parts inherit it): a cluster whose JVM was killed is found
+        // and stopped by the next one (StaleClusters), which looks for processes working under its directory
+        pb.directory(dataDir.toFile());
         Process p;
         try {
             p = pb.start();

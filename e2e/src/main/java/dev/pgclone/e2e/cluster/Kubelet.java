@@ -257,8 +257,10 @@ public final class Kubelet implements AutoCloseable {
         return pod.getMetadata().getFinalizers() != null && pod.getMetadata().getFinalizers().contains(FINALIZER);
     }
 
-    private static Duration grace(Pod pod) {
-        Long s = pod.getSpec().getTerminationGracePeriodSeconds();
+    /** On the real API server the delete request's grace period (kubectl delete --grace-period), else the Pod's own. */
+    private Duration grace(Pod pod) {
+        Long s = realApiServer && pod.getMetadata().getDeletionGracePeriodSeconds() != null
+                ? pod.getMetadata().getDeletionGracePeriodSeconds() : pod.getSpec().getTerminationGracePeriodSeconds();
         return Duration.ofSeconds(s == null ? 30 : s);
     }
 

@@ -343,18 +343,19 @@ public final class LocalCluster implements AutoCloseable {
             if (kubelet != null) {
                 kubelet.close();
             }
+            if (client != null) {
+                client.close();
+            }
+            // before the stray-process sweep: the control plane works under the work directory and stops in order on SIGTERM
+            if (controlPlane != null) {
+                controlPlane.close();
+            }
             int stray = Processes.killUnder(workDir);
             if (stray > 0) {
                 LOG.warn("killed {} process(es) still working under {}", stray, workDir);
             }
-            if (client != null) {
-                client.close();
-            }
             if (api != null) {
                 api.close();
-            }
-            if (controlPlane != null) {
-                controlPlane.close();
             }
         } finally {
             if (storage != null) {

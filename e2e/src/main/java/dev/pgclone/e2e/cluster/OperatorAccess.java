@@ -154,8 +154,10 @@ public final class OperatorAccess {
                       user:
                         token: %5$s
                     """.formatted(controlPlane.url(), ca, NAMESPACE, sa, token);
+            // created owner-only before the token is written: the work directory is readable by pods' uids
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(file, yaml);
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the operator's kubeconfig " + file, e);
         }

@@ -385,6 +385,15 @@ final class PodRunner {
     }
 
     private Path volume(Volume v) throws WaitFor {
+        try {
+            return volumeOnce(v);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            // the API server was busy or the object is not there yet: the kubelet tries again, as the real one does
+            throw new WaitFor("volume " + v.getName() + ": " + e.getMessage());
+        }
+    }
+
+    private Path volumeOnce(Volume v) throws WaitFor {
         Path dir = podDir.resolve("volumes").resolve(v.getName());
         try {
             if (v.getPersistentVolumeClaim() != null) {

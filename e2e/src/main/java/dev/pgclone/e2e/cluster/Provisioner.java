@@ -65,7 +65,9 @@ final class Provisioner implements AutoCloseable {
 
     Provisioner start() {
         informers.add(client.persistentVolumeClaims().inAnyNamespace()
-                .inform(Informers.handler(LOG, "PersistentVolumeClaim", this::reconcile, this::deleted), Informers.RESYNC_MILLIS));
+                .inform(Informers.handler(LOG, "PersistentVolumeClaim", this::reconcile,
+                        // on the real control plane the binder releases a PV whose claim is gone
+                        realApiServer ? pvc -> { } : this::deleted), Informers.RESYNC_MILLIS));
         if (realApiServer) {
             informers.add(client.persistentVolumes()
                     .inform(Informers.handler(LOG, "PersistentVolume", this::released, pv -> { }), Informers.RESYNC_MILLIS));
@@ -272,11 +274,13 @@ final class Provisioner implements AutoCloseable {
                 if (path != null && inUse.test(path)) {
                     continue;
                 }
-                client.resource(pv).delete();
+                // the volume first, as the external-provisioner calls DeleteVolume before it deletes the PV: a
+                // failure leaves the PV, so the next pass tries again instead of forgetting the volume
                 String handle = volumeHandle(pv);
                 if (handle != null) {
                     storage.deleteVolume(handle);
                 }
+                client.resource(pv).delete();
                 releasing.remove(name);
                 LOG.info("PV {} and its volume deleted (claim {}/{} gone)", name, pv.getSpec().getClaimRef().getNamespace(),
                         pv.getSpec().getClaimRef().getName());

@@ -64,7 +64,8 @@ final class SnapshotSidecar implements AutoCloseable {
             }
             return;
         }
-        if (source.getVolumeHandle() != null && content.getStatus() == null) {
+        if (source.getVolumeHandle() != null && (content.getStatus() == null || content.getStatus().getSnapshotHandle() == null)) {
+            // new, or an earlier attempt failed (its error is in the status): as the sidecar does, (re)try
             create(content, source.getVolumeHandle());
         } else if (source.getSnapshotHandle() != null && (content.getStatus() == null || !Boolean.TRUE.equals(content.getStatus().getReadyToUse()))) {
             checkPreProvisioned(content, source.getSnapshotHandle());
@@ -89,8 +90,15 @@ final class SnapshotSidecar implements AutoCloseable {
         }
         setAnnotation(content, BEING_CREATED, "yes");
         long started = System.nanoTime();
-        if (!storage.hasSnapshot(snapshotHandle)) {
-            storage.snapshot(volumeHandle, snapshotHandle);
+        try {
+            if (!storage.hasSnapshot(snapshotHandle)) {
+                storage.snapshot(volumeHandle, snapshotHandle);
+            }
+        } catch (RuntimeException e) {
+            // a final answer from the storage: the content may be deleted again, and the next sync retries
+            setAnnotation(content, BEING_CREATED, null);
+            error(content, "taking snapshot " + snapshotHandle + " of volume " + volumeHandle + " failed: " + e.getMessage());
+            return;
         }
         Instant taken = Instant.now();
         LOG.info("snapshot {} of volume {} for VolumeSnapshot {}/{} taken in {} ms ({})", snapshotHandle, volumeHandle,
@@ -156,7 +164,8 @@ final class SnapshotSidecar implements AutoCloseable {
         }
         LOG.info("VolumeSnapshotContent {}: {}", content.getMetadata().getName(), message);
         writeStatus(content, new VolumeSnapshotContentStatusBuilder().withReadyToUse(false)
-                .withNewError().withMessage(message).withTime(Instant.now().toString()).endError().build());
+                .withNewError().withMessage(message).withTime(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
+                .endError().build());
     }
 
     private void setAnnotation(VolumeSnapshotContent content, String key, String value) {

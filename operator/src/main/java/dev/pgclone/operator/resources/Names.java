@@ -16,10 +16,12 @@ public final class Names {
     /** The run time in a schedule's clone names: UTC, to the minute, so names sort by time and never depend on a zone. */
     private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
     /**
-     * A DNS-1123 label: what every Service name is (Kubernetes 1.36 and later; before, also starting
-     * with a letter), and the characters a label value and every other derived name accept.
+     * A DNS-1035 label: what a Service name must be on every supported Kubernetes version (1.36
+     * relaxed it to any DNS-1123 label, starting with a digit too; older API servers refuse that
+     * Service only after the snapshot and the volume were made), and characters every other derived
+     * name and label value accept.
      */
-    private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+    private static final Pattern DNS_LABEL = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
     /** Longest Service name and label value. */
     public static final int MAX_LABEL = 63;
     /** A schedule's clones are named {@code <schedule>-<yyyymmddhhmm>}, 13 characters more, and must fit {@link #MAX_LABEL}. */
@@ -52,7 +54,7 @@ public final class Names {
         }
         if (!DNS_LABEL.matcher(name).matches()) {
             return Optional.of("metadata.name \"" + name + "\" cannot name a " + kind + "'s Service: use only lowercase letters, digits "
-                    + "and '-' (no '.'), starting and ending with a letter or digit; recreate it with such a name");
+                    + "and '-' (no '.'), start with a letter and end with a letter or digit; recreate it with such a name");
         }
         return Optional.empty();
     }

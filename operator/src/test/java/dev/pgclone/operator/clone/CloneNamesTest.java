@@ -8,7 +8,7 @@ import dev.pgclone.operator.api.v1alpha1.PostgresSpec;
 import dev.pgclone.operator.api.v1alpha1.SourceSpec;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.testing.CloneObservations;
-import dev.pgclone.operator.testing.OldServiceNameRules;
+import dev.pgclone.operator.testing.RefusedServiceNames;
 import dev.pgclone.operator.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -45,11 +45,11 @@ class CloneNamesTest {
     static Stream<Arguments> names() {
         return Stream.of(
                 Arguments.of("63 characters", "c".repeat(63), null),
-                Arguments.of("a leading digit (a Service name from Kubernetes 1.36 on)", "1-orders", null),
+                Arguments.of("a leading digit (a Service name only from Kubernetes 1.36 on)", "1-orders", "start with a letter"),
                 Arguments.of("64 characters", "d".repeat(64), "has 64 characters: a DatabaseClone's name may have at most 63"),
                 Arguments.of("253 characters, the API server's own limit", "e".repeat(253), "has 253 characters"),
                 Arguments.of("a dot", "orders.staging", "cannot name a DatabaseClone's Service: use only lowercase letters, digits and '-' (no '.')"),
-                Arguments.of("a trailing '-'", "orders-", "starting and ending with a letter or digit"));
+                Arguments.of("a trailing '-'", "orders-", "end with a letter or digit"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -104,16 +104,16 @@ class CloneNamesTest {
      */
     @Test
     void aServiceTheApiServerRefusesFailsTheCloneWithTheServersMessage() {
-        OldServiceNameRules rules = new OldServiceNameRules();
+        RefusedServiceNames rules = new RefusedServiceNames("legacy-");
         start(OperatorHarness.start(rules));
-        create("1-orders");
+        create("legacy-orders");
 
-        DatabaseClone refused = CloneObservations.awaitCondition(client, NS, "1-orders", "Ready", "False", "RejectedByApiServer");
+        DatabaseClone refused = CloneObservations.awaitCondition(client, NS, "legacy-orders", "Ready", "False", "RejectedByApiServer");
         String message = refused.getStatus().condition("Ready").orElseThrow().getMessage();
-        assertThat(message).contains("step service", "Service \"1-orders\" is invalid", "DNS-1035 label", "another name");
+        assertThat(message).contains("step service", "ValidatingAdmissionPolicy 'service-names'", "may not start with legacy-", "another name");
         assertThat(refused.getStatus().getPhase()).isEqualTo("Failed");
         assertThat(refused.getStatus().getObservedGeneration()).isEqualTo(refused.getMetadata().getGeneration());
-        assertThat(CloneObservations.warnings(client, NS, "1-orders")).contains("RejectedByApiServer");
+        assertThat(CloneObservations.warnings(client, NS, "legacy-orders")).contains("RejectedByApiServer");
         assertThat(rules.refused()).isPositive();
     }
 

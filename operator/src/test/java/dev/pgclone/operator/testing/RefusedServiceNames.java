@@ -11,32 +11,32 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
- * The mock API server's CRUD dispatcher plus one validation the mock lacks, as an API server before
- * Kubernetes 1.36 does it: a Service's name must be a DNS-1035 label (start with a letter), else
- * the create is refused with 422 Invalid and the server's message. From 1.36 on any DNS-1123 label
- * is a Service name, so a DatabaseClone may be named {@code 1-orders} there, and here it meets the
- * older servers that the operator also supports.
+ * The mock API server's CRUD dispatcher plus what the mock lacks: a cluster's admission policy (a
+ * ValidatingAdmissionPolicy, say) that refuses Services whose names start with a prefix, with 422
+ * Invalid and the policy's message, as a real API server answers. A name the operator itself
+ * accepts can still be refused this way, which is what the operator must report.
  */
-public final class OldServiceNameRules extends KubernetesCrudDispatcher {
+public final class RefusedServiceNames extends KubernetesCrudDispatcher {
 
     private static final Pattern SERVICES = Pattern.compile("/api/v1/namespaces/[^/]+/services(\\?.*)?");
-    private static final Pattern DNS_1035 = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
 
+    private final String prefix;
     private final AtomicInteger refused = new AtomicInteger();
+
+    public RefusedServiceNames(String prefix) {
+        this.prefix = prefix;
+    }
 
     @Override
     public MockResponse handleCreate(RecordedRequest request) {
         if (SERVICES.matcher(request.getPath()).matches()) {
             String name = Serialization.unmarshal(request.getUtf8Body(), GenericKubernetesResource.class).getMetadata().getName();
-            if (name != null && !DNS_1035.matcher(name).matches()) {
+            if (name != null && name.startsWith(prefix)) {
                 refused.incrementAndGet();
                 Status status = new StatusBuilder().withStatus("Failure").withCode(422).withReason("Invalid")
-                        .withMessage("Service \"" + name + "\" is invalid: metadata.name: Invalid value: \"" + name + "\": a DNS-1035 label "
-                                + "must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end "
-                                + "with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is "
-                                + "'[a-z]([-a-z0-9]*[a-z0-9])?')")
-                        .withNewDetails().withName(name).withKind("services").addNewCause().withField("metadata.name")
-                            .withReason("FieldValueInvalid").endCause().endDetails()
+                        .withMessage("services \"" + name + "\" is forbidden: ValidatingAdmissionPolicy 'service-names' with binding "
+                                + "'service-names' denied request: Service names may not start with " + prefix)
+                        .withNewDetails().withName(name).withKind("services").endDetails()
                         .build();
                 return new MockResponse().setResponseCode(422).setBody(Serialization.asJson(status));
             }
