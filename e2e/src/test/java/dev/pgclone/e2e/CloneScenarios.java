@@ -42,11 +42,17 @@ public abstract class CloneScenarios {
     static final String API_VERSION = "pgclone.dev/v1alpha1";
     static final String KIND = "DatabaseClone";
     /**
-     * A prepared clone may hold at most this share of the source's bytes on its own. The issue's
-     * target is 5% on a production-sized database; the test's source is small (a few pgbench scale
-     * units), against which the clone's own WAL segments weigh more, hence the margin.
+     * A prepared clone may hold on its own at most this share of the source's bytes (the issue's
+     * target on a production-sized database) ...
      */
-    static final double MAX_EXCLUSIVE_SHARE = 0.25;
+    static final double MAX_EXCLUSIVE_SHARE = 0.05;
+    /**
+     * ... plus this fixed amount, whatever the source's size: the clone's own WAL (the segment
+     * pg_resetwal starts it on, what preparation writes) and the catalogs its scrub rewrites
+     * (VACUUM FULL), measured at 35-50 MB. Against the test's small source (~190 MB) a full copy
+     * would still be twice this bound.
+     */
+    static final long FIXED_EXCLUSIVE_BYTES = 64L << 20;
 
     protected abstract ScenarioCluster cluster();
 
@@ -124,7 +130,7 @@ public abstract class CloneScenarios {
                 exclusive.forEach((clone, bytes) -> System.out.printf("  %-8s %,14d bytes (%.2f%% of the source)%n", clone, bytes,
                         100.0 * bytes / source));
                 exclusive.forEach((clone, bytes) -> assertThat(bytes).as("bytes %s holds alone, of a %,d-byte source", clone, source)
-                        .isLessThan((long) (source * MAX_EXCLUSIVE_SHARE)));
+                        .isLessThan(FIXED_EXCLUSIVE_BYTES + (long) (source * MAX_EXCLUSIVE_SHARE)));
             }
             for (String clone : clones) {
                 deleteAndAssertGone(clone);
