@@ -96,7 +96,7 @@ public final class ControlPlane implements AutoCloseable {
         Path bin = binary().toAbsolutePath();
         if (!Files.isExecutable(bin)) {
             throw new IllegalStateException("the local control plane " + bin + " is not built: run `make controlplane` "
-                    + "(the first build compiles Kubernetes from Go modules, 15-30 minutes), or set CLUSTER=mock for the mock API server");
+                    + "(the first build compiles Kubernetes from Go modules, about 13 minutes on 2 cores), or set CLUSTER=mock for the mock API server");
         }
         try {
             Files.createDirectories(dataDir);
