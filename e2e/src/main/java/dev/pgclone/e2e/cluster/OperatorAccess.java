@@ -1,6 +1,5 @@
 package dev.pgclone.e2e.cluster;
 
-import com.marcnuri.helm.Helm;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
@@ -31,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operator's identity on the real control plane, as the Helm chart gives it: the chart is
- * rendered (helm template, default values, release {@value #RELEASE} in {@value #NAMESPACE}), its
+ * rendered (helm template in a child JVM, default values, release {@value #RELEASE} in {@value #NAMESPACE}), its
  * ServiceAccount and RBAC objects are applied, and the operator gets a kubeconfig with a token of
  * that ServiceAccount (TokenRequest). A permission the chart lacks therefore fails the operator
  * here as it would in a cluster. The chart Deployment's plain environment variables come along, so
@@ -77,7 +76,7 @@ public final class OperatorAccess {
 
     /** Renders the chart, applies its identity objects with the admin client and writes the operator's kubeconfig. */
     static OperatorAccess install(KubernetesClient admin, ControlPlane controlPlane, Path kubeconfig) {
-        String yaml = new Helm(chartDir()).template().withName(RELEASE).withNamespace(NAMESPACE).call();
+        String yaml = render(chartDir());
         List<HasMetadata> objects = parse(admin, yaml);
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
                 .createOr(existing -> existing.update());
@@ -115,6 +114,17 @@ public final class OperatorAccess {
         writeKubeconfig(kubeconfig, controlPlane, sa, token);
         LOG.info("operator identity from the chart: ServiceAccount {}/{}, RBAC applied, kubeconfig {}", NAMESPACE, sa, kubeconfig);
         return new OperatorAccess(kubeconfig, Map.copyOf(env), sa);
+    }
+
+    /** helm template, in a child JVM ({@link ChartRenderer} says why). */
+    static String render(Path chart) {
+        String jvm = ProcessHandle.current().info().command().orElse("java");
+        Exec.Result r = Exec.run(java.time.Duration.ofMinutes(2), List.of(jvm, "-cp", System.getProperty("java.class.path"),
+                ChartRenderer.class.getName(), chart.toAbsolutePath().toString(), RELEASE, NAMESPACE), null);
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("rendering the chart " + chart + " failed (exit " + r.exitCode() + "): " + r.stderr());
+        }
+        return r.stdout();
     }
 
     private static List<HasMetadata> parse(KubernetesClient client, String yaml) {
