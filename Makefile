@@ -8,14 +8,14 @@ IMAGE_TAG ?= 0.1.0
 IMAGE := $(IMAGE_REGISTRY):$(IMAGE_TAG)
 DOCKER ?= docker
 
-.PHONY: help build test crds deps clean sandbox bench e2e-k3s image image-push docker-check controlplane controlplane-test
+.PHONY: help build test lint-shell crds deps clean sandbox bench e2e-k3s image image-push docker-check controlplane controlplane-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-deps: ## install what the tests need on Debian/Ubuntu (root): PostgreSQL 15 + pg_cron, btrfs-progs, libnss-wrapper; checks for Go and kubectl
+deps: ## install what the tests need on Debian/Ubuntu (root): PostgreSQL 15 + pg_cron, btrfs-progs, libnss-wrapper, shellcheck, dash; checks for Go and kubectl
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-cron postgresql-contrib btrfs-progs util-linux libnss-wrapper
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-cron postgresql-contrib btrfs-progs util-linux libnss-wrapper shellcheck dash
 	@command -v go >/dev/null || { echo "make deps: Go (1.26+) is needed to build the local control plane (make controlplane); install it from https://go.dev/dl or set CLUSTER=mock" >&2; exit 1; }
 	@command -v kubectl >/dev/null || { echo "make deps: kubectl is needed (the local cluster applies the CRDs with kubectl apply -f crds/, as users do); install it or set CLUSTER=mock" >&2; exit 1; }
 	@echo "make deps: $$(go version), kubectl $$(kubectl version --client -o json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -1)"
@@ -26,8 +26,16 @@ build: ## compile and package the operator (generates the CRDs into operator/tar
 # the end-to-end suite, the sandbox and the bench run on the local control plane unless CLUSTER=mock
 CONTROLPLANE_IF_REAL := $(if $(filter mock,$(CLUSTER)),,controlplane)
 
-test: $(CONTROLPLANE_IF_REAL) ## run every test: unit, golden files, real PostgreSQL, the end-to-end suite on a real control plane (CLUSTER=mock: the fabric8 mock)
+test: lint-shell $(CONTROLPLANE_IF_REAL) ## run every test: shell lint, unit, golden files, real PostgreSQL, the end-to-end suite on a real control plane (CLUSTER=mock: the fabric8 mock)
 	$(MVN) verify
+
+SHELL_SCRIPTS := operator/src/main/resources/bootstrap/clone-bootstrap.sh
+
+lint-shell: ## shellcheck the clone Pod's bootstrap script (POSIX sh; also dash -n, as the postgres images' /bin/sh parses it) and .ci/run
+	shellcheck --shell=sh $(SHELL_SCRIPTS)
+	dash -n $(SHELL_SCRIPTS)
+	shellcheck .ci/run
+	@echo "lint-shell: $(SHELL_SCRIPTS) .ci/run clean"
 
 crds: build ## regenerate crds/ from the Java model
 	cp $(CRD_BUILD_DIR)/*-v1.yml crds/
