@@ -8,7 +8,7 @@ IMAGE_TAG ?= 0.1.0
 IMAGE := $(IMAGE_REGISTRY):$(IMAGE_TAG)
 DOCKER ?= docker
 
-.PHONY: help build test lint-shell crds deps clean sandbox bench e2e-k3s image image-push docker-check controlplane controlplane-test
+.PHONY: help build test test-fast lint-shell crds deps clean sandbox bench e2e-k3s image image-push docker-check controlplane controlplane-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ CONTROLPLANE_IF_REAL := $(if $(filter mock,$(CLUSTER)),,controlplane)
 
 test: lint-shell $(CONTROLPLANE_IF_REAL) ## run every test: shell lint, unit, golden files, real PostgreSQL, the end-to-end suite on a real control plane (CLUSTER=mock: the fabric8 mock)
 	$(MVN) verify
+
+test-fast: ## the first test tier alone: the operator's unit and golden-file tests (no API server, no PostgreSQL, no cluster; under a minute)
+	$(MVN) -pl operator test -DexcludedGroups=api-server,postgres
 
 SHELL_SCRIPTS := operator/src/main/resources/bootstrap/clone-bootstrap.sh
 

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.app;
 
+import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ApiServerTest
 class OperatorAppTest {
 
     @Inject

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.bootstrap;
 
+import dev.pgclone.operator.testing.PostgresTest;
 import static dev.pgclone.operator.bootstrap.BootstrapScriptTest.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * runs, is started by the script; nothing in it may reach the publisher, run a job or accept a
  * production password.
  */
+@PostgresTest
 class BootstrapIsolationTest {
 
     static final String PUBLISHER_PASSWORD = "publisher-secret";

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.bootstrap;
 
+import dev.pgclone.operator.testing.PostgresTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * design.md section 3 that Part A covers, a crash-consistent copy of it taken while it runs, and
  * the script started on fresh copies of that snapshot.
  */
+@PostgresTest
 class BootstrapScriptTest {
 
     static final String PROD_SUPERUSER_PASSWORD = "prod-superuser-secret";

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * allow-list, the settings a consumer of a CloneSource may use, and a CloneSource's maxClones.
  * A refused clone has nothing created for it, and says what to change.
  */
+@ApiServerTest
 class CloneLimitsTest {
 
     private static final AtomicInteger RUN = new AtomicInteger();

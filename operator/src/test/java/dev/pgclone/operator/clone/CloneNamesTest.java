@@ -1,5 +1,6 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * server checks no names, so a name it would let through is refused by the operator itself
  * before anything exists (RealApiServerIT shows the same on the real one).
  */
+@ApiServerTest
 class CloneNamesTest {
 
     private static final String NS = "team";

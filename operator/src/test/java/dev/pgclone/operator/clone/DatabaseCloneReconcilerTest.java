@@ -1,5 +1,6 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The real DatabaseClone reconciler against the mock API server and the cluster stand-ins. */
+@ApiServerTest
 class DatabaseCloneReconcilerTest {
 
     private static final AtomicInteger NS = new AtomicInteger();

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
  * operator needs that it did not create for this very resource is a NameConflict, and is never
  * modified, mounted, read or deleted.
  */
+@ApiServerTest
 class NameConflictTest {
 
     private static final AtomicInteger NS = new AtomicInteger();

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.helm;
 
+import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * server in CRUD mode and read back unchanged, for each value set the chart tests use.
  */
 @EnableKubernetesMockClient(crud = true)
+@ApiServerTest
 class HelmChartApiServerTest {
 
     static KubernetesClient client;

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.helm;
 
+import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -73,6 +74,7 @@ import org.junit.jupiter.api.Test;
  * each must be granted by the chart's default install, and each grant must have been used or be
  * listed below with the reason the scenario cannot show it.
  */
+@ApiServerTest
 class HelmRbacCoverageTest {
 
     private static final String NS = "team-1";

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.postgres;
 
+import dev.pgclone.operator.testing.PostgresTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * The preparer against a real PostgreSQL standing in for a started clone. One instance for the
  * class (starting one costs a second or two); each test uses its own roles and tables.
  */
+@PostgresTest
 class JdbcClonePreparerTest {
 
     // quotes, backslash, dollar and a semicolon: anything naive string building would break on

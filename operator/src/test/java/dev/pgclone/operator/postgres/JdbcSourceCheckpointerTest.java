@@ -1,5 +1,6 @@
 package dev.pgclone.operator.postgres;
 
+import dev.pgclone.operator.testing.PostgresTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** CHECKPOINT against a real PostgreSQL standing in for production. */
+@PostgresTest
 class JdbcSourceCheckpointerTest {
 
     private static final String PASSWORD = "prod+pw/with:chars@1";

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.refresh;
 
+import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.Test;
  * each refresh moves it a minute on (a run's clone is named after its minute), a restart test moves
  * it days on, and the timer test puts it seconds before a run time.
  */
+@ApiServerTest
 class RefreshScheduleReconcilerTest {
 
     private static final AtomicInteger NS = new AtomicInteger();

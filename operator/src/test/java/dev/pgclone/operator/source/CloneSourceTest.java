@@ -1,5 +1,6 @@
 package dev.pgclone.operator.source;
 
+import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.Test;
  * refused clone, mandatory SQL runs first, snapshots are shared within snapshotMaxAge, and every
  * object made outside the clone's namespace goes with the last clone that used it.
  */
+@ApiServerTest
 class CloneSourceTest {
 
     private static final AtomicInteger RUN = new AtomicInteger();
