@@ -57,7 +57,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>Every attack asserts softly, so a failing one reports everything it got through, not only the
  * first thing: that is the evidence of what an attack achieves on code that does not stop it.
- * Each attack's {@code @Order} is its number in the README's security model table, which cites them.
+ * Each attack's {@code @Order} is its number in the security model table of docs/security.md, which
+ * cites them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

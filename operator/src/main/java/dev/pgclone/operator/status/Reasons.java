@@ -2,7 +2,7 @@ package dev.pgclone.operator.status;
 
 import dev.pgclone.operator.postgres.PreparationResult;
 
-/** Condition and event reasons, CamelCase, each documented in the README's troubleshooting table. */
+/** Condition and event reasons, CamelCase, each documented in the troubleshooting table of docs/troubleshooting.md. */
 public final class Reasons {
 
     // progress

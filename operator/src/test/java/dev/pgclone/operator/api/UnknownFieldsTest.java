@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.api.Test;
 
 /**
- * An operator older than its CRDs (the README upgrades CRDs first) reads objects with fields it
+ * An operator older than its CRDs (docs/upgrading.md upgrades CRDs first) reads objects with fields it
  * does not know yet: it must read the rest, not stop reconciling.
  */
 class UnknownFieldsTest {
