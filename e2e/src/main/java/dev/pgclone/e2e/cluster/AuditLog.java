@@ -83,7 +83,12 @@ public final class AuditLog {
 
     /** Writes by this user to this object (any subresource); a create names its object only once it exists, so creates count by name too. */
     public List<Write> writesTo(String user, String namespace, String resource, String name) {
-        return writes().stream().filter(w -> w.user().equals(user) && w.namespace().equals(namespace) && w.resource().equals(resource)
+        return writesTo(writes(), user, namespace, resource, name);
+    }
+
+    /** The same over requests read once, for a caller asking about several objects. */
+    public static List<Write> writesTo(List<Write> logged, String user, String namespace, String resource, String name) {
+        return logged.stream().filter(w -> w.user().equals(user) && w.namespace().equals(namespace) && w.resource().equals(resource)
                 && w.name().equals(name) && !READS.contains(w.verb())).toList();
     }
 }
