@@ -6,7 +6,6 @@ import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.postgres.SqlScript;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.Names;
-import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,14 +14,17 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Everything one reconcile of one clone works with: the clone, the status being built, the cluster. */
+/**
+ * Everything one reconcile of one clone works with: the clone, the status being built, the cluster.
+ * Steps record the facts they learn in the status (snapshot, secrets, endpoint, preparation steps);
+ * conditions they only report, in their {@link Outcome}, for the {@link CloneStatusFactory}.
+ */
 public final class CloneContext {
 
     private final DatabaseClone clone;
     private final DatabaseCloneStatus status;
     private final Context<DatabaseClone> josdk;
     private final KubernetesClient client;
-    private final Conditions conditions;
     private final EventRecorder events;
     private final Ownership ownership;
     private final Instant now;
@@ -30,15 +32,14 @@ public final class CloneContext {
     private List<SqlScript> mandatoryScripts = List.of();
 
     CloneContext(DatabaseClone clone, DatabaseCloneStatus status, Context<DatabaseClone> josdk, KubernetesClient client,
-                 Conditions conditions, EventRecorder events, Ownership ownership) {
+                 Instant now, EventRecorder events, Ownership ownership) {
         this.clone = clone;
         this.status = status;
         this.josdk = josdk;
         this.client = client;
-        this.conditions = conditions;
         this.events = events;
         this.ownership = ownership;
-        this.now = conditions.now();
+        this.now = now;
     }
 
     /** Records the CloneSource whose grant this reconcile checked, and its mandatory post-clone SQL. */
@@ -88,11 +89,6 @@ public final class CloneContext {
                 .list(s -> true);
     }
 
-    /** Sets a condition; returns true on a transition (status or reason changed). */
-    public boolean condition(String type, String conditionStatus, String reason, String message) {
-        return conditions.set(status.getConditions(), type, conditionStatus, reason, message, generation());
-    }
-
     /**
      * Creates an object this clone controls, or returns the one of that name this clone already
      * controls; any other object of that name is a {@link Ownership.NameConflict}.
@@ -106,15 +102,6 @@ public final class CloneContext {
             status.setTimings(new DatabaseCloneStatus.Timings());
         }
         return status.getTimings();
-    }
-
-    /** Seconds from a Kubernetes timestamp until now, rounded to milliseconds; null if unknown. */
-    public Double secondsSince(String timestamp) {
-        if (timestamp == null) {
-            return null;
-        }
-        double s = java.time.Duration.between(Instant.parse(timestamp), now).toMillis() / 1000.0;
-        return Math.max(0.0, s);
     }
 
     public String describeSource() {

@@ -6,6 +6,7 @@ import dev.pgclone.operator.postgres.SourceCheckpointer;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,9 +23,9 @@ final class CloneWorkflow {
     private final List<CloneStep> steps;
 
     CloneWorkflow(BackgroundWork work, ClonePreparer preparer, SourceCheckpointer checkpointer, ClonePodAddress address,
-                  CloneMetrics metrics, String bootstrapScript, OperatorKey key) {
+                  String bootstrapScript, OperatorKey key) {
         this.steps = List.of(
-                new SnapshotStep(work, checkpointer, metrics),
+                new SnapshotStep(work, checkpointer),
                 new VolumeStep(),
                 new SecretsStep(),
                 new BootstrapConfigStep(bootstrapScript),
@@ -33,13 +34,18 @@ final class CloneWorkflow {
                 new PreparationStep(work, preparer, address, key));
     }
 
-    record Result(CloneStep blockedAt, Outcome outcome) {
+    /** A step that ran in this reconcile, and what it concluded and found. */
+    record Reached(CloneStep step, Outcome outcome) {}
+
+    /** The steps that ran, in order, and the one that stopped the workflow (null when it completed) with its outcome. */
+    record Result(List<Reached> reached, CloneStep blockedAt, Outcome outcome) {
         boolean complete() {
             return blockedAt == null;
         }
     }
 
     Result run(CloneContext ctx) {
+        List<Reached> reached = new ArrayList<>();
         for (CloneStep step : steps) {
             Outcome outcome;
             try {
@@ -56,11 +62,12 @@ final class CloneWorkflow {
                 // reconcile, which would leave the status as it was and retry in a loop
                 outcome = Outcome.retry(Reasons.REJECTED_BY_API_SERVER, rejection(step, e));
             }
+            reached.add(new Reached(step, outcome));
             if (!outcome.proceeds()) {
-                return new Result(step, outcome);
+                return new Result(reached, step, outcome);
             }
         }
-        return new Result(null, Outcome.proceed());
+        return new Result(reached, null, Outcome.proceed());
     }
 
     /** The API server's own words (they name the object, the field and the rule), and where the workflow stopped. */

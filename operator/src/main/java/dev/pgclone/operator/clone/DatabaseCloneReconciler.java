@@ -12,6 +12,7 @@ import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.MarkedOnly;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
+import dev.pgclone.operator.status.BackoffPolicy;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
@@ -72,16 +73,16 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     public static final String NAME = "databaseclone";
     private static final Logger LOG = Logger.getLogger(DatabaseCloneReconciler.class);
 
-    /** Retryable failures back off with the time they have lasted, within these bounds. */
-    static final Duration MIN_BACKOFF = Duration.ofSeconds(5);
-    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
     /** How often a clone of a CloneSource re-checks its grant when no event would tell it of a change. */
     static final Duration GRANT_RECHECK = Duration.ofMinutes(5);
     private static final String CLONE_SOURCE_INDEX = "cloneSource";
     static final String CLONE_SOURCE_EVENTS = "clonesource";
 
     private final KubernetesClient client;
-    private final Conditions conditions;
+    private final Clock clock;
+    /** Retryable failures back off with the time they have lasted. */
+    private final BackoffPolicy backoff;
+    private final CloneStatusFactory statusFactory;
     private final EventRecorder events;
     private final BackgroundWork work;
     private final CloneWorkflow workflow;
@@ -93,15 +94,17 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
 
     public DatabaseCloneReconciler(KubernetesClient client, Clock clock, BackgroundWork work, ClonePreparer preparer,
                                    SourceCheckpointer checkpointer, ClonePodAddress address, CloneMetrics metrics,
-                                   ImageAllowList allowedImages, OperatorKey key) {
+                                   ImageAllowList allowedImages, OperatorKey key, BackoffPolicy backoff) {
         this.client = client;
+        this.clock = clock;
+        this.backoff = backoff;
         this.ownership = new Ownership(client, key);
         this.admission = new CloneAdmission(allowedImages);
-        this.conditions = new Conditions(clock);
         this.events = new EventRecorder(client, clock);
         this.work = work;
         this.metrics = metrics;
-        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, metrics, CloneBootstrap.script(), key);
+        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, CloneBootstrap.script(), key);
+        this.statusFactory = new CloneStatusFactory(clock, workflow.steps());
     }
 
     @Override
@@ -169,7 +172,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
                 ? CloneSourceGrant.decide(client, clone) : null;
         CloneSource granted = grant instanceof CloneSourceGrant.Granted g ? g.source() : null;
         DatabaseClone effective = problems.isEmpty() ? EffectiveClone.of(clone, granted) : clone;
-        CloneContext ctx = new CloneContext(effective, status, josdk, client, conditions, events, ownership);
+        CloneContext ctx = new CloneContext(effective, status, josdk, client, clock.instant(), events, ownership);
         if (grant instanceof CloneSourceGrant.Granted g) {
             ctx.granted(g.source(), g.mandatoryScripts());
         }
@@ -193,33 +196,32 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         Optional<CloneAdmission.Refusal> refusal = problems.isEmpty() && !(grant instanceof CloneSourceGrant.Refused)
                 ? admission.check(effective, granted, sameSource(josdk, clone), countsFor(granted))
                 : Optional.empty();
+        long generation = ctx.generation();
+        CloneStatusFactory.Written written;
         if (nameProblem.isPresent()) {
-            failed(ctx, null, Reasons.INVALID_NAME, nameProblem.get() + "; nothing was created for this clone");
+            written = warnIfNew(ctx, statusFactory.invalid(status, generation, Reasons.INVALID_NAME,
+                    nameProblem.get() + "; nothing was created for this clone"));
         } else if (!problems.isEmpty()) {
-            String message = "invalid spec: " + String.join("; ", problems);
-            failed(ctx, null, Reasons.INVALID_SPEC, message);
+            written = warnIfNew(ctx, statusFactory.invalid(status, generation, Reasons.INVALID_SPEC, "invalid spec: " + String.join("; ", problems)));
         } else if (grant instanceof CloneSourceGrant.Refused refused) {
             refuse(ctx, refused);
-            reschedule = backoff(ctx, false);
+            written = warnIfNew(ctx, statusFactory.refused(status, generation, refused.reason(), refused.message()));
+            reschedule = backoff.after(written.problemSince(), ctx.now(), false);
         } else if (refusal.isPresent()) {
             // refused before the workflow: nothing is snapshotted, created or mounted for it
-            boolean transition = failed(ctx, null, refusal.get().reason(), refusal.get().message());
+            written = warnIfNew(ctx, statusFactory.invalid(status, generation, refusal.get().reason(), refusal.get().message()));
             if (refusal.get().waits()) {
-                reschedule = backoff(ctx, transition);
+                reschedule = backoff.after(written.problemSince(), ctx.now(), written.problemBegan());
             }
         } else {
             CloneWorkflow.Result result = workflow.run(ctx);
-            markUnreached(ctx, result);
-            if (result.complete()) {
-                ready(ctx);
-            } else if (result.outcome().kind() == Outcome.Kind.FAIL) {
-                Outcome o = result.outcome();
-                boolean transition = failed(ctx, result.blockedAt().condition(), o.reason(), o.message());
-                if (o.retryable()) {
-                    reschedule = backoff(ctx, transition);
+            written = warnIfNew(ctx, statusFactory.workflow(status, generation, result, clone.getMetadata().getCreationTimestamp()));
+            recordMetrics(status, written);
+            if (result.outcome().kind() == Outcome.Kind.FAIL) {
+                if (result.outcome().retryable()) {
+                    reschedule = backoff.after(written.problemSince(), ctx.now(), written.problemBegan());
                 }
-            } else {
-                inProgress(ctx, result);
+            } else if (!result.complete()) {
                 reschedule = result.outcome().recheck();
             }
             if (reschedule == null && grant != null) {
@@ -227,9 +229,8 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
                 reschedule = GRANT_RECHECK;
             }
         }
-        status.setPhase(phase(status));
         if (!Objects.equals(previous == null ? null : previous.getPhase(), status.getPhase())) {
-            phaseChanged(clone, status);
+            phaseChanged(clone, status, written.ready());
         }
         if (expiresAt.isPresent()) {
             Duration untilExpiry = Duration.between(ctx.now(), expiresAt.get());
@@ -249,11 +250,32 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         return control;
     }
 
+    /** A Warning event (and a log line) for every new failure, or one that says something new. */
+    private CloneStatusFactory.Written warnIfNew(CloneContext ctx, CloneStatusFactory.Written written) {
+        if (written.warn()) {
+            Condition ready = written.ready();
+            LOG.infof("clone %s/%s: %s: %s", ctx.namespace(), ctx.clone().getMetadata().getName(), ready.getReason(), ready.getMessage());
+            events.warning(ctx.clone(), ready.getReason(), ready.getMessage());
+        }
+        return written;
+    }
+
+    /** Stage timings the status factory recorded as their conditions became True, for the metrics. */
+    private void recordMetrics(DatabaseCloneStatus status, CloneStatusFactory.Written written) {
+        if (written.timed().contains(Conditions.SNAPSHOT_READY)) {
+            metrics.snapshotReady(status.getTimings().getSnapshotSeconds());
+        }
+        if (written.becameReady()) {
+            metrics.cloneReady(status.getTimings().getTotalSeconds());
+        }
+    }
+
     /**
      * The CloneSource no longer lets this clone exist (gone, or the namespace not allowed): the
      * production data it holds goes (Pod, volume, snapshot binding, claim on the source snapshot);
-     * the DatabaseClone stays, Failed, saying why, and comes back by itself if access is granted
-     * again. A CloneSource that is invalid or misses its scripts only stops new work.
+     * the DatabaseClone stays, Failed, saying why ({@link CloneStatusFactory#refused}), and comes back
+     * by itself if access is granted again. A CloneSource that is invalid or misses its scripts only
+     * stops new work.
      */
     private void refuse(CloneContext ctx, CloneSourceGrant.Refused refused) {
         boolean accessEnded = Reasons.CLONE_SOURCE_NOT_FOUND.equals(refused.reason()) || Reasons.NAMESPACE_NOT_ALLOWED.equals(refused.reason());
@@ -270,12 +292,6 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
                 ctx.status().setReadyAt(null);
             }
         }
-        for (String type : List.of(Conditions.VOLUME_READY, Conditions.POSTGRES_STARTED, Conditions.PREPARED)) {
-            if (ctx.status().condition(type).isPresent()) {
-                ctx.condition(type, Condition.UNKNOWN, Reasons.WAITING, "waiting for " + Conditions.SNAPSHOT_READY);
-            }
-        }
-        failed(ctx, Conditions.SNAPSHOT_READY, refused.reason(), message);
     }
 
     @Override
@@ -304,107 +320,9 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         return other -> allowed.computeIfAbsent(other.getMetadata().getNamespace(), ns -> CloneSourceGrant.allows(client, source, ns));
     }
 
-    private void ready(CloneContext ctx) {
-        var status = ctx.status();
-        var endpoint = status.getEndpoint();
-        boolean transition = ctx.condition(Conditions.READY, Condition.TRUE, Reasons.CLONE_READY,
-                "serving at " + endpoint.getHost() + ":" + endpoint.getPort() + "; credentials in Secret(s) " + String.join(", ", status.getSecrets()));
-        if (status.getReadyAt() == null) {
-            status.setReadyAt(Conditions.format(ctx.now()));
-        }
-        if (transition) {
-            ctx.timings().setTotalSeconds(ctx.secondsSince(ctx.clone().getMetadata().getCreationTimestamp()));
-            metrics.cloneReady(ctx.timings().getTotalSeconds());
-        }
-    }
-
-    /** Sets the failing step's condition and Ready to False; a Warning event on every new failure. */
-    private boolean failed(CloneContext ctx, String conditionType, String reason, String message) {
-        boolean transition = false;
-        if (conditionType != null) {
-            transition = ctx.condition(conditionType, Condition.FALSE, reason, message);
-        }
-        Optional<Condition> readyBefore = ctx.status().condition(Conditions.READY);
-        boolean readyTransition = ctx.condition(Conditions.READY, Condition.FALSE, reason, message);
-        boolean messageChanged = readyBefore.map(c -> !Objects.equals(c.getMessage(), message)).orElse(true);
-        if (transition || readyTransition || messageChanged) {
-            LOG.infof("clone %s/%s: %s: %s", ctx.namespace(), ctx.clone().getMetadata().getName(), reason, message);
-            events.warning(ctx.clone(), reason, message);
-        }
-        return transition || readyTransition;
-    }
-
-    private void inProgress(CloneContext ctx, CloneWorkflow.Result result) {
-        String blocking = result.blockedAt().condition();
-        if (blocking != null && ctx.status().condition(blocking).map(Condition::isTrue).orElse(false)) {
-            // a step that does not let the workflow go on cannot claim its postcondition holds
-            ctx.condition(blocking, Condition.UNKNOWN, Reasons.WAITING, "working on " + result.blockedAt().name() + " again");
-        }
-        String message = ctx.status().condition(blocking == null ? "" : blocking).map(Condition::getMessage)
-                .orElse("working on " + result.blockedAt().name());
-        ctx.condition(Conditions.READY, Condition.FALSE, Reasons.WAITING, message);
-    }
-
-    /** Conditions of steps the workflow has not reached yet are Unknown until it does. */
-    private void markUnreached(CloneContext ctx, CloneWorkflow.Result result) {
-        if (result.complete()) {
-            return;
-        }
-        boolean reached = true;
-        String waitingFor = result.blockedAt().condition() != null ? result.blockedAt().condition() : "step " + result.blockedAt().name();
-        for (CloneStep step : workflow.steps()) {
-            if (step == result.blockedAt()) {
-                reached = false;
-                continue;
-            }
-            if (!reached && step.condition() != null) {
-                // also when already Unknown: what it waits for may have changed since
-                ctx.condition(step.condition(), Condition.UNKNOWN, Reasons.WAITING, "waiting for " + waitingFor);
-            }
-        }
-    }
-
-    private Duration backoff(CloneContext ctx, boolean transition) {
-        if (transition) {
-            return MIN_BACKOFF;
-        }
-        Instant since = ctx.status().condition(Conditions.READY).map(Condition::getLastTransitionTime).map(Instant::parse).orElse(ctx.now());
-        Duration lasted = Duration.between(since, ctx.now());
-        if (lasted.compareTo(MIN_BACKOFF) < 0) {
-            return MIN_BACKOFF;
-        }
-        return lasted.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : lasted;
-    }
-
-    /** The phase is derived from the conditions, never kept apart from them. */
-    static String phase(DatabaseCloneStatus status) {
-        if (status.getConditions() == null || status.getConditions().isEmpty()) {
-            return "Pending";
-        }
-        Optional<Condition> ready = status.condition(Conditions.READY);
-        if (ready.isPresent() && ready.get().isTrue()) {
-            return "Ready";
-        }
-        if (ready.isPresent() && Condition.FALSE.equals(ready.get().getStatus()) && !Reasons.WAITING.equals(ready.get().getReason())) {
-            return "Failed";
-        }
-        if (!isTrue(status, Conditions.SNAPSHOT_READY)) {
-            return "Snapshotting";
-        }
-        if (!isTrue(status, Conditions.POSTGRES_STARTED)) {
-            return isTrue(status, Conditions.VOLUME_READY) ? "Starting" : "Restoring";
-        }
-        return "Preparing";
-    }
-
-    private static boolean isTrue(DatabaseCloneStatus status, String type) {
-        return status.condition(type).map(Condition::isTrue).orElse(false);
-    }
-
-    private void phaseChanged(DatabaseClone clone, DatabaseCloneStatus status) {
-        if (!"Failed".equals(status.getPhase())) {
-            String message = status.condition(Conditions.READY).map(Condition::getMessage).orElse(status.getPhase());
-            events.normal(clone, status.getPhase(), message);
+    private void phaseChanged(DatabaseClone clone, DatabaseCloneStatus status, Condition ready) {
+        if (!CloneStatusFactory.FAILED.equals(status.getPhase())) {
+            events.normal(clone, status.getPhase(), ready.getMessage());
         }
     }
 

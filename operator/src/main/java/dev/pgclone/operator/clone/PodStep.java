@@ -1,6 +1,5 @@
 package dev.pgclone.operator.clone;
 
-import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.resources.ClonePods;
 import dev.pgclone.operator.resources.Names;
@@ -52,9 +51,8 @@ final class PodStep implements CloneStep {
         if (existing.isEmpty()) {
             desired.getMetadata().setAnnotations(new HashMap<>(java.util.Map.of(SPEC_HASH, hash)));
             ctx.create(desired);
-            ctx.condition(Conditions.POSTGRES_STARTED, Condition.FALSE, Reasons.POD_STARTING,
-                    "Pod " + desired.getMetadata().getName() + " created; postgres recovers the copied data, isolates it, then starts");
-            return Outcome.waitFor();
+            return Outcome.waitFor(Finding.isFalse(Reasons.POD_STARTING,
+                    "Pod " + desired.getMetadata().getName() + " created; postgres recovers the copied data, isolates it, then starts"));
         }
         Pod pod = existing.get();
         if (pod.getMetadata().getDeletionTimestamp() != null) {
@@ -64,19 +62,15 @@ final class PodStep implements CloneStep {
         String podHash = pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get(SPEC_HASH);
         if ("Failed".equals(phase) || "Succeeded".equals(phase) || !hash.equals(podHash)) {
             ctx.client().resource(pod).delete();
-            ctx.condition(Conditions.POSTGRES_STARTED, Condition.FALSE, Reasons.POD_STARTING, "Pod " + pod.getMetadata().getName()
-                    + (hash.equals(podHash) ? " ended (" + phase + "); recreating it on the same volume" : " no longer matches the spec; recreating it on the same volume"));
-            return Outcome.waitFor();
+            return Outcome.waitFor(Finding.isFalse(Reasons.POD_STARTING, "Pod " + pod.getMetadata().getName()
+                    + (hash.equals(podHash) ? " ended (" + phase + "); recreating it on the same volume" : " no longer matches the spec; recreating it on the same volume")));
         }
         Optional<ContainerStatus> container = pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? Optional.empty()
                 : pod.getStatus().getContainerStatuses().stream().filter(c -> ClonePods.CONTAINER.equals(c.getName())).findFirst();
         if (container.isPresent() && Boolean.TRUE.equals(container.get().getReady()) && isReady(pod) && pod.getStatus().getPodIP() != null) {
-            boolean started = ctx.condition(Conditions.POSTGRES_STARTED, Condition.TRUE, Reasons.POSTGRES_RUNNING,
-                    "postgres is accepting connections in Pod " + pod.getMetadata().getName() + " at " + pod.getStatus().getPodIP());
-            if (started) {
-                ctx.timings().setStartSeconds(ctx.secondsSince(pod.getMetadata().getCreationTimestamp()));
-            }
-            return Outcome.proceed();
+            return Outcome.proceed(Finding.isTrue(Reasons.POSTGRES_RUNNING,
+                    "postgres is accepting connections in Pod " + pod.getMetadata().getName() + " at " + pod.getStatus().getPodIP())
+                    .since(pod.getMetadata().getCreationTimestamp()));
         }
         if (container.isPresent()) {
             Optional<Outcome> failure = failure(container.get(), ctx);
@@ -89,9 +83,8 @@ final class PodStep implements CloneStep {
             return Outcome.retry(Reasons.POD_UNSCHEDULABLE, "Pod " + pod.getMetadata().getName() + " cannot be scheduled: "
                     + scheduled.get().getMessage() + " (check spec.postgres.resources and that the snapshot's storage class can be used here)");
         }
-        ctx.condition(Conditions.POSTGRES_STARTED, Condition.FALSE, Reasons.POD_STARTING,
-                "waiting for postgres in Pod " + pod.getMetadata().getName() + " (crash recovery of the copied data runs first)");
-        return Outcome.waitFor();
+        return Outcome.waitFor(Finding.isFalse(Reasons.POD_STARTING,
+                "waiting for postgres in Pod " + pod.getMetadata().getName() + " (crash recovery of the copied data runs first)"));
     }
 
     private Optional<Outcome> failure(ContainerStatus c, CloneContext ctx) {

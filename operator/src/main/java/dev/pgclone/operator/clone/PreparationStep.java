@@ -1,7 +1,6 @@
 package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus.Step;
-import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.PreparationRequest;
@@ -85,12 +84,9 @@ final class PreparationStep implements CloneStep {
             return finish(ctx, pod, pvc, finished.get());
         }
         if (work.running(key)) {
-            Condition current = ctx.status().condition(Conditions.PREPARED).orElse(null);
-            if (current != null && Reasons.WAITING.equals(current.getReason()) && !work.waiting(key)) {
-                // woken as a worker took the task
-                ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARING, "setting credentials and running the post-clone scripts");
-            }
-            return Outcome.waitFor();
+            // woken as a worker took the task: its Waiting ends
+            return work.waiting(key) ? Outcome.waitFor() : Outcome.waitFor(Finding.isFalse(Reasons.PREPARING,
+                    "setting credentials and running the post-clone scripts").onlyInsteadOf(Reasons.WAITING));
         }
         String recorded = recordedOutcomes.get(key);
         if (recorded != null) {
@@ -101,21 +97,22 @@ final class PreparationStep implements CloneStep {
             recordedOutcomes.remove(key);
         }
         if ("true".equals(pod.getMetadata().getLabels().get(Labels.PREPARED)) && Annotations.PREPARATION_DONE.equals(state)) {
-            ctx.condition(Conditions.PREPARED, Condition.TRUE, Reasons.PREPARED, preparedMessage(ctx));
-            return Outcome.proceed();
+            return Outcome.proceed(prepared(ctx));
         }
         if (Annotations.PREPARATION_DONE.equals(state)) {
             labelPrepared(ctx, pod);
-            ctx.condition(Conditions.PREPARED, Condition.TRUE, Reasons.PREPARED, preparedMessage(ctx));
-            return Outcome.proceed();
+            return Outcome.proceed(prepared(ctx));
         }
         if (Annotations.PREPARATION_FAILED.equals(state)) {
-            Condition last = ctx.status().condition(Conditions.PREPARED).orElse(null);
-            boolean specChanged = last == null || last.getObservedGeneration() == null || last.getObservedGeneration() < ctx.generation();
-            if (specChanged) {
+            Optional<Failure> failure = Failure.read(ctx, pvc);
+            if (failure.isEmpty()) {
+                return discard(ctx, pod, pvc, "preparation of this copy failed and why was not recorded on PersistentVolumeClaim "
+                        + pvc.getMetadata().getName() + "; restoring a fresh copy from the same snapshot and preparing it");
+            }
+            if (failure.get().generation() < ctx.generation()) {
                 return discard(ctx, pod, pvc, "the spec changed after preparation failed; restoring a fresh copy from the same snapshot");
             }
-            return Outcome.fail(last.getReason(), last.getMessage());
+            return Outcome.fail(failure.get().reason(), failure.get().message());
         }
         if (Annotations.PREPARATION_STARTED.equals(state)) {
             return discard(ctx, pod, pvc, "preparation of this copy was interrupted (operator restart); "
@@ -170,18 +167,15 @@ final class PreparationStep implements CloneStep {
         annotate(ctx, pvc, Annotations.PREPARATION_STARTED);
         if (!work.submit(BackgroundWork.Lane.PREPARATION, key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
             annotate(ctx, pvc, null);
-            ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "too many preparations are waiting for the operator's"
-                    + " database workers; trying again shortly");
-            return Outcome.recheckAfter(Duration.ofSeconds(30));
+            return Outcome.recheckAfter(Duration.ofSeconds(30), Finding.isFalse(Reasons.WAITING,
+                    "too many preparations are waiting for the operator's database workers; trying again shortly"));
         }
         if (work.waiting(key)) {
-            ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.WAITING, "waiting for a database worker: "
-                    + work.waitingReason(BackgroundWork.Lane.PREPARATION, ctx.namespace()));
-            return Outcome.waitFor();
+            return Outcome.waitFor(Finding.isFalse(Reasons.WAITING, "waiting for a database worker: "
+                    + work.waitingReason(BackgroundWork.Lane.PREPARATION, ctx.namespace())));
         }
-        ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARING,
-                (scripts.isEmpty() ? "" : "running " + scripts.size() + " post-clone script(s), then ") + "publishing the credentials");
-        return Outcome.waitFor();
+        return Outcome.waitFor(Finding.isFalse(Reasons.PREPARING,
+                (scripts.isEmpty() ? "" : "running " + scripts.size() + " post-clone script(s), then ") + "publishing the credentials"));
     }
 
     private Outcome finish(CloneContext ctx, Pod pod, PersistentVolumeClaim pvc, BackgroundWork.Finished<PreparationResult> finished) {
@@ -200,8 +194,7 @@ final class PreparationStep implements CloneStep {
             recordedOutcomes.put(key, Annotations.PREPARATION_DONE);
             annotate(ctx, pvc, Annotations.PREPARATION_DONE);
             labelPrepared(ctx, pod);
-            ctx.condition(Conditions.PREPARED, Condition.TRUE, Reasons.PREPARED, preparedMessage(ctx));
-            return Outcome.proceed();
+            return Outcome.proceed(prepared(ctx));
         }
         String reason = result == null ? Reasons.PREPARATION_FAILED : result.failureReason();
         String message = result == null ? "preparation failed unexpectedly: " + finished.crash() : result.failureMessage();
@@ -212,7 +205,7 @@ final class PreparationStep implements CloneStep {
             return Outcome.retry(reason, message);
         }
         recordedOutcomes.put(key, Annotations.PREPARATION_FAILED);
-        annotate(ctx, pvc, Annotations.PREPARATION_FAILED);
+        annotate(ctx, pvc, Annotations.PREPARATION_FAILED, new Failure(ctx.generation(), reason, message));
         return Outcome.fail(reason, message);
     }
 
@@ -222,9 +215,8 @@ final class PreparationStep implements CloneStep {
         work.forget(key(pvc));
         recordedOutcomes.remove(key(pvc));
         ctx.status().setSteps(null);
-        ctx.condition(Conditions.PREPARED, Condition.FALSE, Reasons.PREPARATION_INTERRUPTED, why);
         ctx.events().warning(ctx.clone(), Reasons.PREPARATION_INTERRUPTED, why);
-        return Outcome.waitFor();
+        return Outcome.waitFor(Finding.isFalse(Reasons.PREPARATION_INTERRUPTED, why));
     }
 
     /** Preparations are keyed by the copy (the PVC's uid): a new copy is a new preparation. */
@@ -232,18 +224,52 @@ final class PreparationStep implements CloneStep {
         return "prepare/" + pvc.getMetadata().getUid();
     }
 
-    private String preparedMessage(CloneContext ctx) {
+    private static Finding prepared(CloneContext ctx) {
         int steps = ctx.status().getSteps() == null ? 0 : ctx.status().getSteps().size();
-        return Math.max(0, steps - 1) + " post-clone script(s) applied and credentials published; the Service selects the Pod";
+        return Finding.isTrue(Reasons.PREPARED, Math.max(0, steps - 1)
+                + " post-clone script(s) applied and credentials published; the Service selects the Pod");
+    }
+
+    /**
+     * Why the preparation of a copy failed, and for which generation of the spec: kept on the PVC
+     * ({@link Annotations#PREPARATION_FAILURE}) rather than read back from the status, which other
+     * steps' waits overwrite and a lost status forgets.
+     */
+    record Failure(long generation, String reason, String message) {
+
+        String value() {
+            return generation + "/" + reason + "/" + message;
+        }
+
+        /** The failure recorded on the PVC; empty when it is absent, not written by the operator, or unreadable. */
+        static Optional<Failure> read(CloneContext ctx, PersistentVolumeClaim pvc) {
+            String sealed = pvc.getMetadata().getAnnotations() == null ? null
+                    : pvc.getMetadata().getAnnotations().get(Annotations.PREPARATION_FAILURE);
+            Optional<String> value = ctx.ownership().unseal(pvc, sealed).filter(v -> !Ownership.FORGED.equals(v));
+            String[] parts = value.map(v -> v.split("/", 3)).orElse(new String[0]);
+            if (parts.length != 3) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new Failure(Long.parseLong(parts[0]), parts[1], parts[2]));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
     }
 
     private static String annotation(PersistentVolumeClaim pvc) {
         return pvc.getMetadata().getAnnotations() == null ? null : pvc.getMetadata().getAnnotations().get(Annotations.PREPARATION);
     }
 
-    /** Records progress on the PVC, sealed to it: a value written by anyone else reads as forged. */
     private static void annotate(CloneContext ctx, PersistentVolumeClaim pvc, String value) {
+        annotate(ctx, pvc, value, null);
+    }
+
+    /** Records progress (and a failure's why) on the PVC, sealed to it: a value written by anyone else reads as forged. */
+    private static void annotate(CloneContext ctx, PersistentVolumeClaim pvc, String value, Failure failure) {
         String sealed = value == null ? null : ctx.ownership().seal(pvc, value);
+        String sealedFailure = failure == null ? null : ctx.ownership().seal(pvc, failure.value());
         ctx.client().persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
                 .edit(p -> {
                     if (p.getMetadata().getAnnotations() == null) {
@@ -253,6 +279,11 @@ final class PreparationStep implements CloneStep {
                         p.getMetadata().getAnnotations().remove(Annotations.PREPARATION);
                     } else {
                         p.getMetadata().getAnnotations().put(Annotations.PREPARATION, sealed);
+                    }
+                    if (sealedFailure == null) {
+                        p.getMetadata().getAnnotations().remove(Annotations.PREPARATION_FAILURE);
+                    } else {
+                        p.getMetadata().getAnnotations().put(Annotations.PREPARATION_FAILURE, sealedFailure);
                     }
                     return p;
                 });

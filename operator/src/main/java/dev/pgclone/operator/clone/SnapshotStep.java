@@ -1,7 +1,6 @@
 package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus.SnapshotStatus;
-import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.postgres.CheckpointResult;
 import dev.pgclone.operator.postgres.SourceCheckpointer;
 import dev.pgclone.operator.postgres.SourceConnection;
@@ -37,14 +36,12 @@ final class SnapshotStep implements CloneStep {
 
     private final BackgroundWork work;
     private final SourceCheckpointer checkpointer;
-    private final CloneMetrics metrics;
 
     private final SourceSnapshotUse sourceSnapshots = new SourceSnapshotUse();
 
-    SnapshotStep(BackgroundWork work, SourceCheckpointer checkpointer, CloneMetrics metrics) {
+    SnapshotStep(BackgroundWork work, SourceCheckpointer checkpointer) {
         this.work = work;
         this.checkpointer = checkpointer;
-        this.metrics = metrics;
     }
 
     @Override
@@ -125,9 +122,8 @@ final class SnapshotStep implements CloneStep {
                             ? " (check that spec.source.volumeSnapshotClassName names a class of the PVC's CSI driver)" : ""));
         }
         if (st == null || !Boolean.TRUE.equals(st.getReadyToUse())) {
-            ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED,
-                    "waiting for VolumeSnapshot " + vs.getMetadata().getName() + " to become ready");
-            return source.getSnapshotName() != null ? Outcome.recheckAfter(GIVEN_SNAPSHOT_RECHECK) : Outcome.waitFor();
+            Finding found = Finding.isFalse(Reasons.SNAPSHOT_CREATED, "waiting for VolumeSnapshot " + vs.getMetadata().getName() + " to become ready");
+            return source.getSnapshotName() != null ? Outcome.recheckAfter(GIVEN_SNAPSHOT_RECHECK, found) : Outcome.waitFor(found);
         }
         Map<String, String> annotations = vs.getMetadata().getAnnotations() == null ? Map.of() : vs.getMetadata().getAnnotations();
         // a clone of a CloneSource reports the source snapshot it shares and when that was taken
@@ -142,15 +138,11 @@ final class SnapshotStep implements CloneStep {
         ctx.status().setSnapshot(new SnapshotStatus(reported[1], reported[0], created,
                 st.getRestoreSize() == null ? null : st.getRestoreSize().toString()));
         ctx.status().setDataAsOf(created);
-        boolean becameReady = ctx.condition(Conditions.SNAPSHOT_READY, Condition.TRUE, Reasons.SNAPSHOT_READY,
-                "VolumeSnapshot " + vs.getMetadata().getName() + " is ready"
-                        + (annotations.containsKey(Annotations.SOURCE_SNAPSHOT) ? " (bound to " + annotations.get(Annotations.SOURCE_SNAPSHOT) + ")" : "") + (st.getRestoreSize() == null ? "" : " (restore size " + st.getRestoreSize() + ")")
-                        + caveat);
-        if (becameReady && source.getSnapshotName() == null) {
-            ctx.timings().setSnapshotSeconds(ctx.secondsSince(vs.getMetadata().getCreationTimestamp()));
-            metrics.snapshotReady(ctx.timings().getSnapshotSeconds());
-        }
-        return Outcome.proceed();
+        Finding ready = Finding.isTrue(Reasons.SNAPSHOT_READY, "VolumeSnapshot " + vs.getMetadata().getName() + " is ready"
+                + (annotations.containsKey(Annotations.SOURCE_SNAPSHOT) ? " (bound to " + annotations.get(Annotations.SOURCE_SNAPSHOT) + ")" : "") + (st.getRestoreSize() == null ? "" : " (restore size " + st.getRestoreSize() + ")")
+                + caveat);
+        // only a snapshot the operator took has a snapshotting time of this clone's
+        return Outcome.proceed(source.getSnapshotName() == null ? ready.since(vs.getMetadata().getCreationTimestamp()) : ready);
     }
 
     private static boolean checkpointRequested(CloneContext ctx) {
@@ -175,10 +167,9 @@ final class SnapshotStep implements CloneStep {
                 return Outcome.recheckAfter(Duration.ofSeconds(5));
             }
         }
-        ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.CHECKPOINTING, work.waiting(key)
+        return Outcome.waitFor(Finding.isFalse(Reasons.CHECKPOINTING, work.waiting(key)
                 ? "waiting for a worker to run CHECKPOINT on the source: " + work.waitingReason(BackgroundWork.Lane.CHECKPOINT, ctx.namespace())
-                : "running CHECKPOINT on the source so the clone recovers quickly, then taking the snapshot");
-        return Outcome.waitFor();
+                : "running CHECKPOINT on the source so the clone recovers quickly, then taking the snapshot"));
     }
 
     /** The CHECKPOINT to run, or, when the Secret does not lead to a connection, a failed result saying why. */
@@ -246,11 +237,10 @@ final class SnapshotStep implements CloneStep {
         }
         return checkpointThen(ctx, checkpointNote -> {
             VolumeSnapshot created = ctx.create(CloneSnapshots.desired(ctx.clone(), checkpointNote));
-            ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED,
-                    "snapshot " + created.getMetadata().getName() + " of " + ctx.describeSource() + " requested");
             ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Created VolumeSnapshot " + created.getMetadata().getName()
                     + " of " + ctx.describeSource());
-            return Outcome.waitFor();
+            return Outcome.waitFor(Finding.isFalse(Reasons.SNAPSHOT_CREATED,
+                    "snapshot " + created.getMetadata().getName() + " of " + ctx.describeSource() + " requested"));
         });
     }
 

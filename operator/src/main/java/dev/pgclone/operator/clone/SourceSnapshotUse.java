@@ -116,17 +116,15 @@ final class SourceSnapshotUse {
         VolumeSnapshot bound = ctx.create(SourceSnapshots.bound(ctx.clone(), sourceSnapshot, dataAsOf));
         int users = SourceSnapshots.users(sourceSnapshot);
         String shared = users > 1 ? ", shared with " + (users - 1) + " other clone(s)" : "";
-        ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED, "binding VolumeSnapshot "
-                + SourceSnapshots.reference(sourceSnapshot) + " (taken " + dataAsOf + shared + ") to " + ctx.namespace() + "/" + bound.getMetadata().getName());
         ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Bound VolumeSnapshot " + SourceSnapshots.reference(sourceSnapshot)
                 + " of " + ctx.describeSource() + " to " + ctx.namespace() + "/" + bound.getMetadata().getName() + " through VolumeSnapshotContent "
                 + Names.boundContent(ctx.clone()) + shared);
-        return Outcome.waitFor();
+        return Outcome.waitFor(Finding.isFalse(Reasons.SNAPSHOT_CREATED, "binding VolumeSnapshot "
+                + SourceSnapshots.reference(sourceSnapshot) + " (taken " + dataAsOf + shared + ") to " + ctx.namespace() + "/" + bound.getMetadata().getName()));
     }
 
     private static Outcome waiting(CloneContext ctx, VolumeSnapshot sourceSnapshot) {
-        ctx.condition(Conditions.SNAPSHOT_READY, Condition.FALSE, Reasons.SNAPSHOT_CREATED,
-                "waiting for VolumeSnapshot " + SourceSnapshots.reference(sourceSnapshot) + " of " + ctx.describeSource() + " to become ready");
-        return Outcome.recheckAfter(SOURCE_RECHECK);
+        return Outcome.recheckAfter(SOURCE_RECHECK, Finding.isFalse(Reasons.SNAPSHOT_CREATED,
+                "waiting for VolumeSnapshot " + SourceSnapshots.reference(sourceSnapshot) + " of " + ctx.describeSource() + " to become ready"));
     }
 }

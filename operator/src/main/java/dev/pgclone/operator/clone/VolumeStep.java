@@ -1,6 +1,5 @@
 package dev.pgclone.operator.clone;
 
-import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.Annotations;
 import dev.pgclone.operator.resources.CloneVolumes;
 import dev.pgclone.operator.resources.Names;
@@ -40,17 +39,16 @@ final class VolumeStep implements CloneStep {
         }
         String phase = pvc.getStatus() == null ? null : pvc.getStatus().getPhase();
         if ("Bound".equals(phase)) {
-            ctx.condition(Conditions.VOLUME_READY, Condition.TRUE, Reasons.VOLUME_BOUND,
-                    "PersistentVolumeClaim " + pvc.getMetadata().getName() + " is bound to " + pvc.getSpec().getVolumeName());
-        } else if ("Lost".equals(phase)) {
+            return Outcome.proceed(Finding.isTrue(Reasons.VOLUME_BOUND,
+                    "PersistentVolumeClaim " + pvc.getMetadata().getName() + " is bound to " + pvc.getSpec().getVolumeName()));
+        }
+        if ("Lost".equals(phase)) {
             return Outcome.fail(Reasons.VOLUME_LOST, "PersistentVolumeClaim " + pvc.getMetadata().getName()
                     + " lost its volume: delete the DatabaseClone and create it again");
-        } else {
-            ctx.condition(Conditions.VOLUME_READY, Condition.FALSE, Reasons.VOLUME_PENDING, "PersistentVolumeClaim "
-                    + pvc.getMetadata().getName() + " is being restored from snapshot " + ctx.restoreFrom()
-                    + " (storage classes with WaitForFirstConsumer bind it once the Pod is scheduled)");
         }
-        return Outcome.proceed();
+        return Outcome.proceed(Finding.isFalse(Reasons.VOLUME_PENDING, "PersistentVolumeClaim "
+                + pvc.getMetadata().getName() + " is being restored from snapshot " + ctx.restoreFrom()
+                + " (storage classes with WaitForFirstConsumer bind it once the Pod is scheduled)"));
     }
 
     private PersistentVolumeClaim create(CloneContext ctx) {

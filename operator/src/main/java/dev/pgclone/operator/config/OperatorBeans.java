@@ -8,6 +8,7 @@ import dev.pgclone.operator.postgres.ClonePreparer;
 import dev.pgclone.operator.postgres.JdbcClonePreparer;
 import dev.pgclone.operator.postgres.JdbcSourceCheckpointer;
 import dev.pgclone.operator.postgres.SourceCheckpointer;
+import dev.pgclone.operator.status.BackoffPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Disposes;
@@ -80,6 +81,14 @@ public class OperatorBeans {
                     + " of a volume of their namespace mounted; list the images clones may run (Helm value allowedImages)");
         }
         return list;
+    }
+
+    /** How long the reconcilers wait before looking again at a problem the user has to fix; tests use short bounds. */
+    @Produces
+    @Singleton
+    @DefaultBean
+    BackoffPolicy backoff() {
+        return BackoffPolicy.STANDARD;
     }
 
     @Produces

@@ -3,12 +3,10 @@ package dev.pgclone.operator.refresh;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.api.v1alpha1.RefreshScheduleStatus;
-import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.refresh.RunPlanner.Plan;
 import dev.pgclone.operator.refresh.RunPlanner.Run;
 import dev.pgclone.operator.refresh.ScheduleHistory.Child;
 import dev.pgclone.operator.refresh.ScheduleHistory.Deletion;
-import dev.pgclone.operator.refresh.ScheduleHistory.State;
 import dev.pgclone.operator.refresh.ScheduleHistory.Switch;
 import dev.pgclone.operator.refresh.ScheduleValidator.Problem;
 import dev.pgclone.operator.refresh.ScheduleValidator.Validation;
@@ -17,6 +15,7 @@ import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.MarkedOnly;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.status.BackoffPolicy;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
@@ -41,7 +40,6 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -72,23 +70,25 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
     public static final String REFRESHED = "Refreshed";
     private static final Logger LOG = Logger.getLogger(RefreshScheduleReconciler.class);
 
-    /** A due run blocked by a missing source is retried with the time the problem has lasted, within these bounds. */
-    static final Duration MIN_BACKOFF = Duration.ofSeconds(5);
-    static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
     private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm xxx");
 
     private final KubernetesClient client;
-    private final Conditions conditions;
+    private final Clock clock;
+    /** A due run blocked by a missing source or a name conflict is retried with the time the problem has lasted. */
+    private final BackoffPolicy backoff;
+    private final ScheduleStatusFactory statusFactory;
     private final EventRecorder events;
     private final RefreshMetrics metrics;
     private final WrittenStatus writtenStatus = new WrittenStatus();
 
     private final Ownership ownership;
 
-    public RefreshScheduleReconciler(KubernetesClient client, Clock clock, MeterRegistry registry, OperatorKey key) {
+    public RefreshScheduleReconciler(KubernetesClient client, Clock clock, MeterRegistry registry, OperatorKey key, BackoffPolicy backoff) {
         this.client = client;
+        this.clock = clock;
+        this.backoff = backoff;
         this.ownership = new Ownership(client, key);
-        this.conditions = new Conditions(clock);
+        this.statusFactory = new ScheduleStatusFactory(clock);
         this.events = new EventRecorder(client, clock);
         this.metrics = new RefreshMetrics(registry);
     }
@@ -126,7 +126,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         if (status.getConditions() == null) {
             status.setConditions(new ArrayList<>());
         }
-        ScheduleContext ctx = new ScheduleContext(schedule, status, josdk, client, conditions, events, ownership);
+        ScheduleContext ctx = new ScheduleContext(schedule, status, josdk, client, clock.instant(), events, ownership);
         status.setObservedGeneration(ctx.generation());
 
         Validation validation = ScheduleValidator.validate(schedule);
@@ -163,10 +163,17 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
             // an invalid spec stops the schedule until it is edited (the edit is the event that brings us back)
             status.setNextScheduleTime(null);
         }
-        boolean blockingTransition = refreshed(ctx, history, blocking);
-        ready(ctx, history, blocking);
+        ScheduleStatusFactory.Written written = statusFactory.write(schedule, status, history, blocking);
+        if (written.warnProblem()) {
+            LOG.infof("schedule %s/%s: %s: %s", ctx.namespace(), ctx.name(), blocking.reason(), blocking.message());
+            events.warning(schedule, blocking.reason(), blocking.message());
+        }
+        if (written.runFailed() != null) {
+            metrics.failure();
+            events.warning(schedule, Reasons.REFRESH_FAILED, written.runFailed());
+        }
         if (blocking != null && validation.problem() == null) {
-            reschedule = backoff(ctx, blockingTransition);
+            reschedule = backoff.after(written.problemSince(), ctx.now(), written.problemBegan());
         }
 
         if (!status.equals(previous)) {
@@ -243,10 +250,10 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
             status.setFailedClone(null);
             metrics.success();
             events.normal(ctx.schedule(), Reasons.REFRESHED, "Service " + service + " now selects clone " + to.name()
-                    + dataAsOf(to) + (active == null ? "" : "; it replaces " + active));
+                    + ScheduleStatusFactory.dataAsOf(to) + (active == null ? "" : "; it replaces " + active));
         } else {
             events.warning(ctx.schedule(), Reasons.ACTIVE_CLONE_LOST, "clone " + active + ", which Service " + service
-                    + " selected, no longer exists; the Service now selects the older clone " + to.name() + dataAsOf(to)
+                    + " selected, no longer exists; the Service now selects the older clone " + to.name() + ScheduleStatusFactory.dataAsOf(to)
                     + " until a newer one is Ready");
         }
     }
@@ -342,97 +349,6 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         return "run scheduled for " + LOCAL_TIME.format(run.runTime().atZone(cron.zone())) + " (" + cron.zone() + ")";
     }
 
-    /**
-     * Refreshed: the outcome of the latest run. Returns true on a transition to a problem that
-     * blocks runs, which is when its backoff starts over.
-     */
-    private boolean refreshed(ScheduleContext ctx, ScheduleHistory history, Problem blocking) {
-        var status = ctx.status();
-        Optional<Child> latest = history.newest();
-        status.setLatestClone(latest.map(Child::name).orElse(null));
-        if (status.getFailedClone() != null && history.named(status.getFailedClone()).isEmpty()) {
-            status.setFailedClone(null);
-        }
-        if (blocking != null) {
-            Optional<Condition> before = status.condition(REFRESHED);
-            boolean transition = ctx.condition(REFRESHED, Condition.FALSE, blocking.reason(), blocking.message());
-            if (transition || before.map(c -> !Objects.equals(c.getMessage(), blocking.message())).orElse(true)) {
-                LOG.infof("schedule %s/%s: %s: %s", ctx.namespace(), ctx.name(), blocking.reason(), blocking.message());
-                events.warning(ctx.schedule(), blocking.reason(), blocking.message());
-            }
-            return transition;
-        }
-        if (latest.isEmpty()) {
-            ctx.condition(REFRESHED, Condition.UNKNOWN, Reasons.NO_RUN_YET, noRunYet(ctx));
-            return false;
-        }
-        Child child = latest.get();
-        String service = Names.scheduleService(ctx.schedule());
-        switch (child.state()) {
-            case READY -> ctx.condition(REFRESHED, Condition.TRUE, Reasons.REFRESHED,
-                    "clone " + child.name() + " serves behind Service " + service + dataAsOf(child));
-            case IN_PROGRESS -> ctx.condition(REFRESHED, Condition.UNKNOWN, Reasons.REFRESHING,
-                    "clone " + child.name() + " is " + child.phase() + (child.message() == null ? "" : ": " + child.message()));
-            case FAILED -> {
-                String active = status.getActiveClone();
-                String message = "clone " + child.name() + " failed: " + child.message()
-                        + (active == null ? "" : "; clone " + active + " keeps serving behind Service " + service)
-                        + "; the next run tries again";
-                ctx.condition(REFRESHED, Condition.FALSE, child.reason() == null ? Reasons.REFRESH_FAILED : child.reason(), message);
-                if (!child.name().equals(status.getFailedClone())) {
-                    status.setFailedClone(child.name());
-                    metrics.failure();
-                    events.warning(ctx.schedule(), Reasons.REFRESH_FAILED, message);
-                }
-            }
-        }
-        return false;
-    }
-
-    /** Ready: a clone serves behind the stable Service. */
-    private void ready(ScheduleContext ctx, ScheduleHistory history, Problem blocking) {
-        String active = ctx.status().getActiveClone();
-        String service = Names.scheduleService(ctx.schedule());
-        if (active != null) {
-            Optional<Child> serving = history.named(active);
-            if (serving.isPresent() && serving.get().state() == State.READY) {
-                ctx.condition(Conditions.READY, Condition.TRUE, Reasons.CLONE_SERVING, "Service " + service + " ("
-                        + Names.scheduleServiceHost(ctx.schedule()) + ") selects clone " + active + dataAsOf(serving.get()));
-            } else {
-                ctx.condition(Conditions.READY, Condition.FALSE, Reasons.CLONE_NOT_READY, "clone " + active + " behind Service " + service
-                        + (serving.isEmpty() ? " no longer exists; the next Ready clone replaces it"
-                                : " is not Ready: " + serving.get().message()));
-            }
-            return;
-        }
-        if (blocking != null) {
-            ctx.condition(Conditions.READY, Condition.FALSE, blocking.reason(), blocking.message());
-            return;
-        }
-        Optional<Child> latest = history.newest();
-        if (latest.isEmpty()) {
-            ctx.condition(Conditions.READY, Condition.FALSE, Reasons.NO_CLONE_YET, noRunYet(ctx));
-        } else if (latest.get().state() == State.FAILED) {
-            ctx.condition(Conditions.READY, Condition.FALSE, latest.get().reason() == null ? Reasons.REFRESH_FAILED : latest.get().reason(),
-                    "the first clone " + latest.get().name() + " failed: " + latest.get().message());
-        } else {
-            ctx.condition(Conditions.READY, Condition.FALSE, Reasons.WAITING, "waiting for the first clone " + latest.get().name()
-                    + " to become Ready (" + latest.get().phase() + ")");
-        }
-    }
-
-    private static String noRunYet(ScheduleContext ctx) {
-        String now = "kubectl annotate refreshschedule/" + ctx.name() + " " + RefreshSchedule.REFRESH_NOW + "=$(date +%s) refreshes now";
-        if (ctx.status().getNextScheduleTime() == null) {
-            return "no clone yet and the schedule is suspended; " + now;
-        }
-        return "no clone yet: the first run is at " + ctx.status().getNextScheduleTime() + "; " + now;
-    }
-
-    private static String dataAsOf(Child child) {
-        return child.dataAsOf() == null ? "" : " (data as of " + child.dataAsOf() + ")";
-    }
-
     private static Instant activeRunTime(ScheduleContext ctx) {
         String active = ctx.status().getActiveClone();
         return active == null ? null : Names.scheduleCloneRunTime(ctx.schedule(), active).orElse(null);
@@ -446,17 +362,5 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         }
         long millis = until.toMillis() + (until.minusMillis(until.toMillis()).isZero() ? 0 : 1);
         return Duration.ofMillis(millis);
-    }
-
-    private static Duration backoff(ScheduleContext ctx, boolean transition) {
-        if (transition) {
-            return MIN_BACKOFF;
-        }
-        Instant since = ctx.status().condition(REFRESHED).map(Condition::getLastTransitionTime).map(Instant::parse).orElse(ctx.now());
-        Duration lasted = Duration.between(since, ctx.now());
-        if (lasted.compareTo(MIN_BACKOFF) < 0) {
-            return MIN_BACKOFF;
-        }
-        return lasted.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : lasted;
     }
 }

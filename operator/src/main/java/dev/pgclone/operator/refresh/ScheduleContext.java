@@ -3,7 +3,6 @@ package dev.pgclone.operator.refresh;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.api.v1alpha1.RefreshScheduleStatus;
 import dev.pgclone.operator.resources.Ownership;
-import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -19,21 +18,19 @@ final class ScheduleContext {
     private final RefreshScheduleStatus status;
     private final Context<RefreshSchedule> josdk;
     private final KubernetesClient client;
-    private final Conditions conditions;
     private final EventRecorder events;
     private final Ownership ownership;
     private final Instant now;
 
     ScheduleContext(RefreshSchedule schedule, RefreshScheduleStatus status, Context<RefreshSchedule> josdk, KubernetesClient client,
-                    Conditions conditions, EventRecorder events, Ownership ownership) {
+                    Instant now, EventRecorder events, Ownership ownership) {
         this.schedule = schedule;
         this.status = status;
         this.josdk = josdk;
         this.client = client;
-        this.conditions = conditions;
         this.events = events;
         this.ownership = ownership;
-        this.now = conditions.now();
+        this.now = now;
     }
 
     RefreshSchedule schedule() { return schedule; }
@@ -83,10 +80,5 @@ final class ScheduleContext {
      */
     <R extends HasMetadata> R create(R resource) {
         return ownership.createControlled(resource, schedule.getMetadata().getUid());
-    }
-
-    /** Sets a condition; returns true on a transition (status or reason changed). */
-    boolean condition(String type, String conditionStatus, String reason, String message) {
-        return conditions.set(status.getConditions(), type, conditionStatus, reason, message, generation());
     }
 }

@@ -16,6 +16,12 @@ public final class Annotations {
     public static final String PREPARATION_STARTED = "started";
     public static final String PREPARATION_DONE = "done";
     public static final String PREPARATION_FAILED = "failed";
+    /**
+     * On a clone's PVC whose preparation failed: {@code <generation>/<reason>/<message>}, sealed like
+     * {@link #PREPARATION}. The copy keeps why it failed, and for which spec, so the failure is
+     * reported the same after any restart, and a spec edit restores a fresh copy.
+     */
+    public static final String PREPARATION_FAILURE = "pgclone.dev/preparation-failure";
 
     /**
      * On a VolumeSnapshot the operator took: how the CHECKPOINT before it went, e.g. "done in 2.1s"

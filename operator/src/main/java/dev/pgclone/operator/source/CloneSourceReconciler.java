@@ -4,7 +4,6 @@ import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus.SharedSnapshot;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
-import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.CloneSnapshots;
 import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.resources.Labels;
@@ -63,14 +62,16 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     private static final Logger LOG = Logger.getLogger(CloneSourceReconciler.class);
 
     private final KubernetesClient client;
-    private final Conditions conditions;
+    private final Clock clock;
+    private final CloneSourceStatusFactory statusFactory;
     private final EventRecorder events;
     private final Ownership ownership;
 
     public CloneSourceReconciler(KubernetesClient client, Clock clock, OperatorKey key) {
         this.client = client;
         this.ownership = new Ownership(client, key);
-        this.conditions = new Conditions(clock);
+        this.clock = clock;
+        this.statusFactory = new CloneSourceStatusFactory(clock);
         this.events = new EventRecorder(client, clock);
     }
 
@@ -97,12 +98,10 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
         if (status.getConditions() == null) {
             status.setConditions(new ArrayList<>());
         }
-        long generation = source.getMetadata().getGeneration() == null ? 0L : source.getMetadata().getGeneration();
-        status.setObservedGeneration(generation);
 
         List<String> problems = CloneSourceValidator.problems(source);
         Duration window = problems.isEmpty() ? CloneSourceValidator.shareWindow(source.getSpec()) : null;
-        Instant now = conditions.now();
+        Instant now = clock.instant();
         Instant nextExpiry = null;
         List<SharedSnapshot> kept = new ArrayList<>();
         int users = 0;
@@ -125,31 +124,10 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
                     s.getStatus() == null ? null : s.getStatus().getReadyToUse(), using, window == null ? null : Conditions.format(until)));
         }
         kept.sort(Comparator.comparing(SharedSnapshot::getCreatedAt).reversed());
-        status.setSnapshots(kept);
-        status.setClones(users);
 
-        if (!problems.isEmpty()) {
-            String message = "not usable, clones of it are refused: " + String.join("; ", problems);
-            if (conditions.set(status.getConditions(), Conditions.READY, Condition.FALSE, Reasons.CLONE_SOURCE_INVALID, message, generation)) {
-                events.warning(source, Reasons.CLONE_SOURCE_INVALID, message);
-            }
-        } else if (client.persistentVolumeClaims().inNamespace(source.getMetadata().getNamespace())
-                .withName(source.getSpec().getPvcName()).get() == null) {
-            String message = "PersistentVolumeClaim " + source.getSpec().getPvcName() + " does not exist in this namespace: fix spec.pvcName";
-            if (conditions.set(status.getConditions(), Conditions.READY, Condition.FALSE, Reasons.SOURCE_PVC_NOT_FOUND, message, generation)) {
-                events.warning(source, Reasons.SOURCE_PVC_NOT_FOUND, message);
-            }
-        } else if (missingPostCloneConfigMap(source)) {
-            String message = "ConfigMap " + source.getSpec().getPostClone().getConfigMapName() + " named by spec.postClone.configMapName"
-                    + " does not exist in this namespace: clones are refused until it does";
-            if (conditions.set(status.getConditions(), Conditions.READY, Condition.FALSE, Reasons.SOURCE_POST_CLONE_NOT_FOUND, message, generation)) {
-                events.warning(source, Reasons.SOURCE_POST_CLONE_NOT_FOUND, message);
-            }
-        } else {
-            conditions.set(status.getConditions(), Conditions.READY, Condition.TRUE, Reasons.SOURCE_READY,
-                    "clones of PersistentVolumeClaim " + source.getSpec().getPvcName() + " may be created in " + allowed(source)
-                            + (source.getSpec().getMaxClones() == null ? "" : ", at most " + source.getSpec().getMaxClones()
-                                    + " at once (spec.maxClones; status.clones counts those using its snapshots)"), generation);
+        CloneSourceStatusFactory.Problem problem = problem(source, problems);
+        if (statusFactory.write(source, status, kept, users, problem)) {
+            events.warning(source, problem.reason(), problem.message());
         }
 
         UpdateControl<CloneSource> control;
@@ -165,7 +143,7 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
         } else if (users > 0) {
             // a clone whose own finalizer was forced off never releases its claim: look for such claims now and then
             control.rescheduleAfter(ORPHAN_SWEEP);
-        } else if (!problems.isEmpty() || status.condition(Conditions.READY).map(c -> !c.isTrue()).orElse(false)) {
+        } else if (problem != null) {
             // the PVC and the ConfigMap are not watched: look again now and then while one is missing
             control.rescheduleAfter(Duration.ofMinutes(1));
         }
@@ -251,19 +229,27 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
                 .filter(ownership::marked).toList();
     }
 
+    /** What refuses clones of the source, or null when it is usable. */
+    private CloneSourceStatusFactory.Problem problem(CloneSource source, List<String> problems) {
+        if (!problems.isEmpty()) {
+            return new CloneSourceStatusFactory.Problem(Reasons.CLONE_SOURCE_INVALID,
+                    "not usable, clones of it are refused: " + String.join("; ", problems));
+        }
+        if (client.persistentVolumeClaims().inNamespace(source.getMetadata().getNamespace()).withName(source.getSpec().getPvcName()).get() == null) {
+            return new CloneSourceStatusFactory.Problem(Reasons.SOURCE_PVC_NOT_FOUND,
+                    "PersistentVolumeClaim " + source.getSpec().getPvcName() + " does not exist in this namespace: fix spec.pvcName");
+        }
+        if (missingPostCloneConfigMap(source)) {
+            return new CloneSourceStatusFactory.Problem(Reasons.SOURCE_POST_CLONE_NOT_FOUND, "ConfigMap "
+                    + source.getSpec().getPostClone().getConfigMapName() + " named by spec.postClone.configMapName"
+                    + " does not exist in this namespace: clones are refused until it does");
+        }
+        return null;
+    }
+
     private boolean missingPostCloneConfigMap(CloneSource source) {
         var postClone = source.getSpec().getPostClone();
         return postClone != null && postClone.getConfigMapName() != null && !postClone.getConfigMapName().isBlank()
                 && client.configMaps().inNamespace(source.getMetadata().getNamespace()).withName(postClone.getConfigMapName()).get() == null;
-    }
-
-    private static String allowed(CloneSource source) {
-        List<String> parts = new ArrayList<>();
-        parts.add(source.getMetadata().getNamespace());
-        if (source.getSpec().getAllowedNamespaces() != null) {
-            parts.addAll(source.getSpec().getAllowedNamespaces());
-        }
-        String listed = String.join(", ", parts);
-        return source.getSpec().getAllowedNamespaceSelector() == null ? listed : listed + " and namespaces matching spec.allowedNamespaceSelector";
     }
 }

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.status.BackoffPolicy;
 import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -185,6 +186,8 @@ class CloneLimitsTest {
 
     @Test
     void maxClonesAdmitsTheOldestAndTheNextWhenOneIsDeleted() {
+        // the production backoff (5 s at least), so that only the deletion's event can wake the waiting clone in time
+        harness.restartWith(BackoffPolicy.STANDARD);
         cloneSource("""
                 pvcName: data-orders-0
                 postgres: {image: "postgres:16"}

@@ -19,6 +19,7 @@ import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.testing.CloneObservations;
 import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
+import dev.pgclone.operator.testing.RecordingPreparer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -261,6 +262,37 @@ class DatabaseCloneReconcilerTest {
         Pod pod = client.pods().inNamespace(ns).withName("bad-sql").get();
         assertThat(pod.getMetadata().getLabels()).doesNotContainKey(Labels.PREPARED);
         assertThat(harness.preparer().requests()).hasSize(1);
+    }
+
+    @Test
+    void aFailedPreparationIsDiscardedOnceASpecEditRecreatesThePod() {
+        sourcePvc("data", "1Gi", "standard");
+        harness.preparer().answer(r -> PreparationResult.failure(PreparationResult.POST_CLONE_SQL_FAILED,
+                "postClone.sql statement 1: SQLSTATE 42P01: relation \"users\" does not exist", "16.4",
+                List.of(new StepOutcome("postClone.sql", 0.01, null, "SQLSTATE 42P01"))));
+        DatabaseClone clone = clone("fixed-later", pvcSource("data"));
+        clone.getSpec().setPostClone(postCloneSql("UPDATE users SET email = 'x';"));
+        create(clone);
+        awaitCondition("fixed-later", "Prepared", "False", "PostCloneSqlFailed");
+        String failedCopy = client.persistentVolumeClaims().inNamespace(ns).withName("fixed-later").get().getMetadata().getUid();
+
+        // the fix comes with new resources: the Pod is recreated, and the steps after it wait for it meanwhile
+        harness.preparer().answer(RecordingPreparer::succeed);
+        client.resources(DatabaseClone.class).inNamespace(ns).withName("fixed-later").edit(c -> {
+            c.getSpec().setPostClone(postCloneSql("UPDATE customers SET email = 'x';"));
+            c.getSpec().getPostgres().setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                    .withRequests(Map.of("cpu", new Quantity("100m"))).build());
+            return c;
+        });
+
+        DatabaseClone ready = awaitReady("fixed-later");
+        assertThat(ready.getStatus().getPhase()).isEqualTo("Ready");
+        assertThat(client.persistentVolumeClaims().inNamespace(ns).withName("fixed-later").get().getMetadata().getUid()).isNotEqualTo(failedCopy);
+        assertThat(harness.preparer().requests()).hasSize(2);
+        assertThat(events("fixed-later")).anySatisfy(e -> {
+            assertThat(e.getReason()).isEqualTo("PreparationInterrupted");
+            assertThat(e.getMessage()).isEqualTo("the spec changed after preparation failed; restoring a fresh copy from the same snapshot");
+        });
     }
 
     @Test

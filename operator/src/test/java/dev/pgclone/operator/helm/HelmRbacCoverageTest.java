@@ -1,5 +1,6 @@
 package dev.pgclone.operator.helm;
 
+import dev.pgclone.operator.status.BackoffPolicy;
 import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -145,8 +146,9 @@ class HelmRbacCoverageTest {
                         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, false)));
         operator.register(new DatabaseCloneReconciler(operatorClient, Clock.systemUTC(), work, new RecordingPreparer(), new RecordingCheckpointer(),
-                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), ImageAllowList.allowAll(), TestOperatorKey.KEY));
-        operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry(), TestOperatorKey.KEY));
+                ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), ImageAllowList.allowAll(), TestOperatorKey.KEY, BackoffPolicy.STANDARD));
+        operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry(), TestOperatorKey.KEY,
+                BackoffPolicy.STANDARD));
         operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC(), TestOperatorKey.KEY));
         operator.start();
     }

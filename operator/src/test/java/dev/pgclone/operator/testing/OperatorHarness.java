@@ -9,6 +9,7 @@ import dev.pgclone.operator.clone.BackgroundWork;
 import dev.pgclone.operator.clone.ImageAllowList;
 import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
 import dev.pgclone.operator.source.CloneSourceReconciler;
+import dev.pgclone.operator.status.BackoffPolicy;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -23,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 
 /**
@@ -49,6 +51,12 @@ public final class OperatorHarness implements AutoCloseable {
     private final SimpleMeterRegistry scheduleMetrics = new SimpleMeterRegistry();
     /** The operator's pgclone.allowed-images; tests of the allow-list restart the operator with another. */
     private ImageAllowList allowedImages = ImageAllowList.allowAll();
+    /**
+     * Tests do not wait the operator's 5 s minimum backoff for a problem they have just fixed: the
+     * reconcilers look again after {@link #BACKOFF}. The bounds themselves are BackoffPolicyTest's.
+     */
+    public static final BackoffPolicy BACKOFF = new BackoffPolicy(Duration.ofMillis(200), Duration.ofSeconds(2));
+    private BackoffPolicy backoff = BACKOFF;
 
     private OperatorHarness(Clock scheduleClock, Clock cloneClock, KubernetesCrudDispatcher dispatcher) {
         this.scheduleClock = scheduleClock;
@@ -89,8 +97,8 @@ public final class OperatorHarness implements AutoCloseable {
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
                 .checkingCRDAndValidateLocalModel(false));
         operator.register(new DatabaseCloneReconciler(client, cloneClock, work, preparer, checkpointer, ClonePodAddress.podIp(),
-                new CloneMetrics(new SimpleMeterRegistry()), allowedImages, TestOperatorKey.KEY));
-        operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics, TestOperatorKey.KEY));
+                new CloneMetrics(new SimpleMeterRegistry()), allowedImages, TestOperatorKey.KEY, backoff));
+        operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics, TestOperatorKey.KEY, backoff));
         operator.register(new CloneSourceReconciler(client, cloneClock, TestOperatorKey.KEY));
         operator.start();
     }
@@ -99,6 +107,16 @@ public final class OperatorHarness implements AutoCloseable {
     public synchronized void restartWith(ImageAllowList images) {
         stopOperator();
         allowedImages = images;
+        startOperator();
+    }
+
+    /**
+     * Stops the operator and starts it again with this backoff: a test that shows an event, not the
+     * backoff timer, brings a reconcile back gives the timer the production bounds.
+     */
+    public synchronized void restartWith(BackoffPolicy policy) {
+        stopOperator();
+        backoff = policy;
         startOperator();
     }
 

@@ -1,0 +1,56 @@
+package dev.pgclone.operator.source;
+
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus;
+import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus.SharedSnapshot;
+import dev.pgclone.operator.api.v1alpha1.common.Condition;
+import dev.pgclone.operator.status.Conditions;
+import dev.pgclone.operator.status.Reasons;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one writer of a CloneSource's status: its snapshots and their users, and Ready, True when
+ * clones of it may be created, False with the problem that refuses them.
+ */
+final class CloneSourceStatusFactory {
+
+    /** What refuses clones of the source: a condition reason and a message that says what to fix. */
+    record Problem(String reason, String message) {}
+
+    private final Conditions conditions;
+
+    CloneSourceStatusFactory(Clock clock) {
+        this.conditions = new Conditions(clock);
+    }
+
+    /**
+     * @param problem what refuses clones, or null when the source is usable
+     * @return true when the problem is new (Ready transitioned to it): worth a Warning event
+     */
+    boolean write(CloneSource source, CloneSourceStatus status, List<SharedSnapshot> snapshots, int clones, Problem problem) {
+        long generation = source.getMetadata().getGeneration() == null ? 0L : source.getMetadata().getGeneration();
+        status.setObservedGeneration(generation);
+        status.setSnapshots(snapshots);
+        status.setClones(clones);
+        if (problem != null) {
+            return conditions.set(status.getConditions(), Conditions.READY, Condition.FALSE, problem.reason(), problem.message(), generation);
+        }
+        conditions.set(status.getConditions(), Conditions.READY, Condition.TRUE, Reasons.SOURCE_READY,
+                "clones of PersistentVolumeClaim " + source.getSpec().getPvcName() + " may be created in " + allowed(source)
+                        + (source.getSpec().getMaxClones() == null ? "" : ", at most " + source.getSpec().getMaxClones()
+                                + " at once (spec.maxClones; status.clones counts those using its snapshots)"), generation);
+        return false;
+    }
+
+    private static String allowed(CloneSource source) {
+        List<String> parts = new ArrayList<>();
+        parts.add(source.getMetadata().getNamespace());
+        if (source.getSpec().getAllowedNamespaces() != null) {
+            parts.addAll(source.getSpec().getAllowedNamespaces());
+        }
+        String listed = String.join(", ", parts);
+        return source.getSpec().getAllowedNamespaceSelector() == null ? listed : listed + " and namespaces matching spec.allowedNamespaceSelector";
+    }
+}
