@@ -17,7 +17,8 @@ import java.util.Set;
  * found ({@link Outcome#found()}); this turns those reports into every condition, Ready, the
  * conditions of the steps not reached and the phase, with {@code lastTransitionTime} kept while a
  * condition's status and reason stay ({@link Conditions}). What it changed comes back as a
- * {@link Written}, from which the reconciler sends events, records metrics and picks its backoff.
+ * {@link Written}, from which the reconciler sends events, records metrics and picks its backoff
+ * (docs/architecture.md, "Status: one writer per resource").
  */
 final class CloneStatusFactory {
 
