@@ -1,8 +1,8 @@
 #!/bin/sh
 # pgclone clone bootstrap: start PostgreSQL on a crash-consistent copy of another, running
 # instance's data directory so that the copy can never reach, replicate to, archive into or
-# authenticate like that instance. docs/bootstrap.md describes the phases, the environment
-# (PGCLONE_*), the files beside this script and how the functions are tested.
+# authenticate like that instance. Why each step: docs/security.md, "How a copied data directory is made safe".
+# The phases, the environment (PGCLONE_*), the files beside this script, the tests: docs/bootstrap.md.
 #
 # Phase 1: postgres on a private unix socket only (no TCP; nothing logged that could hold a
 #          secret): crash recovery, the isolation SQL (*.sql), a clean shutdown, the WAL removed.
