@@ -51,6 +51,8 @@ final class CloneRun implements AutoCloseable {
     /** postmaster.pid as copied from the source; a different one was written by a server of this run. */
     private final String copiedLockFile;
     private Process process;
+    /** The container's sh: dash, as on Debian-based postgres images, unless a test picks another. */
+    private List<String> shell = List.of(Files.isExecutable(Path.of("/bin/dash")) ? "/bin/dash" : "sh");
     private Instant started;
 
     private CloneRun(Path snapshot, String osUser) {
@@ -135,9 +137,16 @@ final class CloneRun implements AutoCloseable {
         return this;
     }
 
+    /** Runs the script with {@code command} instead of dash, e.g. {@code busybox sh} as alpine images do. */
+    CloneRun shell(String... command) {
+        shell = List.of(command);
+        return this;
+    }
+
     CloneRun start() {
-        String shell = Files.isExecutable(Path.of("/bin/dash")) ? "/bin/dash" : "sh";
-        ProcessBuilder pb = new ProcessBuilder(Os.asUser(osUser, List.of(shell, script.toString())));
+        List<String> command = new ArrayList<>(shell);
+        command.add(script.toString());
+        ProcessBuilder pb = new ProcessBuilder(Os.asUser(osUser, command));
         pb.environment().putAll(env);
         pb.redirectErrorStream(true).redirectOutput(output.toFile());
         try {
