@@ -8,6 +8,7 @@ import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The clone workflow, in order: each step's postcondition gates the next. Written as plain named
@@ -23,12 +24,12 @@ final class CloneWorkflow {
     private final List<CloneStep> steps;
 
     CloneWorkflow(BackgroundWork work, ClonePreparer preparer, SourceCheckpointer checkpointer, ClonePodAddress address,
-                  String bootstrapScript, OperatorKey key) {
+                  Map<String, String> bootstrapFiles, OperatorKey key) {
         this.steps = List.of(
                 new SnapshotStep(work, checkpointer),
                 new VolumeStep(),
                 new SecretsStep(),
-                new BootstrapConfigStep(bootstrapScript),
+                new BootstrapConfigStep(bootstrapFiles),
                 new ServiceStep(),
                 new PodStep(key),
                 new PreparationStep(work, preparer, address, key));

@@ -103,7 +103,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         this.events = new EventRecorder(client, clock);
         this.work = work;
         this.metrics = metrics;
-        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, CloneBootstrap.script(), key);
+        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, CloneBootstrap.files(), key);
         this.statusFactory = new CloneStatusFactory(clock, workflow.steps());
     }
 
