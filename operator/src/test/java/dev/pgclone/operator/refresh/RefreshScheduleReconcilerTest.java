@@ -304,7 +304,7 @@ class RefreshScheduleReconcilerTest {
         assertThat(cloneNames()).isEmpty();
 
         sourcePvc("data-later");
-        // retried by the backoff timer (the PVC is not watched): 5 s after the first attempt
+        // retried by the backoff timer (the PVC is not watched): OperatorHarness.BACKOFF after the first attempt
         awaitCondition("later", "Ready", "True", "CloneServing");
         assertThat(get("later").getStatus().getLastRefreshRequest()).isEqualTo("1");
         assertThat(cloneNames()).hasSize(1);
