@@ -4,6 +4,7 @@ import dev.pgclone.operator.api.v1alpha1.CredentialsSpec;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
+import dev.pgclone.operator.clone.EffectiveClone;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.CloneServices;
 import dev.pgclone.operator.resources.Labels;
@@ -100,13 +101,17 @@ final class ScheduleResources {
                 .build();
     }
 
-    /** A clone named after the schedule with the template's spec: what the stable endpoint looks like to the clone builders. */
+    /**
+     * A clone named after the schedule with the template's spec, defaulted as every clone the
+     * builders see: what the stable endpoint looks like to them. No CloneSource is consulted: what
+     * these objects use of the spec (the database, the Service type) is never a CloneSource's.
+     */
     private static DatabaseClone standInClone(RefreshSchedule schedule) {
         DatabaseClone clone = new DatabaseClone();
         clone.setMetadata(new ObjectMetaBuilder().withName(schedule.getMetadata().getName())
                 .withNamespace(schedule.getMetadata().getNamespace()).build());
         clone.setSpec(schedule.getSpec().getTemplate().getSpec());
-        return clone;
+        return EffectiveClone.of(clone, null);
     }
 
     private static DatabaseCloneSpec copy(DatabaseCloneSpec spec) {

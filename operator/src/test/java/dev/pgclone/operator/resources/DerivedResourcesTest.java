@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.clone.EffectiveClone;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -38,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Each directory under {@code src/test/resources/golden/} is one case:
  * <ul>
  *   <li>{@code input.yaml}: the DatabaseClone, with metadata.uid and namespace set so owner
- *       references are deterministic. It is read exactly as written: no CRD defaults are applied,
- *       so the builders' own defaults (uid 999, isolation strict, ClusterIP...) are what is tested.</li>
+ *       references are deterministic. It is read exactly as written (no CRD defaults applied) and
+ *       then goes through {@link EffectiveClone}, as in the reconciler: the defaults in the
+ *       expected files (uid 999, isolation strict, ClusterIP...) are the ones that really run.</li>
  *   <li>{@code inputs.yaml}: the builder arguments that are not in the CR. In the operator they come
  *       from the cluster (the snapshot's status, the source PVC, the CHECKPOINT); here they are fixed:
  *       {@code snapshot.checkpointNote} and {@code volume.snapshotName/size/storageClassName/sourceDescription}.</li>
@@ -127,7 +129,8 @@ class DerivedResourcesTest {
 
     /** Every derived object of one case, keyed by the file it is expected in. */
     static Map<String, Object> derive(Path dir) {
-        DatabaseClone clone = read(dir.resolve(INPUT), DatabaseClone.class);
+        // what the reconciler hands every builder: the builders decide no default of their own
+        DatabaseClone clone = EffectiveClone.of(read(dir.resolve(INPUT), DatabaseClone.class), null);
         JsonNode inputs = readTree(dir.resolve(INPUTS));
         Map<String, Object> produced = new LinkedHashMap<>();
         if (clone.getSpec().getSource().getPvcName() != null) {
