@@ -26,8 +26,9 @@ public final class EffectiveClone {
      *
      * @param clone  a clone whose spec passed {@link SpecValidator#problems}
      * @param source the granted CloneSource, or null when the clone names a PVC or snapshot itself.
-     *               Its location is the clone's source, and the server settings it sets are
-     *               binding: the grant has refused a clone that sets them differently.
+     *               Its location is the clone's source, the server settings it sets are binding
+     *               (the grant has refused a clone that sets them differently), and isolation is
+     *               strict (SpecValidator has refused none).
      * @throws IllegalArgumentException for a clone without spec (or without spec.source, with a CloneSource)
      */
     public static DatabaseClone of(DatabaseClone clone, CloneSource source) {
@@ -88,6 +89,8 @@ public final class EffectiveClone {
             pg.setRunAsUser(fixed.getRunAsUser() != null ? fixed.getRunAsUser() : pg.getRunAsUser());
             pg.setSuperuser(!blank(fixed.getSuperuser()) ? fixed.getSuperuser() : pg.getSuperuser());
         }
+        // production's owners' data never reaches the systems their jobs and foreign servers point at
+        spec.setIsolation(Defaults.ISOLATION);
     }
 
     private static boolean blank(String s) {

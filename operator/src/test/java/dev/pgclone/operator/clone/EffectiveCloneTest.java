@@ -240,6 +240,14 @@ class EffectiveCloneTest {
     }
 
     @Test
+    void aCloneOfACloneSourceIsAlwaysIsolatedStrictly() {
+        // SpecValidator refuses isolation none beside cloneSource; the effective clone holds to it regardless
+        DatabaseClone clone = ofCloneSource("isolation: none\n");
+        assertThat(EffectiveClone.of(clone, CNPG_SOURCE).getSpec().getIsolation()).isEqualTo("strict");
+        assertThat(EffectiveClone.of(clone, null).getSpec().getIsolation()).as("no CloneSource granted: the clone's own choice").isEqualTo("none");
+    }
+
+    @Test
     void aCloneSourceCannotLeaveTheCloneOnItsOwnLocation() {
         // the validator refuses these fields beside cloneSource; the CloneSource's values replace them regardless
         DatabaseClone clone = ofCloneSource("");
