@@ -279,7 +279,8 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         Instant committed = Conditions.parse(status.getNextScheduleTime());
         String request = schedule.getMetadata().getAnnotations() == null ? null
                 : schedule.getMetadata().getAnnotations().get(RefreshSchedule.REFRESH_NOW);
-        boolean suspended = Objects.requireNonNullElse(schedule.getSpec().getSuspend(), Defaults.SUSPEND);
+        Boolean suspend = schedule.getSpec().getSuspend();
+        boolean suspended = suspend == null ? Defaults.SUSPEND : suspend;
         Plan plan = RunPlanner.plan(cron, suspended, committed, status.getLastRefreshRequest(), request, ctx.now());
         Instant next = plan.next();
         Problem blocked = null;

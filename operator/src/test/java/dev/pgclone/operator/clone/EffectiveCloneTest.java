@@ -9,10 +9,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.Defaults;
+import dev.pgclone.operator.postgres.SqlScript;
 import dev.pgclone.operator.resources.TestClones;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
@@ -150,9 +152,11 @@ class EffectiveCloneTest {
         var postClone = EffectiveClone.of(clone, null).getSpec().getPostClone();
 
         assertThat(postClone.getTimeout()).isEqualTo("30m");
-        // the written default and the one the scripts get are the same duration
-        assertThat(Durations.parse(postClone.getTimeout())).isEqualTo(Defaults.POST_CLONE_TIMEOUT);
-        assertThat(Durations.scriptTimeout(postClone)).isEqualTo(Durations.scriptTimeout(clone.getSpec().getPostClone()));
+        // the written default, the one a script without a limit gets, and the one the CRD describes are one duration
+        assertThat(Duration.parse("PT" + postClone.getTimeout().toUpperCase(java.util.Locale.ROOT)))
+                .isEqualTo(Defaults.POST_CLONE_TIMEOUT)
+                .isEqualTo(new SqlScript("x.sql", "SELECT 1;").timeout());
+        assertThat(clone.getSpec().getPostClone().getTimeout()).as("the clone itself").isNull();
     }
 
     @Test
