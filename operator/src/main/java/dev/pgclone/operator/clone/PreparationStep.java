@@ -13,6 +13,7 @@ import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
+import dev.pgclone.operator.spec.Durations;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.api.model.ConfigMap;

@@ -6,7 +6,7 @@ import dev.pgclone.operator.resources.CloneSnapshots;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.SourceSnapshots;
-import dev.pgclone.operator.source.CloneSourceValidator;
+import dev.pgclone.operator.spec.CloneSourceValidator;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -12,6 +12,7 @@ import dev.pgclone.operator.resources.MarkedOnly;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.SourceSnapshots;
+import dev.pgclone.operator.spec.CloneSourceValidator;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
