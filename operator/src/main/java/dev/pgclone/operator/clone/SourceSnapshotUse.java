@@ -3,13 +3,12 @@ package dev.pgclone.operator.clone;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.CloneSnapshots;
-import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.SourceSnapshots;
+import dev.pgclone.operator.sourcesnapshots.SourceSnapshotClaims;
 import dev.pgclone.operator.spec.CloneSourceValidator;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import java.time.Duration;
@@ -35,9 +34,8 @@ final class SourceSnapshotUse {
     Outcome bind(CloneContext ctx, BiFunction<CloneContext, Function<String, Outcome>, Outcome> checkpointThen) {
         CloneSource source = ctx.cloneSource();
         String ns = source.getMetadata().getNamespace();
-        List<VolumeSnapshot> snapshots = ctx.client().resources(VolumeSnapshot.class).inNamespace(ns)
-                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems().stream()
-                .filter(ctx.ownership()::marked).toList();
+        SourceSnapshotClaims claims = new SourceSnapshotClaims(ctx.client(), ctx.ownership());
+        List<VolumeSnapshot> snapshots = claims.of(source);
         Optional<VolumeSnapshot> claimed = snapshots.stream().filter(s -> SourceSnapshots.usedBy(s, ctx.clone()))
                 .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
         if (claimed.isPresent()) {
@@ -45,7 +43,7 @@ final class SourceSnapshotUse {
             if (mine.getMetadata().getDeletionTimestamp() != null || CloneSnapshots.failed(mine)) {
                 // being deleted (its storage snapshot may already be gone) or failed: let go, and take a fresh one after the backoff
                 String why = CloneSnapshots.failed(mine) ? "failed: " + mine.getStatus().getError().getMessage() : "is being deleted";
-                SourceRelease.unclaim(ctx.client(), mine, ctx.clone());
+                claims.unclaim(mine, ctx.clone());
                 return Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + SourceSnapshots.reference(mine) + " of "
                         + ctx.describeSource() + " " + why + "; a new snapshot is taken on the next attempt"
                         + (CloneSnapshots.failed(mine) ? " (the CloneSource's owners should check its volumeSnapshotClassName)" : ""));
@@ -58,7 +56,7 @@ final class SourceSnapshotUse {
                 .filter(s -> ctx.now().isBefore(Instant.parse(s.getMetadata().getCreationTimestamp()).plus(window)))
                 .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
         if (shareable.isPresent()) {
-            return claim(ctx, shareable.get()).map(s -> bindWhenReady(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
+            return claims.claim(shareable.get(), ctx.clone()).map(s -> bindWhenReady(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
         }
         var pvc = ctx.client().persistentVolumeClaims().inNamespace(ns).withName(source.getSpec().getPvcName()).get();
         if (pvc == null) {
@@ -74,32 +72,12 @@ final class SourceSnapshotUse {
             }
             if (!SourceSnapshots.usedBy(taken, ctx.clone())) {
                 // another clone took it this same minute: share it
-                return claim(ctx, taken).map(s -> waiting(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
+                return claims.claim(taken, ctx.clone()).map(s -> waiting(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
             }
             ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Created VolumeSnapshot " + ns + "/" + name
                     + " of " + ctx.describeSource() + (window == null ? "" : ", shared with clones created within " + source.getSpec().getSnapshotMaxAge()));
             return waiting(ctx, taken);
         });
-    }
-
-    /** Adds this clone's finalizer to a source snapshot; empty when it changed meanwhile or is being deleted (look again). */
-    private static Optional<VolumeSnapshot> claim(CloneContext ctx, VolumeSnapshot snapshot) {
-        if (SourceSnapshots.usedBy(snapshot, ctx.clone())) {
-            return Optional.of(snapshot);
-        }
-        if (snapshot.getMetadata().getDeletionTimestamp() != null) {
-            return Optional.empty();
-        }
-        SourceSnapshots.addClaim(snapshot.getMetadata(), ctx.clone());
-        try {
-            // update, not patch: the resourceVersion makes two clones claiming at once both land or one retry
-            return Optional.of(ctx.client().resource(snapshot).update());
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409 || e.getCode() == 404 || e.getCode() == 422) {
-                return Optional.empty();
-            }
-            throw e;
-        }
     }
 
     private Outcome bindWhenReady(CloneContext ctx, VolumeSnapshot sourceSnapshot) {
