@@ -23,8 +23,10 @@ final class CloneWorkflow {
 
     CloneWorkflow(BackgroundWork work, ClonePreparer preparer, SourceCheckpointer checkpointer, ClonePodAddress address,
                   CloneMetrics metrics, String bootstrapScript, OperatorKey key) {
+        SnapshotStep snapshot = new SnapshotStep(metrics);
         this.steps = List.of(
-                new SnapshotStep(work, checkpointer, metrics),
+                new CheckpointStep(work, checkpointer, snapshot),
+                snapshot,
                 new VolumeStep(),
                 new SecretsStep(),
                 new BootstrapConfigStep(bootstrapScript),

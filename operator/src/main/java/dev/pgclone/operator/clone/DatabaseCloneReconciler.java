@@ -362,7 +362,8 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
                 reached = false;
                 continue;
             }
-            if (!reached && step.condition() != null) {
+            // SnapshotReady is reported by two steps (checkpoint, snapshot): when the first blocks, it is that one's
+            if (!reached && step.condition() != null && !step.condition().equals(result.blockedAt().condition())) {
                 // also when already Unknown: what it waits for may have changed since
                 ctx.condition(step.condition(), Condition.UNKNOWN, Reasons.WAITING, "waiting for " + waitingFor);
             }
