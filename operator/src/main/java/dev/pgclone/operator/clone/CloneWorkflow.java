@@ -7,6 +7,7 @@ import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The clone workflow, in order: each step's postcondition gates the next. Written as plain named
@@ -22,14 +23,14 @@ final class CloneWorkflow {
     private final List<CloneStep> steps;
 
     CloneWorkflow(BackgroundWork work, ClonePreparer preparer, SourceCheckpointer checkpointer, ClonePodAddress address,
-                  CloneMetrics metrics, String bootstrapScript, OperatorKey key) {
+                  CloneMetrics metrics, Map<String, String> bootstrapFiles, OperatorKey key) {
         SnapshotStep snapshot = new SnapshotStep(metrics);
         this.steps = List.of(
                 new CheckpointStep(work, checkpointer, snapshot),
                 snapshot,
                 new VolumeStep(),
                 new SecretsStep(),
-                new BootstrapConfigStep(bootstrapScript),
+                new BootstrapConfigStep(bootstrapFiles),
                 new ServiceStep(),
                 new PodStep(key),
                 new PreparationStep(work, preparer, address, key));
