@@ -2,6 +2,7 @@ package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.spec.ParameterAllowList;
 import dev.pgclone.operator.status.Reasons;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -30,6 +30,7 @@ public final class CloneContext {
     private final Instant now;
     private CloneSource cloneSource;
     private List<SqlScript> mandatoryScripts = List.of();
+    private String checkpointNote;
 
     CloneContext(DatabaseClone clone, DatabaseCloneStatus status, Context<DatabaseClone> josdk, KubernetesClient client,
                  Instant now, EventRecorder events, Ownership ownership) {
@@ -52,6 +53,12 @@ public final class CloneContext {
     public DatabaseClone clone() { return clone; }
     /** The granted CloneSource, for clones of one; null otherwise. */
     public CloneSource cloneSource() { return cloneSource; }
+    /**
+     * How the CHECKPOINT before this reconcile's new snapshot went, for the snapshot's annotation:
+     * set by {@link CheckpointStep}, null when none ran.
+     */
+    String checkpointNote() { return checkpointNote; }
+    void checkpointNote(String note) { this.checkpointNote = note; }
     /** SQL the CloneSource's owners require, run before the clone's own post-clone SQL. */
     public List<SqlScript> mandatoryScripts() { return mandatoryScripts; }
     public DatabaseCloneStatus status() { return status; }

@@ -5,14 +5,13 @@ import dev.pgclone.operator.api.v1alpha1.CloneSourceRef;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.postgres.SqlScript;
 import dev.pgclone.operator.resources.LabelSelectors;
-import dev.pgclone.operator.source.CloneSourceValidator;
+import dev.pgclone.operator.spec.CloneSourceValidator;
 import dev.pgclone.operator.status.Reasons;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
+import java.util.Optional;
 
 /**
  * Whether a clone may use the CloneSource it names, decided on every reconcile from what the
@@ -55,25 +54,14 @@ final class CloneSourceGrant {
         if (!overrides.isEmpty()) {
             return new Refused(Reasons.INVALID_SPEC, "invalid spec: " + String.join("; ", overrides));
         }
-        List<SqlScript> scripts = new ArrayList<>();
         var postClone = source.getSpec().getPostClone();
-        String prefix = "cloneSource " + ref + ": ";
-        if (postClone != null && postClone.getSql() != null && !postClone.getSql().isBlank()) {
-            scripts.add(new SqlScript(prefix + "postClone.sql", postClone.getSql(), Durations.scriptTimeout(postClone)));
+        Optional<List<SqlScript>> scripts = PostCloneScripts.of(client, ref.getNamespace(), postClone, "cloneSource " + ref + ": ");
+        if (scripts.isEmpty()) {
+            return new Refused(Reasons.SOURCE_POST_CLONE_NOT_FOUND, "ConfigMap " + ref.getNamespace() + "/" + postClone.getConfigMapName()
+                    + ", the mandatory post-clone SQL of CloneSource " + ref + ", does not exist: clones of this source wait until its owners"
+                    + " create it; nothing new is done for this clone meanwhile");
         }
-        if (postClone != null && postClone.getConfigMapName() != null && !postClone.getConfigMapName().isBlank()) {
-            ConfigMap cm = client.configMaps().inNamespace(ref.getNamespace()).withName(postClone.getConfigMapName()).get();
-            if (cm == null) {
-                return new Refused(Reasons.SOURCE_POST_CLONE_NOT_FOUND, "ConfigMap " + ref.getNamespace() + "/" + postClone.getConfigMapName()
-                        + ", the mandatory post-clone SQL of CloneSource " + ref + ", does not exist: clones of this source wait until its owners"
-                        + " create it; nothing new is done for this clone meanwhile");
-            }
-            if (cm.getData() != null) {
-                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(prefix + postClone.getConfigMapName() + "/" + k, v,
-                        Durations.scriptTimeout(postClone))));
-            }
-        }
-        return new Granted(source, List.copyOf(scripts));
+        return new Granted(source, scripts.get());
     }
 
     /**

@@ -119,7 +119,8 @@ final class CloneStatusFactory {
         CloneStep blocked = result.blockedAt();
         String waitingFor = blocked.condition() != null ? blocked.condition() : "step " + blocked.name();
         for (CloneStep step : steps.subList(steps.indexOf(blocked) + 1, steps.size())) {
-            if (step.condition() != null) {
+            // SnapshotReady is reported by two steps (checkpoint, snapshot): when the first blocks, it is that one's
+            if (step.condition() != null && !step.condition().equals(blocked.condition())) {
                 // also when already Unknown: what it waits for may have changed since
                 set(status, step.condition(), Condition.UNKNOWN, Reasons.WAITING, "waiting for " + waitingFor, generation);
             }

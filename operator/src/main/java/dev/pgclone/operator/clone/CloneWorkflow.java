@@ -25,8 +25,10 @@ final class CloneWorkflow {
 
     CloneWorkflow(BackgroundWork work, ClonePreparer preparer, SourceCheckpointer checkpointer, ClonePodAddress address,
                   Map<String, String> bootstrapFiles, OperatorKey key) {
+        SnapshotStep snapshot = new SnapshotStep();
         this.steps = List.of(
-                new SnapshotStep(work, checkpointer),
+                new CheckpointStep(work, checkpointer, snapshot),
+                snapshot,
                 new VolumeStep(),
                 new SecretsStep(),
                 new BootstrapConfigStep(bootstrapFiles),

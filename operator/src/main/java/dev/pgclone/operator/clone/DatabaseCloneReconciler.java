@@ -13,6 +13,8 @@ import dev.pgclone.operator.resources.MarkedOnly;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.BackoffPolicy;
+import dev.pgclone.operator.sourcesnapshots.SourceSnapshotClaims;
+import dev.pgclone.operator.spec.Durations;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
@@ -89,6 +91,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     private final CloneMetrics metrics;
     private final Ownership ownership;
     private final CloneAdmission admission;
+    private final SourceSnapshotClaims sourceSnapshots;
     /** Deleting a clone of a CloneSource frees a slot: this wakes the clones waiting for one. */
     private final SimpleInboundEventSource<DatabaseClone> slotFreed = new SimpleInboundEventSource<>("clonesource-slots");
 
@@ -100,6 +103,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         this.backoff = backoff;
         this.ownership = new Ownership(client, key);
         this.admission = new CloneAdmission(allowedImages);
+        this.sourceSnapshots = new SourceSnapshotClaims(client, ownership);
         this.events = new EventRecorder(client, clock);
         this.work = work;
         this.metrics = metrics;
@@ -281,10 +285,11 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         boolean accessEnded = Reasons.CLONE_SOURCE_NOT_FOUND.equals(refused.reason()) || Reasons.NAMESPACE_NOT_ALLOWED.equals(refused.reason());
         String message = refused.message();
         if (accessEnded) {
-            boolean held = SourceRelease.deleteOwned(client, client.pods().inNamespace(ctx.namespace()).withName(Names.pod(ctx.clone())).get(), ctx.clone());
-            held |= SourceRelease.deleteOwned(client, client.persistentVolumeClaims().inNamespace(ctx.namespace())
-                    .withName(Names.volume(ctx.clone())).get(), ctx.clone());
-            held |= SourceRelease.release(client, ownership, ctx.clone());
+            String uid = ctx.clone().getMetadata().getUid();
+            boolean held = ownership.deleteIfControlled(client.pods().inNamespace(ctx.namespace()).withName(Names.pod(ctx.clone())).get(), uid);
+            held |= ownership.deleteIfControlled(client.persistentVolumeClaims().inNamespace(ctx.namespace())
+                    .withName(Names.volume(ctx.clone())).get(), uid);
+            held |= sourceSnapshots.release(ctx.clone());
             if (held) {
                 events.warning(ctx.clone(), Reasons.ACCESS_REVOKED, "Deleted the clone's Pod, volume and snapshot binding: " + message);
                 ctx.status().setSnapshot(null);
@@ -297,7 +302,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     @Override
     public DeleteControl cleanup(DatabaseClone clone, Context<DatabaseClone> josdk) {
         if (clone.getSpec() != null && clone.getSpec().getSource() != null && clone.getSpec().getSource().getCloneSource() != null) {
-            SourceRelease.release(client, ownership, clone);
+            sourceSnapshots.release(clone);
             // the cache already holds this clone with its deletionTimestamp, so the woken ones no longer count it
             sameSource(josdk, clone).stream().filter(other -> !other.getMetadata().getUid().equals(clone.getMetadata().getUid()))
                     .forEach(other -> slotFreed.propagateEvent(ResourceID.fromResource(other)));

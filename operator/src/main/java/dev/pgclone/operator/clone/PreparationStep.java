@@ -14,7 +14,6 @@ import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -25,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -139,22 +137,13 @@ final class PreparationStep implements CloneStep {
             }
             rolePasswords.put(role, CloneSecrets.value(s.get(), CloneSecrets.PASSWORD));
         }
-        List<SqlScript> scripts = new ArrayList<>(ctx.mandatoryScripts());
         var postClone = clone.getSpec().getPostClone();
-        if (postClone != null && postClone.getSql() != null && !postClone.getSql().isBlank()) {
-            scripts.add(new SqlScript("postClone.sql", postClone.getSql(), Durations.scriptTimeout(postClone)));
+        Optional<List<SqlScript>> own = PostCloneScripts.of(ctx.client(), ctx.namespace(), postClone, "");
+        if (own.isEmpty()) {
+            return Outcome.retry(Reasons.POST_CLONE_CONFIGMAP_NOT_FOUND, "ConfigMap " + ctx.namespace() + "/" + postClone.getConfigMapName()
+                    + " named by spec.postClone.configMapName does not exist: create it (each key a SQL script, run in key order) or unset the field");
         }
-        if (postClone != null && postClone.getConfigMapName() != null && !postClone.getConfigMapName().isBlank()) {
-            ConfigMap cm = ctx.client().configMaps().inNamespace(ctx.namespace()).withName(postClone.getConfigMapName()).get();
-            if (cm == null) {
-                return Outcome.retry(Reasons.POST_CLONE_CONFIGMAP_NOT_FOUND, "ConfigMap " + ctx.namespace() + "/" + postClone.getConfigMapName()
-                        + " named by spec.postClone.configMapName does not exist: create it (each key a SQL script, run in key order) or unset the field");
-            }
-            if (cm.getData() != null) {
-                new TreeMap<>(cm.getData()).forEach((k, v) -> scripts.add(new SqlScript(postClone.getConfigMapName() + "/" + k, v,
-                        Durations.scriptTimeout(postClone))));
-            }
-        }
+        List<SqlScript> scripts = PostCloneScripts.inOrder(ctx.mandatoryScripts(), own.get());
         ClonePodAddress.HostPort target;
         try {
             target = address.of(pod);

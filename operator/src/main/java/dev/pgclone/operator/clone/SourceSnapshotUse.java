@@ -3,13 +3,12 @@ package dev.pgclone.operator.clone;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.CloneSnapshots;
-import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.SourceSnapshots;
-import dev.pgclone.operator.source.CloneSourceValidator;
+import dev.pgclone.operator.sourcesnapshots.SourceSnapshotClaims;
+import dev.pgclone.operator.spec.CloneSourceValidator;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import java.time.Duration;
@@ -17,8 +16,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 
 /**
  * How a clone of a CloneSource gets its snapshot: it first claims a snapshot in the source
@@ -32,25 +29,25 @@ final class SourceSnapshotUse {
     /** The source snapshot is in another namespace and not watched: how often to look while it is being taken. */
     static final Duration SOURCE_RECHECK = Duration.ofSeconds(2);
 
-    Outcome bind(CloneContext ctx, BiFunction<CloneContext, Function<String, Outcome>, Outcome> checkpointThen) {
+    /** What the clone does next about its source snapshot, decided from what exists (nothing is changed). */
+    sealed interface Choice {
+        /** The newest snapshot this clone claimed: bind it once ready, or let it go if it failed or is going. */
+        record Claimed(VolumeSnapshot mine) implements Choice {}
+        /** A snapshot taken within snapshotMaxAge that this clone may share. */
+        record Share(VolumeSnapshot snapshot) implements Choice {}
+        /** None to use and no PVC to snapshot. */
+        record SourceMissing() implements Choice {}
+        /** None to use: take one, private to this clone (no window) or shared within the window. */
+        record TakeNew(Duration window) implements Choice {}
+    }
+
+    Choice choose(CloneContext ctx) {
         CloneSource source = ctx.cloneSource();
-        String ns = source.getMetadata().getNamespace();
-        List<VolumeSnapshot> snapshots = ctx.client().resources(VolumeSnapshot.class).inNamespace(ns)
-                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems().stream()
-                .filter(ctx.ownership()::marked).toList();
+        List<VolumeSnapshot> snapshots = claims(ctx).of(source);
         Optional<VolumeSnapshot> claimed = snapshots.stream().filter(s -> SourceSnapshots.usedBy(s, ctx.clone()))
                 .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
         if (claimed.isPresent()) {
-            VolumeSnapshot mine = claimed.get();
-            if (mine.getMetadata().getDeletionTimestamp() != null || CloneSnapshots.failed(mine)) {
-                // being deleted (its storage snapshot may already be gone) or failed: let go, and take a fresh one after the backoff
-                String why = CloneSnapshots.failed(mine) ? "failed: " + mine.getStatus().getError().getMessage() : "is being deleted";
-                SourceRelease.unclaim(ctx.client(), mine, ctx.clone());
-                return Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + SourceSnapshots.reference(mine) + " of "
-                        + ctx.describeSource() + " " + why + "; a new snapshot is taken on the next attempt"
-                        + (CloneSnapshots.failed(mine) ? " (the CloneSource's owners should check its volumeSnapshotClassName)" : ""));
-            }
-            return bindWhenReady(ctx, mine);
+            return new Choice.Claimed(claimed.get());
         }
         Duration window = CloneSourceValidator.shareWindow(source.getSpec());
         Optional<VolumeSnapshot> shareable = window == null ? Optional.empty() : snapshots.stream()
@@ -58,48 +55,54 @@ final class SourceSnapshotUse {
                 .filter(s -> ctx.now().isBefore(Instant.parse(s.getMetadata().getCreationTimestamp()).plus(window)))
                 .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
         if (shareable.isPresent()) {
-            return claim(ctx, shareable.get()).map(s -> bindWhenReady(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
+            return new Choice.Share(shareable.get());
         }
-        var pvc = ctx.client().persistentVolumeClaims().inNamespace(ns).withName(source.getSpec().getPvcName()).get();
-        if (pvc == null) {
+        var pvc = ctx.client().persistentVolumeClaims().inNamespace(source.getMetadata().getNamespace())
+                .withName(source.getSpec().getPvcName()).get();
+        return pvc == null ? new Choice.SourceMissing() : new Choice.TakeNew(window);
+    }
+
+    Outcome bind(CloneContext ctx, Choice choice) {
+        CloneSource source = ctx.cloneSource();
+        String ns = source.getMetadata().getNamespace();
+        SourceSnapshotClaims claims = claims(ctx);
+        if (choice instanceof Choice.Claimed claimed) {
+            VolumeSnapshot mine = claimed.mine();
+            if (mine.getMetadata().getDeletionTimestamp() != null || CloneSnapshots.failed(mine)) {
+                // being deleted (its storage snapshot may already be gone) or failed: let go, and take a fresh one after the backoff
+                String why = CloneSnapshots.failed(mine) ? "failed: " + mine.getStatus().getError().getMessage() : "is being deleted";
+                claims.unclaim(mine, ctx.clone());
+                return Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + SourceSnapshots.reference(mine) + " of "
+                        + ctx.describeSource() + " " + why + "; a new snapshot is taken on the next attempt"
+                        + (CloneSnapshots.failed(mine) ? " (the CloneSource's owners should check its volumeSnapshotClassName)" : ""));
+            }
+            return bindWhenReady(ctx, mine);
+        }
+        if (choice instanceof Choice.Share share) {
+            return claims.claim(share.snapshot(), ctx.clone()).map(s -> bindWhenReady(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
+        }
+        if (choice instanceof Choice.SourceMissing) {
             return Outcome.retry(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ns + "/" + source.getSpec().getPvcName()
                     + " of CloneSource " + ns + "/" + source.getMetadata().getName() + " does not exist: its owners must fix spec.pvcName");
         }
-        return checkpointThen.apply(ctx, checkpointNote -> {
-            String name = window == null ? Names.privateSourceSnapshot(source, ctx.clone()) : Names.sharedSnapshot(source, ctx.now());
-            VolumeSnapshot taken = ctx.ownership().createMarked(SourceSnapshots.source(source, name, ctx.clone(), checkpointNote));
-            if (!SourceSnapshots.usedBy(taken, ctx.clone()) && (CloneSnapshots.failed(taken) || taken.getMetadata().getDeletionTimestamp() != null)) {
-                // this minute's snapshot exists but is of no use: wait for its removal, then take another
-                return Outcome.recheckAfter(Duration.ofSeconds(30));
-            }
-            if (!SourceSnapshots.usedBy(taken, ctx.clone())) {
-                // another clone took it this same minute: share it
-                return claim(ctx, taken).map(s -> waiting(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
-            }
-            ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Created VolumeSnapshot " + ns + "/" + name
-                    + " of " + ctx.describeSource() + (window == null ? "" : ", shared with clones created within " + source.getSpec().getSnapshotMaxAge()));
-            return waiting(ctx, taken);
-        });
+        Duration window = ((Choice.TakeNew) choice).window();
+        String name = window == null ? Names.privateSourceSnapshot(source, ctx.clone()) : Names.sharedSnapshot(source, ctx.now());
+        VolumeSnapshot taken = ctx.ownership().createMarked(SourceSnapshots.source(source, name, ctx.clone(), ctx.checkpointNote()));
+        if (!SourceSnapshots.usedBy(taken, ctx.clone()) && (CloneSnapshots.failed(taken) || taken.getMetadata().getDeletionTimestamp() != null)) {
+            // this minute's snapshot exists but is of no use: wait for its removal, then take another
+            return Outcome.recheckAfter(Duration.ofSeconds(30));
+        }
+        if (!SourceSnapshots.usedBy(taken, ctx.clone())) {
+            // another clone took it this same minute: share it
+            return claims.claim(taken, ctx.clone()).map(s -> waiting(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
+        }
+        ctx.events().normal(ctx.clone(), Reasons.SNAPSHOT_CREATED, "Created VolumeSnapshot " + ns + "/" + name
+                + " of " + ctx.describeSource() + (window == null ? "" : ", shared with clones created within " + source.getSpec().getSnapshotMaxAge()));
+        return waiting(ctx, taken);
     }
 
-    /** Adds this clone's finalizer to a source snapshot; empty when it changed meanwhile or is being deleted (look again). */
-    private static Optional<VolumeSnapshot> claim(CloneContext ctx, VolumeSnapshot snapshot) {
-        if (SourceSnapshots.usedBy(snapshot, ctx.clone())) {
-            return Optional.of(snapshot);
-        }
-        if (snapshot.getMetadata().getDeletionTimestamp() != null) {
-            return Optional.empty();
-        }
-        SourceSnapshots.addClaim(snapshot.getMetadata(), ctx.clone());
-        try {
-            // update, not patch: the resourceVersion makes two clones claiming at once both land or one retry
-            return Optional.of(ctx.client().resource(snapshot).update());
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409 || e.getCode() == 404 || e.getCode() == 422) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+    private static SourceSnapshotClaims claims(CloneContext ctx) {
+        return new SourceSnapshotClaims(ctx.client(), ctx.ownership());
     }
 
     private Outcome bindWhenReady(CloneContext ctx, VolumeSnapshot sourceSnapshot) {

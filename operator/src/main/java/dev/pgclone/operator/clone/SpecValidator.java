@@ -1,6 +1,7 @@
 package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
+import dev.pgclone.operator.spec.Durations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -47,6 +47,19 @@ public final class Ownership {
         return controller(object).map(r -> ownerUid != null && ownerUid.equals(r.getUid())).orElse(false);
     }
 
+    /**
+     * Deletes an object only if the resource with this uid controls it and it is not already going:
+     * an object that merely has one of its names (someone's real data volume, say) is never touched.
+     * @return whether a deletion was started
+     */
+    public boolean deleteIfControlled(HasMetadata object, String ownerUid) {
+        if (object == null || !controlledBy(object, ownerUid) || object.getMetadata().getDeletionTimestamp() != null) {
+            return false;
+        }
+        client.resource(object).delete();
+        return true;
+    }
+
     public static Optional<OwnerReference> controller(HasMetadata object) {
         var refs = object.getMetadata().getOwnerReferences();
         return refs == null ? Optional.empty() : refs.stream().filter(r -> Boolean.TRUE.equals(r.getController())).findFirst();

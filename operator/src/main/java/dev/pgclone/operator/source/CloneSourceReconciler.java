@@ -3,22 +3,20 @@ package dev.pgclone.operator.source;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus.SharedSnapshot;
-import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.resources.CloneSnapshots;
 import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.MarkedOnly;
 import dev.pgclone.operator.resources.Ownership;
-import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.SourceSnapshots;
+import dev.pgclone.operator.sourcesnapshots.SourceSnapshotClaims;
+import dev.pgclone.operator.spec.CloneSourceValidator;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
-import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -38,12 +36,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import org.jboss.logging.Logger;
 
 /**
  * Keeps a CloneSource's snapshots: reports them and their users, and deletes each one that no
  * clone uses once it is past snapshotMaxAge (at once without a snapshotMaxAge: it was one clone's).
- * The clones take and claim the snapshots ({@code clone/SourceSnapshotUse}); a claim is a
+ * The clones take and claim the snapshots ({@link SourceSnapshotClaims}); a claim is a
  * finalizer, so releasing the last one is an update event that brings this controller here.
  * Deleting the CloneSource waits, through its own finalizer, until no clone uses its snapshots,
  * so a snapshot is never deleted under a clone; the clones themselves are refused once it is gone.
@@ -59,19 +56,19 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     public static final String NAME = "clonesource";
     static final Duration ORPHAN_SWEEP = Duration.ofMinutes(10);
 
-    private static final Logger LOG = Logger.getLogger(CloneSourceReconciler.class);
-
     private final KubernetesClient client;
     private final Clock clock;
     private final CloneSourceStatusFactory statusFactory;
     private final EventRecorder events;
     private final Ownership ownership;
+    private final SourceSnapshotClaims sourceSnapshots;
 
     public CloneSourceReconciler(KubernetesClient client, Clock clock, OperatorKey key) {
         this.client = client;
         this.ownership = new Ownership(client, key);
         this.clock = clock;
         this.statusFactory = new CloneSourceStatusFactory(clock);
+        this.sourceSnapshots = new SourceSnapshotClaims(client, ownership);
         this.events = new EventRecorder(client, clock);
     }
 
@@ -105,13 +102,13 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
         Instant nextExpiry = null;
         List<SharedSnapshot> kept = new ArrayList<>();
         int users = 0;
-        for (VolumeSnapshot s : snapshots(source)) {
-            s = withoutOrphanedClaims(s);
+        for (VolumeSnapshot s : sourceSnapshots.of(source)) {
+            s = sourceSnapshots.withoutOrphanedClaims(s);
             int using = SourceSnapshots.users(s);
             Instant created = Instant.parse(s.getMetadata().getCreationTimestamp());
             Instant until = window == null ? created : created.plus(window);
             if (using == 0 && problems.isEmpty() && (!now.isBefore(until) || CloneSnapshots.failed(s))) {
-                if (deleteUnclaimed(s)) {
+                if (sourceSnapshots.deleteUnclaimed(s)) {
                     continue;
                 }
                 using = SourceSnapshots.users(s);
@@ -154,79 +151,13 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     @Override
     public DeleteControl cleanup(CloneSource source, Context<CloneSource> context) {
         boolean inUse = false;
-        for (VolumeSnapshot s : snapshots(source)) {
-            s = withoutOrphanedClaims(s);
-            if (SourceSnapshots.users(s) > 0 || !deleteUnclaimed(s)) {
+        for (VolumeSnapshot s : sourceSnapshots.of(source)) {
+            s = sourceSnapshots.withoutOrphanedClaims(s);
+            if (SourceSnapshots.users(s) > 0 || !sourceSnapshots.deleteUnclaimed(s)) {
                 inUse = true;
             }
         }
         return inUse ? DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(30)) : DeleteControl.defaultDelete();
-    }
-
-    /**
-     * Deletes an unused snapshot unless a clone claimed it since it was read: the delete carries the
-     * resourceVersion seen, so a claim landing in between makes it fail (409) and the snapshot stays.
-     * @return whether it is gone or going
-     */
-    private boolean deleteUnclaimed(VolumeSnapshot s) {
-        if (s.getMetadata().getDeletionTimestamp() != null) {
-            return true;
-        }
-        try {
-            client.resource(s).lockResourceVersion().delete();
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
-                return true;
-            }
-            if (e.getCode() == 409) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * Drops the claims of clones that no longer exist (a clone whose finalizer was removed by hand
-     * never released its claim, and would keep the snapshot, and a deleted CloneSource, forever),
-     * with the VolumeSnapshotContent such a clone left. A clone being deleted still exists and
-     * releases its own claim.
-     */
-    private VolumeSnapshot withoutOrphanedClaims(VolumeSnapshot snapshot) {
-        VolumeSnapshot current = snapshot;
-        for (var claim : SourceSnapshots.claims(snapshot).entrySet()) {
-            String[] clone = claim.getValue() == null ? null : claim.getValue().split("/", 2);
-            if (clone == null || clone.length != 2) {
-                continue;
-            }
-            DatabaseClone holder = client.resources(DatabaseClone.class).inNamespace(clone[0]).withName(clone[1]).get();
-            if (holder != null && claim.getKey().equals(holder.getMetadata().getUid())) {
-                continue;
-            }
-            SourceSnapshots.removeClaim(current.getMetadata(), claim.getKey());
-            try {
-                current = client.resource(current).update();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 409 || e.getCode() == 404) {
-                    return snapshot;
-                }
-                throw e;
-            }
-            VolumeSnapshotContent left = client.resources(VolumeSnapshotContent.class).withName(Names.boundContent(claim.getKey())).get();
-            if (left != null && ownership.marked(left)) {
-                client.resource(left).delete();
-            }
-            LOG.infof("VolumeSnapshot %s/%s: dropped the claim of DatabaseClone %s (uid %s), which no longer exists",
-                    snapshot.getMetadata().getNamespace(), snapshot.getMetadata().getName(), claim.getValue(), claim.getKey());
-        }
-        return current;
-    }
-
-    /** The snapshots the operator took of this source: the label finds them, the mark proves they are ours to delete. */
-    private List<VolumeSnapshot> snapshots(CloneSource source) {
-        return client.resources(VolumeSnapshot.class).inNamespace(source.getMetadata().getNamespace())
-                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems().stream()
-                .filter(ownership::marked).toList();
     }
 
     /** What refuses clones of the source, or null when it is usable. */

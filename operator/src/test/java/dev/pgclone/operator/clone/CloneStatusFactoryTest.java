@@ -300,6 +300,20 @@ class CloneStatusFactoryTest {
     }
 
     @Test
+    void aStepBlockingOnAConditionALaterStepSharesKeepsItsReport() {
+        Step checkpoint = new Step("checkpoint", Conditions.SNAPSHOT_READY);
+        CloneStatusFactory shared = new CloneStatusFactory(clock, List.of(checkpoint, SNAPSHOT, VOLUME));
+        Outcome running = Outcome.waitFor(Finding.isFalse("Checkpointing", "running CHECKPOINT on the source"));
+
+        shared.workflow(status, 1, new CloneWorkflow.Result(List.of(new CloneWorkflow.Reached(checkpoint, running)), checkpoint, running), CREATED);
+
+        assertThat(condition("SnapshotReady").getReason()).isEqualTo("Checkpointing");
+        assertThat(condition("VolumeReady").getMessage()).isEqualTo("waiting for SnapshotReady");
+        assertThat(condition("Ready").getMessage()).isEqualTo("running CHECKPOINT on the source");
+        assertThat(status.getPhase()).isEqualTo("Snapshotting");
+    }
+
+    @Test
     void aGivenSnapshotHasNoSnapshottingTime() {
         factory.workflow(status, 1, run(SNAPSHOT, ok("SnapshotReady"), VOLUME, Outcome.waitFor()), CREATED);
         assertThat(status.getTimings()).isNull();

@@ -421,6 +421,44 @@ class DatabaseCloneReconcilerTest {
     }
 
     @Test
+    void whileTheCheckpointRunsNoSnapshotIsTakenAndSnapshotReadySaysSo() throws Exception {
+        sourcePvc("data-orders-0", "1Gi", "standard");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        harness.checkpointer().answer(c -> {
+            try {
+                release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new dev.pgclone.operator.postgres.CheckpointResult(true, 1.5, "CHECKPOINT done");
+        });
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("orders-superuser")
+                .withNamespace(ns).endMetadata()
+                .withStringData(Map.of("host", "orders-rw", "username", "postgres", "password", "x")).build()).create();
+        DatabaseClone clone = clone("slow-checkpoint", pvcSource("data-orders-0"));
+        clone.getSpec().getSource().setCheckpoint(checkpoint("orders-superuser"));
+        create(clone);
+
+        try {
+            DatabaseClone checkpointing = awaitCondition("slow-checkpoint", "SnapshotReady", "False", "Checkpointing");
+            assertThat(checkpointing.getStatus().getPhase()).isEqualTo("Snapshotting");
+            assertThat(checkpointing.getStatus().condition("Ready").orElseThrow().getMessage())
+                    .isEqualTo(checkpointing.getStatus().condition("SnapshotReady").orElseThrow().getMessage())
+                    .startsWith("running CHECKPOINT on the source");
+            assertThat(checkpointing.getStatus().condition("VolumeReady").orElseThrow().getMessage()).isEqualTo("waiting for SnapshotReady");
+            assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).withName("slow-checkpoint").get()).isNull();
+        } finally {
+            release.countDown();
+        }
+
+        DatabaseClone ready = awaitReady("slow-checkpoint");
+        assertThat(ready.getStatus().getTimings().getCheckpointSeconds()).isEqualTo(1.5);
+        assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).withName("slow-checkpoint").get()
+                .getMetadata().getAnnotations()).containsEntry("pgclone.dev/checkpoint", "done in 1.5s");
+        assertThat(harness.checkpointer().calls()).hasSize(1);
+    }
+
+    @Test
     void aFailedCheckpointWarnsButTheCloneGoesAhead() {
         sourcePvc("data-orders-0", "1Gi", "standard");
         harness.checkpointer().answer(c -> new dev.pgclone.operator.postgres.CheckpointResult(false, 10.0,

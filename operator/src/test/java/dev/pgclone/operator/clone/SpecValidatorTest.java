@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
 import dev.pgclone.operator.resources.TestClones;
+import dev.pgclone.operator.spec.Durations;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -14,7 +14,7 @@ import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.SpecValidator;
 import dev.pgclone.operator.postgres.SqlScripts;
 import dev.pgclone.operator.refresh.ScheduleValidation;
-import dev.pgclone.operator.source.CloneSourceValidator;
+import dev.pgclone.operator.spec.CloneSourceValidator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

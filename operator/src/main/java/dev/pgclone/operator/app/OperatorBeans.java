@@ -1,6 +1,7 @@
-package dev.pgclone.operator.config;
+package dev.pgclone.operator.app;
 
 import dev.pgclone.operator.clone.CloneMetrics;
+import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.BackgroundWork;
 import dev.pgclone.operator.clone.ImageAllowList;

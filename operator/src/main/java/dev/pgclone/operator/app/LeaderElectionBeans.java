@@ -1,4 +1,4 @@
-package dev.pgclone.operator.config;
+package dev.pgclone.operator.app;
 
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import jakarta.enterprise.context.Dependent;

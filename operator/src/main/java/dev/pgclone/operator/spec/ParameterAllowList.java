@@ -1,4 +1,4 @@
-package dev.pgclone.operator.clone;
+package dev.pgclone.operator.spec;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import java.util.List;
@@ -48,7 +48,7 @@ public final class ParameterAllowList {
     private ParameterAllowList() {}
 
     /** The clone's settings the CloneSource does not allow, sorted; empty when all are allowed. */
-    static List<String> refused(Map<String, String> parameters, CloneSource source) {
+    public static List<String> refused(Map<String, String> parameters, CloneSource source) {
         if (parameters == null || parameters.isEmpty()) {
             return List.of();
         }
@@ -59,7 +59,7 @@ public final class ParameterAllowList {
     }
 
     /** What a clone of this source that sets {@code refused} is told to do about it. */
-    static String message(List<String> refused, CloneSource source) {
+    public static String message(List<String> refused, CloneSource source) {
         String ref = source.getMetadata().getNamespace() + "/" + source.getMetadata().getName();
         boolean own = source.getSpec().getPostgres() != null && source.getSpec().getPostgres().getAllowedParameters() != null;
         List<String> list = own ? source.getSpec().getPostgres().getAllowedParameters() : List.of();

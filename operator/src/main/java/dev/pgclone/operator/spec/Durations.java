@@ -1,4 +1,4 @@
-package dev.pgclone.operator.clone;
+package dev.pgclone.operator.spec;
 
 import dev.pgclone.operator.api.v1alpha1.PostCloneSpec;
 import dev.pgclone.operator.api.v1alpha1.Defaults;

@@ -1,9 +1,7 @@
-package dev.pgclone.operator.source;
+package dev.pgclone.operator.spec;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
-import dev.pgclone.operator.clone.Durations;
-import dev.pgclone.operator.clone.ParameterAllowList;
 import dev.pgclone.operator.resources.LabelSelectors;
 import dev.pgclone.operator.resources.Names;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.pgclone.operator.clone;
+package dev.pgclone.operator.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

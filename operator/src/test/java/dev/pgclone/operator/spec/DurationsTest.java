@@ -1,8 +1,9 @@
-package dev.pgclone.operator.clone;
+package dev.pgclone.operator.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pgclone.operator.clone.SpecValidator;
 import dev.pgclone.operator.resources.TestClones;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
