@@ -2,14 +2,14 @@ package dev.pgclone.e2e.bench;
 
 import static dev.pgclone.e2e.bench.Report.row;
 
-import dev.pgclone.e2e.cluster.BtrfsStorage;
-import dev.pgclone.e2e.cluster.Exec;
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.LocalPostgresInstall;
-import dev.pgclone.e2e.cluster.LocalPostgresServer;
-import dev.pgclone.e2e.cluster.SampleProduction;
-import dev.pgclone.e2e.cluster.StorageBackend;
-import dev.pgclone.e2e.cluster.Volumes;
+import dev.pgclone.testkit.cluster.BtrfsStorage;
+import dev.pgclone.testkit.cluster.Exec;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.postgres.LocalPostgresInstall;
+import dev.pgclone.testkit.cluster.LocalPostgresServer;
+import dev.pgclone.testkit.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.StorageBackend;
+import dev.pgclone.testkit.cluster.Volumes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

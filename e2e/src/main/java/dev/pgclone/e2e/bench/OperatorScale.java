@@ -2,13 +2,13 @@ package dev.pgclone.e2e.bench;
 
 import static dev.pgclone.e2e.bench.Report.row;
 
-import dev.pgclone.e2e.cluster.Exec;
-import dev.pgclone.e2e.cluster.LocalPostgresInstall;
-import dev.pgclone.e2e.cluster.LocalPostgresServer;
-import dev.pgclone.e2e.cluster.OperatorProcess;
-import dev.pgclone.e2e.cluster.RequestCounts;
-import dev.pgclone.e2e.cluster.StandInCluster;
-import dev.pgclone.e2e.cluster.Volumes;
+import dev.pgclone.testkit.cluster.Exec;
+import dev.pgclone.testkit.postgres.LocalPostgresInstall;
+import dev.pgclone.testkit.cluster.LocalPostgresServer;
+import dev.pgclone.testkit.cluster.OperatorProcess;
+import dev.pgclone.testkit.cluster.RequestCounts;
+import dev.pgclone.testkit.cluster.StandInCluster;
+import dev.pgclone.testkit.cluster.Volumes;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;

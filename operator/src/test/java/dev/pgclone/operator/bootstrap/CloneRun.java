@@ -1,8 +1,9 @@
 package dev.pgclone.operator.bootstrap;
 
+import dev.pgclone.testkit.postgres.LocalPostgres;
+
 import dev.pgclone.operator.postgres.ScramVerifier;
-import dev.pgclone.operator.testing.LocalPostgres;
-import dev.pgclone.operator.testing.LocalPostgres.Os;
+import dev.pgclone.testkit.postgres.LocalPostgres.Os;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

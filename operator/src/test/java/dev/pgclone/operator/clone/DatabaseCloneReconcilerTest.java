@@ -1,5 +1,7 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.testkit.standin.ClusterStandIns;
+
 import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -17,7 +19,6 @@ import dev.pgclone.operator.postgres.StepOutcome;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.testing.CloneObservations;
-import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;

@@ -1,5 +1,7 @@
 package dev.pgclone.operator.refresh;
 
+import dev.pgclone.testkit.standin.ClusterStandIns;
+
 import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,7 +15,6 @@ import dev.pgclone.operator.postgres.PreparationResult;
 import dev.pgclone.operator.postgres.StepOutcome;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.Labels;
-import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.RecordingPreparer;
 import dev.pgclone.operator.testing.ShiftableClock;
