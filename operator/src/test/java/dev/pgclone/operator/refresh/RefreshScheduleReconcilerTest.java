@@ -1,6 +1,6 @@
 package dev.pgclone.operator.refresh;
 
-import dev.pgclone.testkit.standin.ClusterStandIns;
+import dev.pgclone.testkit.cluster.InstantKubelet;
 
 import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -192,7 +192,7 @@ class RefreshScheduleReconcilerTest {
     @Test
     void aCloneThatCannotStartFailsTheRunAndShowsThePodsMessage() {
         create(Schedules.schedule("orders", ns, "0 6 * * *", "data"));
-        harness.cluster().podFate(p -> new ClusterStandIns.Crashes("data is PostgreSQL 15, image runs 16: set spec.postgres.image"));
+        harness.cluster().podFate(p -> new InstantKubelet.Crashes("data is PostgreSQL 15, image runs 16: set spec.postgres.image"));
         refreshNow("orders", "1");
         RefreshSchedule failed = awaitCondition("orders", "Refreshed", "False", "BootstrapFailed");
         assertThat(failed.getStatus().condition("Ready").orElseThrow())
@@ -205,7 +205,7 @@ class RefreshScheduleReconcilerTest {
     @Test
     void noNewCloneStartsWhileOneIsInProgress() {
         create(Schedules.schedule("orders", ns, "0 6 * * *", "data"));
-        harness.cluster().podFate(p -> new ClusterStandIns.Stays());
+        harness.cluster().podFate(p -> new InstantKubelet.Stays());
         refreshNow("orders", "1");
         awaitCondition("orders", "Refreshed", "Unknown", "Refreshing");
 

@@ -264,7 +264,7 @@ public final class Kubelet implements AutoCloseable {
         return Duration.ofSeconds(s == null ? 30 : s);
     }
 
-    static Optional<Path> findNssWrapper() {
+    public static Optional<Path> findNssWrapper() {
         if (Files.exists(NSS_WRAPPER)) {
             return Optional.of(NSS_WRAPPER);
         }

@@ -14,12 +14,12 @@ public final class Processes {
     private Processes() {}
 
     /** Sends a signal by name (INT, TERM, KILL) to a pid; false when it is already gone. */
-    static boolean signal(long pid, String signal) {
+    public static boolean signal(long pid, String signal) {
         return Exec.run(Duration.ofSeconds(10), List.of("kill", "-s", signal, Long.toString(pid)), null).exitCode() == 0;
     }
 
     /** Sends a signal to a whole process group (the pod's session leader's group). */
-    static void signalGroup(long pgid, String signal) {
+    public static void signalGroup(long pgid, String signal) {
         Exec.run(Duration.ofSeconds(10), List.of("kill", "-s", signal, "--", "-" + pgid), null);
     }
 

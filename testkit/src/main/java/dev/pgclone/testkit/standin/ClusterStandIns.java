@@ -1,14 +1,11 @@
 package dev.pgclone.testkit.standin;
 
+import dev.pgclone.testkit.cluster.InstantKubelet;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -38,7 +35,8 @@ import java.util.function.Function;
  *       restoreSize equal to its source PVC's request (or an error, when the test says so); one
  *       naming an existing pre-provisioned content becomes ready when that content names a handle;</li>
  *   <li>volume binder: a PVC becomes Bound;</li>
- *   <li>kubelet: a Pod gets an IP and becomes Ready, or its container terminates with a message;</li>
+ *   <li>kubelet: the kit's {@link InstantKubelet}, each Pod at its own 10.0.0.N: a Pod becomes Ready, or its
+ *       container terminates with a message, or it stays pending, as the test says ({@link #podFate});</li>
  *   <li>garbage collector: objects whose owner of one of the given owner types (the operator's
  *       custom resources: a DatabaseClone, a RefreshSchedule) is deleted go with it, owned custom
  *       resources included (a schedule's clones), and with them what they own.</li>
@@ -47,12 +45,6 @@ import java.util.function.Function;
  */
 public final class ClusterStandIns implements AutoCloseable {
 
-    /** What the kubelet stand-in does with a Pod. */
-    public sealed interface PodFate permits Runs, Crashes, Stays {}
-    public record Runs() implements PodFate {}
-    public record Crashes(String terminationMessage) implements PodFate {}
-    public record Stays() implements PodFate {}
-
     /** The CSI driver name on the contents the snapshot stand-in makes. */
     public static final String CSI_DRIVER = "standin.csi.pgclone.dev";
 
@@ -60,8 +52,8 @@ public final class ClusterStandIns implements AutoCloseable {
     private final List<Class<? extends HasMetadata>> ownerTypes;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final AtomicInteger ips = new AtomicInteger(10);
+    private final InstantKubelet kubelet;
     private final Map<String, String> snapshotErrors = new ConcurrentHashMap<>();
-    private volatile Function<Pod, PodFate> podFate = p -> new Runs();
     private volatile boolean snapshotsBecomeReady = true;
 
     /** @param ownerTypes the custom resources whose deletion takes what they own with it */
@@ -69,6 +61,7 @@ public final class ClusterStandIns implements AutoCloseable {
     public ClusterStandIns(KubernetesClient client, Class<? extends HasMetadata>... ownerTypes) {
         this.client = client;
         this.ownerTypes = List.of(ownerTypes);
+        this.kubelet = new InstantKubelet(client, () -> "10.0.0." + ips.incrementAndGet());
     }
 
     public ClusterStandIns start() {
@@ -78,7 +71,7 @@ public final class ClusterStandIns implements AutoCloseable {
             @Override public void onDelete(VolumeSnapshot o, boolean unknown) { deleteDynamicContent(o); }
         }));
         informers.add(client.persistentVolumeClaims().inAnyNamespace().inform(onUpsert(this::volumeBinder)));
-        informers.add(client.pods().inAnyNamespace().inform(onUpsert(this::kubelet)));
+        kubelet.start();
         for (Class<? extends HasMetadata> owner : ownerTypes) {
             informers.add(client.resources(owner).inAnyNamespace().inform(onDelete(
                     o -> collectGarbage(o.getMetadata().getNamespace(), o.getMetadata().getUid()))));
@@ -100,8 +93,9 @@ public final class ClusterStandIns implements AutoCloseable {
         this.snapshotsBecomeReady = ready;
     }
 
-    public void podFate(Function<Pod, PodFate> fate) {
-        this.podFate = fate;
+    /** What the kubelet does with Pods created from now on (default: they run). */
+    public void podFate(Function<Pod, InstantKubelet.PodFate> fate) {
+        kubelet.fate(fate);
     }
 
     private void snapshotController(VolumeSnapshot vs) {
@@ -175,38 +169,6 @@ public final class ClusterStandIns implements AutoCloseable {
         ignoreConflicts(() -> client.resource(pvc).updateStatus());
     }
 
-    private void kubelet(Pod pod) {
-        if (pod.getStatus() != null && pod.getStatus().getPhase() != null) {
-            return;
-        }
-        PodFate fate = podFate.apply(pod);
-        if (fate instanceof Stays) {
-            return;
-        }
-        String container = pod.getSpec().getContainers().get(0).getName();
-        String image = pod.getSpec().getContainers().get(0).getImage();
-        PodStatus status;
-        if (fate instanceof Crashes crash) {
-            status = new PodStatusBuilder().withPhase("Running").withPodIP("10.0.0." + ips.incrementAndGet())
-                    .withConditions(condition("PodScheduled", "True"), condition("Ready", "False"))
-                    .withContainerStatuses(new ContainerStatusBuilder().withName(container).withImage(image).withReady(false)
-                            .withRestartCount(1)
-                            .withNewState().withNewWaiting().withReason("CrashLoopBackOff").endWaiting().endState()
-                            .withNewLastState().withNewTerminated().withExitCode(1).withReason("Error")
-                                .withMessage(crash.terminationMessage()).endTerminated().endLastState()
-                            .build())
-                    .build();
-        } else {
-            status = new PodStatusBuilder().withPhase("Running").withPodIP("10.0.0." + ips.incrementAndGet())
-                    .withConditions(condition("PodScheduled", "True"), condition("Ready", "True"))
-                    .withContainerStatuses(new ContainerStatusBuilder().withName(container).withImage(image).withReady(true)
-                            .withRestartCount(0).withNewState().withNewRunning().withStartedAt(now()).endRunning().endState().build())
-                    .build();
-        }
-        pod.setStatus(status);
-        ignoreConflicts(() -> client.resource(pod).updateStatus());
-    }
-
     /** Deletes what a deleted owner controlled, as kube-controller-manager's garbage collector does. */
     private void collectGarbage(String namespace, String ownerUid) {
         List<Class<? extends HasMetadata>> types = new ArrayList<>(List.of(Pod.class, PersistentVolumeClaim.class, Secret.class,
@@ -220,10 +182,6 @@ public final class ClusterStandIns implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private static io.fabric8.kubernetes.api.model.PodCondition condition(String type, String status) {
-        return new PodConditionBuilder().withType(type).withStatus(status).withLastTransitionTime(now()).build();
     }
 
     private static String now() {
@@ -258,6 +216,7 @@ public final class ClusterStandIns implements AutoCloseable {
 
     @Override
     public void close() {
+        kubelet.close();
         informers.forEach(SharedIndexInformer::close);
     }
 }
