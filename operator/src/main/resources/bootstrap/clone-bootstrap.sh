@@ -1,7 +1,7 @@
 #!/bin/sh
 # pgclone clone bootstrap: start PostgreSQL on a crash-consistent copy of another, running
 # instance's data directory so that the copy can never reach, replicate to, archive into or
-# authenticate like that instance (design.md, section 3).
+# authenticate like that instance (docs/security.md, "How a copied data directory is made safe").
 #
 # Phase 1: postgres on a private unix socket under the work dir only (no TCP listener, trust,
 #          nothing logged that could hold a secret). Crash recovery happens here; then the

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The packaged application as Quarkus wires it (CDI beans, configuration, the operator SDK
  * extension), against the mock API server: a clone applied as YAML becomes Ready, and every custom
- * metric of design.md section 6 follows a clone's and a RefreshSchedule run's lifecycle. The
+ * metric of docs/operating.md, "Operating: metrics, alerts, dashboard", follows a clone's and a RefreshSchedule run's lifecycle. The
  * methods share one application (and its meters), so they run in order and the second one reads
  * what changed.
  */

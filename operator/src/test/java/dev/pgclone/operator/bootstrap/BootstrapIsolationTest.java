@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The isolation half of the bootstrap (design.md section 3, Part B): a production instance that
+ * The isolation half of the bootstrap (docs/security.md, "How a copied data directory is made safe"; the isolation steps): a production instance that
  * subscribes to a second instance (the publisher, which keeps running as production's neighbour
  * would), has replication slots, a prepared transaction, pg_cron jobs, foreign servers with user
  * mappings and login roles with known passwords. A crash-consistent copy of it, taken while it

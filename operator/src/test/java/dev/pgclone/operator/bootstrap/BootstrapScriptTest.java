@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The bootstrap script against real PostgreSQL: a busy "production" instance with every hazard of
- * design.md section 3 that Part A covers, a crash-consistent copy of it taken while it runs, and
+ * docs/security.md, "How a copied data directory is made safe", that the start covers, a crash-consistent copy of it taken while it runs, and
  * the script started on fresh copies of that snapshot.
  */
 @PostgresTest

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * CloneSource's namespace, and a clone naming a CloneSource must name an example one that allows the
  * clone's namespace.
  */
-class ExamplesParseTest {
+public class ExamplesParseTest {
 
     static final Path EXAMPLES = Path.of("..", "examples");
     static final Path CRDS = Path.of("..", "crds");
@@ -61,7 +61,7 @@ class ExamplesParseTest {
     private static final Map<String, JsonNode> SCHEMAS = new HashMap<>();
 
     @BeforeAll
-    static void loadCrds() throws IOException {
+    public static void loadCrds() throws IOException {
         try (Stream<Path> files = Files.list(CRDS)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".yml")).toList()) {
                 JsonNode crd = new YAMLMapper().readTree(file.toFile());
@@ -161,7 +161,7 @@ class ExamplesParseTest {
         }
     }
 
-    static List<JsonNode> documents(String yaml) throws IOException {
+    public static List<JsonNode> documents(String yaml) throws IOException {
         List<JsonNode> docs = new ArrayList<>();
         try (var parser = new YAMLFactory().createParser(yaml)) {
             Iterator<JsonNode> it = new YAMLMapper().readValues(parser, JsonNode.class);
@@ -176,7 +176,7 @@ class ExamplesParseTest {
     }
 
     /** Every problem with one document; empty when it is fine. */
-    static List<String> problems(JsonNode doc) {
+    public static List<String> problems(JsonNode doc) {
         List<String> problems = new ArrayList<>();
         String apiVersion = doc.path("apiVersion").asText();
         String kind = doc.path("kind").asText();
