@@ -123,6 +123,7 @@ final class SharedCluster implements AutoCloseable {
             }
         }
         Leftovers.assertNoneUnder(workDir);
+        System.out.printf("shared cluster stopped: nothing left under %s%n", workDir);
     }
 
     /** Hands a test the JVM's shared cluster, starting it on first use. */
