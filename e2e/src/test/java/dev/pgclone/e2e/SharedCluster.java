@@ -1,6 +1,7 @@
 package dev.pgclone.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.pgclone.testkit.cluster.LocalCluster;
 import dev.pgclone.testkit.cluster.OperatorProcess;
@@ -10,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -19,8 +22,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * One local cluster with the operator running on it, shared by the end-to-end classes of a test JVM
  * that need nothing special from either (the operator configured as the chart configures it). The
  * control plane, the CRDs, the chart's RBAC and the operator start once instead of once per class;
- * each test keeps to namespaces of its own ({@link #namespaces}), deleted when it ends, so the
- * classes stay independent of each other and of their order.
+ * each test keeps to namespaces of its own ({@link #namespaces}, never used by another class),
+ * deleted when it ends, so the classes stay independent of each other and of their order.
  *
  * <p>Started by the first test that declares a {@code SharedCluster} parameter (with
  * {@code @ExtendWith(SharedCluster.Resolver.class)}); kept in JUnit's root store, which closes it when
@@ -41,6 +44,8 @@ final class SharedCluster implements AutoCloseable {
 
     private final LocalCluster cluster;
     private final OperatorProcess operator;
+    /** Namespaces the tests deleted, whose deletion may still be under way. */
+    private final Set<String> deleting = ConcurrentHashMap.newKeySet();
 
     private SharedCluster(LocalCluster cluster, OperatorProcess operator) {
         this.cluster = cluster;
@@ -73,9 +78,10 @@ final class SharedCluster implements AutoCloseable {
     }
 
     /**
-     * Creates these namespaces for one test; closing the result deletes them and waits until the
-     * API server has removed them (the namespace controller deleted all they held, the kubelet
-     * stopped their pods, the provisioner released their volumes), so the next test starts clean.
+     * Creates these namespaces for one test; closing the result deletes them and waits until their
+     * Pods are gone (the kubelet stopped their processes). The rest of a namespace's deletion (the
+     * namespace controller's passes, some 15 s on the control plane) goes on while the next class
+     * runs in namespaces of its own; the cluster waits for all of it before its leftover check.
      */
     TestNamespaces namespaces(String... names) {
         KubernetesClient client = cluster.client();
@@ -87,32 +93,46 @@ final class SharedCluster implements AutoCloseable {
                 created.add(name);
             }
         } catch (RuntimeException | AssertionError e) {
-            new TestNamespaces(client, created).close();
+            new TestNamespaces(this, created).close();
             throw e;
         }
-        return new TestNamespaces(client, created);
+        return new TestNamespaces(this, created);
     }
 
-    /** A test's namespaces; {@link #close()} deletes them and waits until they are gone. */
-    record TestNamespaces(KubernetesClient client, List<String> names) implements AutoCloseable {
+    /** A test's namespaces; {@link #close()} deletes them and waits until no Pod of theirs is left. */
+    record TestNamespaces(SharedCluster owner, List<String> names) implements AutoCloseable {
         @Override
         public void close() {
             long started = System.nanoTime();
+            KubernetesClient client = owner.client();
             for (String name : names) {
                 client.namespaces().withName(name).delete();
+                owner.deleting.add(name);
             }
-            for (String name : names) {
-                client.namespaces().withName(name).waitUntilCondition(ns -> ns == null,
-                        NAMESPACE_GONE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            }
-            System.out.printf("namespaces %s deleted in %.1f s%n", names, (System.nanoTime() - started) / 1e9);
+            await().atMost(NAMESPACE_GONE_TIMEOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                for (String name : names) {
+                    assertThat(client.pods().inNamespace(name).list().getItems()).as("Pods of deleted namespace %s", name).isEmpty();
+                }
+            });
+            System.out.printf("namespaces %s deleted, their Pods gone in %.1f s%n", names, (System.nanoTime() - started) / 1e9);
         }
+    }
+
+    /** Waits until every namespace a test deleted is gone from the API server. */
+    private void awaitNamespacesGone() {
+        long started = System.nanoTime();
+        for (String name : deleting) {
+            client().namespaces().withName(name).waitUntilCondition(ns -> ns == null, NAMESPACE_GONE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+        System.out.printf("the %d namespaces the tests deleted are gone (%.1f s waited at the end)%n", deleting.size(),
+                (System.nanoTime() - started) / 1e9);
     }
 
     @Override
     public void close() throws Exception {
         Path workDir = cluster.workDir();
         try {
+            awaitNamespacesGone();
             assertThat(operator.alive()).as("the shared operator ran until the end; its log: %s", operator.log()).isTrue();
             EndToEnd.assertOperatorNeverForbidden(cluster);
         } finally {
