@@ -13,9 +13,9 @@ DOCKER ?= docker
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-deps: ## install what the tests need on Debian/Ubuntu (root): PostgreSQL 15 + pg_cron, btrfs-progs, libnss-wrapper, shellcheck, dash; checks for Go and kubectl
+deps: ## install what the tests need on Debian/Ubuntu (root): PostgreSQL 15 + pg_cron, btrfs-progs, libnss-wrapper, shellcheck, dash, busybox; checks for Go and kubectl
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-cron postgresql-contrib btrfs-progs util-linux libnss-wrapper shellcheck dash
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-cron postgresql-contrib btrfs-progs util-linux libnss-wrapper shellcheck dash busybox
 	@command -v go >/dev/null || { echo "make deps: Go (1.26+) is needed to build the local control plane (make controlplane); install it from https://go.dev/dl or set CLUSTER=mock" >&2; exit 1; }
 	@command -v kubectl >/dev/null || { echo "make deps: kubectl is needed (the local cluster applies the CRDs with kubectl apply -f crds/, as users do); install it or set CLUSTER=mock" >&2; exit 1; }
 	@echo "make deps: $$(go version), kubectl $$(kubectl version --client -o json 2>/dev/null | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p' | head -1)"

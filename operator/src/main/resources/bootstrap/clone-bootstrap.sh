@@ -1,108 +1,92 @@
 #!/bin/sh
 # pgclone clone bootstrap: start PostgreSQL on a crash-consistent copy of another, running
 # instance's data directory so that the copy can never reach, replicate to, archive into or
-# authenticate like that instance (docs/security.md, "How a copied data directory is made safe").
+# authenticate like that instance. Why each step: docs/security.md, "How a copied data directory is made safe".
+# The phases, the environment (PGCLONE_*), the files beside this script, the tests: docs/bootstrap.md.
 #
-# Phase 1: postgres on a private unix socket under the work dir only (no TCP listener, trust,
-#          nothing logged that could hold a secret). Crash recovery happens here; then the
-#          isolation SQL runs as the superuser through psql; the catalogs that held production's
-#          credentials are rewritten; then a fast shutdown, whose checkpoint lets phase 2 start
-#          without recovery, and the WAL copied from the source is removed.
-# Phase 2: exec postgres with TCP and scram. The pod's readiness probe is
-#          pg_isready -q -h "$PGCLONE_SOCKET_DIR" -p "$PGCLONE_PORT", and phase 1 never opens a
-#          socket there, so the pod only becomes ready once the copy is isolated.
+# Phase 1: postgres on a private unix socket only (no TCP; nothing logged that could hold a
+#          secret): crash recovery, the isolation SQL (*.sql), a clean shutdown, the WAL removed.
+# Phase 2: exec postgres with TCP and scram; the readiness probe's socket exists only now.
+# Any failure: ONE line saying what to change goes to $PGCLONE_TERMINATION_LOG, then exit 1.
 #
-# On any failure: ONE line saying what is wrong and what to change goes to
-# $PGCLONE_TERMINATION_LOG (the operator copies it into the PostgresStarted condition), then exit 1.
+# A library of functions with a guarded main, like the postgres image's docker-entrypoint.sh:
+#   sh clone-bootstrap.sh                               runs bootstrap_main (what the Pod does)
+#   PGCLONE_BOOTSTRAP_LIBRARY=1 . ./clone-bootstrap.sh  defines the functions only (tests); then
+#                                                       read_environment sets the globals
+# An environment variable, because `. file args` is not POSIX and $0 under sh -c cannot tell.
 #
-# Environment (defaults in brackets):
-#   PGDATA                      the copied data directory (required)
-#   PGCLONE_VOLUME              mount root of the clone's volume; PGDATA is it or below it (required)
-#   PGCLONE_SUPERUSER_VERIFIER  SCRAM-SHA-256 verifier of the password only the operator knows
-#                               (required); the superuser gets it, so that nobody else can log in
-#                               before the operator has run the masking and published passwords
-#   PGCLONE_SUPERUSER           [postgres]
-#   PGCLONE_WORK_DIR            writable scratch: own hba/ident, phase-1 socket and log [/tmp/pgclone]
-#   PGCLONE_SOCKET_DIR          phase-2 unix socket dir, the probe's [/var/run/postgresql]
-#   PGCLONE_PORT [5432]   PGCLONE_LISTEN_ADDRESSES [*]
-#   PGCLONE_PARAMETERS_FILE     name=value lines appended as -c after the script's own settings
-#   PGCLONE_TERMINATION_LOG     [/dev/termination-log]
-#   PGCLONE_BIN_DIR             postgres binaries [found on the PATH]
-#   PGCLONE_ISOLATION           strict | none (keeps pg_cron jobs and user mappings) [strict]
-#   PGCLONE_RECOVERY_TIMEOUT    seconds phase 1 may spend in crash recovery [3600]
-#   PGCLONE_CLONE_ID            optional, unique per clone: a restarted container does not isolate
-#                               the volume again (see already_isolated)
-#
-# POSIX sh (dash, busybox ash). Needs only the server image's postgres, pg_ctl, psql and pg_resetwal plus
-# coreutils (id, stat, od, tr, readlink, printenv), sed and grep. The superuser's verifier never
-# appears in argv, in the environment of postgres, or in any log.
-
-set -u
-umask 077
+# POSIX sh (dash, busybox ash); needs the image's postgres, pg_ctl, psql, pg_resetwal and id, stat,
+# od, tr, readlink, printenv, sed, grep. The verifier never reaches argv, postgres's environment or a log.
 
 log() { printf 'pgclone-bootstrap: %s\n' "$*" >&2; }
-
-PHASE1_RUNNING=0
 
 # fail MESSAGE: write the one-line reason for the operator, stop a phase-1 server, exit 1.
 fail() {
     msg=$(printf '%s' "$*" | tr '\n\r\t' '   ' | cut -c1-1000)
     log "FAILED: $msg"
-    if ! printf '%s\n' "$msg" 2>/dev/null >"$TERMINATION_LOG"; then
-        log "(could not write the termination log $TERMINATION_LOG)"
-    fi
+    printf '%s\n' "$msg" 2>/dev/null >"$TERMINATION_LOG" || log "(could not write the termination log $TERMINATION_LOG)"
     stop_phase1_immediately
     exit 1
 }
 
 stop_phase1_immediately() {
-    if [ "$PHASE1_RUNNING" = 1 ]; then
-        PHASE1_RUNNING=0
-        show_phase1_log
-        "$PG_CTL" stop -D "$PGDATA" -m immediate -w -t 60 >/dev/null 2>&1 || true
-    fi
+    [ "$PHASE1_RUNNING" = 1 ] || return 0
+    PHASE1_RUNNING=0
+    show_phase1_log
+    "$PG_CTL" stop -D "$PGDATA" -m immediate -w -t 60 >/dev/null 2>&1 || true
 }
 
-# A pod deletion during phase 1 must not leave a half-started server behind: sh defers traps
-# while a foreground command runs, so long commands run in the background followed by `wait`,
-# which a trapped signal interrupts.
+# A pod deletion during phase 1 must not leave a half-started server behind: sh defers traps while
+# a foreground command runs, so long commands run in the background followed by `wait`, which a
+# trapped signal interrupts (in_background).
 on_signal() {
     log "received SIG$1 during the bootstrap; stopping"
     stop_phase1_immediately
     exit "$2"
 }
-trap 'on_signal TERM 143' TERM
-trap 'on_signal INT 130' INT
+
+# in_background OUTPUT COMMAND...: run COMMAND with stdout and stderr to OUTPUT; its exit code.
+in_background() {
+    out=$1
+    shift
+    "$@" >"$out" 2>&1 </dev/null &
+    wait $!
+}
 
 # ------------------------------------------------------------------------------------ environment
 
-TERMINATION_LOG=${PGCLONE_TERMINATION_LOG:-/dev/termination-log}
-WORK_DIR=${PGCLONE_WORK_DIR:-/tmp/pgclone}
-SOCKET_DIR=${PGCLONE_SOCKET_DIR:-/var/run/postgresql}
-PORT=${PGCLONE_PORT:-5432}
-LISTEN_ADDRESSES=${PGCLONE_LISTEN_ADDRESSES:-*}
-SUPERUSER=${PGCLONE_SUPERUSER:-postgres}
-ISOLATION=${PGCLONE_ISOLATION:-strict}
-RECOVERY_TIMEOUT=${PGCLONE_RECOVERY_TIMEOUT:-3600}
-PARAMETERS_FILE=${PGCLONE_PARAMETERS_FILE:-}
-
-# The verifier lives in a shell variable from here on: postgres (both phases) must not inherit it,
-# or any role able to read /proc/self/environ or run COPY ... FROM PROGRAM would learn it.
-SUPERUSER_VERIFIER=${PGCLONE_SUPERUSER_VERIFIER:-}
-unset PGCLONE_SUPERUSER_VERIFIER
-# libpq settings from the pod's environment must not redirect the bootstrap's psql sessions.
-unset PGHOSTADDR PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGSSLMODE PGREQUIRESSL PGOPTIONS PGDATABASE
-
-PHASE1_SOCKET_DIR=$WORK_DIR/phase1-socket
-PHASE1_LOG=$WORK_DIR/phase1.log
-PHASE1_HBA=$WORK_DIR/pg_hba_phase1.conf
-PHASE2_HBA=$WORK_DIR/pg_hba.conf
-IDENT_FILE=$WORK_DIR/pg_ident.conf
-PSQL_ERR=$WORK_DIR/psql.err
-# where pg_cron's launcher is sent in phase 1 (add_phase1_options)
-CRON_DECOY_DATABASE=pgclone_phase1_has_no_such_database
-CONFIG_FILE=
-CR=$(printf '\r')
+read_environment() {
+    TERMINATION_LOG=${PGCLONE_TERMINATION_LOG:-/dev/termination-log}
+    WORK_DIR=${PGCLONE_WORK_DIR:-/tmp/pgclone}
+    SOCKET_DIR=${PGCLONE_SOCKET_DIR:-/var/run/postgresql}
+    PORT=${PGCLONE_PORT:-5432}
+    LISTEN_ADDRESSES=${PGCLONE_LISTEN_ADDRESSES:-*}
+    SUPERUSER=${PGCLONE_SUPERUSER:-postgres}
+    ISOLATION=${PGCLONE_ISOLATION:-strict}
+    RECOVERY_TIMEOUT=${PGCLONE_RECOVERY_TIMEOUT:-3600}
+    PARAMETERS_FILE=${PGCLONE_PARAMETERS_FILE:-}
+    case $0 in */*) SQL_DIR=${0%/*} ;; *) SQL_DIR=. ;; esac
+    SQL_DIR=${PGCLONE_SQL_DIR:-$SQL_DIR}
+    # The verifier lives in a shell variable from here on: postgres (both phases) must not inherit
+    # it, or any role able to read /proc/self/environ or run COPY ... FROM PROGRAM would learn it.
+    SUPERUSER_VERIFIER=${PGCLONE_SUPERUSER_VERIFIER:-}
+    unset PGCLONE_SUPERUSER_VERIFIER
+    # libpq settings from the pod's environment must not redirect the bootstrap's psql sessions.
+    unset PGHOSTADDR PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGSSLMODE PGREQUIRESSL PGOPTIONS PGDATABASE
+    PHASE1_SOCKET_DIR=$WORK_DIR/phase1-socket
+    PHASE1_LOG=$WORK_DIR/phase1.log
+    PHASE1_HBA=$WORK_DIR/pg_hba_phase1.conf
+    PHASE2_HBA=$WORK_DIR/pg_hba.conf
+    IDENT_FILE=$WORK_DIR/pg_ident.conf
+    PSQL_ERR=$WORK_DIR/psql.err
+    # where pg_cron's launcher is sent in phase 1 (see phase1.conf)
+    CRON_DECOY_DATABASE=pgclone_phase1_has_no_such_database
+    ISOLATED_MARKER=${PGDATA:+${PGDATA%/}/pgclone_isolated}
+    CONFIG_FILE=
+    OPTS=
+    PHASE1_RUNNING=0
+    CR=$(printf '\r')
+}
 
 check_environment() {
     [ -n "${PGDATA:-}" ] || fail "PGDATA is not set: the operator must pass the data directory path"
@@ -118,6 +102,9 @@ check_environment() {
     case $PORT in ''|*[!0-9]*) fail "PGCLONE_PORT=$PORT is not a port number" ;; esac
     case $RECOVERY_TIMEOUT in ''|*[!0-9]*|0) fail "PGCLONE_RECOVERY_TIMEOUT=$RECOVERY_TIMEOUT is not a positive number of seconds" ;; esac
     case $ISOLATION in strict|none) ;; *) fail "PGCLONE_ISOLATION=$ISOLATION: expected strict or none (spec isolation)" ;; esac
+    for f in safety.conf phase1.conf list-databases.sql; do
+        [ -r "$SQL_DIR/$f" ] || fail "$SQL_DIR/$f is missing: the bootstrap ConfigMap must hold the script's .sql and .conf files next to it (PGCLONE_SQL_DIR)"
+    done
     PGDATA=${PGDATA%/}
 }
 
@@ -144,12 +131,10 @@ find_binaries() {
 # Where to look for PG_VERSION when PGDATA is wrong, so the message can name the right setting.
 suggest_data_directory() {
     for candidate in "$PGCLONE_VOLUME" "$PGCLONE_VOLUME"/*; do
-        if [ -f "$candidate/PG_VERSION" ]; then
-            rel=${candidate#"$PGCLONE_VOLUME"}
-            rel=${rel#/}
-            printf ': the volume has a data directory at %s, so set spec.source.dataDirectory to "%s"' "$candidate" "$rel"
-            return
-        fi
+        [ -f "$candidate/PG_VERSION" ] || continue
+        rel=${candidate#"$PGCLONE_VOLUME"}
+        printf ': the volume has a data directory at %s, so set spec.source.dataDirectory to "%s"' "$candidate" "${rel#/}"
+        return
     done
     printf ': check spec.source.dataDirectory'
 }
@@ -163,19 +148,12 @@ check_data_directory_exists() {
 check_ownership() {
     run_uid=$(id -u)
     data_uid=$(stat -c %u "$PGDATA") || fail "cannot stat the data directory $PGDATA"
-    if [ "$data_uid" = 0 ]; then
-        fail "data directory $PGDATA is owned by root (uid 0), and PostgreSQL cannot run as root: the source volume must hold a data directory owned by its server's uid"
-    fi
-    if [ "$run_uid" = 0 ]; then
-        fail "the clone runs as root (uid 0), which PostgreSQL refuses: set spec.postgres.runAsUser to $data_uid, the owner of the data directory"
-    fi
-    if [ "$data_uid" != "$run_uid" ]; then
-        fail "data directory $PGDATA is owned by uid $data_uid, the clone runs as uid $run_uid: set spec.postgres.runAsUser to $data_uid"
-    fi
-    if [ -e "$PGDATA/global/pg_control" ]; then
-        control_uid=$(stat -c %u "$PGDATA/global/pg_control")
-        [ "$control_uid" = "$run_uid" ] || fail "$PGDATA/global/pg_control is owned by uid $control_uid while the data directory is owned by uid $run_uid: the source volume has mixed ownership and cannot be cloned without chown"
-    fi
+    [ "$data_uid" != 0 ] || fail "data directory $PGDATA is owned by root (uid 0), and PostgreSQL cannot run as root: the source volume must hold a data directory owned by its server's uid"
+    [ "$run_uid" != 0 ] || fail "the clone runs as root (uid 0), which PostgreSQL refuses: set spec.postgres.runAsUser to $data_uid, the owner of the data directory"
+    [ "$data_uid" = "$run_uid" ] || fail "data directory $PGDATA is owned by uid $data_uid, the clone runs as uid $run_uid: set spec.postgres.runAsUser to $data_uid"
+    [ -e "$PGDATA/global/pg_control" ] || return 0
+    control_uid=$(stat -c %u "$PGDATA/global/pg_control")
+    [ "$control_uid" = "$run_uid" ] || fail "$PGDATA/global/pg_control is owned by uid $control_uid while the data directory is owned by uid $run_uid: the source volume has mixed ownership and cannot be cloned without chown"
 }
 
 # PostgreSQL also refuses a data directory that others may enter or its group may write. When the
@@ -194,25 +172,23 @@ inside() {
     case $1/ in "$2"/*) return 0 ;; *) return 1 ;; esac
 }
 
+# outside_volume LINK: LINK resolves to no directory, or to one outside the volume ($volume).
+outside_volume() {
+    resolved=$(readlink -f "$1" 2>/dev/null) || resolved=
+    [ -z "$resolved" ] || [ ! -d "$resolved" ] || ! inside "$resolved" "$volume"
+}
+
 # One snapshot captures one volume. WAL or tablespaces on other volumes would come from another
 # moment (or not at all), which is not a consistent copy; and their paths do not exist in the pod.
 check_volume_layout() {
     volume=$(readlink -f "$PGCLONE_VOLUME") || fail "the volume path $PGCLONE_VOLUME does not exist (PGCLONE_VOLUME)"
-    data=$(readlink -f "$PGDATA")
-    inside "$data" "$volume" || fail "data directory $PGDATA is not inside the cloned volume $PGCLONE_VOLUME: spec.source.dataDirectory must be a path inside the volume"
-    if [ -L "$PGDATA/pg_wal" ]; then
-        target=$(readlink "$PGDATA/pg_wal")
-        resolved=$(readlink -f "$PGDATA/pg_wal" 2>/dev/null) || resolved=
-        if [ -z "$resolved" ] || [ ! -d "$resolved" ] || ! inside "$resolved" "$volume"; then
-            fail "pg_wal in the data directory is a symlink to $target, outside the cloned volume $PGCLONE_VOLUME: the source keeps its WAL on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned (e.g. CloudNativePG without walStorage)"
-        fi
+    inside "$(readlink -f "$PGDATA")" "$volume" || fail "data directory $PGDATA is not inside the cloned volume $PGCLONE_VOLUME: spec.source.dataDirectory must be a path inside the volume"
+    if [ -L "$PGDATA/pg_wal" ] && outside_volume "$PGDATA/pg_wal"; then
+        fail "pg_wal in the data directory is a symlink to $(readlink "$PGDATA/pg_wal"), outside the cloned volume $PGCLONE_VOLUME: the source keeps its WAL on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned (e.g. CloudNativePG without walStorage)"
     fi
     for link in "$PGDATA"/pg_tblspc/*; do
-        [ -L "$link" ] || continue
-        target=$(readlink "$link")
-        resolved=$(readlink -f "$link" 2>/dev/null) || resolved=
-        if [ -z "$resolved" ] || [ ! -d "$resolved" ] || ! inside "$resolved" "$volume"; then
-            fail "tablespace ${link##*/} is at $target, outside the cloned volume $PGCLONE_VOLUME: the source keeps a tablespace on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned"
+        if [ -L "$link" ] && outside_volume "$link"; then
+            fail "tablespace ${link##*/} is at $(readlink "$link"), outside the cloned volume $PGCLONE_VOLUME: the source keeps a tablespace on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned"
         fi
     done
 }
@@ -222,9 +198,7 @@ check_version() {
     DATA_MAJOR=$(tr -d ' \r\n' <"$PGDATA/PG_VERSION")
     image_version=$("$POSTGRES" --version 2>/dev/null) || fail "$POSTGRES --version failed: spec.postgres.image must be a working PostgreSQL server image"
     IMAGE_MAJOR=$(printf '%s\n' "$image_version" | sed -n 's/^[^0-9]*\([0-9][0-9]*\).*/\1/p')
-    if [ "$DATA_MAJOR" != "$IMAGE_MAJOR" ]; then
-        fail "data is PostgreSQL $DATA_MAJOR, image runs $IMAGE_MAJOR: set spec.postgres.image to a postgres $DATA_MAJOR image"
-    fi
+    [ "$DATA_MAJOR" = "$IMAGE_MAJOR" ] || fail "data is PostgreSQL $DATA_MAJOR, image runs $IMAGE_MAJOR: set spec.postgres.image to a postgres $DATA_MAJOR image"
     case $DATA_MAJOR in ''|*[!0-9]*) fail "data is PostgreSQL $DATA_MAJOR: only PostgreSQL 12 and newer can be cloned" ;; esac
     [ "$DATA_MAJOR" -ge 12 ] || fail "data is PostgreSQL $DATA_MAJOR: only PostgreSQL 12 and newer can be cloned"
     log "data directory $PGDATA is PostgreSQL $DATA_MAJOR; image: $image_version"
@@ -241,17 +215,13 @@ prepare_work_dir() {
     if [ ! -d "$SOCKET_DIR" ] || [ ! -w "$SOCKET_DIR" ]; then
         fail "the socket directory $SOCKET_DIR is not writable by uid $(id -u) (PGCLONE_SOCKET_DIR)"
     fi
-
     # The clone's own authentication: production's pg_hba.conf may trust networks that exist in
     # the pod's network too, or reject everything the operator needs.
     printf '%s\n' '# pgclone phase 1: private unix socket only; no TCP listener exists in this phase' \
         'local all all trust' >"$PHASE1_HBA"
     printf '%s\n' '# pgclone: trust only on the unix socket inside the pod; every TCP client needs scram' \
-        'local all all trust' \
-        'host all all 0.0.0.0/0 scram-sha-256' \
-        'host all all ::/0 scram-sha-256' >"$PHASE2_HBA"
+        'local all all trust' 'host all all 0.0.0.0/0 scram-sha-256' 'host all all ::/0 scram-sha-256' >"$PHASE2_HBA"
     : >"$IDENT_FILE"
-
     # Debian-style sources keep postgresql.conf outside the data directory (/etc/postgresql/...),
     # which the volume does not contain.
     if [ ! -f "$PGDATA/postgresql.conf" ]; then
@@ -265,16 +235,14 @@ prepare_work_dir() {
 # (or being restored) the signal files that would make the clone a standby of production.
 clear_source_state() {
     for f in postmaster.pid standby.signal recovery.signal; do
-        if [ -e "$PGDATA/$f" ]; then
-            rm -f "$PGDATA/$f" || fail "cannot remove $PGDATA/$f: the cloned volume must be writable"
-            log "removed $f copied from the source"
-        fi
+        [ -e "$PGDATA/$f" ] || continue
+        rm -f "$PGDATA/$f" || fail "cannot remove $PGDATA/$f: the cloned volume must be writable"
+        log "removed $f copied from the source"
     done
 }
 
 # ------------------------------------------------------------------------------ server options
 
-OPTS=
 # add NAME VALUE: append -c 'NAME=VALUE', quoted for sh, to OPTS. pg_ctl -o runs the options
 # through /bin/sh and phase 2 uses eval, so values with spaces and quotes survive intact.
 add() {
@@ -284,110 +252,54 @@ add() {
     esac
 }
 
-# spec.postgres.parameters plus the operator's computed settings (shared_buffers), one
-# name=value per line; the value is everything after the first '=', verbatim.
-add_user_parameters() {
-    [ -n "$PARAMETERS_FILE" ] || return 0
-    [ -r "$PARAMETERS_FILE" ] || fail "parameters file $PARAMETERS_FILE is not readable (PGCLONE_PARAMETERS_FILE)"
+# add_settings FILE: one `add` per name=value line (the value is everything after the first '=',
+# verbatim; blank lines and # comments skipped): the operator's safety.conf and phase1.conf, and
+# PGCLONE_PARAMETERS_FILE (spec.postgres.parameters plus the operator's shared_buffers).
+add_settings() {
+    [ -r "$1" ] || fail "settings file $1 is not readable (PGCLONE_PARAMETERS_FILE or the bootstrap ConfigMap)"
     n=0
     while IFS= read -r line || [ -n "$line" ]; do
         n=$((n + 1))
         line=${line%"$CR"}
         trimmed=${line#"${line%%[![:space:]]*}"}
-        case $trimmed in ''|'#'*) continue ;; esac
-        case $trimmed in
-            *=*) ;;
-            *) fail "line $n of the parameters file has no '=': each spec.postgres.parameters entry must be name=value" ;;
+        case $trimmed in ''|'#'*) continue ;; *=*) ;;
+            *) fail "line $n of $1 has no '=': each spec.postgres.parameters entry must be name=value" ;;
         esac
         name=${trimmed%%=*}
         name=${name%"${name##*[![:space:]]}"}
         case $name in
-            ''|[!A-Za-z_]*|*[!A-Za-z0-9_.]*) fail "spec.postgres.parameters has an invalid parameter name '$name' (line $n of the parameters file)" ;;
+            ''|[!A-Za-z_]*|*[!A-Za-z0-9_.]*) fail "spec.postgres.parameters has an invalid parameter name '$name' (line $n of $1)" ;;
         esac
         add "$name" "${trimmed#*=}"
-    done <"$PARAMETERS_FILE"
+    done <"$1"
 }
 
-# Settings that keep the copy from acting as production, in both phases.
+add_user_parameters() {
+    [ -z "$PARAMETERS_FILE" ] || add_settings "$PARAMETERS_FILE"
+}
+
+# Both phases: safety.conf plus what names this Pod's paths or depends on the major.
 add_safety_options() {
     add data_directory "$PGDATA"
     [ -z "$CONFIG_FILE" ] || add config_file "$CONFIG_FILE"
     add ident_file "$IDENT_FILE"
     add port "$PORT"
-    # A clone archiving into production's WAL archive would overwrite or interleave segments of
-    # the same timeline and corrupt production's backups.
-    add archive_mode off
-    add archive_command ''
     [ "$IMAGE_MAJOR" -lt 15 ] || add archive_library ''
-    # postgresql.auto.conf of a standby (or a restored backup) names production as its upstream.
-    add restore_command ''
-    add primary_conninfo ''
-    add primary_slot_name ''
-    add recovery_target ''
-    add recovery_target_lsn ''
-    add recovery_target_name ''
-    add recovery_target_time ''
-    add recovery_target_xid ''
-    # With production's synchronous standbys named, every commit in the clone would wait forever.
-    add synchronous_standby_names ''
-    # Production's certificate paths do not exist in the pod; a user may turn ssl back on with
-    # their own certificates through spec.postgres.parameters.
-    add ssl off
-    # Sources such as CloudNativePG log through the collector into paths absent in the pod;
-    # stderr is the container log.
-    add logging_collector off
-    add log_destination stderr
     # The source may write its pid to a path outside the volume; '' would make postgres try to
     # write a file named "" (the setting cannot be reset to unset from the command line).
     add external_pid_file "$WORK_DIR/postmaster.pid"
-    # Production's huge page reservation does not exist on this node.
-    add huge_pages try
-    # The copy's WAL was removed after isolation (no production secret may stay in it), so every
-    # segment from here on is new; zero-filling each would give every clone 16 MB of blocks of its
-    # own per segment on copy-on-write storage, where a sized but unwritten file costs nothing.
-    [ "$IMAGE_MAJOR" -lt 12 ] || add wal_init_zero off
-    # The socket group of the source may not exist here; trust on the socket is for this uid only.
-    add unix_socket_group ''
-    add unix_socket_permissions 0700
-    add password_encryption scram-sha-256
     # PostgreSQL <= 14 keeps statistics files in stats_temp_directory, which Debian-style sources
     # point at /var/run/postgresql/...; the data directory always has pg_stat_tmp.
     [ "$IMAGE_MAJOR" -gt 14 ] || add stats_temp_directory pg_stat_tmp
+    add_settings "$SQL_DIR/safety.conf"
 }
 
-# Phase 1 only, after the user's parameters so that nothing can open TCP or log secrets here.
 add_phase1_options() {
-    add listen_addresses ''
     add unix_socket_directories "$PHASE1_SOCKET_DIR"
     add hba_file "$PHASE1_HBA"
-    # No apply worker may start before the subscriptions are disabled and detached: it would
-    # connect to the publisher and consume production's slot.
-    add max_logical_replication_workers 0
-    add max_sync_workers_per_subscription 0
-    # pg_cron's launcher starts as soon as recovery ends and at once runs @reboot jobs (and, in
-    # the next minute, any due job), possibly against production hosts (cron.job.nodename), before
-    # the jobs are deactivated. pg_cron 1.4 has no switch for that (cron.max_running_jobs=0 is
-    # raised to 1), so its launcher is pointed at a database that does not exist: it exits at
-    # connect (FATAL, retried every second) without reading cron.job. cron.launch_active_jobs
-    # (pg_cron >= 1.6) says the same where it exists; elsewhere both are inert placeholders.
     add cron.database_name "$CRON_DECOY_DATABASE"
-    add cron.launch_active_jobs off
-    # The superuser password is sent in an ALTER ROLE statement in this phase: keep statement
-    # text out of the log (also on error), out of debug output and out of statement statistics.
-    add log_statement none
-    add log_min_duration_statement -1
     [ "$IMAGE_MAJOR" -lt 13 ] || add log_min_duration_sample -1
-    add log_duration off
-    add log_min_error_statement panic
-    add debug_print_parse off
-    add debug_print_rewritten off
-    add debug_print_plan off
-    # Extension settings become inert placeholders where the extension is not loaded.
-    add pg_stat_statements.track none
-    add pg_stat_statements.track_utility off
-    add pgaudit.log none
-    # English server messages, so failures can be recognised in the phase-1 log.
-    add lc_messages C
+    add_settings "$SQL_DIR/phase1.conf"
 }
 
 add_phase2_options() {
@@ -396,6 +308,7 @@ add_phase2_options() {
     add hba_file "$PHASE2_HBA"
 }
 
+# build_options PHASE: the -c options of phase 1 or 2 in OPTS.
 build_options() {
     OPTS=
     if [ "$1" = 1 ]; then
@@ -415,13 +328,12 @@ build_options() {
 # ------------------------------------------------------------------------------------ phase 1
 
 show_phase1_log() {
-    if [ -s "$PHASE1_LOG" ]; then
-        log "---- phase-1 server log ----"
-        cat "$PHASE1_LOG" >&2
-        log "---- end of phase-1 server log ----"
-        if grep -q "$CRON_DECOY_DATABASE" "$PHASE1_LOG"; then
-            log "(expected: pg_cron's launcher was pointed at the missing database $CRON_DECOY_DATABASE so that no job ran before the isolation)"
-        fi
+    [ -s "$PHASE1_LOG" ] || return 0
+    log "---- phase-1 server log ----"
+    cat "$PHASE1_LOG" >&2
+    log "---- end of phase-1 server log ----"
+    if grep -q "$CRON_DECOY_DATABASE" "$PHASE1_LOG"; then
+        log "(expected: pg_cron's launcher was pointed at the missing database $CRON_DECOY_DATABASE so that no job ran before the isolation)"
     fi
 }
 
@@ -433,10 +345,8 @@ phase1_start_failure() {
         *'could not access file "'*)
             library=$(printf '%s' "$reason" | sed 's/^could not access file "\([^"]*\)".*/\1/')
             fail "postgres could not load library $library (shared_preload_libraries of the source): use a spec.postgres.image that has it, or set shared_preload_libraries in spec.postgres.parameters" ;;
-        '')
-            fail "postgres did not start for crash recovery (phase 1) and logged no reason: see the container log" ;;
-        *)
-            fail "postgres did not start for crash recovery (phase 1): $reason" ;;
+        '') fail "postgres did not start for crash recovery (phase 1) and logged no reason: see the container log" ;;
+        *) fail "postgres did not start for crash recovery (phase 1): $reason" ;;
     esac
 }
 
@@ -445,10 +355,7 @@ phase1_start() {
     : >"$PHASE1_LOG"
     log "phase 1: starting postgres on the private socket $PHASE1_SOCKET_DIR only (no TCP) for crash recovery and isolation; recovery may take up to $RECOVERY_TIMEOUT s"
     PHASE1_RUNNING=1
-    "$PG_CTL" start -D "$PGDATA" -w -t "$RECOVERY_TIMEOUT" -l "$PHASE1_LOG" -o "$OPTS" >"$WORK_DIR/pg_ctl.out" 2>&1 </dev/null &
-    wait $!
-    rc=$?
-    [ "$rc" = 0 ] && return 0
+    in_background "$WORK_DIR/pg_ctl.out" "$PG_CTL" start -D "$PGDATA" -w -t "$RECOVERY_TIMEOUT" -l "$PHASE1_LOG" -o "$OPTS" && return 0
     if "$PG_CTL" status -D "$PGDATA" >/dev/null 2>&1; then
         fail "crash recovery did not finish within $RECOVERY_TIMEOUT s: enable spec.source.checkpoint so that the snapshot needs little recovery, or raise the recovery timeout"
     fi
@@ -458,22 +365,19 @@ phase1_start() {
 }
 
 phase1_stop() {
-    "$PG_CTL" stop -D "$PGDATA" -m fast -w -t 600 >"$WORK_DIR/pg_ctl.out" 2>&1 </dev/null &
-    wait $!
-    rc=$?
-    [ "$rc" = 0 ] || fail "the phase-1 server did not shut down cleanly: $(tr '\n' ' ' <"$WORK_DIR/pg_ctl.out")"
+    in_background "$WORK_DIR/pg_ctl.out" "$PG_CTL" stop -D "$PGDATA" -m fast -w -t 600 \
+        || fail "the phase-1 server did not shut down cleanly: $(tr '\n' ' ' <"$WORK_DIR/pg_ctl.out")"
     PHASE1_RUNNING=0
     show_phase1_log
 }
 
-# Session settings for the bootstrap's own SQL: production defaults such as read-only
-# transactions or short timeouts must not break it, and user triggers, event triggers and
-# search_path tricks must not run code in the superuser's session (replica role skips ordinary
-# and event triggers; pg_catalog first defeats shadowing functions).
-# Statement logging is pinned here too, not only on the postmaster: production's ALTER ROLE or
-# ALTER DATABASE ... SET log_statement='all' (or pgaudit.log) overrides the command line at
-# session start, and would write the verifier into the log. A client's own settings win over
-# both.
+# Session settings for the bootstrap's own SQL: production defaults such as read-only transactions
+# or short timeouts must not break it, and user triggers, event triggers and search_path tricks
+# must not run code in the superuser's session (replica role skips ordinary and event triggers;
+# pg_catalog first defeats shadowing functions). Statement logging is pinned here too, not only on
+# the postmaster: production's ALTER ROLE or ALTER DATABASE ... SET log_statement='all' (or
+# pgaudit.log) overrides the command line at session start, and would write the verifier into the
+# log. A client's own settings win over both.
 session_options() {
     o='-c session_replication_role=replica -c default_transaction_read_only=off'
     o="$o -c statement_timeout=0 -c lock_timeout=60s -c idle_in_transaction_session_timeout=0"
@@ -486,15 +390,19 @@ session_options() {
     printf '%s' "$o"
 }
 
-# sql DATABASE: run the SQL on stdin as the superuser through the phase-1 socket. psql reads the
-# database name from PGDATABASE, which (unlike -d) never interprets '=' as a connection string.
+# sql DATABASE FILE...: run the .sql files, in one session, as the superuser through the phase-1
+# socket; psql variable su is the superuser. psql reads the database name from PGDATABASE, which
+# (unlike -d) never interprets '=' as a connection string.
 sql() {
-    PGDATABASE=$1 PGOPTIONS=$(session_options) PGAPPNAME=pgclone-bootstrap PGCONNECT_TIMEOUT=30 \
-        "$PSQL" -X -q -A -t -v ON_ERROR_STOP=1 -v "su=$SUPERUSER" \
-        -h "$PHASE1_SOCKET_DIR" -p "$PORT" -U "$SUPERUSER" 2>"$PSQL_ERR"
+    db=$1
+    shift
+    for f do set -- "$@" -f "$SQL_DIR/$f.sql"; shift; done
+    PGDATABASE=$db PGOPTIONS=$(session_options) PGAPPNAME=pgclone-bootstrap PGCONNECT_TIMEOUT=30 \
+        "$PSQL" -X -q -A -t -v ON_ERROR_STOP=1 -v VERBOSITY=terse -v "su=$SUPERUSER" \
+        -h "$PHASE1_SOCKET_DIR" -p "$PORT" -U "$SUPERUSER" "$@" </dev/null 2>"$PSQL_ERR"
 }
 
-# The first error psql reported, without its "psql:<stdin>:N:" prefix.
+# The first error psql reported, without its "psql:<file>:N:" prefix.
 psql_error() {
     grep -E '(ERROR|FATAL|PANIC|error):' "$PSQL_ERR" 2>/dev/null | head -n 1 | sed 's/^psql:[^ ]*:[0-9]*: //' | tr -d '\n'
 }
@@ -502,7 +410,7 @@ psql_error() {
 # Finds a database to connect to for cluster-wide statements and checks that the superuser is one.
 connect_as_superuser() {
     for db in postgres template1; do
-        if is_super=$(printf '%s\n' 'SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user;' | sql "$db"); then
+        if is_super=$(sql "$db" is-superuser); then
             MAINTENANCE_DB=$db
             [ "$is_super" = t ] || fail "role $SUPERUSER is not a superuser in the cloned data: set spec.postgres.superuser to a superuser role of the source"
             return 0
@@ -518,207 +426,73 @@ connect_as_superuser() {
     fail "the cloned data has neither a postgres nor a template1 database to connect to"
 }
 
-# The superuser gets the operator's verifier while no TCP listener exists, so neither
-# production's password nor the clone's published one opens the clone before the operator has
-# prepared it. The verifier reaches psql through its environment only and becomes a psql
-# variable, which psql quotes as a literal; VERBOSITY terse keeps the statement text out of any
-# error message. PostgreSQL keeps a valid verifier as it is; the check proves it did.
 set_superuser_verifier() {
-    stored=$(PGCLONE_SUPERUSER_VERIFIER=$SUPERUSER_VERIFIER sql "$MAINTENANCE_DB" <<'SQL'
-\set VERBOSITY terse
-\set v `printenv PGCLONE_SUPERUSER_VERIFIER`
-ALTER ROLE :"su" WITH LOGIN PASSWORD :'v' VALID UNTIL 'infinity';
-SELECT rolpassword = :'v' FROM pg_catalog.pg_authid WHERE rolname = :'su';
-\unset v
-SQL
-) || fail "could not set the superuser password: $(psql_error)"
+    stored=$(PGCLONE_SUPERUSER_VERIFIER=$SUPERUSER_VERIFIER sql "$MAINTENANCE_DB" set-superuser-verifier) \
+        || fail "could not set the superuser password: $(psql_error)"
     [ "$stored" = t ] || fail "PostgreSQL did not accept PGCLONE_SUPERUSER_VERIFIER as a SCRAM-SHA-256 verifier"
     log "superuser $SUPERUSER can log in with the operator's credential only (scram), until preparation publishes the clone's passwords"
 }
 
-# The databases to visit: every one that accepts connections (template0 does not, and holds no
-# subscriptions, prepared transactions, jobs or user mappings that could be reached).
 list_databases() {
-    printf '%s\n' 'SELECT datname FROM pg_catalog.pg_database WHERE datallowconn ORDER BY datname;' \
-        | sql "$MAINTENANCE_DB" >"$WORK_DIR/databases" \
-        || fail "could not list the databases of the copy: $(psql_error)"
+    sql "$MAINTENANCE_DB" list-databases >"$WORK_DIR/databases" || fail "could not list the databases of the copy: $(psql_error)"
 }
 
-# Prepared (2PC) transactions belong to production's transaction coordinators and hold locks
-# until someone resolves them; nobody will in the clone. ROLLBACK PREPARED must run in the
-# transaction's own database, outside a transaction block, which \gexec does.
-isolate_prepared_transactions() {
-    cat <<'SQL'
-SELECT 'prepared transactions rolled back: ' || count(*) FROM pg_catalog.pg_prepared_xacts
- WHERE database = pg_catalog.current_database();
-\o /dev/null
-SELECT pg_catalog.format('ROLLBACK PREPARED %L', gid) FROM pg_catalog.pg_prepared_xacts
- WHERE database = pg_catalog.current_database() \gexec
-\o
-SQL
-}
-
-# A subscription copied from production would start an apply worker that consumes production's
-# slot on the publisher (advancing it past changes production never applied). Disabled, with
-# slot_name NONE, it can neither start nor, when dropped, drop the publisher's slot. Its
-# connection string (often with the publisher's password, readable by the clone's superuser) is
-# replaced by one that resolves nowhere; the password keyword keeps PostgreSQL 16+ satisfied
-# for subscriptions owned by non-superusers.
-isolate_subscriptions() {
-    cat <<'SQL'
-SELECT 'subscriptions disabled and detached: ' || count(*) FROM pg_catalog.pg_subscription s
- WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database());
-\o /dev/null
-SELECT pg_catalog.format('ALTER SUBSCRIPTION %I DISABLE', s.subname) FROM pg_catalog.pg_subscription s
- WHERE s.subenabled
-   AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) \gexec
-SELECT pg_catalog.format('ALTER SUBSCRIPTION %I SET (slot_name = NONE)', s.subname) FROM pg_catalog.pg_subscription s
- WHERE s.subslotname IS NOT NULL
-   AND s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) \gexec
-SELECT pg_catalog.format('ALTER SUBSCRIPTION %I CONNECTION %L', s.subname,
-       'host=detached-by-pgclone.invalid password=none') FROM pg_catalog.pg_subscription s
- WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) \gexec
-\o
-SQL
-}
-
-# pg_cron keeps its jobs in the database named by cron.database_name, wherever the cron schema
-# is. Jobs stay, inactive, so users can see and re-enable them in the clone. pg_cron < 1.3 has no
-# active column; there deleting the jobs is the only way to stop them. The replica session role
-# skips pg_cron's cache-invalidation trigger (phase 2's launcher reads the table afresh).
-isolate_cron_jobs() {
-    cat <<'SQL'
-SELECT 'pg_cron jobs deactivated in this database' WHERE pg_catalog.to_regclass('cron.job') IS NOT NULL;
-\o /dev/null
-SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-                          WHERE attrelid = pg_catalog.to_regclass('cron.job') AND attname = 'active' AND NOT attisdropped)
-            THEN 'UPDATE cron.job SET active = false WHERE active'
-            ELSE 'DELETE FROM cron.job' END
- WHERE pg_catalog.to_regclass('cron.job') IS NOT NULL \gexec
-\o
-SQL
-}
-
-# User mappings hold the credentials foreign servers (postgres_fdw, dblink_fdw, and any other
-# wrapper: each reaches an outside system, typically production's neighbours) log in with. All
-# of them go; the servers stay, so a user can map them to a staging target.
-isolate_user_mappings() {
-    cat <<'SQL'
-SELECT 'user mappings dropped: ' || count(*) FROM pg_catalog.pg_user_mapping;
-\o /dev/null
-SELECT pg_catalog.format('DROP USER MAPPING FOR %s SERVER %I',
-       CASE WHEN um.umuser = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END, s.srvname)
-  FROM pg_catalog.pg_user_mapping um
-  JOIN pg_catalog.pg_foreign_server s ON s.oid = um.umserver
-  LEFT JOIN pg_catalog.pg_authid r ON r.oid = um.umuser \gexec
-\o
-SQL
-}
-
+# Per database: what the isolation changed, as one log line. Prepared transactions first: they
+# may hold locks the statements after them would wait on.
 isolate_database() {
-    db=$1
-    {
-        printf '%s\n' '\set VERBOSITY terse'
-        isolate_prepared_transactions
-        isolate_subscriptions
-        if [ "$ISOLATION" = strict ]; then
-            isolate_cron_jobs
-            isolate_user_mappings
-        fi
-    } | sql "$db" >"$WORK_DIR/isolation.out" || fail "isolating database $db failed: $(psql_error)"
-    log "database $db: $(tr '\n' ';' <"$WORK_DIR/isolation.out" | sed 's/;$//; s/;/; /g')"
+    strict_only=
+    [ "$ISOLATION" != strict ] || strict_only='deactivate-cron-jobs drop-user-mappings'
+    # shellcheck disable=SC2086 # strict_only: file names without spaces, split on purpose
+    sql "$1" rollback-prepared-transactions detach-subscriptions $strict_only >"$WORK_DIR/isolation.out" \
+        || fail "isolating database $1 failed: $(psql_error)"
+    log "database $1: $(tr '\n' ';' <"$WORK_DIR/isolation.out" | sed 's/;$//; s/;/; /g')"
 }
 
 isolate_databases() {
     [ "$ISOLATION" = strict ] || log "isolation none: pg_cron jobs and user mappings are left as they are"
     while IFS= read -r db || [ -n "$db" ]; do
-        [ -n "$db" ] && isolate_database "$db"
+        [ -z "$db" ] || isolate_database "$db"
     done <"$WORK_DIR/databases"
 }
 
-# Production's password hashes would let production's passwords (known to its applications and
-# people) open the clone. Every other role that can log in gets a password nobody knows: a
-# 256-bit key read from /dev/urandom here, which only ever exists in this shell and psql's
-# environment, hashed with each role's oid. Roles that cannot log in lose any stored password. The
-# operator then sets known passwords for the roles a clone asks for (spec.credentials.roles).
+# The key behind scrub-passwords.sql: 256 random bits that only exist in this shell and psql's
+# environment, never in a file or argv.
 scrub_credentials() {
     key=$(od -An -tx1 -N32 /dev/urandom 2>/dev/null | tr -d ' \n')
     [ ${#key} -eq 64 ] || fail "cannot read /dev/urandom to generate passwords"
-    PGCLONE_SCRUB_KEY=$key sql "$MAINTENANCE_DB" <<'SQL' >"$WORK_DIR/scrub.out" \
+    PGCLONE_SCRUB_KEY=$key sql "$MAINTENANCE_DB" scrub-passwords >"$WORK_DIR/scrub.out" \
         || fail "could not replace the production passwords: $(psql_error)"
-\set VERBOSITY terse
-\set key `printenv PGCLONE_SCRUB_KEY`
-SELECT 'login roles given an unknown password: ' || count(*) FROM pg_catalog.pg_authid
- WHERE rolcanlogin AND rolname <> :'su';
-\o /dev/null
-SELECT pg_catalog.format('ALTER ROLE %I WITH PASSWORD %L', rolname,
-       pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(:'key' || oid::text, 'UTF8')), 'hex'))
-  FROM pg_catalog.pg_authid WHERE rolcanlogin AND rolname <> :'su' \gexec
-SELECT pg_catalog.format('ALTER ROLE %I WITH PASSWORD NULL', rolname)
-  FROM pg_catalog.pg_authid WHERE NOT rolcanlogin AND rolpassword IS NOT NULL AND rolname <> :'su' \gexec
-\o
-\unset key
-SQL
     key=
     log "$(cat "$WORK_DIR/scrub.out")"
 }
 
-# Slots pin WAL (and, for logical slots, catalog rows) forever in a clone nobody will ever
-# consume them from. Logical slots can be dropped from any database.
 drop_replication_slots() {
-    sql "$MAINTENANCE_DB" <<'SQL' >"$WORK_DIR/slots.out" || fail "could not drop the replication slots: $(psql_error)"
-\set VERBOSITY terse
-SELECT 'replication slots dropped: ' || count(*) FROM pg_catalog.pg_replication_slots;
-\o /dev/null
-SELECT pg_catalog.format('SELECT pg_catalog.pg_drop_replication_slot(%L)', slot_name)
-  FROM pg_catalog.pg_replication_slots \gexec
-\o
-SQL
+    sql "$MAINTENANCE_DB" drop-replication-slots >"$WORK_DIR/slots.out" || fail "could not drop the replication slots: $(psql_error)"
     log "$(cat "$WORK_DIR/slots.out")"
 }
 
-# Settings in postgresql.auto.conf that name production with its credentials (a standby's
-# primary_conninfo, an archive's restore or archive command with a key). The -c options already
-# keep them from acting; this removes their text from the copy. ALTER SYSTEM rewrites the file
-# through a new one, so the old bytes are not left in place.
 reset_credential_settings() {
-    sql "$MAINTENANCE_DB" <<'SQL' >/dev/null || fail "could not remove production's connection settings from postgresql.auto.conf: $(psql_error)"
-\set VERBOSITY terse
-ALTER SYSTEM RESET primary_conninfo;
-ALTER SYSTEM RESET restore_command;
-ALTER SYSTEM RESET archive_command;
-ALTER SYSTEM RESET archive_cleanup_command;
-ALTER SYSTEM RESET recovery_end_command;
-SQL
+    sql "$MAINTENANCE_DB" reset-credential-settings >/dev/null \
+        || fail "could not remove production's connection settings from postgresql.auto.conf: $(psql_error)"
     log "postgresql.auto.conf: primary_conninfo, restore_command, archive_command, archive_cleanup_command and recovery_end_command reset"
 }
 
-# ALTER ROLE, DROP USER MAPPING and ALTER SUBSCRIPTION leave the old row versions, with
-# production's password hashes, user-mapping options and conninfo, in the catalogs' files. VACUUM
-# FULL writes each catalog anew with its live rows only; the old file is emptied now and removed
-# at the shutdown checkpoint. pg_authid and pg_subscription are shared, pg_user_mapping is per
-# database. (The WAL that carried the old rows goes in remove_old_wal.)
 rewrite_credential_catalogs() {
-    printf '%s\n' '\set VERBOSITY terse' 'VACUUM FULL pg_catalog.pg_authid;' 'VACUUM FULL pg_catalog.pg_subscription;' \
-        | sql "$MAINTENANCE_DB" >/dev/null || fail "could not rewrite pg_authid and pg_subscription: $(psql_error)"
+    sql "$MAINTENANCE_DB" rewrite-shared-catalogs >/dev/null || fail "could not rewrite pg_authid and pg_subscription: $(psql_error)"
     while IFS= read -r db || [ -n "$db" ]; do
-        [ -n "$db" ] || continue
-        printf '%s\n' '\set VERBOSITY terse' 'VACUUM FULL pg_catalog.pg_user_mapping;' \
-            | sql "$db" >/dev/null || fail "could not rewrite pg_user_mapping in database $db: $(psql_error)"
+        [ -z "$db" ] || sql "$db" rewrite-user-mappings >/dev/null || fail "could not rewrite pg_user_mapping in database $db: $(psql_error)"
     done <"$WORK_DIR/databases"
     log "pg_authid, pg_subscription and pg_user_mapping (every database) rewritten without old row versions"
 }
 
-# The copied WAL, and the WAL phase 1 wrote, hold production's credentials (the rows as they
-# were, full-page images of the catalogs); recycled segments keep the bytes of older ones. After
-# the clean phase-1 shutdown every change is in the data files and the WAL is not needed:
-# pg_resetwal removes every segment and starts a fresh one. It refuses a server that did not shut
-# down cleanly, so it cannot lose a change.
+# The copied WAL, and the WAL phase 1 wrote, hold production's credentials (the rows as they were,
+# full-page images of the catalogs); recycled segments keep the bytes of older ones. After the
+# clean phase-1 shutdown every change is in the data files and the WAL is not needed: pg_resetwal
+# removes every segment and starts a fresh one. It refuses a server that did not shut down
+# cleanly, so it cannot lose a change.
 remove_old_wal() {
-    "$PG_RESETWAL" -D "$PGDATA" >"$WORK_DIR/pg_resetwal.out" 2>&1 </dev/null &
-    wait $!
-    rc=$?
-    [ "$rc" = 0 ] || fail "could not remove the WAL copied from the source (pg_resetwal): $(tr '\n' ' ' <"$WORK_DIR/pg_resetwal.out")"
+    in_background "$WORK_DIR/pg_resetwal.out" "$PG_RESETWAL" -D "$PGDATA" \
+        || fail "could not remove the WAL copied from the source (pg_resetwal): $(tr '\n' ' ' <"$WORK_DIR/pg_resetwal.out")"
     log "WAL copied from the source removed (pg_resetwal after the clean phase-1 shutdown)"
 }
 
@@ -727,40 +501,32 @@ remove_old_wal() {
 # spec.credentials.roles, which nobody would set again. With PGCLONE_CLONE_ID (a value unique to
 # the clone, e.g. the DatabaseClone's uid) the script records that it isolated the volume; a
 # volume copied from another clone carries a different id and is isolated in full.
-ISOLATED_MARKER_NAME=pgclone_isolated
-
 already_isolated() {
-    [ -n "${PGCLONE_CLONE_ID:-}" ] && [ -f "$PGDATA/$ISOLATED_MARKER_NAME" ] \
-        && [ "$(cat "$PGDATA/$ISOLATED_MARKER_NAME")" = "$PGCLONE_CLONE_ID" ]
+    [ -n "${PGCLONE_CLONE_ID:-}" ] && [ -f "$ISOLATED_MARKER" ] && [ "$(cat "$ISOLATED_MARKER")" = "$PGCLONE_CLONE_ID" ]
 }
 
 mark_isolated() {
     [ -n "${PGCLONE_CLONE_ID:-}" ] || return 0
-    printf '%s\n' "$PGCLONE_CLONE_ID" >"$PGDATA/$ISOLATED_MARKER_NAME" \
-        || fail "cannot write $PGDATA/$ISOLATED_MARKER_NAME: the cloned volume must be writable"
+    printf '%s\n' "$PGCLONE_CLONE_ID" >"$ISOLATED_MARKER" || fail "cannot write $ISOLATED_MARKER: the cloned volume must be writable"
 }
 
 phase1() {
     phase1_start
     log "phase 1: server ready (crash recovery done)"
     connect_as_superuser
-    fresh_copy=0
     if already_isolated; then
         # the passwords preparation published, and the operator's credential before it, stay valid
         log "this volume was isolated by an earlier start of clone $PGCLONE_CLONE_ID: keeping what was changed in it since, passwords included"
+        phase1_stop
     else
         list_databases
-        # per database first: prepared transactions may hold locks the statements below would wait on
         isolate_databases
         set_superuser_verifier
         scrub_credentials
         drop_replication_slots
         reset_credential_settings
         rewrite_credential_catalogs
-        fresh_copy=1
-    fi
-    phase1_stop
-    if [ "$fresh_copy" = 1 ]; then
+        phase1_stop
         remove_old_wal
         # only now: a restart before this point isolates the copy again, WAL included
         mark_isolated
@@ -780,14 +546,23 @@ phase2() {
 
 # ------------------------------------------------------------------------------------ main
 
-check_environment
-find_binaries
-check_data_directory_exists
-check_ownership
-check_mode
-check_version
-check_volume_layout
-prepare_work_dir
-clear_source_state
-phase1
-phase2
+bootstrap_main() {
+    set -u
+    umask 077
+    read_environment
+    trap 'on_signal TERM 143' TERM
+    trap 'on_signal INT 130' INT
+    check_environment
+    find_binaries
+    check_data_directory_exists
+    check_ownership
+    check_mode
+    check_version
+    check_volume_layout
+    prepare_work_dir
+    clear_source_state
+    phase1
+    phase2
+}
+
+[ "${PGCLONE_BOOTSTRAP_LIBRARY:-}" = 1 ] || bootstrap_main

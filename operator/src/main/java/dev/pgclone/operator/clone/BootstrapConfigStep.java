@@ -5,16 +5,17 @@ import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-/** The ConfigMap with the bootstrap script and parameters; kept equal to what the spec derives. */
+/** The ConfigMap with the bootstrap script, its files and parameters; kept equal to what the spec derives. */
 final class BootstrapConfigStep implements CloneStep {
 
-    private final String script;
+    private final Map<String, String> files;
 
-    BootstrapConfigStep(String script) {
-        this.script = script;
+    BootstrapConfigStep(Map<String, String> files) {
+        this.files = Map.copyOf(files);
     }
 
     @Override
@@ -29,7 +30,7 @@ final class BootstrapConfigStep implements CloneStep {
 
     @Override
     public Outcome run(CloneContext ctx) {
-        ConfigMap desired = CloneBootstrap.desired(ctx.clone(), script);
+        ConfigMap desired = CloneBootstrap.desired(ctx.clone(), files);
         Optional<ConfigMap> existing = ctx.owned(ConfigMap.class, Names.bootstrapConfigMap(ctx.clone()));
         if (existing.isEmpty()) {
             try {

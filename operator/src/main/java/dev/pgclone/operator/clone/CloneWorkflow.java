@@ -7,6 +7,7 @@ import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The clone workflow, in order: each step's postcondition gates the next. Written as plain named
@@ -22,12 +23,12 @@ final class CloneWorkflow {
     private final List<CloneStep> steps;
 
     CloneWorkflow(BackgroundWork work, ClonePreparer preparer, SourceCheckpointer checkpointer, ClonePodAddress address,
-                  CloneMetrics metrics, String bootstrapScript, OperatorKey key) {
+                  CloneMetrics metrics, Map<String, String> bootstrapFiles, OperatorKey key) {
         this.steps = List.of(
                 new SnapshotStep(work, checkpointer, metrics),
                 new VolumeStep(),
                 new SecretsStep(),
-                new BootstrapConfigStep(bootstrapScript),
+                new BootstrapConfigStep(bootstrapFiles),
                 new ServiceStep(),
                 new PodStep(key),
                 new PreparationStep(work, preparer, address, key));

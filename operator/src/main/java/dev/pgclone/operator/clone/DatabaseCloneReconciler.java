@@ -101,7 +101,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         this.events = new EventRecorder(client, clock);
         this.work = work;
         this.metrics = metrics;
-        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, metrics, CloneBootstrap.script(), key);
+        this.workflow = new CloneWorkflow(work, preparer, checkpointer, address, metrics, CloneBootstrap.files(), key);
     }
 
     @Override

@@ -10,15 +10,31 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The ConfigMap mounted into the clone Pod: the bootstrap script and the server parameters it appends. */
+/**
+ * The ConfigMap mounted into the clone Pod: the bootstrap script, the .sql and .conf files it runs
+ * (each a key, so they sit next to the script in the mount, where it looks for them) and the server
+ * parameters it appends.
+ */
 public final class CloneBootstrap {
 
     public static final String SCRIPT_KEY = "clone-bootstrap.sh";
     public static final String PARAMETERS_KEY = "parameters.conf";
-    public static final String SCRIPT_RESOURCE = "/bootstrap/clone-bootstrap.sh";
+    /** Where the files are in the operator jar (and in src/main/resources). */
+    public static final String RESOURCE_DIR = "/bootstrap/";
+    /**
+     * Every file of the bootstrap, script first: ConfigMap keys and file names in the mount alike
+     * (keys cannot hold '/', so the mount is flat). A test checks this list against the directory.
+     */
+    public static final List<String> FILES = List.of(SCRIPT_KEY,
+            "safety.conf", "phase1.conf",
+            "is-superuser.sql", "list-databases.sql",
+            "rollback-prepared-transactions.sql", "detach-subscriptions.sql", "deactivate-cron-jobs.sql", "drop-user-mappings.sql",
+            "set-superuser-verifier.sql", "scrub-passwords.sql", "drop-replication-slots.sql", "reset-credential-settings.sql",
+            "rewrite-shared-catalogs.sql", "rewrite-user-mappings.sql");
 
     private static final long MIB = 1024L * 1024L;
     /** shared_buffers when the Pod has no memory limit: PostgreSQL's own default, never production's. */
@@ -26,9 +42,13 @@ public final class CloneBootstrap {
 
     private CloneBootstrap() {}
 
-    public static ConfigMap desired(DatabaseClone clone, String script) {
-        Map<String, String> data = new LinkedHashMap<>();
-        data.put(SCRIPT_KEY, script);
+    /** {@code files}: the bootstrap's files by name ({@link #files()}), the same for every clone. */
+    public static ConfigMap desired(DatabaseClone clone, Map<String, String> files) {
+        if (files.containsKey(PARAMETERS_KEY)) {
+            throw new IllegalArgumentException("a bootstrap file may not be named " + PARAMETERS_KEY);
+        }
+        // sorted, as the API server keeps them: the same object whatever order the files came in
+        Map<String, String> data = new TreeMap<>(files);
         data.put(PARAMETERS_KEY, parametersFile(clone));
         return new ConfigMapBuilder()
                 .withMetadata(Owners.owned(clone, Names.bootstrapConfigMap(clone), "bootstrap"))
@@ -70,11 +90,19 @@ public final class CloneBootstrap {
         return resources.getLimits().get("memory");
     }
 
-    /** The script shipped in the operator jar. */
-    public static String script() {
-        try (InputStream in = CloneBootstrap.class.getResourceAsStream(SCRIPT_RESOURCE)) {
+    /** The bootstrap's files as shipped in the operator jar, in the order of {@link #FILES}. */
+    public static Map<String, String> files() {
+        Map<String, String> files = new LinkedHashMap<>();
+        for (String name : FILES) {
+            files.put(name, resource(RESOURCE_DIR + name));
+        }
+        return files;
+    }
+
+    private static String resource(String path) {
+        try (InputStream in = CloneBootstrap.class.getResourceAsStream(path)) {
             if (in == null) {
-                throw new IllegalStateException("bootstrap script missing from the operator jar: " + SCRIPT_RESOURCE);
+                throw new IllegalStateException("bootstrap file missing from the operator jar: " + path);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -318,6 +318,33 @@ class BootstrapScriptTest {
         }
     }
 
+    /** Alpine-based postgres images run the Pod's sh as busybox ash: the same start, the same isolation. */
+    @Test
+    void startsTheCopyUnderBusyboxShAsOnAlpineImages() throws Exception {
+        assumeTrue(Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "busybox"))), "busybox is not installed (make deps installs it)");
+        try (CloneRun clone = CloneRun.of(snapshot).shell("busybox", "sh")) {
+            clone.start().awaitReady(Duration.ofSeconds(60));
+
+            assertThat(clone.psql("SELECT pg_is_in_recovery()")).isEqualTo("f");
+            assertThat(clone.psql("SHOW archive_mode")).isEqualTo("off");
+            assertThat(clone.psql("SHOW hba_file")).startsWith(clone.workDir.toString());
+            try (Connection c = clone.connect("postgres", "postgres", clone.password());
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT count(*) FROM load WHERE id <= " + acknowledgedBeforeSnapshot)) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(acknowledgedBeforeSnapshot);
+            }
+            // production's passwords were replaced before TCP opened
+            for (String[] login : List.of(new String[] {"postgres", PROD_SUPERUSER_PASSWORD}, new String[] {"app", PROD_APP_PASSWORD})) {
+                assertThatThrownBy(() -> clone.connect("postgres", login[0], login[1]).close())
+                        .isInstanceOf(SQLException.class)
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
+            }
+            assertThat(clone.output()).doesNotContain(clone.verifier()).contains("phase 2: exec postgres");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ helpers
 
     /** Commits one row at a time over TCP and records the highest id whose commit returned. */

@@ -3,9 +3,9 @@ package dev.pgclone.operator.bootstrap;
 import dev.pgclone.testkit.postgres.LocalPostgres;
 
 import dev.pgclone.operator.postgres.ScramVerifier;
+import dev.pgclone.operator.resources.CloneBootstrap;
 import dev.pgclone.testkit.postgres.LocalPostgres.Os;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,13 +26,13 @@ import java.util.concurrent.TimeUnit;
  * One run of the bootstrap script on a fresh copy of a crash-consistent snapshot, laid out the way
  * the clone Pod mounts it: the volume at {@code volume/} with the data directory one level below
  * (CloudNativePG's {@code pgdata}), an emptyDir-like work dir and socket dir owned by the user the
- * script runs as, and a termination-log file. The script is the one on the test classpath (the
- * operator jar's resource), run by dash as the container's {@code sh} is on Debian images.
+ * script runs as, and a termination-log file. The script and its files are those the operator puts
+ * in the bootstrap ConfigMap ({@link CloneBootstrap#files()}), run by dash as the container's
+ * {@code sh} is on Debian images.
  * {@link #close()} stops whatever server the run left and removes everything, also after failures.
  */
 final class CloneRun implements AutoCloseable {
 
-    static final String SCRIPT_RESOURCE = "/bootstrap/clone-bootstrap.sh";
     /** Quotes, a backslash, $ and a backtick: the password must survive sh and psql untouched. */
     static final String DEFAULT_PASSWORD = "cl0ne 'pw' \"q\" \\ $HOME `id` ;";
 
@@ -52,6 +52,9 @@ final class CloneRun implements AutoCloseable {
     /** postmaster.pid as copied from the source; a different one was written by a server of this run. */
     private final String copiedLockFile;
     private Process process;
+    /** The container's sh: dash, as on Debian-based postgres images, unless a test picks another. */
+    private List<String> shell = List.of(Files.isExecutable(Path.of("/bin/dash")) ? "/bin/dash" : "sh");
+    private Instant started;
 
     private CloneRun(Path snapshot, String osUser) {
         this.osUser = osUser;
@@ -79,13 +82,12 @@ final class CloneRun implements AutoCloseable {
             }
             Files.createDirectories(script.getParent());
             chmod(script.getParent(), "rwxr-xr-x");
-            try (InputStream in = CloneRun.class.getResourceAsStream(SCRIPT_RESOURCE)) {
-                if (in == null) {
-                    throw new IllegalStateException("bootstrap script not on the test classpath: " + SCRIPT_RESOURCE);
-                }
-                Files.copy(in, script);
+            // as the Pod mounts the ConfigMap: every file of the bootstrap side by side, read-only
+            for (Map.Entry<String, String> file : CloneBootstrap.files().entrySet()) {
+                Path path = script.resolveSibling(file.getKey());
+                Files.writeString(path, file.getValue());
+                chmod(path, "r--r--r--");
             }
-            chmod(script, "rw-r--r--");
             Files.writeString(terminationLog, "");
             chown(terminationLog, osUser);
         } catch (IOException | RuntimeException e) {
@@ -136,12 +138,20 @@ final class CloneRun implements AutoCloseable {
         return this;
     }
 
+    /** Runs the script with {@code command} instead of dash, e.g. {@code busybox sh} as alpine images do. */
+    CloneRun shell(String... command) {
+        shell = List.of(command);
+        return this;
+    }
+
     CloneRun start() {
-        String shell = Files.isExecutable(Path.of("/bin/dash")) ? "/bin/dash" : "sh";
-        ProcessBuilder pb = new ProcessBuilder(Os.asUser(osUser, List.of(shell, script.toString())));
+        List<String> command = new ArrayList<>(shell);
+        command.add(script.toString());
+        ProcessBuilder pb = new ProcessBuilder(Os.asUser(osUser, command));
         pb.environment().putAll(env);
         pb.redirectErrorStream(true).redirectOutput(output.toFile());
         try {
+            started = Instant.now();
             process = pb.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -162,6 +172,8 @@ final class CloneRun implements AutoCloseable {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
             if (probe()) {
+                // the clone Pod's time to ready, to compare script changes with (surefire's output file)
+                System.out.println("bootstrap ready after " + Duration.between(started, Instant.now()).toMillis() + " ms");
                 return this;
             }
             if (!process.isAlive()) {

@@ -1,13 +1,18 @@
 package dev.pgclone.operator.resources;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -121,23 +126,60 @@ class CloneBootstrapTest {
     }
 
     @Test
-    void theConfigMapCarriesTheScriptAndTheParameters() {
+    void theConfigMapCarriesTheScriptItsFilesAndTheParameters() {
         DatabaseClone clone = TestClones.minimal();
-        ConfigMap cm = CloneBootstrap.desired(clone, "#!/bin/sh\necho hi\n");
+        ConfigMap cm = CloneBootstrap.desired(clone, Map.of("clone-bootstrap.sh", "#!/bin/sh\necho hi\n", "a.sql", "SELECT 1;\n"));
 
         assertThat(cm.getMetadata().getName()).isEqualTo("orders-staging-bootstrap");
         assertThat(cm.getMetadata().getNamespace()).isEqualTo("shop");
         assertThat(cm.getMetadata().getLabels()).containsEntry(Labels.COMPONENT, "bootstrap");
         assertThat(cm.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getUid()).isEqualTo(TestClones.UID));
-        assertThat(cm.getData()).containsOnlyKeys("clone-bootstrap.sh", "parameters.conf")
+        assertThat(cm.getData()).containsOnlyKeys("clone-bootstrap.sh", "a.sql", "parameters.conf")
                 .containsEntry("clone-bootstrap.sh", "#!/bin/sh\necho hi\n")
+                .containsEntry("a.sql", "SELECT 1;\n")
                 .containsEntry("parameters.conf", CloneBootstrap.parametersFile(clone));
+        // sorted as the API server returns them, so a comparison with the stored object is stable
+        assertThat(cm.getData().keySet()).containsExactly("a.sql", "clone-bootstrap.sh", "parameters.conf");
     }
 
     @Test
-    void theScriptIsShippedInTheJar() {
+    void noBootstrapFileMayTakeTheParametersKey() {
+        assertThatThrownBy(() -> CloneBootstrap.desired(TestClones.minimal(), Map.of("parameters.conf", "x")))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theScriptAndItsFilesAreShippedInTheJar() {
+        Map<String, String> files = CloneBootstrap.files();
         // the Pod runs it with sh, so it must be a POSIX shell script, not an empty resource
-        assertThat(CloneBootstrap.script()).startsWith("#!/bin/sh").contains("PGCLONE_PARAMETERS_FILE");
+        assertThat(files.get(CloneBootstrap.SCRIPT_KEY)).startsWith("#!/bin/sh").contains("PGCLONE_PARAMETERS_FILE");
+        assertThat(files).containsOnlyKeys(CloneBootstrap.FILES).allSatisfy((name, text) -> assertThat(text).isNotBlank());
+    }
+
+    /** A file added to the directory but not to FILES would be missing from every clone's ConfigMap. */
+    @Test
+    void theFileListIsTheResourceDirectoryAndEveryFileIsUsed() throws IOException {
+        try (Stream<Path> dir = Files.list(Path.of("src/main/resources" + CloneBootstrap.RESOURCE_DIR))) {
+            assertThat(dir.map(p -> p.getFileName().toString()).toList())
+                    .containsExactlyInAnyOrderElementsOf(CloneBootstrap.FILES);
+        }
+        String script = CloneBootstrap.files().get(CloneBootstrap.SCRIPT_KEY);
+        for (String name : CloneBootstrap.FILES) {
+            // ConfigMap keys: [-._a-zA-Z0-9]+, and the script names its files without the extension
+            assertThat(name).matches("[-._a-zA-Z0-9]+");
+            if (!name.equals(CloneBootstrap.SCRIPT_KEY)) {
+                String reference = name.endsWith(".sql") ? name.substring(0, name.length() - 4) : name;
+                assertThat(script).as("the script uses %s", name).containsPattern("(?<![-\\w])" + java.util.regex.Pattern.quote(reference) + "(?![-\\w])");
+            }
+        }
+    }
+
+    @Test
+    void theConfigMapStaysFarBelowTheOneMebibyteLimit() {
+        ConfigMap cm = CloneBootstrap.desired(TestClones.minimal(), CloneBootstrap.files());
+        int bytes = cm.getData().entrySet().stream()
+                .mapToInt(e -> e.getKey().length() + e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).sum();
+        assertThat(bytes).isLessThan(128 * 1024);
     }
 }

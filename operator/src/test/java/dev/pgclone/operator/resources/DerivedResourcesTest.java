@@ -64,6 +64,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DerivedResourcesTest {
 
     private static final String SCRIPT_MARKER = "<clone-bootstrap.sh: tested in BootstrapScriptTest>";
+    /** The bootstrap's files, each replaced by a marker naming its tests. */
+    private static final Map<String, String> BOOTSTRAP_MARKERS = bootstrapMarkers();
     private static final String PASSWORD = "golden-password";
     private static final String VERIFIER = dev.pgclone.operator.postgres.ScramVerifier.of("golden-operator-password", new byte[16]);
     private static final String INPUT = "input.yaml";
@@ -139,7 +141,7 @@ class DerivedResourcesTest {
                 new Quantity(required(volume, "size", dir)),
                 text(volume.path("storageClassName")),
                 required(volume, "sourceDescription", dir)));
-        produced.put("bootstrap-configmap.yaml", CloneBootstrap.desired(clone, SCRIPT_MARKER));
+        produced.put("bootstrap-configmap.yaml", CloneBootstrap.desired(clone, BOOTSTRAP_MARKERS));
         produced.put("secret-superuser.yaml", CloneSecrets.superuser(clone, PASSWORD));
         var credentials = clone.getSpec().getCredentials();
         if (credentials != null && credentials.getRoles() != null) {
@@ -254,5 +256,14 @@ class DerivedResourcesTest {
         } catch (IOException e) {
             throw new AssertionError("cannot read " + file, e);
         }
+    }
+
+    private static Map<String, String> bootstrapMarkers() {
+        Map<String, String> markers = new java.util.LinkedHashMap<>();
+        for (String name : CloneBootstrap.FILES) {
+            markers.put(name, name.equals(CloneBootstrap.SCRIPT_KEY) ? SCRIPT_MARKER
+                    : "<" + name + ": tested in " + (name.endsWith(".sql") ? "BootstrapSqlTest" : "BootstrapFunctionsTest") + ">");
+        }
+        return markers;
     }
 }
