@@ -1,7 +1,7 @@
 package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.PostCloneSpec;
-import dev.pgclone.operator.postgres.SqlScript;
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,18 +17,18 @@ public final class Durations {
     private Durations() {}
 
     /**
-     * spec.postClone.timeout of a clone or a CloneSource: {@link SqlScript#DEFAULT_TIMEOUT} when
+     * spec.postClone.timeout of a clone or a CloneSource: {@link Defaults#POST_CLONE_TIMEOUT} when
      * unset. Only for validated specs; a value that does not parse also gives the default.
      */
     public static Duration scriptTimeout(PostCloneSpec postClone) {
         if (postClone == null || postClone.getTimeout() == null || postClone.getTimeout().isBlank()) {
-            return SqlScript.DEFAULT_TIMEOUT;
+            return Defaults.POST_CLONE_TIMEOUT;
         }
         try {
             Duration d = parse(postClone.getTimeout());
-            return d.isZero() ? SqlScript.DEFAULT_TIMEOUT : d;
+            return d.isZero() ? Defaults.POST_CLONE_TIMEOUT : d;
         } catch (IllegalArgumentException e) {
-            return SqlScript.DEFAULT_TIMEOUT;
+            return Defaults.POST_CLONE_TIMEOUT;
         }
     }
 

@@ -1,51 +1,99 @@
 package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.api.v1alpha1.CredentialsSpec;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import dev.pgclone.operator.api.v1alpha1.PostgresSpec;
+import dev.pgclone.operator.api.v1alpha1.ServiceSpec;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
- * The clone as the workflow acts on it: the user's spec with what it leaves to others filled in.
- * Defaults are applied here rather than by the API server so that a CloneSource's can come between
- * the clone's own values and the built-in ones. The result lives only in memory for one reconcile;
+ * The clone as the workflow acts on it: the user's spec with what it leaves to others filled in,
+ * first from a granted CloneSource, then from {@link Defaults}. Defaults are applied here rather
+ * than only by the API server so that a CloneSource's can come between the clone's own values and
+ * the built-in ones, and so that the builders in {@code resources/} never decide one themselves:
+ * they are handed this and read values. The result lives only in memory for one reconcile;
  * nothing of it (the checkpoint Secret's name above all) is written to the clone's namespace.
  */
-final class EffectiveClone {
-
-    static final long DEFAULT_RUN_AS_USER = 999L;
-    static final String DEFAULT_SUPERUSER = "postgres";
+public final class EffectiveClone {
 
     private EffectiveClone() {}
 
-    /** @param source the granted CloneSource, or null when the clone names a PVC or snapshot itself */
-    static DatabaseClone of(DatabaseClone clone, CloneSource source) {
+    /**
+     * A copy of the clone with every default filled in; the clone itself is not changed.
+     *
+     * @param clone  a clone whose spec passed {@link SpecValidator#problems}
+     * @param source the granted CloneSource, or null when the clone names a PVC or snapshot itself.
+     *               Its location is the clone's source, the server settings it sets are binding
+     *               (the grant has refused a clone that sets them differently), and isolation is
+     *               strict (SpecValidator has refused none).
+     * @throws IllegalArgumentException for a clone without spec (or without spec.source, with a CloneSource)
+     */
+    public static DatabaseClone of(DatabaseClone clone, CloneSource source) {
+        if (clone == null || clone.getSpec() == null) {
+            throw new IllegalArgumentException("a DatabaseClone without spec has no effective form: validate it first");
+        }
         DatabaseClone effective = Serialization.unmarshal(Serialization.asJson(clone), DatabaseClone.class);
-        var spec = effective.getSpec();
+        DatabaseCloneSpec spec = effective.getSpec();
         if (spec.getPostgres() == null) {
             spec.setPostgres(new PostgresSpec());
         }
-        PostgresSpec pg = spec.getPostgres();
         if (source != null) {
-            var from = source.getSpec();
-            var target = spec.getSource();
-            target.setPvcName(from.getPvcName());
-            target.setNamespace(source.getMetadata().getNamespace());
-            target.setDataDirectory(from.getDataDirectory());
-            target.setVolumeSnapshotClassName(from.getVolumeSnapshotClassName());
-            target.setCheckpoint(from.getCheckpoint());
-            if (from.getPostgres() != null) {
-                pg.setImage(pg.getImage() != null ? pg.getImage() : from.getPostgres().getImage());
-                pg.setRunAsUser(pg.getRunAsUser() != null ? pg.getRunAsUser() : from.getPostgres().getRunAsUser());
-                pg.setSuperuser(pg.getSuperuser() != null ? pg.getSuperuser() : from.getPostgres().getSuperuser());
-            }
+            fromCloneSource(spec, source);
         }
+        PostgresSpec pg = spec.getPostgres();
         if (pg.getRunAsUser() == null) {
-            pg.setRunAsUser(DEFAULT_RUN_AS_USER);
+            pg.setRunAsUser(Defaults.RUN_AS_USER);
         }
-        if (pg.getSuperuser() == null || pg.getSuperuser().isBlank()) {
-            pg.setSuperuser(DEFAULT_SUPERUSER);
+        if (blank(pg.getSuperuser())) {
+            pg.setSuperuser(Defaults.SUPERUSER);
+        }
+        if (spec.getIsolation() == null) {
+            spec.setIsolation(Defaults.ISOLATION);
+        }
+        if (spec.getService() == null) {
+            spec.setService(new ServiceSpec());
+        }
+        if (spec.getService().getType() == null) {
+            spec.getService().setType(Defaults.SERVICE_TYPE);
+        }
+        if (spec.getCredentials() == null) {
+            spec.setCredentials(new CredentialsSpec());
+        }
+        if (blank(spec.getCredentials().getDatabase())) {
+            spec.getCredentials().setDatabase(Defaults.DATABASE);
+        }
+        if (spec.getPostClone() != null && spec.getPostClone().getTimeout() == null) {
+            spec.getPostClone().setTimeout(Defaults.POST_CLONE_TIMEOUT_TEXT);
         }
         return effective;
+    }
+
+    private static void fromCloneSource(DatabaseCloneSpec spec, CloneSource source) {
+        if (spec.getSource() == null || source.getSpec() == null) {
+            throw new IllegalArgumentException("a clone of a CloneSource needs spec.source.cloneSource, and the CloneSource a spec");
+        }
+        var from = source.getSpec();
+        var target = spec.getSource();
+        target.setPvcName(from.getPvcName());
+        target.setNamespace(source.getMetadata().getNamespace());
+        target.setDataDirectory(from.getDataDirectory());
+        target.setVolumeSnapshotClassName(from.getVolumeSnapshotClassName());
+        target.setCheckpoint(from.getCheckpoint());
+        var fixed = from.getPostgres();
+        if (fixed != null) {
+            PostgresSpec pg = spec.getPostgres();
+            pg.setImage(!blank(fixed.getImage()) ? fixed.getImage() : pg.getImage());
+            pg.setRunAsUser(fixed.getRunAsUser() != null ? fixed.getRunAsUser() : pg.getRunAsUser());
+            pg.setSuperuser(!blank(fixed.getSuperuser()) ? fixed.getSuperuser() : pg.getSuperuser());
+        }
+        // production's owners' data never reaches the systems their jobs and foreign servers point at
+        spec.setIsolation(Defaults.ISOLATION);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 }

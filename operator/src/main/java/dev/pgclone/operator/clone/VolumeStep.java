@@ -1,5 +1,6 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.Annotations;
 import dev.pgclone.operator.resources.CloneVolumes;
@@ -63,7 +64,7 @@ final class VolumeStep implements CloneStep {
                 : sourcePvc.getSpec().getResources().getRequests().get("storage");
         Quantity size = CloneVolumes.restoreSize(restoreSize, sourceRequest);
         if (size == null) {
-            size = new Quantity("1Gi");
+            size = new Quantity(Defaults.VOLUME_SIZE);
         }
         String storageClass = spec.getStorage() != null && spec.getStorage().getStorageClassName() != null
                 && !spec.getStorage().getStorageClassName().isBlank() ? spec.getStorage().getStorageClassName()

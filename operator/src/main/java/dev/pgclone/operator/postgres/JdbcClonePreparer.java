@@ -1,5 +1,6 @@
 package dev.pgclone.operator.postgres;
 
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -128,7 +129,7 @@ public final class JdbcClonePreparer implements ClonePreparer {
         }
 
         PreparationResult execute() {
-            try (Connection c = connect(PreparationRequest.DEFAULT_DATABASE, CONTROL_STATEMENT_TIMEOUT, CONTROL_STATEMENT_TIMEOUT.plus(SOCKET_SLACK))) {
+            try (Connection c = connect(Defaults.DATABASE, CONTROL_STATEMENT_TIMEOUT, CONTROL_STATEMENT_TIMEOUT.plus(SOCKET_SLACK))) {
                 version = readVersion(c);
                 // before any script runs: a role that cannot get its password fails the clone
                 // while the copy is still untouched
@@ -198,7 +199,7 @@ public final class JdbcClonePreparer implements ClonePreparer {
             long start = System.nanoTime();
             Connection c;
             try {
-                c = connect(PreparationRequest.DEFAULT_DATABASE, CONTROL_STATEMENT_TIMEOUT, CONTROL_STATEMENT_TIMEOUT.plus(SOCKET_SLACK));
+                c = connect(Defaults.DATABASE, CONTROL_STATEMENT_TIMEOUT, CONTROL_STATEMENT_TIMEOUT.plus(SOCKET_SLACK));
             } catch (ConnectFailed e) {
                 steps.add(new StepOutcome(CREDENTIALS_STEP, Jdbc.secondsSince(start), null, redact(e.stepError)));
                 return fail(e.reason, e.message);
@@ -410,7 +411,7 @@ public final class JdbcClonePreparer implements ClonePreparer {
                         + where() + " as \"" + req.superuser() + "\" (" + what + "): spec.postgres.superuser must be a superuser");
             }
             if (Jdbc.isMissingDatabase(e)) {
-                String hint = PreparationRequest.DEFAULT_DATABASE.equals(database)
+                String hint = Defaults.DATABASE.equals(database)
                         ? "the operator connects to it to set passwords: create it in the source"
                         : "set spec.credentials.database to a database that exists in the source";
                 return new ConnectFailed(what, PreparationResult.DATABASE_MISSING,

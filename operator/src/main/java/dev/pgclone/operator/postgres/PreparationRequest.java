@@ -1,5 +1,6 @@
 package dev.pgclone.operator.postgres;
 
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -36,7 +37,6 @@ public record PreparationRequest(
         String database,
         Duration connectTimeout) {
 
-    public static final String DEFAULT_DATABASE = "postgres";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     public PreparationRequest {
@@ -66,7 +66,7 @@ public record PreparationRequest(
         }
         rolePasswords = Collections.unmodifiableMap(roles);
         scripts = scripts == null ? List.of() : List.copyOf(scripts);
-        database = database == null || database.isBlank() ? DEFAULT_DATABASE : database;
+        database = database == null || database.isBlank() ? Defaults.DATABASE : database;
         connectTimeout = connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout;
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive: " + connectTimeout);

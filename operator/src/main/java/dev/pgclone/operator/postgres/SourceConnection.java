@@ -1,5 +1,6 @@
 package dev.pgclone.operator.postgres;
 
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -25,10 +26,6 @@ import java.util.regex.Pattern;
  * superuser Secret) or none means {@code postgres}; no sslmode means {@code prefer}, libpq's default.
  */
 public record SourceConnection(String host, int port, String username, String password, String database, String sslMode) {
-
-    public static final int DEFAULT_PORT = 5432;
-    public static final String DEFAULT_DATABASE = "postgres";
-    public static final String DEFAULT_SSL_MODE = "prefer";
 
     private static final String LAYOUT = "the Secret needs key uri (postgresql://user:password@host:port/dbname),"
             + " or keys host, username and password (port, dbname optional), as in CloudNativePG's <cluster>-superuser Secret";
@@ -59,11 +56,11 @@ public record SourceConnection(String host, int port, String username, String pa
         if (port <= 0 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " is not a port number");
         }
-        database = database == null || database.isBlank() || database.equals("*") ? DEFAULT_DATABASE : database;
+        database = database == null || database.isBlank() || database.equals("*") ? Defaults.DATABASE : database;
         if (database.chars().anyMatch(ch -> ch < 0x20)) {
             throw new IllegalArgumentException("the database name has control characters");
         }
-        sslMode = sslMode == null || sslMode.isBlank() ? DEFAULT_SSL_MODE : sslMode;
+        sslMode = sslMode == null || sslMode.isBlank() ? Defaults.SOURCE_SSL_MODE : sslMode;
         if (!SSL_MODES.contains(sslMode)) {
             throw new IllegalArgumentException("sslmode \"" + sslMode + "\" is not one of " + String.join(", ", new TreeSet<>(SSL_MODES)));
         }
@@ -95,7 +92,7 @@ public record SourceConnection(String host, int port, String username, String pa
             throw new IllegalArgumentException("missing key(s) " + missing + ": " + LAYOUT);
         }
         String port = value(data, "port");
-        return new SourceConnection(host, port == null ? DEFAULT_PORT : port(port, "key port"), username, password,
+        return new SourceConnection(host, port == null ? Defaults.PORT : port(port, "key port"), username, password,
                 value(data, "dbname"), value(data, "sslmode"));
     }
 
@@ -196,7 +193,7 @@ public record SourceConnection(String host, int port, String username, String pa
         if (password == null) {
             throw new IllegalArgumentException("key uri has no password (and there is no key password): " + LAYOUT);
         }
-        int port = portText == null || portText.isEmpty() ? DEFAULT_PORT : port(portText, "the port in key uri");
+        int port = portText == null || portText.isEmpty() ? Defaults.PORT : port(portText, "the port in key uri");
         return new SourceConnection(host, port, username, password, database, query.get("sslmode"));
     }
 

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.postgres;
 
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -11,9 +12,6 @@ import java.util.Objects;
  */
 public record SqlScript(String name, String sql, Duration timeout) {
 
-    /** A script nobody gave a limit: long enough for masking a large table, short enough to notice a hang. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
-
     public SqlScript {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(sql, "sql");
@@ -24,6 +22,6 @@ public record SqlScript(String name, String sql, Duration timeout) {
     }
 
     public SqlScript(String name, String sql) {
-        this(name, sql, DEFAULT_TIMEOUT);
+        this(name, sql, Defaults.POST_CLONE_TIMEOUT);
     }
 }

@@ -4,6 +4,7 @@ import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -106,7 +107,8 @@ public final class CronSchedule {
 
     private static ZoneId zone(String timeZone) throws InvalidScheduleException {
         if (timeZone == null || timeZone.isBlank()) {
-            return ZoneOffset.UTC;
+            // normalized: the fixed offset, as ZoneOffset.UTC
+            return ZoneId.of(Defaults.TIME_ZONE).normalized();
         }
         // IANA names only, as Kubernetes CronJobs: offsets such as +02:00 do not follow daylight saving time
         if (!ZoneId.getAvailableZoneIds().contains(timeZone)) {

@@ -1,6 +1,7 @@
 package dev.pgclone.operator.refresh;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.api.v1alpha1.RefreshScheduleStatus;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
@@ -253,7 +254,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
 
     private ScheduleHistory prune(ScheduleContext ctx, ScheduleHistory history) {
         Integer limit = ctx.schedule().getSpec() == null ? null : ctx.schedule().getSpec().getHistoryLimit();
-        List<Deletion> deletions = history.toDelete(ctx.status().getActiveClone(), activeRunTime(ctx), limit == null ? 1 : Math.max(0, limit));
+        List<Deletion> deletions = history.toDelete(ctx.status().getActiveClone(), activeRunTime(ctx), limit == null ? Defaults.HISTORY_LIMIT : Math.max(0, limit));
         if (deletions.isEmpty()) {
             return history;
         }
@@ -278,7 +279,8 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         Instant committed = Conditions.parse(status.getNextScheduleTime());
         String request = schedule.getMetadata().getAnnotations() == null ? null
                 : schedule.getMetadata().getAnnotations().get(RefreshSchedule.REFRESH_NOW);
-        boolean suspended = Boolean.TRUE.equals(schedule.getSpec().getSuspend());
+        Boolean suspend = schedule.getSpec().getSuspend();
+        boolean suspended = suspend == null ? Defaults.SUSPEND : suspend;
         Plan plan = RunPlanner.plan(cron, suspended, committed, status.getLastRefreshRequest(), request, ctx.now());
         Instant next = plan.next();
         Problem blocked = null;

@@ -4,6 +4,7 @@ import dev.pgclone.operator.api.v1alpha1.CredentialsSpec;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
+import dev.pgclone.operator.clone.EffectiveClone;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.CloneServices;
 import dev.pgclone.operator.resources.Labels;
@@ -24,8 +25,8 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** Pure builders: a schedule's spec to the objects it owns. */
-final class ScheduleResources {
+/** Pure builders: a schedule's spec to the objects it owns. Public for the golden-file test of derived resources. */
+public final class ScheduleResources {
 
     static final String COMPONENT_CLONE = "clone";
     static final String COMPONENT_PASSWORDS = "passwords";
@@ -35,7 +36,7 @@ final class ScheduleResources {
     private ScheduleResources() {}
 
     /** The run's clone: the template with the schedule's passwords, owned by the schedule so it goes with it. */
-    static DatabaseClone clone(RefreshSchedule schedule, Instant runTime) {
+    public static DatabaseClone clone(RefreshSchedule schedule, Instant runTime) {
         DatabaseCloneSpec spec = copy(schedule.getSpec().getTemplate().getSpec());
         if (spec.getCredentials() == null) {
             spec.setCredentials(new CredentialsSpec());
@@ -48,7 +49,7 @@ final class ScheduleResources {
     }
 
     /** Keys are role names, values their passwords: what DatabaseClone's credentials.secretName reads. */
-    static Secret passwords(RefreshSchedule schedule, Map<String, String> passwords) {
+    public static Secret passwords(RefreshSchedule schedule, Map<String, String> passwords) {
         return new SecretBuilder()
                 .withMetadata(owned(schedule, Names.schedulePasswords(schedule), COMPONENT_PASSWORDS))
                 .withType("Opaque")
@@ -61,21 +62,21 @@ final class ScheduleResources {
      * schedule would publish (CloudNativePG's keys, host {@code <schedule>.<namespace>.svc}), so it
      * is built by {@link CloneSecrets} from such a stand-in clone and then given the schedule as owner.
      */
-    static Secret roleSecret(RefreshSchedule schedule, String role, String password) {
+    public static Secret roleSecret(RefreshSchedule schedule, String role, String password) {
         Secret secret = CloneSecrets.role(standInClone(schedule), role, password);
         secret.setMetadata(owned(schedule, Names.scheduleRoleSecret(schedule, role), COMPONENT_CREDENTIALS));
         return secret;
     }
 
     /** The stable Service: a clone's Service, named after the schedule, selecting the active clone's prepared Pod. */
-    static Service service(RefreshSchedule schedule, String activeClone) {
+    public static Service service(RefreshSchedule schedule, String activeClone) {
         Service service = CloneServices.desired(standInClone(schedule));
         service.setMetadata(owned(schedule, Names.scheduleService(schedule), COMPONENT_SERVICE));
         service.getSpec().setSelector(Labels.servingSelector(activeClone));
         return service;
     }
 
-    static Set<String> roles(RefreshSchedule schedule) {
+    public static Set<String> roles(RefreshSchedule schedule) {
         CredentialsSpec credentials = schedule.getSpec().getTemplate().getSpec().getCredentials();
         return credentials == null || credentials.getRoles() == null ? Set.of() : new LinkedHashSet<>(credentials.getRoles());
     }
@@ -100,13 +101,17 @@ final class ScheduleResources {
                 .build();
     }
 
-    /** A clone named after the schedule with the template's spec: what the stable endpoint looks like to the clone builders. */
+    /**
+     * A clone named after the schedule with the template's spec, defaulted as every clone the
+     * builders see: what the stable endpoint looks like to them. No CloneSource is consulted: what
+     * these objects use of the spec (the database, the Service type) is never a CloneSource's.
+     */
     private static DatabaseClone standInClone(RefreshSchedule schedule) {
         DatabaseClone clone = new DatabaseClone();
         clone.setMetadata(new ObjectMetaBuilder().withName(schedule.getMetadata().getName())
                 .withNamespace(schedule.getMetadata().getNamespace()).build());
         clone.setSpec(schedule.getSpec().getTemplate().getSpec());
-        return clone;
+        return EffectiveClone.of(clone, null);
     }
 
     private static DatabaseCloneSpec copy(DatabaseCloneSpec spec) {

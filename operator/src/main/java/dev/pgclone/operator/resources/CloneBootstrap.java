@@ -1,6 +1,7 @@
 package dev.pgclone.operator.resources;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -37,9 +38,6 @@ public final class CloneBootstrap {
             "rewrite-shared-catalogs.sql", "rewrite-user-mappings.sql");
 
     private static final long MIB = 1024L * 1024L;
-    /** shared_buffers when the Pod has no memory limit: PostgreSQL's own default, never production's. */
-    static final String DEFAULT_SHARED_BUFFERS = "128MB";
-
     private CloneBootstrap() {}
 
     /** {@code files}: the bootstrap's files by name ({@link #files()}), the same for every clone. */
@@ -72,10 +70,10 @@ public final class CloneBootstrap {
         return sb.toString();
     }
 
-    /** A quarter of the memory limit (the usual starting point), at least 16MB; 128MB without a limit. */
+    /** A quarter of the memory limit (the usual starting point), at least 16MB; {@link Defaults#SHARED_BUFFERS} without a limit. */
     static String sharedBuffers(Quantity memoryLimit) {
         if (memoryLimit == null) {
-            return DEFAULT_SHARED_BUFFERS;
+            return Defaults.SHARED_BUFFERS;
         }
         BigDecimal bytes = Quantity.getAmountInBytes(memoryLimit);
         long mib = Math.max(16, bytes.longValue() / 4 / MIB);

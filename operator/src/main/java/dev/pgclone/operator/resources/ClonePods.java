@@ -1,6 +1,7 @@
 package dev.pgclone.operator.resources;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -13,10 +14,12 @@ import java.util.List;
  * The clone's postgres Pod. It runs the image from the spec with the operator's bootstrap script as
  * its command, as spec.postgres.runAsUser, under the restricted Pod Security profile: the data files
  * are used as they are (no fsGroup, no chown: relabelling every inode of a large volume takes hours).
+ * Like every builder here it takes the effective clone ({@code clone.EffectiveClone}): the defaults
+ * are filled in there, not here.
  */
 public final class ClonePods {
 
-    public static final int PORT = 5432;
+    public static final int PORT = Defaults.PORT;
     public static final String CONTAINER = "postgres";
     public static final String VOLUME_MOUNT = "/pgclone/volume";
     public static final String BOOTSTRAP_MOUNT = "/pgclone/bootstrap";
@@ -32,7 +35,7 @@ public final class ClonePods {
      */
     public static Pod desired(DatabaseClone clone, String superuserVerifier) {
         var pg = clone.getSpec().getPostgres();
-        long uid = pg.getRunAsUser() == null ? 999L : pg.getRunAsUser();
+        long uid = pg.getRunAsUser();
         return new PodBuilder()
                 .withMetadata(Owners.owned(clone, Names.pod(clone), "database"))
                 .withNewSpec()
@@ -103,7 +106,6 @@ public final class ClonePods {
     }
 
     private static List<EnvVar> env(DatabaseClone clone, String superuserVerifier) {
-        String isolation = clone.getSpec().getIsolation() == null ? "strict" : clone.getSpec().getIsolation();
         List<EnvVar> env = new ArrayList<>();
         env.add(plain("PGDATA", dataDirectory(clone)));
         env.add(plain("PGCLONE_VOLUME", VOLUME_MOUNT));
@@ -115,7 +117,7 @@ public final class ClonePods {
         // Secret <clone>-superuser opens nothing before preparation has run the masking
         env.add(plain("PGCLONE_SUPERUSER_VERIFIER", superuserVerifier));
         env.add(plain("PGCLONE_PARAMETERS_FILE", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.PARAMETERS_KEY));
-        env.add(plain("PGCLONE_ISOLATION", isolation));
+        env.add(plain("PGCLONE_ISOLATION", clone.getSpec().getIsolation()));
         // marks the copy as isolated for this clone, so a container restart keeps the passwords the
         // operator set; a copy restored from anywhere else carries no (or another) id and is isolated again
         env.add(plain("PGCLONE_CLONE_ID", clone.getMetadata().getUid()));

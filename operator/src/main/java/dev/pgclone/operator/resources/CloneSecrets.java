@@ -1,6 +1,7 @@
 package dev.pgclone.operator.resources;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.Defaults;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.net.URLEncoder;
@@ -11,7 +12,7 @@ import java.util.Map;
 
 /**
  * Connection Secrets with CloudNativePG's key layout, so applications and tools written for it
- * read a clone's Secret unchanged.
+ * read a clone's Secret unchanged. Built from the effective clone ({@code clone.EffectiveClone}).
  */
 public final class CloneSecrets {
 
@@ -21,21 +22,21 @@ public final class CloneSecrets {
     private CloneSecrets() {}
 
     public static Secret superuser(DatabaseClone clone, String password) {
-        return secret(clone, Names.superuserSecret(clone), "superuser", superuserName(clone), password, "postgres");
+        return secret(clone, Names.superuserSecret(clone), "superuser", superuserName(clone), password, Defaults.DATABASE);
     }
 
     public static Secret role(DatabaseClone clone, String role, String password) {
         return secret(clone, Names.roleSecret(clone, role), "credentials", role, password, database(clone));
     }
 
+    /** spec.postgres.superuser of the effective clone. */
     public static String superuserName(DatabaseClone clone) {
-        String su = clone.getSpec().getPostgres().getSuperuser();
-        return su == null || su.isBlank() ? "postgres" : su;
+        return clone.getSpec().getPostgres().getSuperuser();
     }
 
+    /** spec.credentials.database of the effective clone: where the role Secrets point. */
     public static String database(DatabaseClone clone) {
-        var creds = clone.getSpec().getCredentials();
-        return creds == null || creds.getDatabase() == null || creds.getDatabase().isBlank() ? "postgres" : creds.getDatabase();
+        return clone.getSpec().getCredentials().getDatabase();
     }
 
     private static Secret secret(DatabaseClone clone, String name, String component, String user, String password, String db) {

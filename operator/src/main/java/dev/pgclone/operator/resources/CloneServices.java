@@ -10,9 +10,9 @@ public final class CloneServices {
 
     private CloneServices() {}
 
+    /** @param clone the effective clone ({@code clone.EffectiveClone}) */
     public static Service desired(DatabaseClone clone) {
-        String type = clone.getSpec().getService() == null || clone.getSpec().getService().getType() == null
-                ? "ClusterIP" : clone.getSpec().getService().getType();
+        String type = clone.getSpec().getService().getType();
         return new ServiceBuilder()
                 .withMetadata(Owners.owned(clone, Names.service(clone), "service"))
                 .withNewSpec()

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.resources;
 
+import static dev.pgclone.operator.resources.TestClones.effective;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
@@ -34,7 +35,7 @@ class ClonePodsTest {
 
     @Test
     void podRunsUnderTheRestrictedProfile() {
-        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
+        Pod pod = ClonePods.desired(effective(TestClones.minimal()), VERIFIER);
         var podSecurity = pod.getSpec().getSecurityContext();
         var containerSecurity = postgres(pod).getSecurityContext();
 
@@ -56,7 +57,7 @@ class ClonePodsTest {
 
     @Test
     void noFsGroupBecauseRelabellingATerabyteVolumeTakesHours() {
-        var podSecurity = ClonePods.desired(TestClones.minimal(), VERIFIER).getSpec().getSecurityContext();
+        var podSecurity = ClonePods.desired(effective(TestClones.minimal()), VERIFIER).getSpec().getSecurityContext();
         assertThat(podSecurity.getFsGroup()).isNull();
         assertThat(podSecurity.getFsGroupChangePolicy()).isNull();
         assertThat(podSecurity.getSupplementalGroups()).isNullOrEmpty();
@@ -64,19 +65,19 @@ class ClonePodsTest {
 
     @Test
     void runsAsTheUidThatOwnsTheDataFiles() {
-        assertThat(ClonePods.desired(TestClones.minimal(), VERIFIER).getSpec().getSecurityContext().getRunAsUser())
+        assertThat(ClonePods.desired(effective(TestClones.minimal()), VERIFIER).getSpec().getSecurityContext().getRunAsUser())
                 .as("the official image's postgres uid when unset").isEqualTo(999L);
 
         DatabaseClone cnpg = TestClones.minimal();
         cnpg.getSpec().getPostgres().setRunAsUser(26L);
-        var security = ClonePods.desired(cnpg, VERIFIER).getSpec().getSecurityContext();
+        var security = ClonePods.desired(effective(cnpg), VERIFIER).getSpec().getSecurityContext();
         assertThat(security.getRunAsUser()).isEqualTo(26L);
         assertThat(security.getRunAsGroup()).isEqualTo(26L);
     }
 
     @Test
     void writablePathsAreEmptyDirsOnAReadOnlyRoot() {
-        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
+        Pod pod = ClonePods.desired(effective(TestClones.minimal()), VERIFIER);
         Map<String, Volume> volumes = pod.getSpec().getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
         Map<String, VolumeMount> mounts = postgres(pod).getVolumeMounts().stream()
                 .collect(Collectors.toMap(VolumeMount::getMountPath, m -> m));
@@ -95,7 +96,7 @@ class ClonePodsTest {
 
     @Test
     void theDataVolumeIsTheClonesPvcAndTheScriptComesReadOnlyFromItsConfigMap() {
-        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
+        Pod pod = ClonePods.desired(effective(TestClones.minimal()), VERIFIER);
         Map<String, Volume> volumes = pod.getSpec().getVolumes().stream().collect(Collectors.toMap(Volume::getName, v -> v));
         Map<String, VolumeMount> mounts = postgres(pod).getVolumeMounts().stream()
                 .collect(Collectors.toMap(VolumeMount::getMountPath, m -> m));
@@ -111,7 +112,7 @@ class ClonePodsTest {
 
     @Test
     void thePodGetsOnlyTheVerifierOfTheOperatorsPasswordNeverThePublishedOne() {
-        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
+        Pod pod = ClonePods.desired(effective(TestClones.minimal()), VERIFIER);
 
         assertThat(env(pod).get("PGCLONE_SUPERUSER_VERIFIER").getValue()).isEqualTo(VERIFIER);
         // the published Secret opens nothing before preparation: the Pod does not even refer to it
@@ -124,18 +125,18 @@ class ClonePodsTest {
     @Test
     void readinessMeansTheFinalServerAnswersOnItsSocket() {
         var clone = TestClones.minimal();
-        var probe = postgres(ClonePods.desired(clone, VERIFIER)).getReadinessProbe();
+        var probe = postgres(ClonePods.desired(effective(clone), VERIFIER)).getReadinessProbe();
         // -U: a uid without a passwd entry (26 in the official image) would otherwise never be ready
         assertThat(probe.getExec().getCommand())
                 .containsExactly("pg_isready", "-q", "-h", "/var/run/postgresql", "-p", "5432", "-U", "postgres");
-        assertThat(ClonePods.readinessCommand(clone)).isEqualTo(probe.getExec().getCommand());
+        assertThat(ClonePods.readinessCommand(effective(clone))).isEqualTo(probe.getExec().getCommand());
         assertThat(probe.getPeriodSeconds()).isPositive();
     }
 
     @Test
     void theCloneIdMarksTheCopyAsIsolatedForThisCloneOnly() {
         var clone = TestClones.minimal();
-        assertThat(postgres(ClonePods.desired(clone, VERIFIER)).getEnv())
+        assertThat(postgres(ClonePods.desired(effective(clone), VERIFIER)).getEnv())
                 .anySatisfy(e -> {
                     assertThat(e.getName()).isEqualTo("PGCLONE_CLONE_ID");
                     assertThat(e.getValue()).isEqualTo(clone.getMetadata().getUid()).isNotBlank();
@@ -144,7 +145,7 @@ class ClonePodsTest {
 
     @Test
     void failuresAreReportedThroughTheTerminationLog() {
-        Container c = postgres(ClonePods.desired(TestClones.minimal(), VERIFIER));
+        Container c = postgres(ClonePods.desired(effective(TestClones.minimal()), VERIFIER));
         assertThat(c.getTerminationMessagePath()).isEqualTo("/dev/termination-log");
         assertThat(c.getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
     }
@@ -164,15 +165,15 @@ class ClonePodsTest {
         clone.getSpec().getSource().setDataDirectory(dataDirectory);
 
         assertThat(ClonePods.dataDirectory(clone)).isEqualTo(expected);
-        assertThat(env(ClonePods.desired(clone, VERIFIER)).get("PGDATA").getValue()).isEqualTo(expected);
+        assertThat(env(ClonePods.desired(effective(clone), VERIFIER)).get("PGDATA").getValue()).isEqualTo(expected);
     }
 
     @Test
     void isolationDefaultsToStrict() {
         DatabaseClone clone = TestClones.minimal();
-        assertThat(env(ClonePods.desired(clone, VERIFIER)).get("PGCLONE_ISOLATION").getValue()).isEqualTo("strict");
+        assertThat(env(ClonePods.desired(effective(clone), VERIFIER)).get("PGCLONE_ISOLATION").getValue()).isEqualTo("strict");
         clone.getSpec().setIsolation("none");
-        assertThat(env(ClonePods.desired(clone, VERIFIER)).get("PGCLONE_ISOLATION").getValue()).isEqualTo("none");
+        assertThat(env(ClonePods.desired(effective(clone), VERIFIER)).get("PGCLONE_ISOLATION").getValue()).isEqualTo("none");
     }
 
     @Test
@@ -182,7 +183,7 @@ class ClonePodsTest {
         clone.getSpec().getPostgres().setSuperuser("admin");
         var resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("2Gi")).build();
         clone.getSpec().getPostgres().setResources(resources);
-        Pod pod = ClonePods.desired(clone, VERIFIER);
+        Pod pod = ClonePods.desired(effective(clone), VERIFIER);
 
         assertThat(postgres(pod).getImage()).isEqualTo("ghcr.io/cloudnative-pg/postgresql:16.4");
         assertThat(env(pod).get("PGCLONE_SUPERUSER").getValue()).isEqualTo("admin");
@@ -196,7 +197,7 @@ class ClonePodsTest {
     @Test
     void thePodIsNotServedBeforePreparation() {
         // the Service selects pgclone.dev/prepared=true; only the operator adds it, after preparation
-        Pod pod = ClonePods.desired(TestClones.minimal(), VERIFIER);
+        Pod pod = ClonePods.desired(effective(TestClones.minimal()), VERIFIER);
         assertThat(pod.getMetadata().getLabels()).doesNotContainKey(Labels.PREPARED)
                 .containsEntry(Labels.CLONE, "orders-staging")
                 .containsEntry(Labels.COMPONENT, "database");

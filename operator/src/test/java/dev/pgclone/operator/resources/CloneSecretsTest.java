@@ -1,5 +1,6 @@
 package dev.pgclone.operator.resources;
 
+import static dev.pgclone.operator.resources.TestClones.effective;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
@@ -41,7 +42,7 @@ class CloneSecretsTest {
 
     @Test
     void superuserSecretHasCloudNativePgKeys() {
-        Secret secret = CloneSecrets.superuser(TestClones.minimal(), "Sup3rSecret");
+        Secret secret = CloneSecrets.superuser(effective(TestClones.minimal()), "Sup3rSecret");
 
         assertThat(secret.getType()).isEqualTo("kubernetes.io/basic-auth");
         assertThat(secret.getMetadata().getName()).isEqualTo("orders-staging-superuser");
@@ -67,7 +68,7 @@ class CloneSecretsTest {
 
     @Test
     void roleSecretNamesTheRoleAndTheCredentialsDatabase() {
-        Secret secret = CloneSecrets.role(withCredentials(), "app", "AppPassw0rd");
+        Secret secret = CloneSecrets.role(effective(withCredentials()), "app", "AppPassw0rd");
 
         assertThat(secret.getMetadata().getName()).isEqualTo("orders-staging-app");
         assertThat(secret.getMetadata().getLabels()).containsEntry(Labels.COMPONENT, "credentials");
@@ -80,32 +81,32 @@ class CloneSecretsTest {
     @Test
     void theSuperuserSecretAlwaysNamesThePostgresDatabase() {
         // credentials.database is for the roles; the superuser connects to the maintenance database
-        assertThat(decoded(CloneSecrets.superuser(withCredentials(), "x"))).containsEntry("dbname", "postgres");
+        assertThat(decoded(CloneSecrets.superuser(effective(withCredentials()), "x"))).containsEntry("dbname", "postgres");
     }
 
     @Test
     void databaseDefaultsToPostgresWhenUnsetOrBlank() {
         DatabaseClone clone = withCredentials();
         clone.getSpec().getCredentials().setDatabase("  ");
-        assertThat(decoded(CloneSecrets.role(clone, "app", "x"))).containsEntry("dbname", "postgres");
+        assertThat(decoded(CloneSecrets.role(effective(clone), "app", "x"))).containsEntry("dbname", "postgres");
 
         clone.getSpec().setCredentials(null);
-        assertThat(CloneSecrets.database(clone)).isEqualTo("postgres");
+        assertThat(CloneSecrets.database(effective(clone))).isEqualTo("postgres");
     }
 
     @Test
     void superuserNameComesFromTheSpecAndDefaultsToPostgres() {
         DatabaseClone clone = TestClones.minimal();
-        assertThat(CloneSecrets.superuserName(clone)).isEqualTo("postgres");
+        assertThat(CloneSecrets.superuserName(effective(clone))).isEqualTo("postgres");
         clone.getSpec().getPostgres().setSuperuser("");
-        assertThat(CloneSecrets.superuserName(clone)).isEqualTo("postgres");
+        assertThat(CloneSecrets.superuserName(effective(clone))).isEqualTo("postgres");
         clone.getSpec().getPostgres().setSuperuser("admin");
-        assertThat(decoded(CloneSecrets.superuser(clone, "x"))).containsEntry("username", "admin");
+        assertThat(decoded(CloneSecrets.superuser(effective(clone), "x"))).containsEntry("username", "admin");
     }
 
     @Test
     void anAwkwardPasswordIsEncodedInTheUris() {
-        Map<String, String> data = decoded(CloneSecrets.role(withCredentials(), "app", AWKWARD_PASSWORD));
+        Map<String, String> data = decoded(CloneSecrets.role(effective(withCredentials()), "app", AWKWARD_PASSWORD));
 
         assertThat(data.get("password")).isEqualTo(AWKWARD_PASSWORD);
         // spaces as %20, not '+': libpq does not decode '+' in a URI
@@ -121,8 +122,8 @@ class CloneSecretsTest {
         String user = "we:ird@us/er\\";
         clone.getSpec().getPostgres().setSuperuser(user);
         clone.getSpec().getCredentials().setDatabase("my db/x");
-        Map<String, String> superuser = decoded(CloneSecrets.superuser(clone, AWKWARD_PASSWORD));
-        Map<String, String> role = decoded(CloneSecrets.role(clone, "app", AWKWARD_PASSWORD));
+        Map<String, String> superuser = decoded(CloneSecrets.superuser(effective(clone), AWKWARD_PASSWORD));
+        Map<String, String> role = decoded(CloneSecrets.role(effective(clone), "app", AWKWARD_PASSWORD));
 
         assertThat(superuser.get("username")).isEqualTo(user);
         assertCredentialsRoundTrip(superuser, user, "postgres");
@@ -133,7 +134,7 @@ class CloneSecretsTest {
     void pgpassEscapesColonsAndBackslashes() {
         DatabaseClone clone = TestClones.minimal();
         clone.getSpec().getPostgres().setSuperuser("a:b\\c");
-        String pgpass = decoded(CloneSecrets.superuser(clone, "x:y\\z")).get("pgpass");
+        String pgpass = decoded(CloneSecrets.superuser(effective(clone), "x:y\\z")).get("pgpass");
 
         assertThat(pgpass).isEqualTo("orders-staging.shop.svc:5432:postgres:a\\:b\\\\c:x\\:y\\\\z\n");
     }
@@ -192,7 +193,7 @@ class CloneSecretsTest {
 
     @Test
     void valueDecodesDataAndFallsBackToStringData() {
-        Secret made = CloneSecrets.role(withCredentials(), "app", AWKWARD_PASSWORD);
+        Secret made = CloneSecrets.role(effective(withCredentials()), "app", AWKWARD_PASSWORD);
         assertThat(CloneSecrets.value(made, CloneSecrets.PASSWORD)).isEqualTo(AWKWARD_PASSWORD);
         assertThat(CloneSecrets.value(made, "missing")).isNull();
         assertThat(CloneSecrets.value(null, CloneSecrets.PASSWORD)).isNull();

@@ -9,14 +9,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
+import dev.pgclone.operator.clone.EffectiveClone;
+import dev.pgclone.operator.refresh.ScheduleResources;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,25 +39,42 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Golden files: a DatabaseClone as a user writes it, and every object the builders derive from it,
- * as reviewed YAML. A change to any builder shows up here as a diff of what lands in the cluster.
+ * Golden files: a DatabaseClone (or a RefreshSchedule) as a user writes it, and every object the
+ * builders derive from it, as reviewed YAML. A change to any builder, or to a default, shows up here
+ * as a diff of what lands in the cluster.
  *
- * <p>Each directory under {@code src/test/resources/golden/} is one case:
+ * <p>Each directory under {@code src/test/resources/golden/} is one case of one of two kinds.
+ *
+ * <p>A clone case:
  * <ul>
  *   <li>{@code input.yaml}: the DatabaseClone, with metadata.uid and namespace set so owner
- *       references are deterministic. It is read exactly as written: no CRD defaults are applied,
- *       so the builders' own defaults (uid 999, isolation strict, ClusterIP...) are what is tested.</li>
+ *       references are deterministic. It is read exactly as written (no CRD defaults applied) and
+ *       then goes through {@link EffectiveClone}, as in the reconciler: the defaults in the
+ *       expected files (uid 999, isolation strict, ClusterIP...) are the ones that really run.</li>
+ *   <li>{@code clone-source.yaml}, only for a clone of a CloneSource: the granted CloneSource. Its
+ *       location and server settings reach the objects through {@link EffectiveClone}, and the
+ *       snapshot comes from {@link SourceSnapshots}: {@code source-snapshot.yaml} (in the source
+ *       namespace), {@code snapshot-content.yaml} (cluster-scoped) and {@code snapshot.yaml}.</li>
  *   <li>{@code inputs.yaml}: the builder arguments that are not in the CR. In the operator they come
  *       from the cluster (the snapshot's status, the source PVC, the CHECKPOINT); here they are fixed:
- *       {@code snapshot.checkpointNote} and {@code volume.snapshotName/size/storageClassName/sourceDescription}.</li>
- *   <li>one expected file per derived object: {@code snapshot.yaml} (only for a pvcName source: a
- *       given snapshot is not the operator's to create), {@code volume.yaml}, {@code pod.yaml},
- *       {@code service.yaml}, {@code bootstrap-configmap.yaml} (the script itself replaced by
- *       {@link #SCRIPT_MARKER}: it has its own tests against real PostgreSQL), and
+ *       {@code snapshot.checkpointNote}, {@code volume.snapshotName/size/storageClassName/sourceDescription}
+ *       and, for a CloneSource, {@code sourceSnapshot.takenAt/dataAsOf} and {@code sourceContent}
+ *       (the VolumeSnapshotContent of the source snapshot, as the CSI driver made it).</li>
+ *   <li>one expected file per derived object: {@code snapshot.yaml} (for a pvcName source or a
+ *       CloneSource: a given snapshot is not the operator's to create), {@code volume.yaml},
+ *       {@code pod.yaml}, {@code service.yaml}, {@code bootstrap-configmap.yaml} (the script itself
+ *       replaced by {@link #SCRIPT_MARKER}: it has its own tests against real PostgreSQL), and
  *       {@code secret-superuser.yaml} plus {@code secret-<role>.yaml} per role. Secrets are built
  *       with {@link #PASSWORD} instead of a random one, and compared as the builder makes them
  *       (base64 data): CloneSecretsTest checks the decoded values.</li>
  * </ul>
+ *
+ * <p>A schedule case: {@code schedule.yaml}, the RefreshSchedule, and {@code inputs.yaml} with
+ * {@code run.time} (the run whose clone is built) and {@code activeClone} (the clone the stable
+ * Service selects). Expected: {@code clone.yaml} (the DatabaseClone the run creates),
+ * {@code secret-passwords.yaml}, one stable {@code secret-<role>.yaml} per role and the stable
+ * {@code service.yaml}; passwords are {@link #PASSWORD}.
+ *
  * Files are compared as parsed YAML trees, so formatting and key order do not matter but types do
  * ({@code "5432"} is not {@code 5432}). A case fails on an expected file that is missing and on a
  * file that no builder produced (a stale fixture would otherwise pass forever, testing nothing).
@@ -70,6 +94,8 @@ class DerivedResourcesTest {
     private static final String VERIFIER = dev.pgclone.operator.postgres.ScramVerifier.of("golden-operator-password", new byte[16]);
     private static final String INPUT = "input.yaml";
     private static final String INPUTS = "inputs.yaml";
+    private static final String CLONE_SOURCE = "clone-source.yaml";
+    private static final String SCHEDULE = "schedule.yaml";
     /** The source tree, so that an update writes the files that are committed. Surefire runs in the module directory. */
     private static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
     private static final boolean UPDATE = Boolean.getBoolean("golden.update");
@@ -98,7 +124,7 @@ class DerivedResourcesTest {
             cases = dirs.filter(Files::isDirectory).sorted().toList();
         }
         // A renamed or emptied golden directory must not turn this test into one that checks nothing.
-        assertThat(cases).as("golden cases").hasSizeGreaterThanOrEqualTo(4);
+        assertThat(cases).as("golden cases").hasSizeGreaterThanOrEqualTo(6);
         return cases.stream().map(DerivedResourcesTest::goldenCase);
     }
 
@@ -129,11 +155,30 @@ class DerivedResourcesTest {
 
     /** Every derived object of one case, keyed by the file it is expected in. */
     static Map<String, Object> derive(Path dir) {
-        DatabaseClone clone = read(dir.resolve(INPUT), DatabaseClone.class);
+        return Files.exists(dir.resolve(SCHEDULE)) ? deriveSchedule(dir) : deriveClone(dir);
+    }
+
+    private static Map<String, Object> deriveClone(Path dir) {
+        DatabaseClone written = read(dir.resolve(INPUT), DatabaseClone.class);
+        CloneSource source = Files.exists(dir.resolve(CLONE_SOURCE)) ? read(dir.resolve(CLONE_SOURCE), CloneSource.class) : null;
+        // what the reconciler hands every builder: the builders decide no default of their own
+        DatabaseClone clone = EffectiveClone.of(written, source);
         JsonNode inputs = readTree(dir.resolve(INPUTS));
         Map<String, Object> produced = new LinkedHashMap<>();
-        if (clone.getSpec().getSource().getPvcName() != null) {
-            produced.put("snapshot.yaml", CloneSnapshots.desired(clone, text(inputs.at("/snapshot/checkpointNote"))));
+        String checkpointNote = text(inputs.at("/snapshot/checkpointNote"));
+        if (source != null) {
+            JsonNode taken = inputs.path("sourceSnapshot");
+            String name = source.getSpec().getSnapshotMaxAge() == null ? Names.privateSourceSnapshot(source, clone)
+                    : Names.sharedSnapshot(source, Instant.parse(required(taken, "takenAt", dir)));
+            VolumeSnapshot sourceSnapshot = SourceSnapshots.source(source, name, clone, checkpointNote);
+            JsonNode content = inputs.path("sourceContent");
+            assertThat(content.isObject()).as("%s: sourceContent in %s", dir, INPUTS).isTrue();
+            produced.put("source-snapshot.yaml", sourceSnapshot);
+            produced.put("snapshot-content.yaml", SourceSnapshots.boundContent(clone, sourceSnapshot,
+                    SERIALIZATION.convertValue(content, VolumeSnapshotContent.class)));
+            produced.put("snapshot.yaml", SourceSnapshots.bound(clone, sourceSnapshot, required(taken, "dataAsOf", dir)));
+        } else if (clone.getSpec().getSource().getPvcName() != null) {
+            produced.put("snapshot.yaml", CloneSnapshots.desired(clone, checkpointNote));
         }
         JsonNode volume = inputs.path("volume");
         produced.put("volume.yaml", CloneVolumes.desired(clone,
@@ -154,6 +199,22 @@ class DerivedResourcesTest {
         return produced;
     }
 
+    /** What a schedule's run creates, and the objects that stay while its clones come and go. */
+    private static Map<String, Object> deriveSchedule(Path dir) {
+        RefreshSchedule schedule = read(dir.resolve(SCHEDULE), RefreshSchedule.class);
+        JsonNode inputs = readTree(dir.resolve(INPUTS));
+        Map<String, Object> produced = new LinkedHashMap<>();
+        produced.put("clone.yaml", ScheduleResources.clone(schedule, Instant.parse(required(inputs.path("run"), "time", dir))));
+        Map<String, String> passwords = new LinkedHashMap<>();
+        ScheduleResources.roles(schedule).forEach(role -> passwords.put(role, PASSWORD));
+        produced.put("secret-passwords.yaml", ScheduleResources.passwords(schedule, passwords));
+        for (String role : ScheduleResources.roles(schedule)) {
+            produced.put("secret-" + role + ".yaml", ScheduleResources.roleSecret(schedule, role, PASSWORD));
+        }
+        produced.put("service.yaml", ScheduleResources.service(schedule, required(inputs, "activeClone", dir)));
+        return produced;
+    }
+
     /** Files in a case directory that are neither an input nor produced by a builder. */
     static List<String> unusedFixtures(Path dir, Set<String> produced) throws IOException {
         Set<String> unused = new TreeSet<>();
@@ -162,6 +223,8 @@ class DerivedResourcesTest {
         }
         unused.remove(INPUT);
         unused.remove(INPUTS);
+        unused.remove(CLONE_SOURCE);
+        unused.remove(SCHEDULE);
         unused.removeAll(produced);
         return List.copyOf(unused);
     }
@@ -234,7 +297,7 @@ class DerivedResourcesTest {
 
     private static String required(JsonNode node, String field, Path dir) {
         String value = text(node.path(field));
-        assertThat(value).as("%s: volume.%s in %s", dir, field, INPUTS).isNotBlank();
+        assertThat(value).as("%s: %s in %s", dir, field, INPUTS).isNotBlank();
         return value;
     }
 

@@ -1,6 +1,7 @@
 package dev.pgclone.operator.resources;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.clone.EffectiveClone;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /** DatabaseClones for tests, written as a user writes them: YAML, without the CRD's defaults applied. */
@@ -17,6 +18,14 @@ public final class TestClones {
         String yaml = "apiVersion: pgclone.dev/v1alpha1\nkind: DatabaseClone\nmetadata:\n  name: " + name
                 + "\n  namespace: " + namespace + "\n  uid: " + UID + "\nspec:\n" + specYaml.indent(2);
         return SERIALIZATION.unmarshal(yaml, DatabaseClone.class);
+    }
+
+    /**
+     * The clone as the builders get it in the operator: with the defaults filled in
+     * ({@link EffectiveClone}, no CloneSource). A copy; the argument is not changed.
+     */
+    public static DatabaseClone effective(DatabaseClone clone) {
+        return EffectiveClone.of(clone, null);
     }
 
     /** The least a user can write: a PVC and an image. */

@@ -13,7 +13,7 @@ public class CredentialsSpec {
     @JsonPropertyDescription("Existing login roles of the source that get a new password, each published in Secret <clone>-<role>. Every other login role of the source gets a random password nobody knows.")
     private List<String> roles;
 
-    @Default("postgres")
+    @Default(Defaults.DATABASE)
     @JsonPropertyDescription("Database name written into the role Secrets (dbname, uri, jdbc-uri).")
     private String database;
 

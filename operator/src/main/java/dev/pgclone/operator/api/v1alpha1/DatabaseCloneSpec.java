@@ -30,7 +30,7 @@ public class DatabaseCloneSpec {
 
     @JsonPropertyDescription("strict (default): pg_cron jobs are deactivated and postgres_fdw/dblink user mappings dropped, so the clone cannot reach other systems. "
             + "none: leave them; dangerous, the clone may then write to whatever production's jobs and foreign servers point at.")
-    @io.fabric8.generator.annotation.Default("strict")
+    @io.fabric8.generator.annotation.Default(Defaults.ISOLATION)
     @Pattern("^(strict|none)$")
     private String isolation;
 

@@ -133,7 +133,7 @@ public class DatabaseCloneStatus {
     public static class Endpoint {
         @JsonPropertyDescription("DNS name of the clone's Service: <clone>.<namespace>.svc.")
         private String host;
-        @JsonPropertyDescription("PostgreSQL port of the Service (5432).")
+        @JsonPropertyDescription("PostgreSQL port of the Service (" + Defaults.PORT + ").")
         private Integer port;
 
         public Endpoint() {}

@@ -16,7 +16,7 @@ public class PostCloneSpec {
     private String configMapName;
 
     @Pattern("^([0-9]+(d|h|m|s))+$")
-    @JsonPropertyDescription("Longest time each script may run, e.g. 30m, 2h, 90s (default 30m); a script still running then is cancelled"
+    @JsonPropertyDescription("Longest time each script may run, e.g. 30m, 2h, 90s (default " + Defaults.POST_CLONE_TIMEOUT_TEXT + "); a script still running then is cancelled"
             + " and the clone fails with reason PostCloneTimeout. On a CloneSource it bounds the mandatory scripts, and a clone cannot raise it.")
     private String timeout;
 

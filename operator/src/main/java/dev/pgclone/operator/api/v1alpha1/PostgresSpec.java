@@ -15,10 +15,10 @@ public class PostgresSpec {
     private String image;
 
     @Min(1)
-    @JsonPropertyDescription("UID that owns the data files: 999 for the official image, 26 for CloudNativePG, 1001 for Bitnami. The clone runs as this uid; files are never chown-ed. Default 999; a CloneSource that sets it decides.")
+    @JsonPropertyDescription("UID that owns the data files: 999 for the official image, 26 for CloudNativePG, 1001 for Bitnami. The clone runs as this uid; files are never chown-ed. Default " + Defaults.RUN_AS_USER + "; a CloneSource that sets it decides.")
     private Long runAsUser;
 
-    @JsonPropertyDescription("Superuser role of the source; the clone gives it a new password, published in Secret <clone>-superuser. Default postgres; a CloneSource that sets it decides.")
+    @JsonPropertyDescription("Superuser role of the source; the clone gives it a new password, published in Secret <clone>-superuser. Default " + Defaults.SUPERUSER + "; a CloneSource that sets it decides.")
     private String superuser;
 
     @JsonPropertyDescription("Extra server settings, passed as -c name=value; they win over the source's configuration files.")

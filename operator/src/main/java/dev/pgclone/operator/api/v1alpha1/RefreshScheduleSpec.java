@@ -16,17 +16,17 @@ public class RefreshScheduleSpec {
             + "or @hourly, @daily, @weekly, @monthly, @yearly. Evaluated in timeZone. A run missed while the operator was down runs once when it starts.")
     private String schedule;
 
-    @Default("UTC")
+    @Default(Defaults.TIME_ZONE)
     @JsonPropertyDescription("IANA time zone the schedule is read in, e.g. Europe/Berlin. A time that does not exist on the day clocks "
             + "move forward runs when the clock skips over it; a time that happens twice when clocks move back runs once, the first time.")
     private String timeZone;
 
-    @Default("false")
+    @Default("" + Defaults.SUSPEND)
     @JsonPropertyDescription("Stop scheduled runs (the current clone keeps serving). Runs missed while suspended are not caught up. "
             + "The pgclone.dev/refresh-now annotation still works.")
     private Boolean suspend;
 
-    @Default("1")
+    @Default("" + Defaults.HISTORY_LIMIT)
     @Min(0)
     @JsonPropertyDescription("Superseded Ready clones kept after a newer one serves, newest first; 0 deletes the previous clone as soon as the new one serves.")
     private Integer historyLimit;

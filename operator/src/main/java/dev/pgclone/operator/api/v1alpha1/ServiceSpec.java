@@ -10,9 +10,9 @@ import io.fabric8.generator.annotation.Pattern;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class ServiceSpec {
 
-    @Default("ClusterIP")
+    @Default(Defaults.SERVICE_TYPE)
     @Pattern("^(ClusterIP|NodePort|LoadBalancer)$")
-    @JsonPropertyDescription("Service type: ClusterIP (default), NodePort or LoadBalancer.")
+    @JsonPropertyDescription("Service type: " + Defaults.SERVICE_TYPE + " (default), NodePort or LoadBalancer.")
     private String type;
 
     public String getType() { return type; }
