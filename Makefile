@@ -8,7 +8,7 @@ IMAGE_TAG ?= 0.1.0
 IMAGE := $(IMAGE_REGISTRY):$(IMAGE_TAG)
 DOCKER ?= docker
 
-.PHONY: help build test test-fast lint-shell crds deps clean sandbox bench e2e-k3s image image-push docker-check controlplane controlplane-test
+.PHONY: help build testkit test test-fast lint-shell crds deps clean sandbox bench e2e-k3s image image-push docker-check controlplane controlplane-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,7 +30,12 @@ test: lint-shell $(CONTROLPLANE_IF_REAL) ## run every test: shell lint, unit, go
 	$(MVN) verify
 
 test-fast: ## the first test tier alone: the operator's unit and golden-file tests (no API server, no PostgreSQL, no cluster; under a minute)
-	$(MVN) -pl operator test -DexcludedGroups=api-server,postgres
+	$(MVN) -pl operator -am test -DexcludedGroups=api-server,postgres
+
+# The e2e module's goals below run with -pl e2e alone (exec:exec must not run in the other modules), so
+# the test kit it links comes from the local repository: install it first (seconds; no tests).
+testkit: ## install the test kit (stand-ins, PostgreSQL launcher, local cluster) into the local Maven repository, for -pl e2e runs
+	$(MVN) -q -pl testkit install -DskipTests
 
 SHELL_SCRIPTS := operator/src/main/resources/bootstrap/clone-bootstrap.sh
 
@@ -43,18 +48,18 @@ lint-shell: ## shellcheck the clone Pod's bootstrap script (POSIX sh; also dash 
 crds: build ## regenerate crds/ from the Java model
 	cp $(CRD_BUILD_DIR)/*-v1.yml crds/
 
-sandbox: build $(CONTROLPLANE_IF_REAL) ## local cluster + sample production DB under load + the operator + a clone; Ctrl-C removes it all (SCALE=10 STORAGE=auto|copy)
+sandbox: build testkit $(CONTROLPLANE_IF_REAL) ## local cluster + sample production DB under load + the operator + a clone; Ctrl-C removes it all (SCALE=10 STORAGE=auto|copy)
 	$(MVN) -q -pl e2e exec:exec -Dsandbox.scale=$(or $(SCALE),10) -Dsandbox.storage=$(or $(STORAGE),auto)
 
 clean: ## remove build output
 	$(MVN) clean
 
-bench: build $(CONTROLPLANE_IF_REAL) ## measure clone vs dump, the CHECKPOINT effect and 500 clones; writes bench-results/<time>.md (BENCH_SCALES=20,150 BENCH_REPEATS=3 BENCH_PARTS=clone,checkpoint,scale BENCH_CLONES=500)
+bench: build testkit $(CONTROLPLANE_IF_REAL) ## measure clone vs dump, the CHECKPOINT effect and 500 clones; writes bench-results/<time>.md (BENCH_SCALES=20,150 BENCH_REPEATS=3 BENCH_PARTS=clone,checkpoint,scale BENCH_CLONES=500)
 	$(MVN) -q -pl e2e exec:exec@bench -Dbench.scales=$(or $(BENCH_SCALES),20,150) -Dbench.repeats=$(or $(BENCH_REPEATS),3) \
 		-Dbench.parts=$(or $(BENCH_PARTS),clone,checkpoint,scale) -Dbench.clones=$(or $(BENCH_CLONES),500) \
 		-Dbench.walMb=$(or $(BENCH_WAL_MB),1024) -Dbench.storage=$(or $(BENCH_STORAGE),auto)
 
-e2e-k3s: build ## the end-to-end scenarios on K3s (Testcontainers; needs Docker and network, skipped without Docker)
+e2e-k3s: build testkit ## the end-to-end scenarios on K3s (Testcontainers; needs Docker and network, skipped without Docker)
 	$(MVN) -pl e2e verify -Pe2e-k3s
 
 CONTROLPLANE_DIR := e2e/controlplane

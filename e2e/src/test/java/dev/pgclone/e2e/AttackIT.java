@@ -2,13 +2,14 @@ package dev.pgclone.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pgclone.e2e.cluster.AuditLog;
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.OperatorProcess;
-import dev.pgclone.e2e.cluster.Processes;
-import dev.pgclone.e2e.cluster.SampleProduction;
-import dev.pgclone.e2e.cluster.Volumes;
+import dev.pgclone.testkit.cluster.AuditLog;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.OperatorProcess;
+import dev.pgclone.testkit.cluster.Processes;
+import dev.pgclone.testkit.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.Volumes;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -36,6 +37,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -78,6 +85,8 @@ class AttackIT {
     static final String EVIL_IMAGE = "evil/image:1";
     /** A refusal comes from the first reconciles; an attack that gets through shows within this too. */
     static final Duration REFUSAL_TIMEOUT = Duration.ofSeconds(60);
+    /** Requests in flight while planting ConfigMaps: enough to hide the round trips, few enough for 2 shared cores. */
+    static final int PLANTING_THREADS = 8;
     static final Duration READY_TIMEOUT = Duration.ofSeconds(150);
     static final List<String> ATTACK_NAMESPACES = List.of("a-secret", "a-service", "a-bootstrap", "a-schedule", "a-derived", "a-login",
             "a-files", "a-params", "a-logs", "a-sleep", "a-planted", "a-image");
@@ -632,26 +641,17 @@ class AttackIT {
         Production before = Production.of(this, prod);
         // every label the operator selects its informers on, the mark included (with a value only the operator could compute right)
         String forged = "forged-" + random();
-        StringBuilder yaml = new StringBuilder();
+        // Created by a few concurrent clients: one by one (as `kubectl create -f` sends them) the 2000
+        // requests took two minutes, and what the attack needs is the ConfigMaps, not their order.
+        List<ConfigMap> plants = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            yaml.append("""
-                    ---
-                    apiVersion: v1
-                    kind: ConfigMap
-                    metadata:
-                      name: planted-%04d
-                      namespace: %s
-                      labels:
-                        app.kubernetes.io/managed-by: pgclone-operator
-                        pgclone.dev/clone: %s
-                        pgclone.dev/mark: %s
-                    data:
-                      filler: "%s"
-                    """.formatted(i, ns, clone, forged, "x".repeat(1024)));
+            plants.add(new ConfigMapBuilder().withNewMetadata().withName("planted-%04d".formatted(i)).withNamespace(ns)
+                    .addToLabels("app.kubernetes.io/managed-by", "pgclone-operator")
+                    .addToLabels("pgclone.dev/clone", clone)
+                    .addToLabels("pgclone.dev/mark", forged).endMetadata()
+                    .addToData("filler", "x".repeat(1024)).build());
         }
-        Path file = manifests.resolve("planted.yaml");
-        Files.writeString(file, yaml);
-        kubectl.run(Duration.ofMinutes(10), "create", "-f", file.toString()).ok();
+        createConcurrently(plants, PLANTING_THREADS);
         Map<String, String> planted = plantedVersions(ns);
         assertThat(planted).as("planted ConfigMaps").hasSize(count);
         try {
@@ -668,6 +668,26 @@ class AttackIT {
             soft.assertAll();
         } finally {
             deleteClones(ns, clone);
+        }
+    }
+
+    /** Creates the objects with {@code threads} requests in flight; fails with the first error once all are done. */
+    private void createConcurrently(List<? extends HasMetadata> objects, int threads) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> created = new ArrayList<>();
+            for (HasMetadata o : objects) {
+                created.add(pool.submit(() -> cluster.client().resource(o).create()));
+            }
+            for (Future<?> f : created) {
+                try {
+                    f.get(5, TimeUnit.MINUTES);
+                } catch (ExecutionException | TimeoutException e) {
+                    throw new IllegalStateException("planting ConfigMaps failed: " + e.getMessage(), e);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -3,11 +3,11 @@ package dev.pgclone.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.OperatorProcess;
-import dev.pgclone.e2e.cluster.Processes;
-import dev.pgclone.e2e.cluster.SampleProduction;
-import dev.pgclone.e2e.cluster.Volumes;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.OperatorProcess;
+import dev.pgclone.testkit.cluster.Processes;
+import dev.pgclone.testkit.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.Volumes;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -28,125 +28,126 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The whole product on the local cluster: the real operator jar clones a production database that
  * is being written to, the clone becomes Ready (as the fabric8 client and kubectl wait see it), is
  * isolated from production, and deleting it leaves nothing behind.
  */
+@ExtendWith(SharedCluster.Resolver.class)
 class CloneEndToEndIT {
 
-    static final String NS = "default";
+    /** Production and the clone, in a namespace of this test's own on the shared cluster. */
+    static final String NS = "e2e-clone";
     static final String CLONE = "orders-staging";
 
     @Test
-    void productionUnderLoadIsClonedUsedInIsolationAndDeletedWithoutATrace() throws Exception {
-        Path workDir;
-        try (LocalCluster cluster = EndToEnd.cluster(4L << 30)) {
-            workDir = cluster.workDir();
-            KubernetesClient client = cluster.client();
-            try (SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().scale(5));
-                 OperatorProcess operator = EndToEnd.operator(cluster)) {
-                prod.psql("CREATE ROLE app LOGIN PASSWORD 'production-app-password'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO app");
-                prod.startLoad(Duration.ofMinutes(3));
-                await().atMost(Duration.ofSeconds(30)).until(() -> Long.parseLong(prod.psql("SELECT count(*) FROM pgbench_history")) > 0);
+    void productionUnderLoadIsClonedUsedInIsolationAndDeletedWithoutATrace(SharedCluster shared) throws Exception {
+        LocalCluster cluster = shared.cluster();
+        OperatorProcess operator = shared.operator();
+        Path workDir = Files.createDirectories(cluster.workDir().resolve(NS));
+        KubernetesClient client = cluster.client();
+        try (SharedCluster.TestNamespaces namespaces = shared.namespaces(NS);
+             SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(NS).scale(5))) {
+            prod.psql("CREATE ROLE app LOGIN PASSWORD 'production-app-password'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO app");
+            prod.startLoad(Duration.ofMinutes(3));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Long.parseLong(prod.psql("SELECT count(*) FROM pgbench_history")) > 0);
 
-                Path manifest = workDir.resolve("clone.yaml");
-                Files.writeString(manifest, """
-                        apiVersion: pgclone.dev/v1alpha1
-                        kind: DatabaseClone
-                        metadata:
-                          name: %s
-                          namespace: %s
-                        spec:
-                          source:
-                            pvcName: %s
-                            dataDirectory: %s
-                            checkpoint:
-                              secretName: %s
-                          postgres:
-                            image: %s
-                            runAsUser: %d
-                          credentials:
-                            roles: [app]
-                          postClone:
-                            sql: "UPDATE pgbench_branches SET filler = 'masked';"
-                        """.formatted(CLONE, NS, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(), prod.postgresImage(),
-                        prod.uid()));
-                client.load(Files.newInputStream(manifest)).createOrReplace();
+            Path manifest = workDir.resolve("clone.yaml");
+            Files.writeString(manifest, """
+                    apiVersion: pgclone.dev/v1alpha1
+                    kind: DatabaseClone
+                    metadata:
+                      name: %s
+                      namespace: %s
+                    spec:
+                      source:
+                        pvcName: %s
+                        dataDirectory: %s
+                        checkpoint:
+                          secretName: %s
+                      postgres:
+                        image: %s
+                        runAsUser: %d
+                      credentials:
+                        roles: [app]
+                      postClone:
+                        sql: "UPDATE pgbench_branches SET filler = 'masked';"
+                    """.formatted(CLONE, NS, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(), prod.postgresImage(),
+                    prod.uid()));
+            client.load(Files.newInputStream(manifest)).createOrReplace();
 
-                Process kubectlWait = null;
-                Path waitOut = workDir.resolve("kubectl-wait.out");
-                if (Files.isExecutable(Kubectl.BINARY)) {
-                    kubectlWait = new Kubectl(cluster.kubeconfig()).start(waitOut, "wait", "--for=condition=Ready", "databaseclone/" + CLONE,
-                            "--timeout=150s");
-                }
-
-                long started = System.nanoTime();
-                GenericKubernetesResource ready = client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(NS)
-                        .withName(CLONE).waitUntilCondition(c -> c != null && readyCondition(c), 150, TimeUnit.SECONDS);
-                System.out.printf("clone Ready %.1f s after it was created (operator log %s)%n", (System.nanoTime() - started) / 1e9, operator.log());
-                Map<String, Object> status = status(ready);
-                assertThat(status.get("phase")).isEqualTo("Ready");
-                assertThat(status.get("postgresVersion").toString()).startsWith(prod.major() + ".");
-                if (kubectlWait != null) {
-                    assertThat(kubectlWait.waitFor(60, TimeUnit.SECONDS)).as("kubectl wait returned").isTrue();
-                    assertThat(kubectlWait.exitValue()).as("kubectl wait exit code; output: %s", Files.readString(waitOut)).isZero();
-                    assertThat(Files.readString(waitOut)).contains("condition met");
-                } else {
-                    System.out.println("kubectl not found at " + Kubectl.BINARY + ": kubectl wait not checked");
-                }
-
-                Pod clonePod = client.pods().inNamespace(NS).withName(CLONE).get();
-                String cloneIp = clonePod.getStatus().getPodIP();
-                assertThat(cloneIp).isNotEqualTo(prod.host());
-                String superPassword = secret(client, CLONE + "-superuser", "password");
-                String appPassword = secret(client, CLONE + "-app", "password");
-
-                try (Connection clone = DriverManager.getConnection("jdbc:postgresql://" + cloneIp + ":5432/postgres", "postgres", superPassword);
-                     Statement st = clone.createStatement()) {
-                    assertThat(single(st, "SELECT count(*) FROM pgbench_accounts")).isEqualTo(Long.toString(100_000L * 5));
-                    assertThat(single(st, "SELECT DISTINCT filler FROM pgbench_branches").strip()).isEqualTo("masked");
-                    assertThat(single(st, "SHOW archive_mode")).isEqualTo("off");
-                    st.execute("CREATE TABLE written_in_clone (note text)");
-                    st.execute("INSERT INTO written_in_clone VALUES ('only in the clone')");
-                    assertThat(single(st, "SELECT note FROM written_in_clone")).isEqualTo("only in the clone");
-                }
-                assertThat(prod.psql("SELECT to_regclass('written_in_clone') IS NULL")).as("the clone's table does not exist in production").isEqualTo("t");
-                assertThat(prod.psql("SELECT DISTINCT filler IS NULL OR filler <> 'masked' FROM pgbench_branches")).isEqualTo("t");
-                try (Connection app = DriverManager.getConnection("jdbc:postgresql://" + cloneIp + ":5432/postgres", "app", appPassword)) {
-                    assertThat(app.isValid(5)).isTrue();
-                }
-                assertThatLoginFails(cloneIp, "app", "production-app-password");
-                assertThatLoginFails(cloneIp, "postgres", prod.password());
-                assertThat(prod.loadRunning()).as("production kept taking writes throughout").isTrue();
-
-                // deletion: the garbage collector takes every owned object, the kubelet stops postgres,
-                // the provisioner and snapshotter remove the volume and the snapshot
-                Path cloneVolume = Volumes.hostPath(client, NS, CLONE);
-                String volumeHandle = Volumes.volumeHandle(client, NS, CLONE);
-                VolumeSnapshot snapshot = client.resources(VolumeSnapshot.class).inNamespace(NS).withName(CLONE).get();
-                String contentName = snapshot.getStatus().getBoundVolumeSnapshotContentName();
-                String snapshotHandle = client.resources(VolumeSnapshotContent.class).withName(contentName).get().getStatus().getSnapshotHandle();
-                client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(NS).withName(CLONE).delete();
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                    assertThat(client.pods().inNamespace(NS).withName(CLONE).get()).as("clone pod").isNull();
-                    assertThat(client.persistentVolumeClaims().inNamespace(NS).withName(CLONE).get()).as("clone PVC").isNull();
-                    assertThat(client.resources(VolumeSnapshot.class).inNamespace(NS).withName(CLONE).get()).as("snapshot").isNull();
-                    assertThat(client.resources(VolumeSnapshotContent.class).withName(contentName).get()).as("snapshot content").isNull();
-                    assertThat(client.secrets().inNamespace(NS).withLabel("pgclone.dev/clone", CLONE).list().getItems()).as("secrets").isEmpty();
-                    assertThat(client.configMaps().inNamespace(NS).withLabel("pgclone.dev/clone", CLONE).list().getItems()).as("config maps").isEmpty();
-                    assertThat(client.services().inNamespace(NS).withName(CLONE).get()).as("service").isNull();
-                    assertThat(cluster.storage().hasVolume(volumeHandle)).as("clone volume").isFalse();
-                    assertThat(cluster.storage().hasSnapshot(snapshotHandle)).as("storage snapshot").isFalse();
-                });
-                assertThat(Processes.withWorkingDirectoryUnder(cloneVolume)).as("processes on the clone's volume").isEmpty();
-                assertThat(prod.psql("SELECT 1")).as("production still serves").isEqualTo("1");
-                assertThat(operator.alive()).isTrue();
-                EndToEnd.assertOperatorNeverForbidden(cluster);
+            Process kubectlWait = null;
+            Path waitOut = workDir.resolve("kubectl-wait.out");
+            if (Files.isExecutable(Kubectl.BINARY)) {
+                kubectlWait = new Kubectl(cluster.kubeconfig()).start(waitOut, "wait", "-n", NS, "--for=condition=Ready", "databaseclone/" + CLONE,
+                        "--timeout=150s");
             }
+
+            long started = System.nanoTime();
+            GenericKubernetesResource ready = client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(NS)
+                    .withName(CLONE).waitUntilCondition(c -> c != null && readyCondition(c), 150, TimeUnit.SECONDS);
+            System.out.printf("clone Ready %.1f s after it was created (operator log %s)%n", (System.nanoTime() - started) / 1e9, operator.log());
+            Map<String, Object> status = status(ready);
+            assertThat(status.get("phase")).isEqualTo("Ready");
+            assertThat(status.get("postgresVersion").toString()).startsWith(prod.major() + ".");
+            if (kubectlWait != null) {
+                assertThat(kubectlWait.waitFor(60, TimeUnit.SECONDS)).as("kubectl wait returned").isTrue();
+                assertThat(kubectlWait.exitValue()).as("kubectl wait exit code; output: %s", Files.readString(waitOut)).isZero();
+                assertThat(Files.readString(waitOut)).contains("condition met");
+            } else {
+                System.out.println("kubectl not found at " + Kubectl.BINARY + ": kubectl wait not checked");
+            }
+
+            Pod clonePod = client.pods().inNamespace(NS).withName(CLONE).get();
+            String cloneIp = clonePod.getStatus().getPodIP();
+            assertThat(cloneIp).isNotEqualTo(prod.host());
+            String superPassword = secret(client, CLONE + "-superuser", "password");
+            String appPassword = secret(client, CLONE + "-app", "password");
+
+            try (Connection clone = DriverManager.getConnection("jdbc:postgresql://" + cloneIp + ":5432/postgres", "postgres", superPassword);
+                 Statement st = clone.createStatement()) {
+                assertThat(single(st, "SELECT count(*) FROM pgbench_accounts")).isEqualTo(Long.toString(100_000L * 5));
+                assertThat(single(st, "SELECT DISTINCT filler FROM pgbench_branches").strip()).isEqualTo("masked");
+                assertThat(single(st, "SHOW archive_mode")).isEqualTo("off");
+                st.execute("CREATE TABLE written_in_clone (note text)");
+                st.execute("INSERT INTO written_in_clone VALUES ('only in the clone')");
+                assertThat(single(st, "SELECT note FROM written_in_clone")).isEqualTo("only in the clone");
+            }
+            assertThat(prod.psql("SELECT to_regclass('written_in_clone') IS NULL")).as("the clone's table does not exist in production").isEqualTo("t");
+            assertThat(prod.psql("SELECT DISTINCT filler IS NULL OR filler <> 'masked' FROM pgbench_branches")).isEqualTo("t");
+            try (Connection app = DriverManager.getConnection("jdbc:postgresql://" + cloneIp + ":5432/postgres", "app", appPassword)) {
+                assertThat(app.isValid(5)).isTrue();
+            }
+            assertThatLoginFails(cloneIp, "app", "production-app-password");
+            assertThatLoginFails(cloneIp, "postgres", prod.password());
+            assertThat(prod.loadRunning()).as("production kept taking writes throughout").isTrue();
+
+            // deletion: the garbage collector takes every owned object, the kubelet stops postgres,
+            // the provisioner and snapshotter remove the volume and the snapshot
+            Path cloneVolume = Volumes.hostPath(client, NS, CLONE);
+            String volumeHandle = Volumes.volumeHandle(client, NS, CLONE);
+            VolumeSnapshot snapshot = client.resources(VolumeSnapshot.class).inNamespace(NS).withName(CLONE).get();
+            String contentName = snapshot.getStatus().getBoundVolumeSnapshotContentName();
+            String snapshotHandle = client.resources(VolumeSnapshotContent.class).withName(contentName).get().getStatus().getSnapshotHandle();
+            client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(NS).withName(CLONE).delete();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                assertThat(client.pods().inNamespace(NS).withName(CLONE).get()).as("clone pod").isNull();
+                assertThat(client.persistentVolumeClaims().inNamespace(NS).withName(CLONE).get()).as("clone PVC").isNull();
+                assertThat(client.resources(VolumeSnapshot.class).inNamespace(NS).withName(CLONE).get()).as("snapshot").isNull();
+                assertThat(client.resources(VolumeSnapshotContent.class).withName(contentName).get()).as("snapshot content").isNull();
+                assertThat(client.secrets().inNamespace(NS).withLabel("pgclone.dev/clone", CLONE).list().getItems()).as("secrets").isEmpty();
+                assertThat(client.configMaps().inNamespace(NS).withLabel("pgclone.dev/clone", CLONE).list().getItems()).as("config maps").isEmpty();
+                assertThat(client.services().inNamespace(NS).withName(CLONE).get()).as("service").isNull();
+                assertThat(cluster.storage().hasVolume(volumeHandle)).as("clone volume").isFalse();
+                assertThat(cluster.storage().hasSnapshot(snapshotHandle)).as("storage snapshot").isFalse();
+            });
+            assertThat(Processes.withWorkingDirectoryUnder(cloneVolume)).as("processes on the clone's volume").isEmpty();
+            assertThat(prod.psql("SELECT 1")).as("production still serves").isEqualTo("1");
+            assertThat(operator.alive()).isTrue();
+            EndToEnd.assertOperatorNeverForbidden(cluster);
         }
-        Leftovers.assertNoneUnder(workDir);
     }
 
     private static boolean readyCondition(GenericKubernetesResource c) {

@@ -1,7 +1,7 @@
 package dev.pgclone.e2e;
 
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.SampleProduction;
 
 /** Started by {@link ClusterCleanupIT} in its own JVM, which the test then kills: a cluster with a running postgres pod. */
 public final class ClusterInAChild {

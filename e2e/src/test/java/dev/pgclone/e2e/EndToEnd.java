@@ -1,7 +1,7 @@
 package dev.pgclone.e2e;
 
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.OperatorProcess;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.OperatorProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

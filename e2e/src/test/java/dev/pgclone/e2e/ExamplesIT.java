@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.OperatorProcess;
-import dev.pgclone.e2e.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.OperatorProcess;
+import dev.pgclone.testkit.cluster.SampleProduction;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -40,6 +39,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every manifest in examples/ applied, as a user would with {@code kubectl apply -f examples/}
@@ -53,9 +53,11 @@ import org.junit.jupiter.api.Test;
  * as their administrators would. The only changes to the files are those the local cluster forces,
  * made in {@link #forThisCluster} and printed.
  */
+@ExtendWith(SharedCluster.Resolver.class)
 class ExamplesIT {
 
-    static final String NS = "default";
+    /** Where the examples without a namespace go (as kubectl apply -n e2e-examples): this test's own on the shared cluster. */
+    static final String NS = "e2e-examples";
     /** Where clonesource.yaml and clone-from-clonesource.yaml put production and its clone. */
     static final String PROD = "prod";
     static final String STAGING = "staging";
@@ -89,7 +91,7 @@ class ExamplesIT {
     private String sourceStorageSnapshot;
 
     @Test
-    void everyExampleAppliedToTheSandboxReachesWhatItPromises() throws Exception {
+    void everyExampleAppliedToTheSandboxReachesWhatItPromises(SharedCluster shared) throws Exception {
         List<Path> files;
         try (Stream<Path> list = Files.list(EXAMPLES)) {
             files = list.filter(f -> f.getFileName().toString().endsWith(".yaml")).sorted().toList();
@@ -97,55 +99,51 @@ class ExamplesIT {
         assertThat(files.stream().map(f -> f.getFileName().toString()).toList()).as("examples/*.yaml, each with a check in this test")
                 .containsExactlyInAnyOrderElementsOf(checks.keySet());
 
-        Path workDir;
-        try (LocalCluster cluster = EndToEnd.cluster(4L << 30)) {
-            workDir = cluster.workDir();
-            this.cluster = cluster;
-            client = cluster.client();
-            for (String ns : List.of(PROD, STAGING)) {
-                client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-            }
-            try (SampleProduction orders = SampleProduction.create(cluster, new SampleProduction.Options().scale(1));
-                 // CloudNativePG runs postgres as uid 26 with PGDATA in pgdata, as SampleProduction lays it out
-                 SampleProduction cnpg = SampleProduction.create(cluster, new SampleProduction.Options().name("cnpg-orders").uid(26).scale(1));
-                 // clonesource.yaml's production: data-orders-0 and Secret orders-superuser in prod
-                 SampleProduction prodOrders = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(1));
-                 OperatorProcess operator = EndToEnd.operator(cluster)) {
-                this.orders = orders;
-                this.cnpg = cnpg;
-                this.prodOrders = prodOrders;
-                originalEmails.addAll(prepareOrders(orders));
-                assertThat(prepareOrders(prodOrders)).as("prod's orders hold the same rows").isEqualTo(originalEmails);
-                prepareCloudNativePgBackup(Files.readString(EXAMPLES.resolve("clone-from-volumesnapshot.yaml")));
+        LocalCluster cluster = shared.cluster();
+        OperatorProcess operator = shared.operator();
+        this.cluster = cluster;
+        client = cluster.client();
+        Path workDir = Files.createDirectories(cluster.workDir().resolve(NS));
+        try (SharedCluster.TestNamespaces namespaces = shared.namespaces(NS, PROD, STAGING);
+             SampleProduction orders = SampleProduction.create(cluster, new SampleProduction.Options().namespace(NS).scale(1));
+             // CloudNativePG runs postgres as uid 26 with PGDATA in pgdata, as SampleProduction lays it out
+             SampleProduction cnpg = SampleProduction.create(cluster, new SampleProduction.Options().namespace(NS).name("cnpg-orders").uid(26)
+                     .scale(1));
+             // clonesource.yaml's production: data-orders-0 and Secret orders-superuser in prod
+             SampleProduction prodOrders = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(1))) {
+            this.orders = orders;
+            this.cnpg = cnpg;
+            this.prodOrders = prodOrders;
+            originalEmails.addAll(prepareOrders(orders));
+            assertThat(prepareOrders(prodOrders)).as("prod's orders hold the same rows").isEqualTo(originalEmails);
+            prepareCloudNativePgBackup(Files.readString(EXAMPLES.resolve("clone-from-volumesnapshot.yaml")));
 
-                Map<String, List<HasMetadata>> applied = new LinkedHashMap<>();
-                Path localCopies = Files.createDirectories(workDir.resolve("examples"));
-                for (Path file : files) {
-                    String name = file.getFileName().toString();
-                    String local = forThisCluster(name, Files.readString(file));
-                    Files.writeString(localCopies.resolve(name), local);
-                    // as kubectl apply -n default: a document's own metadata.namespace wins (prod, staging)
-                    List<HasMetadata> objects = client.load(new ByteArrayInputStream(local.getBytes(StandardCharsets.UTF_8))).items();
-                    objects.stream().filter(o -> o.getMetadata().getNamespace() == null).forEach(o -> o.getMetadata().setNamespace(NS));
-                    applied.put(name, client.resourceList(objects).create());
-                    assertThat(applied.get(name)).as("objects in %s", name).isNotEmpty();
-                }
-                long started = System.nanoTime();
-                for (var e : applied.entrySet()) {
-                    System.out.printf("checking %s (%.1f s after the examples were applied)%n", e.getKey(), (System.nanoTime() - started) / 1e9);
-                    checks.get(e.getKey()).check(e.getValue());
-                }
-                System.out.printf("all %d examples reached what they promise %.1f s after they were applied%n", applied.size(),
-                        (System.nanoTime() - started) / 1e9);
-
-                deleteAll(applied);
-                assertThat(orders.psql("SELECT 1")).as("production still serves").isEqualTo("1");
-                assertThat(prodOrders.psql("SELECT 1")).as("production in prod still serves").isEqualTo("1");
-                assertThat(operator.alive()).as("operator alive").isTrue();
-                EndToEnd.assertOperatorNeverForbidden(cluster);
+            Map<String, List<HasMetadata>> applied = new LinkedHashMap<>();
+            Path localCopies = Files.createDirectories(workDir.resolve("examples"));
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                String local = forThisCluster(name, Files.readString(file));
+                Files.writeString(localCopies.resolve(name), local);
+                // as kubectl apply -n e2e-examples: a document's own metadata.namespace wins (prod, staging)
+                List<HasMetadata> objects = client.load(new ByteArrayInputStream(local.getBytes(StandardCharsets.UTF_8))).items();
+                objects.stream().filter(o -> o.getMetadata().getNamespace() == null).forEach(o -> o.getMetadata().setNamespace(NS));
+                applied.put(name, client.resourceList(objects).create());
+                assertThat(applied.get(name)).as("objects in %s", name).isNotEmpty();
             }
+            long started = System.nanoTime();
+            for (var e : applied.entrySet()) {
+                System.out.printf("checking %s (%.1f s after the examples were applied)%n", e.getKey(), (System.nanoTime() - started) / 1e9);
+                checks.get(e.getKey()).check(e.getValue());
+            }
+            System.out.printf("all %d examples reached what they promise %.1f s after they were applied%n", applied.size(),
+                    (System.nanoTime() - started) / 1e9);
+
+            deleteAll(applied);
+            assertThat(orders.psql("SELECT 1")).as("production still serves").isEqualTo("1");
+            assertThat(prodOrders.psql("SELECT 1")).as("production in prod still serves").isEqualTo("1");
+            assertThat(operator.alive()).as("operator alive").isTrue();
+            EndToEnd.assertOperatorNeverForbidden(cluster);
         }
-        Leftovers.assertNoneUnder(workDir);
     }
 
     // ------------------------------------------------------------------------------ substitutions

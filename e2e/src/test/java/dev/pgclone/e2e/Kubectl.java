@@ -1,6 +1,6 @@
 package dev.pgclone.e2e;
 
-import dev.pgclone.e2e.cluster.Exec;
+import dev.pgclone.testkit.cluster.Exec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Assumptions;
 /** The real kubectl against a local cluster's kubeconfig; tests using it are skipped, saying why, where it is absent. */
 final class Kubectl {
 
-    static final Path BINARY = dev.pgclone.e2e.cluster.ClusterCrds.kubectl();
+    static final Path BINARY = dev.pgclone.testkit.cluster.ClusterCrds.kubectl();
 
     private final Path kubeconfig;
 

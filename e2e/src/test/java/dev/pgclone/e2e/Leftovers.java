@@ -2,8 +2,8 @@ package dev.pgclone.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pgclone.e2e.cluster.Exec;
-import dev.pgclone.e2e.cluster.Processes;
+import dev.pgclone.testkit.cluster.Exec;
+import dev.pgclone.testkit.cluster.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,11 +3,11 @@ package dev.pgclone.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgclone.e2e.cluster.BtrfsStorage;
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.Processes;
-import dev.pgclone.e2e.cluster.SampleProduction;
-import dev.pgclone.e2e.cluster.Volumes;
+import dev.pgclone.testkit.cluster.BtrfsStorage;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.Processes;
+import dev.pgclone.testkit.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.Volumes;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -248,20 +248,20 @@ class LocalClusterIT {
 
     @Test
     void aStoppedLocalDataDirectoryCanBeImportedAsAPvcAndServed() throws Exception {
-        String major = dev.pgclone.e2e.cluster.LocalPostgresInstall.requireMajor();
+        String major = dev.pgclone.testkit.postgres.LocalPostgresInstall.requireMajor();
         Path source = Files.createTempDirectory("pgclone-import-");
         try {
             Path data = source.resolve("data");
             // someone's own database, owned by the postgres OS user (Debian's package creates it)
-            long uid = dev.pgclone.e2e.cluster.Exec.isRoot() ? (Integer) Files.getAttribute(Path.of("/var/lib/postgresql"), "unix:uid")
+            long uid = dev.pgclone.testkit.cluster.Exec.isRoot() ? (Integer) Files.getAttribute(Path.of("/var/lib/postgresql"), "unix:uid")
                     : (Integer) Files.getAttribute(source, "unix:uid");
-            List<String> asOwner = dev.pgclone.e2e.cluster.Exec.isRoot() ? List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--init-groups", "--")
+            List<String> asOwner = dev.pgclone.testkit.cluster.Exec.isRoot() ? List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--init-groups", "--")
                     : List.of();
             Files.setPosixFilePermissions(source, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
             var initdb = new java.util.ArrayList<>(asOwner);
-            initdb.addAll(List.of(dev.pgclone.e2e.cluster.LocalPostgresInstall.bin(major, "initdb").toString(), "-D", data.toString(),
+            initdb.addAll(List.of(dev.pgclone.testkit.postgres.LocalPostgresInstall.bin(major, "initdb").toString(), "-D", data.toString(),
                     "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"));
-            dev.pgclone.e2e.cluster.Exec.run(Duration.ofMinutes(2), initdb, null).ok();
+            dev.pgclone.testkit.cluster.Exec.run(Duration.ofMinutes(2), initdb, null).ok();
 
             Volumes.importDataDirectory(cluster, NS, "imported", data, "pgdata", "5Gi");
             Path inVolume = Volumes.hostPath(client, NS, "imported").resolve("pgdata");
@@ -287,7 +287,7 @@ class LocalClusterIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> client.pods().inNamespace(NS).withName("imported").get() == null);
             assertThat(data.resolve("postmaster.pid")).as("the source directory itself was never used").doesNotExist();
         } finally {
-            dev.pgclone.e2e.cluster.Exec.run(Duration.ofMinutes(1), List.of("rm", "-rf", source.toString()), null);
+            dev.pgclone.testkit.cluster.Exec.run(Duration.ofMinutes(1), List.of("rm", "-rf", source.toString()), null);
         }
     }
 
@@ -305,7 +305,7 @@ class LocalClusterIT {
                 .withNewMetadata().withName("crasher").endMetadata()
                 .withNewSpec().withRestartPolicy("Always").withTerminationGracePeriodSeconds(5L)
                     .withNewSecurityContext().withRunAsUser(999L).endSecurityContext()
-                    .addNewContainer().withName("main").withImage("postgres:" + dev.pgclone.e2e.cluster.LocalPostgresInstall.requireMajor())
+                    .addNewContainer().withName("main").withImage("postgres:" + dev.pgclone.testkit.postgres.LocalPostgresInstall.requireMajor())
                         .withCommand("sh", "-c", "echo \"data is PostgreSQL 14, image runs 15\" > \"$PGCLONE_TERMINATION_LOG\"; exit 3")
                     .endContainer()
                 .endSpec().build()).create();

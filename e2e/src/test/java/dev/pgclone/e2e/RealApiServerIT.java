@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.OperatorProcess;
-import dev.pgclone.e2e.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.OperatorProcess;
+import dev.pgclone.testkit.cluster.SampleProduction;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -37,6 +36,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,6 +50,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * unit tests run on checks none of these. One cluster, one sample production database and one
  * operator for the whole class.
  */
+@ExtendWith(SharedCluster.Resolver.class)
 class RealApiServerIT {
 
     static final String API_VERSION = "pgclone.dev/v1alpha1";
@@ -62,42 +63,36 @@ class RealApiServerIT {
     static final String CONFLICT_NS = "conflicts";
     static final Duration READY_TIMEOUT = Duration.ofSeconds(150);
 
+    /** Production, on the shared cluster in a namespace of this class's own. */
+    static final String PROD_NS = "e2e-api-prod";
+
     static LocalCluster cluster;
     static KubernetesClient client;
     static SampleProduction prod;
     static OperatorProcess operator;
+    static SharedCluster.TestNamespaces namespaces;
 
     @BeforeAll
-    static void start() {
+    static void start(SharedCluster shared) {
         org.junit.jupiter.api.Assumptions.assumeTrue(LocalCluster.ApiKind.fromEnvironment() == LocalCluster.ApiKind.REAL,
                 "CLUSTER=mock: what only a real API server checks cannot be shown on the mock");
-        cluster = EndToEnd.cluster(1L << 30);
+        cluster = shared.cluster();
         client = cluster.client();
-        for (String ns : List.of(SCHEMA_NS, SPLIT_NS, CONFLICT_NS)) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-        }
-        prod = SampleProduction.create(cluster, new SampleProduction.Options().scale(1));
-        operator = EndToEnd.operator(cluster);
+        operator = shared.operator();
+        namespaces = shared.namespaces(PROD_NS, SCHEMA_NS, SPLIT_NS, CONFLICT_NS);
+        prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD_NS).scale(1));
     }
 
-    /** Each closed even when the one before failed to close; the cluster last, then nothing of it may be left. */
+    /** Production stopped even when the test failed, then the namespaces deleted; the shared cluster checks for leftovers at its end. */
     @AfterAll
-    static void stop() throws Exception {
+    static void stop() {
         try {
-            if (operator != null) {
-                operator.close();
+            if (prod != null) {
+                prod.close();
             }
         } finally {
-            try {
-                if (prod != null) {
-                    prod.close();
-                }
-            } finally {
-                if (cluster != null) {
-                    Path dir = cluster.workDir();
-                    cluster.close();
-                    Leftovers.assertNoneUnder(dir);
-                }
+            if (namespaces != null) {
+                namespaces.close();
             }
         }
     }
@@ -513,8 +508,9 @@ class RealApiServerIT {
         assertThat(end.getMetadata().getFinalizers()).as("the operator's finalizer").anyMatch(f -> f.contains("pgclone"));
         assertThat(condition(end, "Ready")).containsEntry("status", "True").containsEntry("reason", "CloneReady");
         assertThat(status(end)).containsEntry("phase", "Ready").containsEntry("observedGeneration", end.getMetadata().getGeneration().intValue());
-        assertThat(operatorLog()).as("failed reconciles of %s in the operator's log", name)
-                .doesNotContain("ResourceID{name='" + name + "'");
+        // the operator is shared with other classes: its log is searched for this object alone, by name and namespace
+        assertThat(operatorLog()).as("failed reconciles of %s/%s in the operator's log", ns, name)
+                .doesNotContain("ResourceID{name='" + name + "', namespace='" + ns + "'}");
         resources(CLONE, ns).withName(name).delete();
     }
 

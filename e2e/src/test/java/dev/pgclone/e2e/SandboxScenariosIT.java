@@ -1,12 +1,11 @@
 package dev.pgclone.e2e;
 
-import dev.pgclone.e2e.cluster.BtrfsStorage;
-import dev.pgclone.e2e.cluster.Exec;
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.OperatorProcess;
-import dev.pgclone.e2e.cluster.Processes;
-import dev.pgclone.e2e.cluster.SampleProduction;
-import dev.pgclone.e2e.cluster.Volumes;
+import dev.pgclone.testkit.cluster.BtrfsStorage;
+import dev.pgclone.testkit.cluster.Exec;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.Processes;
+import dev.pgclone.testkit.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.Volumes;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -25,27 +24,28 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The end-to-end scenarios on the local sandbox cluster: the real operator jar, btrfs snapshots
  * (or copies where btrfs cannot be used), postgres pods as local processes, a production database
- * under a pgbench write load. One cluster for all scenarios; afterwards nothing of it is left.
+ * under a pgbench write load. The JVM's shared cluster and operator, with production and the
+ * scenarios' clones in a namespace of this class's own, deleted at its end.
  */
+@ExtendWith(SharedCluster.Resolver.class)
 class SandboxScenariosIT extends CloneScenarios {
 
     private LocalScenarioCluster cluster;
 
     @BeforeAll
-    void start() {
-        cluster = LocalScenarioCluster.start();
+    void start(SharedCluster shared) {
+        cluster = LocalScenarioCluster.start(shared);
     }
 
     @AfterAll
-    void stop() throws Exception {
+    void stop() {
         if (cluster != null) {
-            Path workDir = cluster.local.workDir();
             cluster.close();
-            Leftovers.assertNoneUnder(workDir);
         }
     }
 
@@ -58,23 +58,23 @@ class SandboxScenariosIT extends CloneScenarios {
     static final class LocalScenarioCluster implements ScenarioCluster {
 
         static final int SCALE = 5;
-        static final String NS = "default";
+        static final String NS = "e2e-scenarios";
 
         final LocalCluster local;
+        private final SharedCluster.TestNamespaces namespaces;
         private SampleProduction prod;
-        private OperatorProcess operator;
 
-        private LocalScenarioCluster(LocalCluster local) {
+        private LocalScenarioCluster(LocalCluster local, SharedCluster.TestNamespaces namespaces) {
             this.local = local;
+            this.namespaces = namespaces;
         }
 
-        static LocalScenarioCluster start() {
-            LocalScenarioCluster c = new LocalScenarioCluster(EndToEnd.cluster(4L << 30));
+        static LocalScenarioCluster start(SharedCluster shared) {
+            LocalScenarioCluster c = new LocalScenarioCluster(shared.cluster(), shared.namespaces(NS));
             try {
-                c.prod = SampleProduction.create(c.local, new SampleProduction.Options().scale(SCALE));
+                c.prod = SampleProduction.create(c.local, new SampleProduction.Options().namespace(NS).scale(SCALE));
                 // the scenarios take a few minutes; the load stops by itself should a JVM be killed mid-way
                 c.prod.startLoad(Duration.ofMinutes(15));
-                c.operator = EndToEnd.operator(c.local);
                 return c;
             } catch (RuntimeException e) {
                 c.close();
@@ -230,15 +230,16 @@ class SandboxScenariosIT extends CloneScenarios {
             return Duration.ofSeconds(150);
         }
 
+        /** Stops production's load and deletes the namespace; the shared cluster and operator stay for the next class. */
         @Override
         public void close() {
-            if (operator != null) {
-                operator.close();
+            try {
+                if (prod != null) {
+                    prod.close();
+                }
+            } finally {
+                namespaces.close();
             }
-            if (prod != null) {
-                prod.close();
-            }
-            local.close();
         }
     }
 }

@@ -1,10 +1,10 @@
 package dev.pgclone.e2e.bench;
 
-import dev.pgclone.e2e.cluster.Exec;
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.LocalPostgresInstall;
-import dev.pgclone.e2e.cluster.OperatorProcess;
-import dev.pgclone.e2e.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.Exec;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.postgres.LocalPostgresInstall;
+import dev.pgclone.testkit.cluster.OperatorProcess;
+import dev.pgclone.testkit.cluster.SampleProduction;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

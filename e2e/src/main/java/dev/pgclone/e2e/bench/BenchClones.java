@@ -1,8 +1,8 @@
 package dev.pgclone.e2e.bench;
 
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.SampleProduction;
-import dev.pgclone.e2e.cluster.Volumes;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.Volumes;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;

@@ -2,8 +2,8 @@ package dev.pgclone.e2e.bench;
 
 import static dev.pgclone.e2e.bench.Report.row;
 
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.SampleProduction;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

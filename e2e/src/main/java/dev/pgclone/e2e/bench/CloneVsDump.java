@@ -2,14 +2,14 @@ package dev.pgclone.e2e.bench;
 
 import static dev.pgclone.e2e.bench.Report.row;
 
-import dev.pgclone.e2e.cluster.BtrfsStorage;
-import dev.pgclone.e2e.cluster.Exec;
-import dev.pgclone.e2e.cluster.LocalCluster;
-import dev.pgclone.e2e.cluster.LocalPostgresInstall;
-import dev.pgclone.e2e.cluster.LocalPostgresServer;
-import dev.pgclone.e2e.cluster.SampleProduction;
-import dev.pgclone.e2e.cluster.StorageBackend;
-import dev.pgclone.e2e.cluster.Volumes;
+import dev.pgclone.testkit.cluster.BtrfsStorage;
+import dev.pgclone.testkit.cluster.Exec;
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.postgres.LocalPostgres;
+import dev.pgclone.testkit.postgres.LocalPostgresInstall;
+import dev.pgclone.testkit.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.StorageBackend;
+import dev.pgclone.testkit.cluster.Volumes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -92,7 +92,7 @@ final class CloneVsDump {
     Floor floor(SampleProduction prod, String prodVolume, String id) {
         StorageBackend storage = cluster.storage();
         String volume = id + "-vol";
-        LocalPostgresServer server = null;
+        LocalPostgres server = null;
         try {
             long t0 = System.nanoTime();
             prod.psql("CHECKPOINT");
@@ -102,11 +102,10 @@ final class CloneVsDump {
             Path copy = storage.restore(id, volume).resolve(SampleProduction.DATA_DIRECTORY);
             long t3 = System.nanoTime();
             Files.deleteIfExists(copy.resolve("postmaster.pid"));
-            server = LocalPostgresServer.start(prod.major(), copy, prod.uid(), LocalPostgresServer.freeAddress(), scratch.resolve(id),
-                    Map.of("archive_mode", "off"));
+            server = LocalPostgres.on(copy, scratch.resolve(id), serverOptions(prod).set("archive_mode", "off")).spawn();
             server.awaitAccepting(Duration.ofMinutes(30));
             long t4 = System.nanoTime();
-            String log = Files.readString(server.log());
+            String log = server.log();
             return new Floor((t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9, RecoveryLog.parse(log));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -119,17 +118,22 @@ final class CloneVsDump {
         }
     }
 
+    /** A server as production's pods run it: its major and uid, at a loopback address of its own on port 5432. */
+    private static LocalPostgres.Options serverOptions(SampleProduction prod) {
+        return new LocalPostgres.Options().major(prod.major()).uid(prod.uid()).address(LocalPostgres.freeAddress(5432)).port(5432);
+    }
+
     /** pg_dump -Fc of the source piped into pg_restore of a fresh instance on the same storage; the instance's initdb is not counted. */
     double dumpRestore(SampleProduction prod, int scale) {
         StorageBackend storage = cluster.storage();
         String volume = "dump-target-s" + scale;
         Path dir = scratch.resolve(volume);
-        LocalPostgresServer target = null;
+        LocalPostgres target = null;
         try {
             Path data = storage.createVolume(volume).resolve(SampleProduction.DATA_DIRECTORY);
-            LocalPostgresServer.initdb(prod.major(), data, prod.uid(), "trust", dir);
-            target = LocalPostgresServer.start(prod.major(), data, prod.uid(), LocalPostgresServer.freeAddress(), dir, Map.of());
-            target.awaitAccepting(Duration.ofMinutes(2));
+            LocalPostgres.Options options = serverOptions(prod).hostAuth("trust");
+            LocalPostgres.initdb(data, options);
+            target = LocalPostgres.on(data, dir, options).start();
             ProcessBuilder dump = new ProcessBuilder(LocalPostgresInstall.bin(prod.major(), "pg_dump").toString(), "-Fc", "-h", prod.host(),
                     "-U", "postgres", "-d", "postgres");
             dump.environment().put("PGPASSWORD", prod.password());

@@ -2,13 +2,13 @@ package dev.pgclone.e2e.bench;
 
 import static dev.pgclone.e2e.bench.Report.row;
 
-import dev.pgclone.e2e.cluster.Exec;
-import dev.pgclone.e2e.cluster.LocalPostgresInstall;
-import dev.pgclone.e2e.cluster.LocalPostgresServer;
-import dev.pgclone.e2e.cluster.OperatorProcess;
-import dev.pgclone.e2e.cluster.RequestCounts;
-import dev.pgclone.e2e.cluster.StandInCluster;
-import dev.pgclone.e2e.cluster.Volumes;
+import dev.pgclone.testkit.cluster.Exec;
+import dev.pgclone.testkit.postgres.LocalPostgres;
+import dev.pgclone.testkit.postgres.LocalPostgresInstall;
+import dev.pgclone.testkit.cluster.OperatorProcess;
+import dev.pgclone.testkit.cluster.RequestCounts;
+import dev.pgclone.testkit.cluster.StandInCluster;
+import dev.pgclone.testkit.cluster.Volumes;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -53,14 +53,15 @@ final class OperatorScale {
     private OperatorScale() {}
 
     static Result measure(Path operatorJar, Path crds, int clones) throws Exception {
-        String address = LocalPostgresServer.freeAddress();
+        String address = LocalPostgres.freeAddress(5432);
         try (StandInCluster cluster = StandInCluster.start(crds, address)) {
             String major = LocalPostgresInstall.requireMajor();
             long uid = Exec.isRoot() ? 999 : currentUid();
             Path data = cluster.workDir().resolve("shared-postgres").resolve("pgdata");
-            LocalPostgresServer.initdb(major, data, uid, "trust", cluster.workDir().resolve("shared-postgres-scratch"));
-            try (LocalPostgresServer postgres = LocalPostgresServer.start(major, data, uid, address, cluster.workDir().resolve("shared-postgres-scratch"),
-                    Map.of("max_connections", "100", "fsync", "off"));
+            LocalPostgres.Options options = new LocalPostgres.Options().major(major).uid(uid).address(address).port(5432).hostAuth("trust")
+                    .set("max_connections", "100").set("fsync", "off");
+            LocalPostgres.initdb(data, options);
+            try (LocalPostgres postgres = LocalPostgres.on(data, cluster.workDir().resolve("shared-postgres-scratch"), options).spawn();
                  OperatorProcess operator = OperatorProcess.start(operatorJar, cluster.operatorKubeconfig(), cluster.workDir().resolve("operator.log"),
                          Duration.ofSeconds(120));
                  KubernetesClient driver = cluster.apiServer().newClient(DRIVER_AGENT)) {

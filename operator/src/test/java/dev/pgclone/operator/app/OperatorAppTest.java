@@ -1,12 +1,14 @@
 package dev.pgclone.operator.app;
 
+import dev.pgclone.testkit.standin.ClusterStandIns;
+import dev.pgclone.operator.testing.StandIns;
+
 import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
-import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.RecordingPreparer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
@@ -46,7 +48,7 @@ class OperatorAppTest {
 
     @BeforeEach
     void standIns() {
-        cluster = new ClusterStandIns(client).start();
+        cluster = StandIns.start(client);
     }
 
     @AfterEach

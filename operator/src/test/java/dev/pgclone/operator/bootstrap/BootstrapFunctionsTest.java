@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pgclone.operator.postgres.ScramVerifier;
 import dev.pgclone.operator.resources.CloneBootstrap;
-import dev.pgclone.operator.testing.LocalPostgres;
-import dev.pgclone.operator.testing.LocalPostgres.Os;
+import dev.pgclone.testkit.postgres.LocalPostgres;
+import dev.pgclone.testkit.postgres.LocalPostgres.Os;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,13 +1,14 @@
 package dev.pgclone.operator.bootstrap;
 
+import dev.pgclone.testkit.postgres.LocalPostgres;
+
 import dev.pgclone.operator.testing.PostgresTest;
 import static dev.pgclone.operator.bootstrap.BootstrapScriptTest.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pgclone.operator.testing.LocalPostgres;
-import dev.pgclone.operator.testing.LocalPostgres.Os;
+import dev.pgclone.testkit.postgres.LocalPostgres.Os;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

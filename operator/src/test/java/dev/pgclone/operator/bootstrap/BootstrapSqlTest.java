@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgclone.operator.postgres.ScramVerifier;
 import dev.pgclone.operator.resources.CloneBootstrap;
-import dev.pgclone.operator.testing.LocalPostgres;
-import dev.pgclone.operator.testing.LocalPostgres.Os;
+import dev.pgclone.testkit.postgres.LocalPostgres;
+import dev.pgclone.testkit.postgres.LocalPostgres.Os;
 import dev.pgclone.operator.testing.PostgresTest;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,9 +1,10 @@
 package dev.pgclone.operator.bootstrap;
 
+import dev.pgclone.testkit.postgres.LocalPostgres;
+
 import dev.pgclone.operator.postgres.ScramVerifier;
 import dev.pgclone.operator.resources.CloneBootstrap;
-import dev.pgclone.operator.testing.LocalPostgres;
-import dev.pgclone.operator.testing.LocalPostgres.Os;
+import dev.pgclone.testkit.postgres.LocalPostgres.Os;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,7 +1,8 @@
 package dev.pgclone.operator.bootstrap;
 
-import dev.pgclone.operator.testing.LocalPostgres;
-import dev.pgclone.operator.testing.LocalPostgres.Os;
+import dev.pgclone.testkit.postgres.LocalPostgres;
+
+import dev.pgclone.testkit.postgres.LocalPostgres.Os;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

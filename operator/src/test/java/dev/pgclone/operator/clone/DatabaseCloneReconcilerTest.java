@@ -1,5 +1,7 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.testkit.cluster.InstantKubelet;
+
 import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -17,7 +19,6 @@ import dev.pgclone.operator.postgres.StepOutcome;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.testing.CloneObservations;
-import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.RecordingPreparer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -227,7 +228,7 @@ class DatabaseCloneReconcilerTest {
     void bootstrapFailureLikeAWrongImageMajorShowsTheTerminationMessage() {
         sourcePvc("pg15-data", "1Gi", "standard");
         String message = "data is PostgreSQL 15, image runs 16: set spec.postgres.image to a postgres 15 image";
-        harness.cluster().podFate(p -> new ClusterStandIns.Crashes(message));
+        harness.cluster().podFate(p -> new InstantKubelet.Crashes(message));
         create(clone("wrong-major", pvcSource("pg15-data")));
 
         DatabaseClone failed = awaitCondition("wrong-major", "PostgresStarted", "False", "BootstrapFailed");
@@ -238,7 +239,7 @@ class DatabaseCloneReconcilerTest {
         assertThat(harness.preparer().requests()).isEmpty();
 
         // fixing the image recreates the Pod (the old one no longer matches the spec) and the clone recovers
-        harness.cluster().podFate(p -> new ClusterStandIns.Runs());
+        harness.cluster().podFate(p -> new InstantKubelet.Runs());
         DatabaseClone fixed = client.resources(DatabaseClone.class).inNamespace(ns).withName("wrong-major").get();
         fixed.getSpec().getPostgres().setImage("postgres:15");
         client.resource(fixed).update();

@@ -1,6 +1,9 @@
 package dev.pgclone.operator.helm;
 
 import dev.pgclone.operator.status.BackoffPolicy;
+import dev.pgclone.testkit.standin.ClusterStandIns;
+import dev.pgclone.operator.testing.StandIns;
+
 import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -16,7 +19,6 @@ import dev.pgclone.operator.clone.DatabaseCloneReconciler;
 import dev.pgclone.operator.helm.Chart.Grant;
 import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
 import dev.pgclone.operator.source.CloneSourceReconciler;
-import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.TestOperatorKey;
 import dev.pgclone.operator.testing.RecordingCheckpointer;
@@ -128,7 +130,7 @@ class HelmRbacCoverageTest {
                 }
             }
         }
-        standIns = new ClusterStandIns(cluster).start();
+        standIns = StandIns.start(cluster);
         operatorClient = server.createClient(b -> b.withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("rbac-recorder", new Interceptor() {
             @Override
             public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {

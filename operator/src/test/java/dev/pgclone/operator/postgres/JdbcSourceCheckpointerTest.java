@@ -1,10 +1,11 @@
 package dev.pgclone.operator.postgres;
 
+import dev.pgclone.testkit.postgres.LocalPostgres;
+
 import dev.pgclone.operator.testing.PostgresTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.pgclone.operator.testing.LocalPostgres;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -1,5 +1,7 @@
 package dev.pgclone.operator.refresh;
 
+import dev.pgclone.testkit.cluster.InstantKubelet;
+
 import dev.pgclone.operator.testing.ApiServerTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,7 +15,6 @@ import dev.pgclone.operator.postgres.PreparationResult;
 import dev.pgclone.operator.postgres.StepOutcome;
 import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.Labels;
-import dev.pgclone.operator.testing.ClusterStandIns;
 import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.RecordingPreparer;
 import dev.pgclone.operator.testing.ShiftableClock;
@@ -191,7 +192,7 @@ class RefreshScheduleReconcilerTest {
     @Test
     void aCloneThatCannotStartFailsTheRunAndShowsThePodsMessage() {
         create(Schedules.schedule("orders", ns, "0 6 * * *", "data"));
-        harness.cluster().podFate(p -> new ClusterStandIns.Crashes("data is PostgreSQL 15, image runs 16: set spec.postgres.image"));
+        harness.cluster().podFate(p -> new InstantKubelet.Crashes("data is PostgreSQL 15, image runs 16: set spec.postgres.image"));
         refreshNow("orders", "1");
         RefreshSchedule failed = awaitCondition("orders", "Refreshed", "False", "BootstrapFailed");
         assertThat(failed.getStatus().condition("Ready").orElseThrow())
@@ -204,7 +205,7 @@ class RefreshScheduleReconcilerTest {
     @Test
     void noNewCloneStartsWhileOneIsInProgress() {
         create(Schedules.schedule("orders", ns, "0 6 * * *", "data"));
-        harness.cluster().podFate(p -> new ClusterStandIns.Stays());
+        harness.cluster().podFate(p -> new InstantKubelet.Stays());
         refreshNow("orders", "1");
         awaitCondition("orders", "Refreshed", "Unknown", "Refreshing");
 

@@ -1,5 +1,7 @@
 package dev.pgclone.operator.testing;
 
+import dev.pgclone.testkit.standin.ClusterStandIns;
+
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.clone.CloneMetrics;
@@ -65,7 +67,7 @@ public final class OperatorHarness implements AutoCloseable {
         server.init();
         client = server.createClient();
         applyCrds();
-        standIns = new ClusterStandIns(client).start();
+        standIns = StandIns.start(client);
     }
 
     public static OperatorHarness start() {

@@ -1,5 +1,7 @@
 package dev.pgclone.operator.testing;
 
+import dev.pgclone.testkit.postgres.LocalPostgres;
+
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;

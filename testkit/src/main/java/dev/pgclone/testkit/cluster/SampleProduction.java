@@ -1,0 +1,369 @@
+package dev.pgclone.testkit.cluster;
+
+import dev.pgclone.testkit.postgres.LocalPostgresInstall;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A "production" PostgreSQL in the local cluster, set up the way real ones are and with what makes
+ * cloning them hazardous: its data directory on a PVC (in a pgdata subdirectory, as the official
+ * image's docs recommend), WAL archiving into an archive directory, wal_level=logical, scram
+ * passwords, a plain postgres Pod (not the clone bootstrap) serving it on its Pod IP, pgbench data
+ * and optionally a steady pgbench write load. A Secret with CloudNativePG's key layout lets a
+ * DatabaseClone run a CHECKPOINT on it.
+ */
+public final class SampleProduction implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SampleProduction.class);
+    public static final String DATA_DIRECTORY = "pgdata";
+    public static final String MOUNT = "/var/lib/postgresql/data";
+
+    /** Settings; defaults make a small database quickly. */
+    public static final class Options {
+        String namespace = "default";
+        String name = "orders";
+        long uid = defaultUid();
+        int scale = 10;
+        String size = "10Gi";
+
+        public Options namespace(String ns) {
+            this.namespace = ns;
+            return this;
+        }
+
+        public Options name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** The uid owning the data files and running postgres (999 as in the official image). */
+        public Options uid(long uid) {
+            this.uid = uid;
+            return this;
+        }
+
+        /** pgbench scale factor: about 15 MB per unit. */
+        public Options scale(int scale) {
+            this.scale = scale;
+            return this;
+        }
+    }
+
+    private final LocalCluster cluster;
+    private final Options options;
+    private final String major;
+    private final String password;
+    private Process load;
+    private Path loadLog;
+
+    private SampleProduction(LocalCluster cluster, Options options, String major) {
+        this.cluster = cluster;
+        this.options = options;
+        this.major = major;
+        byte[] b = new byte[12];
+        new SecureRandom().nextBytes(b);
+        this.password = HexFormat.of().formatHex(b);
+    }
+
+    public static SampleProduction create(LocalCluster cluster, Options options) {
+        SampleProduction p = new SampleProduction(cluster, options, LocalPostgresInstall.requireMajor());
+        try {
+            p.setUp();
+            return p;
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    private void setUp() {
+        long t0 = System.nanoTime();
+        KubernetesClient client = cluster.client();
+        Volumes.createBound(client, options.namespace, pvcName(), options.size);
+        Path volume = Volumes.hostPath(client, options.namespace, pvcName());
+        Path data = volume.resolve(DATA_DIRECTORY);
+        Path archive = cluster.workDir().resolve("wal-archive").resolve(options.namespace + "-" + options.name);
+        try {
+            Files.createDirectories(data);
+            Files.createDirectories(archive);
+            Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(archive.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+            chown(data);
+            chown(archive);
+            initdb(data);
+            Files.writeString(data.resolve("postgresql.conf"), productionSettings(archive), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            // initdb's host lines cover 127.0.0.1 only; pods have their own 127.0.0.N
+            Files.writeString(data.resolve("pg_hba.conf"), "host all all 0.0.0.0/0 scram-sha-256\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        client.pods().inNamespace(options.namespace).resource(pod()).create();
+        Pod ready = client.pods().inNamespace(options.namespace).withName(podName()).waitUntilCondition(SampleProduction::isReady,
+                90, TimeUnit.SECONDS);
+        String host = ready.getStatus().getPodIP();
+        client.secrets().inNamespace(options.namespace).resource(new SecretBuilder()
+                .withNewMetadata().withName(secretName()).withNamespace(options.namespace).endMetadata()
+                .withType("kubernetes.io/basic-auth")
+                .withStringData(new LinkedHashMap<>(Map.of("username", "postgres", "password", password, "host", host, "port", "5432",
+                        "dbname", "postgres", "uri", "postgresql://postgres:" + password + "@" + host + ":5432/postgres")))
+                .build()).create();
+        pgbench(Duration.ofMinutes(20), "-i", "-q", "-s", Integer.toString(options.scale), "--foreign-keys");
+        LOG.info("sample production database {}/{} ready at {}:5432 (pgbench scale {}) in {} s", options.namespace, podName(), host,
+                options.scale, (System.nanoTime() - t0) / 1_000_000_000);
+    }
+
+    private String productionSettings(Path archive) {
+        return """
+
+                # ---- production-like settings (pgclone local cluster sample) ----
+                wal_level = logical
+                archive_mode = on
+                archive_command = 'test ! -f %1$s/%%f && cp %%p %1$s/%%f'
+                max_wal_senders = 10
+                shared_buffers = 128MB
+                max_wal_size = 1GB
+                password_encryption = scram-sha-256
+                log_line_prefix = '%%m [%%p] '
+                """.formatted(archive);
+    }
+
+    private void initdb(Path data) throws IOException {
+        Path pwfile = data.getParent().resolve(".pwfile-" + options.name);
+        Files.writeString(pwfile, password + "\n");
+        try {
+            chown(pwfile);
+            List<String> cmd = new ArrayList<>(asUser());
+            cmd.addAll(List.of(LocalPostgresInstall.bin(major, "initdb").toString(), "-D", data.toString(), "-U", "postgres",
+                    "--pwfile=" + pwfile, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"));
+            Exec.run(Duration.ofMinutes(2), cmd, nssEnv()).ok();
+        } finally {
+            Files.deleteIfExists(pwfile);
+        }
+    }
+
+    /** initdb looks up its own uid: give it the image's view of the user database, as the kubelet does for pods. */
+    private Map<String, String> nssEnv() throws IOException {
+        Map<String, String> env = new LinkedHashMap<>();
+        var lib = cluster.kubelet().nssWrapper();
+        if (lib.isPresent() && Exec.isRoot()) {
+            Path dir = cluster.workDir().resolve("nss-" + options.name);
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("passwd"), "postgres:x:" + options.uid + ":" + options.uid + ":PostgreSQL:/:/bin/sh\n");
+            Files.writeString(dir.resolve("group"), "postgres:x:" + options.uid + ":\n");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            env.put("LD_PRELOAD", lib.get().toString());
+            env.put("NSS_WRAPPER_PASSWD", dir.resolve("passwd").toString());
+            env.put("NSS_WRAPPER_GROUP", dir.resolve("group").toString());
+        }
+        return env;
+    }
+
+    private List<String> asUser() {
+        return Exec.isRoot() ? List.of("setpriv", "--reuid=" + options.uid, "--regid=" + options.uid, "--clear-groups", "--") : List.of();
+    }
+
+    private void chown(Path p) {
+        if (Exec.isRoot()) {
+            Exec.ok(Duration.ofSeconds(30), "chown", options.uid + ":" + options.uid, p.toString());
+        }
+    }
+
+    private Pod pod() {
+        return new PodBuilder()
+                .withNewMetadata().withName(podName()).withNamespace(options.namespace)
+                    .withLabels(Map.of("app.kubernetes.io/name", "postgres", "app.kubernetes.io/instance", options.name)).endMetadata()
+                .withNewSpec()
+                    .withRestartPolicy("Always")
+                    .withTerminationGracePeriodSeconds(30L)
+                    .withNewSecurityContext().withRunAsUser(options.uid).withRunAsGroup(options.uid).withRunAsNonRoot(true).endSecurityContext()
+                    .addNewContainer()
+                        .withName("postgres")
+                        .withImage("postgres:" + major)
+                        .withCommand("postgres")
+                        .withArgs("-D", MOUNT + "/" + DATA_DIRECTORY, "-k", "/var/run/postgresql", "-c", "listen_addresses=$(POD_IP)")
+                        .addNewEnv().withName("POD_IP").withNewValueFrom().withNewFieldRef().withFieldPath("status.podIP").endFieldRef().endValueFrom().endEnv()
+                        .addNewPort().withName("postgres").withContainerPort(5432).endPort()
+                        .withNewReadinessProbe()
+                            .withNewExec().withCommand("pg_isready", "-q", "-h", "/var/run/postgresql", "-p", "5432", "-U", "postgres").endExec()
+                            .withPeriodSeconds(1).withTimeoutSeconds(5)
+                        .endReadinessProbe()
+                        .addNewVolumeMount().withName("data").withMountPath(MOUNT).endVolumeMount()
+                        .addNewVolumeMount().withName("run").withMountPath("/var/run/postgresql").endVolumeMount()
+                    .endContainer()
+                    .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(pvcName()).endPersistentVolumeClaim().endVolume()
+                    .addNewVolume().withName("run").withNewEmptyDir().endEmptyDir().endVolume()
+                .endSpec()
+                .build();
+    }
+
+    static boolean isReady(Pod p) {
+        return p != null && p.getStatus() != null && p.getStatus().getConditions() != null
+                && p.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    // ------------------------------------------------------------------------------------ load
+
+    /** Starts a steady write load (pgbench TPC-B-like, 2 clients) for at most {@code duration}; {@link #stopLoad()} ends it early. */
+    public synchronized void startLoad(Duration duration) {
+        stopLoad();
+        try {
+            loadLog = cluster.workDir().resolve("pgbench-" + options.name + ".log");
+            ProcessBuilder pb = new ProcessBuilder(pgbenchCommand("-c", "2", "-j", "2", "-T", Long.toString(duration.toSeconds()),
+                    "-n", "-P", "10"));
+            pb.environment().put("PGPASSWORD", password);
+            pb.redirectErrorStream(true).redirectOutput(loadLog.toFile());
+            load = pb.start();
+            LOG.info("write load on {}: pgbench -c 2 for up to {} s (output {})", podName(), duration.toSeconds(), loadLog);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public synchronized boolean loadRunning() {
+        return load != null && load.isAlive();
+    }
+
+    public synchronized void stopLoad() {
+        if (load != null) {
+            load.destroy();
+            try {
+                if (!load.waitFor(10, TimeUnit.SECONDS)) {
+                    load.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            load = null;
+        }
+    }
+
+    private void pgbench(Duration timeout, String... args) {
+        Exec.run(timeout, pgbenchCommand(args), Map.of("PGPASSWORD", password)).ok();
+    }
+
+    private List<String> pgbenchCommand(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(LocalPostgresInstall.bin(major, "pgbench").toString(), "-h", host(), "-p", "5432",
+                "-U", "postgres"));
+        cmd.addAll(List.of(args));
+        cmd.add("postgres");
+        return cmd;
+    }
+
+    // ------------------------------------------------------------------------------------ access
+
+    public String host() {
+        return cluster.client().pods().inNamespace(options.namespace).withName(podName()).get().getStatus().getPodIP();
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public String namespace() {
+        return options.namespace;
+    }
+
+    public String pvcName() {
+        return "data-" + options.name + "-0";
+    }
+
+    public String podName() {
+        return options.name + "-0";
+    }
+
+    /** CloudNativePG-style Secret (username, password, host, port, uri): usable as spec.source.checkpoint.secretName. */
+    public String secretName() {
+        return options.name + "-superuser";
+    }
+
+    public String postgresImage() {
+        return "postgres:" + major;
+    }
+
+    public String major() {
+        return major;
+    }
+
+    public long uid() {
+        return options.uid;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host() + ":5432/" + database;
+    }
+
+    /** Runs SQL with psql over TCP as the superuser; returns unaligned, tuples-only output. */
+    public String psql(String sql) {
+        return Exec.run(Duration.ofMinutes(2), List.of(LocalPostgresInstall.bin(major, "psql").toString(), "-X", "-At", "-v",
+                "ON_ERROR_STOP=1", "-h", host(), "-U", "postgres", "-d", "postgres", "-c", sql), Map.of("PGPASSWORD", password)).ok().strip();
+    }
+
+    @Override
+    public void close() {
+        stopLoad();
+    }
+
+    /**
+     * 999, the official image's postgres uid, when this machine can resolve it for initdb (through
+     * libnss-wrapper, or an /etc/passwd entry); else the postgres OS user's uid, which Debian's
+     * postgresql package creates; as non-root, our own uid (we cannot switch).
+     */
+    static long defaultUid() {
+        if (!Exec.isRoot()) {
+            return currentUid();
+        }
+        if (Kubelet.findNssWrapper().isPresent() || passwdUid("999") != null) {
+            return 999;
+        }
+        Long postgres = passwdUid("postgres");
+        if (postgres != null) {
+            LOG.warn("libnss-wrapper is not installed: the sample database runs as the postgres OS user (uid {}) instead of 999", postgres);
+            return postgres;
+        }
+        return 999;
+    }
+
+    /** The uid of a passwd entry given by name or uid, or null. */
+    private static Long passwdUid(String nameOrUid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":");
+                if (f.length > 2 && (f[0].equals(nameOrUid) || f[2].equals(nameOrUid))) {
+                    return Long.parseLong(f[2]);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static long currentUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}

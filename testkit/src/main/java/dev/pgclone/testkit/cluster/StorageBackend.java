@@ -1,0 +1,45 @@
+package dev.pgclone.testkit.cluster;
+
+import java.nio.file.Path;
+
+/**
+ * Where the local cluster keeps volume data. Identifiers are chosen by the caller (PV and snapshot
+ * names), so every operation is idempotent by name and survives a controller retrying.
+ */
+public interface StorageBackend extends AutoCloseable {
+
+    /** One line for the log and the sandbox banner, saying plainly what kind of copies this makes. */
+    String describe();
+
+    /** True when snapshots and restores share blocks (constant time and space), false when they copy. */
+    boolean copyOnWrite();
+
+    /** A new, empty, writable volume. */
+    Path createVolume(String volumeId);
+
+    /** A new volume holding the contents of an existing directory (reflinked when the file system can). */
+    Path importVolume(String volumeId, Path source);
+
+    /** A read-only point-in-time image of a volume. */
+    void snapshot(String volumeId, String snapshotId);
+
+    /** A new writable volume with the contents of a snapshot. */
+    Path restore(String snapshotId, String volumeId);
+
+    void deleteVolume(String volumeId);
+
+    void deleteSnapshot(String snapshotId);
+
+    boolean hasSnapshot(String snapshotId);
+
+    boolean hasVolume(String volumeId);
+
+    Path volumePath(String volumeId);
+
+    /** Bytes held by this volume alone (not shared with a snapshot or another volume). */
+    long exclusiveBytes(String volumeId);
+
+    /** Unmounts and removes everything; safe to call twice and after a failed start. */
+    @Override
+    void close();
+}
