@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * about to take a new snapshot, on the background pool (on a busy production server it can take a
  * while), and never stops the clone: a source it cannot reach only costs recovery time, so every
  * failure ends in a warning and a note on the snapshot. What happened is handed to the snapshot
- * step through {@link CloneContext#checkpointNote()}. It reports on SnapshotReady while it runs.
+ * step through {@link CloneContext#checkpointNote()}, its duration in its report. It reports on SnapshotReady while it runs.
  */
 final class CheckpointStep implements CloneStep {
 
@@ -58,7 +58,10 @@ final class CheckpointStep implements CloneStep {
             return start(ctx);
         }
         ctx.checkpointNote(note(ctx, done.get()));
-        return Outcome.proceed();
+        CheckpointResult result = done.get().result();
+        return result != null && result.succeeded()
+                ? Outcome.proceed().learned(new Learned.CheckpointSeconds(PreparationStep.round(result.durationSeconds())))
+                : Outcome.proceed();
     }
 
     private static boolean requested(CloneContext ctx) {
@@ -111,11 +114,10 @@ final class CheckpointStep implements CloneStep {
         return () -> result;
     }
 
-    /** Records how the CHECKPOINT went (timing, or a warning for whoever may see why) and returns the snapshot's note. */
+    /** The snapshot's note on how the CHECKPOINT went; a failure is also a warning, for whoever may see why. */
     private static String note(CloneContext ctx, BackgroundWork.Finished<CheckpointResult> done) {
         CheckpointResult result = done.result();
         if (result != null && result.succeeded()) {
-            ctx.timings().setCheckpointSeconds(PreparationStep.round(result.durationSeconds()));
             return "done in " + PreparationStep.round(result.durationSeconds()) + "s";
         }
         String why = result == null ? "unexpected error: " + done.crash() : result.message();

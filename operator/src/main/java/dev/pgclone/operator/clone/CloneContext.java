@@ -15,9 +15,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Everything one reconcile of one clone works with: the clone, the status being built, the cluster.
- * Steps record the facts they learn in the status (snapshot, secrets, endpoint, preparation steps);
- * conditions they only report, in their {@link Outcome}, for the {@link CloneStatusFactory}.
+ * Everything one reconcile of one clone works with: the clone, the status as the last reconcile
+ * wrote it, the cluster. Steps only read the status: the fields they learn (snapshot, secrets,
+ * endpoint, preparation steps, timings) and their conditions they report in their {@link Outcome}
+ * ({@link Learned}, {@link Finding}), and the {@link CloneStatusFactory} writes them. What earlier
+ * steps of this reconcile learned is here too ({@link #snapshot()}).
  */
 public final class CloneContext {
 
@@ -31,6 +33,7 @@ public final class CloneContext {
     private CloneSource cloneSource;
     private List<SqlScript> mandatoryScripts = List.of();
     private String checkpointNote;
+    private final List<Learned> learned = new java.util.ArrayList<>();
 
     CloneContext(DatabaseClone clone, DatabaseCloneStatus status, Context<DatabaseClone> josdk, KubernetesClient client,
                  Instant now, EventRecorder events, Ownership ownership) {
@@ -61,7 +64,24 @@ public final class CloneContext {
     void checkpointNote(String note) { this.checkpointNote = note; }
     /** SQL the CloneSource's owners require, run before the clone's own post-clone SQL. */
     public List<SqlScript> mandatoryScripts() { return mandatoryScripts; }
+    /** The status as the last reconcile wrote it: to read; the {@link CloneStatusFactory} writes it. */
     public DatabaseCloneStatus status() { return status; }
+
+    /** Keeps what a step of this reconcile learned, for the steps after it. */
+    void learned(List<Learned> facts) {
+        learned.addAll(facts);
+    }
+
+    /** The clone's snapshot: as a step of this reconcile learned it, or else as the status has it. */
+    public DatabaseCloneStatus.SnapshotStatus snapshot() {
+        DatabaseCloneStatus.SnapshotStatus found = status.getSnapshot();
+        for (Learned fact : learned) {
+            if (fact instanceof Learned.Snapshot s) {
+                found = s.snapshot();
+            }
+        }
+        return found;
+    }
     public KubernetesClient client() { return client; }
     public EventRecorder events() { return events; }
     public Instant now() { return now; }
@@ -104,13 +124,6 @@ public final class CloneContext {
         return ownership.createControlled(resource, clone.getMetadata().getUid());
     }
 
-    public DatabaseCloneStatus.Timings timings() {
-        if (status.getTimings() == null) {
-            status.setTimings(new DatabaseCloneStatus.Timings());
-        }
-        return status.getTimings();
-    }
-
     public String describeSource() {
         var source = clone.getSpec().getSource();
         if (source.getCloneSource() != null) {
@@ -123,7 +136,7 @@ public final class CloneContext {
 
     /** The VolumeSnapshot in the clone's namespace its PVC restores from. */
     public String restoreFrom() {
-        return clone.getSpec().getSource().getCloneSource() != null ? Names.snapshot(clone) : status.getSnapshot().getName();
+        return clone.getSpec().getSource().getCloneSource() != null ? Names.snapshot(clone) : snapshot().getName();
     }
 
     public String sourceNamespace() {

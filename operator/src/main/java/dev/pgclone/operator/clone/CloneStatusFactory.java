@@ -4,8 +4,10 @@ import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -13,9 +15,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The one writer of a DatabaseClone's conditions and phase. The workflow's steps report what they
- * found ({@link Outcome#found()}); this turns those reports into every condition, Ready, the
- * conditions of the steps not reached and the phase, with {@code lastTransitionTime} kept while a
+ * The one writer of a DatabaseClone's status, fields and conditions. The workflow's steps report what
+ * they found ({@link Outcome#found()}) and the fields they learned ({@link Outcome#learned()}); this
+ * writes those fields and turns the reports into every condition, Ready, the conditions of the steps
+ * not reached and the phase, with {@code lastTransitionTime} kept while a
  * condition's status and reason stay ({@link Conditions}). What it changed comes back as a
  * {@link Written}, from which the reconciler sends events, records metrics and picks its backoff
  * (docs/architecture.md, "Status: one writer per resource").
@@ -53,6 +56,27 @@ final class CloneStatusFactory {
         }
     }
 
+    /** The status this reconcile builds: a copy of what the last one wrote, or a new one. */
+    DatabaseCloneStatus startFrom(DatabaseCloneStatus previous) {
+        DatabaseCloneStatus status = previous == null ? new DatabaseCloneStatus()
+                : Serialization.unmarshal(Serialization.asJson(previous), DatabaseCloneStatus.class);
+        if (status.getConditions() == null) {
+            status.setConditions(new ArrayList<>());
+        }
+        return status;
+    }
+
+    /**
+     * What the reconcile knows before any step runs.
+     * @param source    the source as the status describes it, null when the spec has none
+     * @param expiresAt when the clone's ttl ends, null without one
+     */
+    void observed(DatabaseCloneStatus status, long generation, String source, String expiresAt) {
+        status.setObservedGeneration(generation);
+        status.setSource(source);
+        status.setExpiresAt(expiresAt);
+    }
+
     /** The clone's name or spec is unusable: nothing of the workflow ran, Ready says why. */
     Written invalid(DatabaseCloneStatus status, long generation, String reason, String message) {
         Written written = failed(status, generation, null, reason, message);
@@ -63,8 +87,15 @@ final class CloneStatusFactory {
     /**
      * The CloneSource refused the clone: SnapshotReady and Ready say why; the later steps' conditions,
      * where present, wait for the snapshot again (their data may have gone with the refusal).
+     * @param dataDeleted the refusal deleted the clone's copy (Pod, volume, snapshot binding)
      */
-    Written refused(DatabaseCloneStatus status, long generation, String reason, String message) {
+    Written refused(DatabaseCloneStatus status, long generation, String reason, String message, boolean dataDeleted) {
+        if (dataDeleted) {
+            // the copy went with the access: no snapshot, data or readiness to report
+            status.setSnapshot(null);
+            status.setDataAsOf(null);
+            status.setReadyAt(null);
+        }
         for (String type : List.of(Conditions.VOLUME_READY, Conditions.POSTGRES_STARTED, Conditions.PREPARED)) {
             if (status.condition(type).isPresent()) {
                 set(status, type, Condition.UNKNOWN, Reasons.WAITING, "waiting for " + Conditions.SNAPSHOT_READY, generation);
@@ -76,13 +107,16 @@ final class CloneStatusFactory {
     }
 
     /**
-     * After a run of the workflow: each reached step's condition from its report, the steps after the
-     * one that stopped it Unknown, Ready from where it stopped, and timings of the conditions that
-     * became True.
+     * After a run of the workflow: the fields each reached step learned, each reached step's condition
+     * from its report, the steps after the one that stopped it Unknown, Ready from where it stopped,
+     * and timings of the conditions that became True.
      * @param createdAt the clone's creationTimestamp, for the total time to Ready
      */
     Written workflow(DatabaseCloneStatus status, long generation, CloneWorkflow.Result result, String createdAt) {
         Set<String> timed = new HashSet<>();
+        for (CloneWorkflow.Reached r : result.reached()) {
+            r.outcome().learned().forEach(fact -> write(status, fact));
+        }
         for (CloneWorkflow.Reached r : result.reached()) {
             Finding found = r.outcome().found();
             String type = r.step().condition();
@@ -109,6 +143,28 @@ final class CloneStatusFactory {
         }
         status.setPhase(phase(result));
         return written.timing(timed);
+    }
+
+    /** A field a step learned. */
+    private static void write(DatabaseCloneStatus status, Learned fact) {
+        if (fact instanceof Learned.Snapshot s) {
+            status.setSnapshot(s.snapshot());
+            status.setDataAsOf(s.dataAsOf());
+        } else if (fact instanceof Learned.Secrets s) {
+            status.setSecrets(new ArrayList<>(s.names()));
+        } else if (fact instanceof Learned.Served s) {
+            status.setEndpoint(s.endpoint());
+        } else if (fact instanceof Learned.PreparationSteps s) {
+            status.setSteps(s.steps());
+        } else if (fact instanceof Learned.PostgresVersion v) {
+            status.setPostgresVersion(v.version());
+        } else if (fact instanceof Learned.CheckpointSeconds c) {
+            timings(status).setCheckpointSeconds(c.seconds());
+        } else if (fact instanceof Learned.PrepareSeconds p) {
+            timings(status).setPrepareSeconds(p.seconds());
+        } else {
+            throw new IllegalArgumentException("unknown status field " + fact);
+        }
     }
 
     /** Conditions of steps the workflow has not reached yet are Unknown until it does. */

@@ -66,6 +66,7 @@ final class CloneWorkflow {
                 outcome = Outcome.retry(Reasons.REJECTED_BY_API_SERVER, rejection(step, e));
             }
             reached.add(new Reached(step, outcome));
+            ctx.learned(outcome.learned());
             if (!outcome.proceeds()) {
                 return new Result(reached, step, outcome);
             }

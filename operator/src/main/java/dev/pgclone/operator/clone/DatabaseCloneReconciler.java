@@ -25,7 +25,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -161,11 +160,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     @Override
     public UpdateControl<DatabaseClone> reconcile(DatabaseClone clone, Context<DatabaseClone> josdk) {
         DatabaseCloneStatus previous = clone.getStatus();
-        DatabaseCloneStatus status = previous == null ? new DatabaseCloneStatus()
-                : Serialization.unmarshal(Serialization.asJson(previous), DatabaseCloneStatus.class);
-        if (status.getConditions() == null) {
-            status.setConditions(new ArrayList<>());
-        }
+        DatabaseCloneStatus status = statusFactory.startFrom(previous);
         Optional<String> nameProblem = Names.cloneNameProblem(clone.getMetadata().getName());
         List<String> problems = SpecValidator.problems(clone.getSpec(), clone.getMetadata().getName());
         if (nameProblem.isPresent()) {
@@ -180,11 +175,10 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         if (grant instanceof CloneSourceGrant.Granted g) {
             ctx.granted(g.source(), g.mandatoryScripts());
         }
-        status.setObservedGeneration(ctx.generation());
-        status.setSource(ctx.clone().getSpec() == null || ctx.clone().getSpec().getSource() == null ? null : ctx.describeSource());
-
         Optional<Instant> expiresAt = expiresAt(clone);
-        status.setExpiresAt(expiresAt.map(Conditions::format).orElse(null));
+        statusFactory.observed(status, ctx.generation(),
+                ctx.clone().getSpec() == null || ctx.clone().getSpec().getSource() == null ? null : ctx.describeSource(),
+                expiresAt.map(Conditions::format).orElse(null));
         if (expiresAt.isPresent() && !ctx.now().isBefore(expiresAt.get())) {
             events.normal(clone, Reasons.EXPIRED, "spec.ttl " + clone.getSpec().getTtl() + " elapsed at "
                     + Conditions.format(expiresAt.get()) + "; deleting the clone");
@@ -208,8 +202,8 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         } else if (!problems.isEmpty()) {
             written = warnIfNew(ctx, statusFactory.invalid(status, generation, Reasons.INVALID_SPEC, "invalid spec: " + String.join("; ", problems)));
         } else if (grant instanceof CloneSourceGrant.Refused refused) {
-            refuse(ctx, refused);
-            written = warnIfNew(ctx, statusFactory.refused(status, generation, refused.reason(), refused.message()));
+            boolean dataDeleted = refuse(ctx, refused);
+            written = warnIfNew(ctx, statusFactory.refused(status, generation, refused.reason(), refused.message(), dataDeleted));
             reschedule = backoff.after(written.problemSince(), ctx.now(), false);
         } else if (refusal.isPresent()) {
             // refused before the workflow: nothing is snapshotted, created or mounted for it
@@ -279,9 +273,9 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
      * production data it holds goes (Pod, volume, snapshot binding, claim on the source snapshot);
      * the DatabaseClone stays, Failed, saying why ({@link CloneStatusFactory#refused}), and comes back
      * by itself if access is granted again. A CloneSource that is invalid or misses its scripts only
-     * stops new work.
+     * stops new work. Returns whether the clone's copy was deleted (its status then reports no data).
      */
-    private void refuse(CloneContext ctx, CloneSourceGrant.Refused refused) {
+    private boolean refuse(CloneContext ctx, CloneSourceGrant.Refused refused) {
         boolean accessEnded = Reasons.CLONE_SOURCE_NOT_FOUND.equals(refused.reason()) || Reasons.NAMESPACE_NOT_ALLOWED.equals(refused.reason());
         String message = refused.message();
         if (accessEnded) {
@@ -292,11 +286,10 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             held |= sourceSnapshots.release(ctx.clone());
             if (held) {
                 events.warning(ctx.clone(), Reasons.ACCESS_REVOKED, "Deleted the clone's Pod, volume and snapshot binding: " + message);
-                ctx.status().setSnapshot(null);
-                ctx.status().setDataAsOf(null);
-                ctx.status().setReadyAt(null);
+                return true;
             }
         }
+        return false;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.pgclone.operator.clone;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What one step of the clone workflow concluded, and what it found (its report to the
@@ -15,8 +17,18 @@ import java.time.Duration;
  *       condition becomes False with the failure's reason and message.</li>
  * </ul>
  * {@code found} is the step's condition as it found it; null leaves the condition as it was.
+ * {@code learned} are the status fields it learned (whatever the kind: a failed preparation still
+ * reports its steps); the factory writes them too.
  */
-public record Outcome(Kind kind, String reason, String message, boolean retryable, Duration recheck, Finding found) {
+public record Outcome(Kind kind, String reason, String message, boolean retryable, Duration recheck, Finding found, List<Learned> learned) {
+
+    public Outcome {
+        learned = List.copyOf(learned);
+    }
+
+    private Outcome(Kind kind, String reason, String message, boolean retryable, Duration recheck, Finding found) {
+        this(kind, reason, message, retryable, recheck, found, List.of());
+    }
 
     public enum Kind { PROCEED, WAIT, FAIL }
 
@@ -50,6 +62,13 @@ public record Outcome(Kind kind, String reason, String message, boolean retryabl
 
     public static Outcome retry(String reason, String message) {
         return new Outcome(Kind.FAIL, reason, message, true, null, Finding.isFalse(reason, message));
+    }
+
+    /** The same outcome, reporting these status fields as well. */
+    public Outcome learned(Learned... facts) {
+        List<Learned> all = new ArrayList<>(learned);
+        all.addAll(List.of(facts));
+        return new Outcome(kind, reason, message, retryable, recheck, found, all);
     }
 
     public boolean proceeds() {

@@ -95,11 +95,11 @@ final class PreparationStep implements CloneStep {
             recordedOutcomes.remove(key);
         }
         if ("true".equals(pod.getMetadata().getLabels().get(Labels.PREPARED)) && Annotations.PREPARATION_DONE.equals(state)) {
-            return Outcome.proceed(prepared(ctx));
+            return Outcome.proceed(prepared(ctx.status().getSteps()));
         }
         if (Annotations.PREPARATION_DONE.equals(state)) {
             labelPrepared(ctx, pod);
-            return Outcome.proceed(prepared(ctx));
+            return Outcome.proceed(prepared(ctx.status().getSteps()));
         }
         if (Annotations.PREPARATION_FAILED.equals(state)) {
             Optional<Failure> failure = Failure.read(ctx, pvc);
@@ -169,21 +169,26 @@ final class PreparationStep implements CloneStep {
 
     private Outcome finish(CloneContext ctx, Pod pod, PersistentVolumeClaim pvc, BackgroundWork.Finished<PreparationResult> finished) {
         PreparationResult result = finished.result();
-        ctx.timings().setPrepareSeconds(round(finished.seconds()));
+        List<Learned> learned = new ArrayList<>();
+        learned.add(new Learned.PrepareSeconds(round(finished.seconds())));
+        List<Step> steps = null;
         if (result != null) {
-            List<Step> steps = new ArrayList<>();
-            result.steps().forEach(s -> steps.add(new Step(s.name(), round(s.durationSeconds()), s.rows(), s.error())));
-            ctx.status().setSteps(steps);
+            steps = new ArrayList<>();
+            for (var s : result.steps()) {
+                steps.add(new Step(s.name(), round(s.durationSeconds()), s.rows(), s.error()));
+            }
+            learned.add(new Learned.PreparationSteps(steps));
             if (result.postgresVersion() != null) {
-                ctx.status().setPostgresVersion(result.postgresVersion());
+                learned.add(new Learned.PostgresVersion(result.postgresVersion()));
             }
         }
+        Learned[] facts = learned.toArray(Learned[]::new);
         String key = key(pvc);
         if (result != null && result.succeeded()) {
             recordedOutcomes.put(key, Annotations.PREPARATION_DONE);
             annotate(ctx, pvc, Annotations.PREPARATION_DONE);
             labelPrepared(ctx, pod);
-            return Outcome.proceed(prepared(ctx));
+            return Outcome.proceed(prepared(steps)).learned(facts);
         }
         String reason = result == null ? Reasons.PREPARATION_FAILED : result.failureReason();
         String message = result == null ? "preparation failed unexpectedly: " + finished.crash() : result.failureMessage();
@@ -191,11 +196,11 @@ final class PreparationStep implements CloneStep {
             // nothing ran on the copy: it is safe to try again on the same one
             recordedOutcomes.put(key, "");
             annotate(ctx, pvc, null);
-            return Outcome.retry(reason, message);
+            return Outcome.retry(reason, message).learned(facts);
         }
         recordedOutcomes.put(key, Annotations.PREPARATION_FAILED);
         annotate(ctx, pvc, Annotations.PREPARATION_FAILED, new Failure(ctx.generation(), reason, message));
-        return Outcome.fail(reason, message);
+        return Outcome.fail(reason, message).learned(facts);
     }
 
     private Outcome discard(CloneContext ctx, Pod pod, PersistentVolumeClaim pvc, String why) {
@@ -203,9 +208,9 @@ final class PreparationStep implements CloneStep {
         ctx.client().resource(pvc).delete();
         work.forget(key(pvc));
         recordedOutcomes.remove(key(pvc));
-        ctx.status().setSteps(null);
         ctx.events().warning(ctx.clone(), Reasons.PREPARATION_INTERRUPTED, why);
-        return Outcome.waitFor(Finding.isFalse(Reasons.PREPARATION_INTERRUPTED, why));
+        // the discarded copy's steps no longer describe the clone
+        return Outcome.waitFor(Finding.isFalse(Reasons.PREPARATION_INTERRUPTED, why)).learned(new Learned.PreparationSteps(null));
     }
 
     /** Preparations are keyed by the copy (the PVC's uid): a new copy is a new preparation. */
@@ -213,8 +218,9 @@ final class PreparationStep implements CloneStep {
         return "prepare/" + pvc.getMetadata().getUid();
     }
 
-    private static Finding prepared(CloneContext ctx) {
-        int steps = ctx.status().getSteps() == null ? 0 : ctx.status().getSteps().size();
+    /** Prepared True, counting the scripts among the preparation's steps (as this reconcile learned them, or as the status has them). */
+    private static Finding prepared(List<Step> preparationSteps) {
+        int steps = preparationSteps == null ? 0 : preparationSteps.size();
         return Finding.isTrue(Reasons.PREPARED, Math.max(0, steps - 1)
                 + " post-clone script(s) applied and credentials published; the Service selects the Pod");
     }

@@ -61,8 +61,7 @@ final class SecretsStep implements CloneStep {
         List<String> names = new ArrayList<>();
         names.add(Names.superuserSecret(clone));
         roles.forEach(r -> names.add(Names.roleSecret(clone, r)));
-        ctx.status().setSecrets(names);
-        return Outcome.proceed();
+        return Outcome.proceed().learned(new Learned.Secrets(names));
     }
 
     static Set<String> roles(CloneContext ctx) {

@@ -38,7 +38,6 @@ final class ServiceStep implements CloneStep {
             updated.getSpec().setPorts(desired.getSpec().getPorts());
             ctx.client().resource(updated).update();
         }
-        ctx.status().setEndpoint(new Endpoint(Names.serviceHost(ctx.clone()), ClonePods.PORT));
-        return Outcome.proceed();
+        return Outcome.proceed().learned(new Learned.Served(new Endpoint(Names.serviceHost(ctx.clone()), ClonePods.PORT)));
     }
 }

@@ -160,14 +160,13 @@ final class SnapshotStep implements CloneStep {
         String caveat = checkpointNote != null && checkpointNote.startsWith(Annotations.CHECKPOINT_FAILED_PREFIX)
                 ? "; no CHECKPOINT ran before it (" + checkpointNote.substring(Annotations.CHECKPOINT_FAILED_PREFIX.length())
                         + "), so the clone's crash recovery may take longer" : "";
-        ctx.status().setSnapshot(new SnapshotStatus(reported[1], reported[0], created,
-                st.getRestoreSize() == null ? null : st.getRestoreSize().toString()));
-        ctx.status().setDataAsOf(created);
+        Learned snapshot = new Learned.Snapshot(new SnapshotStatus(reported[1], reported[0], created,
+                st.getRestoreSize() == null ? null : st.getRestoreSize().toString()), created);
         Finding ready = Finding.isTrue(Reasons.SNAPSHOT_READY, "VolumeSnapshot " + vs.getMetadata().getName() + " is ready"
                 + (annotations.containsKey(Annotations.SOURCE_SNAPSHOT) ? " (bound to " + annotations.get(Annotations.SOURCE_SNAPSHOT) + ")" : "") + (st.getRestoreSize() == null ? "" : " (restore size " + st.getRestoreSize() + ")")
                 + caveat);
         // only a snapshot the operator took has a snapshotting time of this clone's
-        return Outcome.proceed(source.getSnapshotName() == null ? ready.since(vs.getMetadata().getCreationTimestamp()) : ready);
+        return Outcome.proceed(source.getSnapshotName() == null ? ready.since(vs.getMetadata().getCreationTimestamp()) : ready).learned(snapshot);
     }
 
     private Optional<VolumeSnapshot> given(CloneContext ctx, String name) {

@@ -56,7 +56,7 @@ final class VolumeStep implements CloneStep {
         var spec = ctx.clone().getSpec();
         PersistentVolumeClaim sourcePvc = spec.getSource().getPvcName() == null ? null
                 : ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace()).withName(spec.getSource().getPvcName()).get();
-        Quantity restoreSize = ctx.status().getSnapshot().getRestoreSize() == null ? null : new Quantity(ctx.status().getSnapshot().getRestoreSize());
+        Quantity restoreSize = ctx.snapshot().getRestoreSize() == null ? null : new Quantity(ctx.snapshot().getRestoreSize());
         Quantity sourceRequest = sourcePvc == null || sourcePvc.getSpec().getResources() == null
                 || sourcePvc.getSpec().getResources().getRequests() == null ? null
                 : sourcePvc.getSpec().getResources().getRequests().get("storage");

@@ -287,7 +287,7 @@ class CloneStatusFactoryTest {
                 POD, Outcome.waitFor(Finding.isFalse("PodStarting", "pod created"))), CREATED);
         status.getConditions().removeIf(c -> c.getType().equals("Prepared"));
 
-        factory.refused(status, 1, "NamespaceNotAllowed", "CloneSource prod/orders does not allow namespace staging");
+        factory.refused(status, 1, "NamespaceNotAllowed", "CloneSource prod/orders does not allow namespace staging", false);
 
         assertThat(condition("SnapshotReady").getStatus()).isEqualTo("False");
         assertThat(condition("SnapshotReady").getReason()).isEqualTo("NamespaceNotAllowed");
@@ -317,5 +317,97 @@ class CloneStatusFactoryTest {
     void aGivenSnapshotHasNoSnapshottingTime() {
         factory.workflow(status, 1, run(SNAPSHOT, ok("SnapshotReady"), VOLUME, Outcome.waitFor()), CREATED);
         assertThat(status.getTimings()).isNull();
+    }
+
+    private static final DatabaseCloneStatus.SnapshotStatus SHARED =
+            new DatabaseCloneStatus.SnapshotStatus("orders-20300107", "prod", "2030-01-07T09:00:00Z", "10Gi");
+
+    @Test
+    void theFieldsTheStepsLearnedAreWrittenAndReadyNamesWhereItServes() {
+        CloneWorkflow.Result learned = run(
+                SNAPSHOT, ok("SnapshotReady").learned(new Learned.Snapshot(SHARED, "2030-01-07T09:00:00Z"), new Learned.CheckpointSeconds(1.5)),
+                VOLUME, ok("VolumeBound"),
+                SECRETS, Outcome.proceed().learned(new Learned.Secrets(List.of("orders-superuser", "orders-app")),
+                        new Learned.Served(new DatabaseCloneStatus.Endpoint("orders.staging.svc", 5432))),
+                POD, ok("PostgresRunning"),
+                PREPARATION, ok("Prepared").learned(new Learned.PrepareSeconds(2.25), new Learned.PostgresVersion("16.4"),
+                        new Learned.PreparationSteps(List.of(new DatabaseCloneStatus.Step("credentials", 0.1, null, null)))));
+
+        factory.workflow(status, 1, learned, CREATED);
+
+        assertThat(status.getSnapshot()).isEqualTo(SHARED);
+        assertThat(status.getDataAsOf()).isEqualTo("2030-01-07T09:00:00Z");
+        assertThat(status.getSecrets()).containsExactly("orders-superuser", "orders-app");
+        assertThat(status.getEndpoint()).isEqualTo(new DatabaseCloneStatus.Endpoint("orders.staging.svc", 5432));
+        assertThat(status.getPostgresVersion()).isEqualTo("16.4");
+        assertThat(status.getSteps()).extracting(DatabaseCloneStatus.Step::getName).containsExactly("credentials");
+        assertThat(status.getTimings().getCheckpointSeconds()).isEqualTo(1.5);
+        assertThat(status.getTimings().getPrepareSeconds()).isEqualTo(2.25);
+        assertThat(condition("Ready").getMessage()).isEqualTo("serving at orders.staging.svc:5432; credentials in Secret(s) orders-superuser, orders-app");
+    }
+
+    @Test
+    void aFailedStepStillReportsWhatItLearned() {
+        factory.workflow(status, 1, run(SNAPSHOT, ok("SnapshotReady"), VOLUME, ok("VolumeBound"), SECRETS, Outcome.proceed(),
+                POD, ok("PostgresRunning"), PREPARATION, Outcome.fail("PostCloneScriptFailed", "10-mask.sql: syntax error")
+                        .learned(new Learned.PrepareSeconds(0.5), new Learned.PreparationSteps(
+                                List.of(new DatabaseCloneStatus.Step("10-mask.sql", 0.2, null, "syntax error"))))), CREATED);
+
+        assertThat(status.getSteps()).extracting(DatabaseCloneStatus.Step::getError).containsExactly("syntax error");
+        assertThat(status.getTimings().getPrepareSeconds()).isEqualTo(0.5);
+        assertThat(condition("Prepared").getReason()).isEqualTo("PostCloneScriptFailed");
+        assertThat(status.getPhase()).isEqualTo("Failed");
+    }
+
+    @Test
+    void aFieldNoStepReportsKeepsItsValueAndADiscardedCopysStepsGo() {
+        servedAt();
+        status.setPostgresVersion("16.4");
+        status.setSteps(List.of(new DatabaseCloneStatus.Step("credentials", 0.1, null, null)));
+
+        factory.workflow(status, 2, run(SNAPSHOT, ok("SnapshotReady"), VOLUME, ok("VolumeBound"), SECRETS, Outcome.proceed(),
+                POD, ok("PostgresRunning"), PREPARATION, Outcome.waitFor(Finding.isFalse("PreparationInterrupted", "restoring a fresh copy"))
+                        .learned(new Learned.PreparationSteps(null))), CREATED);
+
+        assertThat(status.getSteps()).isNull();
+        assertThat(status.getPostgresVersion()).isEqualTo("16.4");
+        assertThat(status.getSecrets()).containsExactly("orders-superuser", "orders-app");
+        assertThat(status.getEndpoint().getHost()).isEqualTo("orders.staging.svc");
+    }
+
+    @Test
+    void aRefusalThatDeletedTheCopyReportsNoData() {
+        status.setSnapshot(SHARED);
+        status.setDataAsOf("2030-01-07T09:00:00Z");
+        status.setReadyAt("2030-01-07T09:30:00Z");
+        DatabaseCloneStatus kept = factory.startFrom(status);
+
+        factory.refused(kept, 1, "NamespaceNotAllowed", "CloneSource prod/orders does not allow namespace staging", false);
+        factory.refused(status, 1, "NamespaceNotAllowed", "CloneSource prod/orders does not allow namespace staging", true);
+
+        assertThat(kept.getSnapshot()).isEqualTo(SHARED);
+        assertThat(kept.getReadyAt()).isEqualTo("2030-01-07T09:30:00Z");
+        assertThat(status.getSnapshot()).isNull();
+        assertThat(status.getDataAsOf()).isNull();
+        assertThat(status.getReadyAt()).isNull();
+        assertThat(condition("Ready").getReason()).isEqualTo("NamespaceNotAllowed");
+    }
+
+    @Test
+    void aReconcileStartsFromACopyOfTheLastStatusAndWhatItObserved() {
+        assertThat(factory.startFrom(null).getConditions()).isEmpty();
+        status.setPhase("Ready");
+        status.setConditions(null);
+
+        DatabaseCloneStatus next = factory.startFrom(status);
+        factory.observed(next, 4, "pvc staging/orders", "2030-01-08T10:00:00Z");
+
+        assertThat(next).isNotSameAs(status);
+        assertThat(next.getPhase()).isEqualTo("Ready");
+        assertThat(next.getConditions()).isEmpty();
+        assertThat(next.getObservedGeneration()).isEqualTo(4L);
+        assertThat(next.getSource()).isEqualTo("pvc staging/orders");
+        assertThat(next.getExpiresAt()).isEqualTo("2030-01-08T10:00:00Z");
+        assertThat(status.getObservedGeneration()).as("the last status is not changed").isNull();
     }
 }
