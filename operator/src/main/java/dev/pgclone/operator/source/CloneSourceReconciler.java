@@ -15,7 +15,6 @@ import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -90,11 +89,7 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     @Override
     public UpdateControl<CloneSource> reconcile(CloneSource source, Context<CloneSource> context) {
         CloneSourceStatus previous = source.getStatus();
-        CloneSourceStatus status = previous == null ? new CloneSourceStatus()
-                : Serialization.unmarshal(Serialization.asJson(previous), CloneSourceStatus.class);
-        if (status.getConditions() == null) {
-            status.setConditions(new ArrayList<>());
-        }
+        CloneSourceStatus status = statusFactory.startFrom(previous);
 
         List<String> problems = CloneSourceValidator.problems(source);
         Duration window = problems.isEmpty() ? CloneSourceValidator.shareWindow(source.getSpec()) : null;

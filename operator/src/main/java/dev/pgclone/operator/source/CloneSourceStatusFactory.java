@@ -6,6 +6,7 @@ import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus.SharedSnapshot;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,16 @@ final class CloneSourceStatusFactory {
 
     CloneSourceStatusFactory(Clock clock) {
         this.conditions = new Conditions(clock);
+    }
+
+    /** The status this reconcile builds: a copy of what the last one wrote, or a new one. */
+    CloneSourceStatus startFrom(CloneSourceStatus previous) {
+        CloneSourceStatus status = previous == null ? new CloneSourceStatus()
+                : Serialization.unmarshal(Serialization.asJson(previous), CloneSourceStatus.class);
+        if (status.getConditions() == null) {
+            status.setConditions(new ArrayList<>());
+        }
+        return status;
     }
 
     /**
