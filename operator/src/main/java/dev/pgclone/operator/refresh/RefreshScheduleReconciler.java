@@ -17,7 +17,6 @@ import dev.pgclone.operator.resources.MarkedOnly;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.BackoffPolicy;
-import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -25,7 +24,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -122,13 +120,8 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
     @Override
     public UpdateControl<RefreshSchedule> reconcile(RefreshSchedule schedule, Context<RefreshSchedule> josdk) {
         RefreshScheduleStatus previous = writtenStatus.newerThanCache(schedule).orElse(schedule.getStatus());
-        RefreshScheduleStatus status = previous == null ? new RefreshScheduleStatus()
-                : Serialization.unmarshal(Serialization.asJson(previous), RefreshScheduleStatus.class);
-        if (status.getConditions() == null) {
-            status.setConditions(new ArrayList<>());
-        }
+        RefreshScheduleStatus status = statusFactory.startFrom(previous);
         ScheduleContext ctx = new ScheduleContext(schedule, status, josdk, client, clock.instant(), events, ownership);
-        status.setObservedGeneration(ctx.generation());
 
         Validation validation = ScheduleValidator.validate(schedule);
         ScheduleHistory history = history(ctx);
@@ -158,13 +151,13 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
             RunResult result = runIfDue(ctx, validation.cron(), history);
             history = result.history();
             blocking = result.blocked();
-            reschedule = result.blocked() == null && status.getNextScheduleTime() != null
-                    ? untilNext(ctx.now(), Instant.parse(status.getNextScheduleTime())) : null;
+            reschedule = result.blocked() == null && ctx.report().nextScheduleTime() != null
+                    ? untilNext(ctx.now(), ctx.report().nextScheduleTime()) : null;
         } else {
             // an invalid spec stops the schedule until it is edited (the edit is the event that brings us back)
-            status.setNextScheduleTime(null);
+            ctx.report().nextRun(null);
         }
-        ScheduleStatusFactory.Written written = statusFactory.write(schedule, status, history, blocking);
+        ScheduleStatusFactory.Written written = statusFactory.write(schedule, status, ctx.report(), history, blocking);
         if (written.warnProblem()) {
             LOG.infof("schedule %s/%s: %s: %s", ctx.namespace(), ctx.name(), blocking.reason(), blocking.message());
             events.warning(schedule, blocking.reason(), blocking.message());
@@ -221,7 +214,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
     }
 
     private static Optional<DatabaseClone> serving(ScheduleContext ctx) {
-        String active = ctx.status().getActiveClone();
+        String active = ctx.report().activeClone();
         return active == null ? Optional.empty()
                 : ctx.allOwned(DatabaseClone.class).stream().filter(c -> active.equals(c.getMetadata().getName())).findFirst();
     }
@@ -235,8 +228,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
 
     /** Points the stable Service at the newest Ready child when it is newer than the serving one. */
     private void serve(ScheduleContext ctx, ScheduleHistory history) {
-        var status = ctx.status();
-        String active = status.getActiveClone();
+        String active = ctx.report().activeClone();
         Optional<Switch> target = history.switchTarget(active, activeRunTime(ctx));
         if (target.isEmpty()) {
             StableService.ensure(ctx, active);
@@ -244,11 +236,9 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
         }
         Child to = target.get().to();
         StableService.ensure(ctx, to.name());
-        status.setActiveClone(to.name());
+        ctx.report().switched(to.name(), target.get().forward() ? ctx.now() : null);
         String service = Names.scheduleService(ctx.schedule());
         if (target.get().forward()) {
-            status.setLastSuccessfulTime(Conditions.format(ctx.now()));
-            status.setFailedClone(null);
             metrics.success();
             events.normal(ctx.schedule(), Reasons.REFRESHED, "Service " + service + " now selects clone " + to.name()
                     + ScheduleStatusFactory.dataAsOf(to) + (active == null ? "" : "; it replaces " + active));
@@ -261,7 +251,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
 
     private ScheduleHistory prune(ScheduleContext ctx, ScheduleHistory history) {
         Integer limit = ctx.schedule().getSpec() == null ? null : ctx.schedule().getSpec().getHistoryLimit();
-        List<Deletion> deletions = history.toDelete(ctx.status().getActiveClone(), activeRunTime(ctx), limit == null ? Defaults.HISTORY_LIMIT : Math.max(0, limit));
+        List<Deletion> deletions = history.toDelete(ctx.report().activeClone(), activeRunTime(ctx), limit == null ? Defaults.HISTORY_LIMIT : Math.max(0, limit));
         if (deletions.isEmpty()) {
             return history;
         }
@@ -282,13 +272,13 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
     /** Starts the run that is due, if any, and commits the next run time. */
     private RunResult runIfDue(ScheduleContext ctx, CronSchedule cron, ScheduleHistory history) {
         var schedule = ctx.schedule();
-        var status = ctx.status();
-        Instant committed = Conditions.parse(status.getNextScheduleTime());
+        ScheduleReport report = ctx.report();
+        Instant committed = report.nextScheduleTime();
         String request = schedule.getMetadata().getAnnotations() == null ? null
                 : schedule.getMetadata().getAnnotations().get(RefreshSchedule.REFRESH_NOW);
         Boolean suspend = schedule.getSpec().getSuspend();
         boolean suspended = suspend == null ? Defaults.SUSPEND : suspend;
-        Plan plan = RunPlanner.plan(cron, suspended, committed, status.getLastRefreshRequest(), request, ctx.now());
+        Plan plan = RunPlanner.plan(cron, suspended, committed, report.lastRefreshRequest(), request, ctx.now());
         Instant next = plan.next();
         Problem blocked = null;
         if (plan.run().isPresent()) {
@@ -297,7 +287,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
             Optional<Child> busy = history.inProgress(activeRunTime(ctx));
             if (history.named(name).isPresent()) {
                 // this run's clone exists: made before a restart that lost the status, or by an earlier request this minute
-                recordRun(status, run, name);
+                report.ran(run.runTime(), name);
                 if (run.trigger() == RunPlanner.Trigger.REQUEST) {
                     events.normal(schedule, Reasons.RUN_SKIPPED, describe(run, cron, request) + ": clone " + name
                             + " was started this same minute, so it is this run");
@@ -319,29 +309,21 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
                     List<Child> children = new ArrayList<>(history.children());
                     children.add(Child.of(clone, run.runTime()));
                     history = new ScheduleHistory(children);
-                    recordRun(status, run, name);
+                    report.ran(run.runTime(), name);
                     events.normal(schedule, Reasons.REFRESH_STARTED, describe(run, cron, request) + ": creating clone " + name);
                     LOG.infof("schedule %s/%s: created clone %s", ctx.namespace(), ctx.name(), name);
                 }
             }
             if (blocked == null && run.trigger() == RunPlanner.Trigger.REQUEST) {
-                status.setLastRefreshRequest(request);
+                report.handledRequest(request);
             }
         }
         if (blocked != null && committed != null) {
             // the due run is still due: keep the time it was due at, so it starts as soon as the source exists
             next = committed;
         }
-        status.setNextScheduleTime(next == null ? null : Conditions.format(next));
+        report.nextRun(next);
         return new RunResult(history, blocked);
-    }
-
-    private static void recordRun(RefreshScheduleStatus status, Run run, String name) {
-        Instant last = Conditions.parse(status.getLastScheduleTime());
-        if (last == null || run.runTime().isAfter(last)) {
-            status.setLastScheduleTime(Conditions.format(run.runTime()));
-            status.setLatestClone(name);
-        }
     }
 
     private static String describe(Run run, CronSchedule cron, String request) {
@@ -352,7 +334,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
     }
 
     private static Instant activeRunTime(ScheduleContext ctx) {
-        String active = ctx.status().getActiveClone();
+        String active = ctx.report().activeClone();
         return active == null ? null : Names.scheduleCloneRunTime(ctx.schedule(), active).orElse(null);
     }
 

@@ -11,7 +11,11 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 
-/** Everything one reconcile of one schedule works with: the schedule, the status being built, the cluster. */
+/**
+ * Everything one reconcile of one schedule works with: the schedule, the status as the last
+ * reconcile wrote it (to read), the report of what this one decided ({@link ScheduleReport}), the
+ * cluster.
+ */
 final class ScheduleContext {
 
     private final RefreshSchedule schedule;
@@ -21,6 +25,7 @@ final class ScheduleContext {
     private final EventRecorder events;
     private final Ownership ownership;
     private final Instant now;
+    private final ScheduleReport report;
 
     ScheduleContext(RefreshSchedule schedule, RefreshScheduleStatus status, Context<RefreshSchedule> josdk, KubernetesClient client,
                     Instant now, EventRecorder events, Ownership ownership) {
@@ -31,10 +36,13 @@ final class ScheduleContext {
         this.events = events;
         this.ownership = ownership;
         this.now = now;
+        this.report = new ScheduleReport(status);
     }
 
     RefreshSchedule schedule() { return schedule; }
+    /** The status as the last reconcile wrote it: to read; {@link ScheduleStatusFactory} writes it. */
     RefreshScheduleStatus status() { return status; }
+    ScheduleReport report() { return report; }
     KubernetesClient client() { return client; }
     EventRecorder events() { return events; }
     Instant now() { return now; }

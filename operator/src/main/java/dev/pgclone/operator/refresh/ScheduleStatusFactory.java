@@ -10,14 +10,17 @@ import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.Reasons;
 import java.time.Clock;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The one writer of a RefreshSchedule's conditions: Refreshed (the outcome of the latest run) and
- * Ready (a clone serves behind the stable Service), from the schedule's children as they are now and
- * the problem, if any, that blocks runs. What it changed comes back as a {@link Written}, from which
+ * The one writer of a RefreshSchedule's status: the fields the reconcile decided
+ * ({@link ScheduleReport}: serving clone, runs, handled request, next run) and the conditions,
+ * Refreshed (the outcome of the latest run) and Ready (a clone serves behind the stable Service),
+ * from the schedule's children as they are now and the problem, if any, that blocks runs. What it changed comes back as a {@link Written}, from which
  * the reconciler sends events, counts failures and picks its backoff.
  */
 final class ScheduleStatusFactory {
@@ -37,11 +40,24 @@ final class ScheduleStatusFactory {
      */
     record Written(boolean problemBegan, boolean warnProblem, Instant problemSince, String runFailed) {}
 
+    /** The status this reconcile builds: a copy of what the last one wrote, or a new one. */
+    RefreshScheduleStatus startFrom(RefreshScheduleStatus previous) {
+        RefreshScheduleStatus status = previous == null ? new RefreshScheduleStatus()
+                : Serialization.unmarshal(Serialization.asJson(previous), RefreshScheduleStatus.class);
+        if (status.getConditions() == null) {
+            status.setConditions(new ArrayList<>());
+        }
+        return status;
+    }
+
     /**
+     * @param report   what the reconcile decided about the status fields
      * @param blocking what keeps runs from starting (invalid spec, name conflict, missing source); null when nothing does
      */
-    Written write(RefreshSchedule schedule, RefreshScheduleStatus status, ScheduleHistory history, Problem blocking) {
+    Written write(RefreshSchedule schedule, RefreshScheduleStatus status, ScheduleReport report, ScheduleHistory history, Problem blocking) {
         long generation = schedule.getMetadata().getGeneration() == null ? 0L : schedule.getMetadata().getGeneration();
+        status.setObservedGeneration(generation);
+        reported(status, report);
         Optional<Child> latest = history.newest();
         status.setLatestClone(latest.map(Child::name).orElse(null));
         if (status.getFailedClone() != null && history.named(status.getFailedClone()).isEmpty()) {
@@ -50,6 +66,28 @@ final class ScheduleStatusFactory {
         Written written = refreshed(schedule, status, generation, latest, blocking);
         ready(schedule, status, generation, history, blocking);
         return written;
+    }
+
+    private static void reported(RefreshScheduleStatus status, ScheduleReport report) {
+        ScheduleReport.Switch switched = report.switchReported();
+        if (switched != null) {
+            status.setActiveClone(switched.name());
+            if (switched.succeededAt() != null) {
+                status.setLastSuccessfulTime(Conditions.format(switched.succeededAt()));
+                status.setFailedClone(null);
+            }
+        }
+        ScheduleReport.Run run = report.runReported();
+        if (run != null) {
+            status.setLastScheduleTime(Conditions.format(run.runTime()));
+            status.setLatestClone(run.name());
+        }
+        if (report.requestReported() != null) {
+            status.setLastRefreshRequest(report.requestReported());
+        }
+        if (report.nextRunReported()) {
+            status.setNextScheduleTime(report.nextScheduleTime() == null ? null : Conditions.format(report.nextScheduleTime()));
+        }
     }
 
     private Written refreshed(RefreshSchedule schedule, RefreshScheduleStatus status, long generation, Optional<Child> latest, Problem blocking) {

@@ -17,7 +17,8 @@ final class SourceCheck {
 
     static Optional<ScheduleValidator.Problem> missing(ScheduleContext ctx) {
         var source = ctx.schedule().getSpec().getTemplate().getSpec().getSource();
-        String serving = ctx.status().getActiveClone() == null ? "" : "; clone " + ctx.status().getActiveClone() + " keeps serving meanwhile";
+        String active = ctx.report().activeClone();
+        String serving = active == null ? "" : "; clone " + active + " keeps serving meanwhile";
         if (source.getCloneSource() != null) {
             // existence only: whether this namespace is allowed is the clone's to check, on every reconcile of it
             var ref = source.getCloneSource();

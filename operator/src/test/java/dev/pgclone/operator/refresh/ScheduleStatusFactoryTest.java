@@ -32,7 +32,7 @@ class ScheduleStatusFactoryTest {
     }
 
     private ScheduleStatusFactory.Written write(Problem blocking, Child... children) {
-        return new ScheduleStatusFactory(clock).write(schedule, status, new ScheduleHistory(List.of(children)), blocking);
+        return new ScheduleStatusFactory(clock).write(schedule, status, new ScheduleReport(status), new ScheduleHistory(List.of(children)), blocking);
     }
 
     private static Child child(String name, Instant runTime, State state, String phase, String reason, String message) {
@@ -155,5 +155,47 @@ class ScheduleStatusFactoryTest {
 
         assertThat(condition("Refreshed").getReason()).isEqualTo("SourceNotFound");
         assertThat(condition("Ready").getStatus()).isEqualTo("True");
+    }
+
+    @Test
+    void writesWhatTheReconcileDecidedBeforeTheConditionsReadIt() {
+        status.setFailedClone("orders-203001060600");
+        ScheduleReport report = new ScheduleReport(status);
+        report.switched("orders-203001070600", NOW);
+        report.ran(RUN, "orders-203001070600");
+        report.handledRequest("1893996000");
+        report.nextRun(Instant.parse("2030-01-09T06:00:00Z"));
+        Child older = child("orders-203001060600", RUN.minusSeconds(86400), State.FAILED, "Failed", "PostCloneScriptFailed", "mask.sql failed");
+
+        new ScheduleStatusFactory(clock).write(schedule, status, report,
+                new ScheduleHistory(List.of(older, child("orders-203001070600", RUN, State.READY, "Ready", "CloneReady", "serving"))), null);
+
+        assertThat(status.getObservedGeneration()).isEqualTo(4L);
+        assertThat(status.getActiveClone()).isEqualTo("orders-203001070600");
+        assertThat(status.getLastSuccessfulTime()).isEqualTo("2030-01-07T10:00:00Z");
+        assertThat(status.getFailedClone()).as("a refresh ends the failure it reported").isNull();
+        assertThat(status.getLastScheduleTime()).isEqualTo("2030-01-07T06:00:00Z");
+        assertThat(status.getLatestClone()).isEqualTo("orders-203001070600");
+        assertThat(status.getLastRefreshRequest()).isEqualTo("1893996000");
+        assertThat(status.getNextScheduleTime()).isEqualTo("2030-01-09T06:00:00Z");
+        assertThat(condition("Ready").getReason()).isEqualTo("CloneServing");
+    }
+
+    @Test
+    void aFallbackKeepsTheLastSuccessAndAnEarlierRunIsNotRecordedOverALaterOne() {
+        status.setLastSuccessfulTime("2030-01-06T06:00:00Z");
+        status.setLastScheduleTime("2030-01-07T06:00:00Z");
+        ScheduleReport report = new ScheduleReport(status);
+        report.switched("orders-203001050600", null);
+        report.ran(RUN.minusSeconds(3600), "orders-203001070500");
+        report.nextRun(null);
+
+        new ScheduleStatusFactory(clock).write(schedule, status, report, new ScheduleHistory(List.of()), null);
+
+        assertThat(status.getActiveClone()).isEqualTo("orders-203001050600");
+        assertThat(status.getLastSuccessfulTime()).isEqualTo("2030-01-06T06:00:00Z");
+        assertThat(status.getLastScheduleTime()).isEqualTo("2030-01-07T06:00:00Z");
+        assertThat(status.getNextScheduleTime()).as("no run planned").isNull();
+        assertThat(report.activeClone()).isEqualTo("orders-203001050600");
     }
 }
