@@ -2,7 +2,7 @@ package dev.pgclone.operator.status;
 
 import dev.pgclone.operator.postgres.PreparationResult;
 
-/** Condition and event reasons, CamelCase, each documented in the troubleshooting table of docs/troubleshooting.md. */
+/** Condition and event reasons, CamelCase, each explained in docs/troubleshooting.md (DocsTest fails on one that is not). */
 public final class Reasons {
 
     // progress

@@ -144,6 +144,24 @@ class DocsTest {
     }
 
     @Test
+    void everyConditionAndEventReasonIsExplainedInTheTroubleshootingPage() throws IllegalAccessException {
+        String page = read(ROOT.resolve("docs/troubleshooting.md"));
+        List<String> missing = new ArrayList<>();
+        int reasons = 0;
+        for (java.lang.reflect.Field f : dev.pgclone.operator.status.Reasons.class.getFields()) {
+            if (f.getType() == String.class && java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                reasons++;
+                String reason = (String) f.get(null);
+                if (!page.contains("`" + reason + "`")) {
+                    missing.add(reason);
+                }
+            }
+        }
+        assertThat(reasons).as("reasons in status/Reasons").isGreaterThan(40);
+        assertThat(missing).as("reasons docs/troubleshooting.md does not explain").isEmpty();
+    }
+
+    @Test
     void theChecksFindWhatTheyLookFor() {
         // the patterns themselves: a broken page must not pass because a regex matched nothing
         assertThat(anchorOf("Status: one writer per resource")).isEqualTo("status-one-writer-per-resource");
