@@ -211,8 +211,9 @@ class RefreshScheduleReconcilerTest {
 
         refreshNow("orders", "2");
         await().atMost(WAIT).until(() -> eventReasons("orders").contains("RunSkipped"));
+        // the event is recorded during the reconcile, the status written at its end: wait for that write too
+        await().atMost(WAIT).untilAsserted(() -> assertThat(get("orders").getStatus().getLastRefreshRequest()).isEqualTo("2"));
         RefreshSchedule skipped = get("orders");
-        assertThat(skipped.getStatus().getLastRefreshRequest()).isEqualTo("2");
         assertThat(cloneNames()).containsExactly("orders-203001071001");
         assertThat(events("orders")).filteredOn(e -> "RunSkipped".equals(e.getReason())).singleElement()
                 .satisfies(e -> assertThat(e.getMessage()).contains("orders-203001071001 is still"));
