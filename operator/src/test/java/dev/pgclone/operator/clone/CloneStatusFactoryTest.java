@@ -5,11 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.status.Conditions;
-import java.time.Clock;
+import dev.pgclone.operator.testing.SteppedClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,30 +16,6 @@ class CloneStatusFactoryTest {
 
     private static final Instant START = Instant.parse("2030-01-07T10:00:00Z");
     private static final String CREATED = "2030-01-07T09:59:00Z";
-
-    /** A clock the test moves, so whether lastTransitionTime changed has an unambiguous answer. */
-    private static final class MovingClock extends Clock {
-        private Instant now = START;
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-    }
 
     private record Step(String name, String condition) implements CloneStep {
         @Override
@@ -57,7 +31,7 @@ class CloneStatusFactoryTest {
     private static final Step PREPARATION = new Step("preparation", Conditions.PREPARED);
     private static final List<CloneStep> STEPS = List.of(SNAPSHOT, VOLUME, SECRETS, POD, PREPARATION);
 
-    private final MovingClock clock = new MovingClock();
+    private final SteppedClock clock = new SteppedClock(START);
     private final CloneStatusFactory factory = new CloneStatusFactory(clock, STEPS);
     private final DatabaseCloneStatus status = new DatabaseCloneStatus();
 

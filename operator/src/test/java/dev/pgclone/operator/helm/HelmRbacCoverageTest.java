@@ -2,6 +2,7 @@ package dev.pgclone.operator.helm;
 
 import dev.pgclone.operator.status.BackoffPolicy;
 import dev.pgclone.testkit.standin.ClusterStandIns;
+import dev.pgclone.operator.testing.SteppedClock;
 import dev.pgclone.operator.testing.StandIns;
 
 import dev.pgclone.operator.testing.ApiServerTest;
@@ -53,8 +54,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -111,7 +110,8 @@ class HelmRbacCoverageTest {
     private Operator operator;
     private BackgroundWork work;
     private final Map<String, String> seen = new ConcurrentHashMap<>();
-    private final MovableClock scheduleClock = new MovableClock(Instant.parse("2030-01-07T10:00:05Z"));
+    /** The schedule's clock: a run's clone is named after its minute, so each refresh-now moves it a minute on. */
+    private final SteppedClock scheduleClock = new SteppedClock(Instant.parse("2030-01-07T10:00:05Z"));
     private Chart.Rendered chart;
 
     private void startOperatorOnMockServer() throws Exception {
@@ -405,7 +405,7 @@ class HelmRbacCoverageTest {
     }
 
     private void refreshNow(String value) {
-        scheduleClock.shift(Duration.ofMinutes(1));
+        scheduleClock.advance(Duration.ofMinutes(1));
         cluster.resources(RefreshSchedule.class).inNamespace(NS).withName("nightly").patch(PatchContext.of(PatchType.JSON_MERGE),
                 "{\"metadata\":{\"annotations\":{\"" + RefreshSchedule.REFRESH_NOW + "\":\"" + value + "\"}}}");
     }
@@ -416,33 +416,5 @@ class HelmRbacCoverageTest {
             assertThat(s.getStatus()).isNotNull();
             assertThat(s.getStatus().getActiveClone()).isEqualTo(clone);
         });
-    }
-
-    /** The schedule's clock: a run's clone is named after its minute, so each refresh-now moves it a minute on. */
-    static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant start) {
-            this.now = start;
-        }
-
-        void shift(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -3,11 +3,9 @@ package dev.pgclone.operator.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
-import java.time.Clock;
+import dev.pgclone.operator.testing.SteppedClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -16,31 +14,7 @@ class ConditionsTest {
 
     private static final Instant START = Instant.parse("2024-06-01T06:00:00.123456789Z");
 
-    /** A clock the test moves, so "did lastTransitionTime change" has an unambiguous answer. */
-    private static final class MutableClock extends Clock {
-        private Instant now = START;
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("the factory only asks for instants");
-        }
-    }
-
-    private final MutableClock clock = new MutableClock();
+    private final SteppedClock clock = new SteppedClock(START);
     private final Conditions conditions = new Conditions(clock);
     private final List<Condition> list = new ArrayList<>();
 
