@@ -138,26 +138,12 @@ public final class BtrfsStorage implements StorageBackend {
         }
     }
 
-    @Override
-    public boolean hasSnapshot(String snapshotId) {
-        return Files.isDirectory(snapshotPath(snapshotId));
-    }
-
-    @Override
-    public boolean hasVolume(String volumeId) {
-        return Files.isDirectory(volumePath(volumeId));
-    }
-
-    @Override
-    public Path volumePath(String volumeId) {
-        return mount.resolve("volumes").resolve(volumeId);
-    }
-
-    private Path snapshotPath(String snapshotId) {
-        return mount.resolve("snapshots").resolve(snapshotId);
-    }
-
     /** btrfs filesystem du counts extents referenced by this subvolume only; sync first so delalloc is counted. */
+    @Override
+    public Path root() {
+        return mount;
+    }
+
     @Override
     public long exclusiveBytes(String volumeId) {
         Exec.ok(CMD, "btrfs", "filesystem", "sync", mount.toString());

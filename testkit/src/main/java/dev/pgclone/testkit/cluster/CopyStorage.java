@@ -93,26 +93,12 @@ public final class CopyStorage implements StorageBackend {
         Exec.ok(COPY, "rm", "-rf", "--one-file-system", snapshotPath(snapshotId).toString());
     }
 
-    @Override
-    public boolean hasSnapshot(String snapshotId) {
-        return Files.isDirectory(snapshotPath(snapshotId));
-    }
-
-    @Override
-    public boolean hasVolume(String volumeId) {
-        return Files.isDirectory(volumePath(volumeId));
-    }
-
-    @Override
-    public Path volumePath(String volumeId) {
-        return root.resolve("volumes").resolve(volumeId);
-    }
-
-    private Path snapshotPath(String snapshotId) {
-        return root.resolve("snapshots").resolve(snapshotId);
-    }
-
     /** A copy shares nothing (as far as this backend can tell): everything it holds is its own. */
+    @Override
+    public Path root() {
+        return root;
+    }
+
     @Override
     public long exclusiveBytes(String volumeId) {
         String out = Exec.ok(COPY, "du", "-sb", volumePath(volumeId).toString());

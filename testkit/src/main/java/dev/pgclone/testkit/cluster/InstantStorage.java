@@ -46,7 +46,7 @@ final class InstantStorage implements StorageBackend {
 
     @Override
     public void snapshot(String volumeId, String snapshotId) {
-        mkdir(root.resolve("snapshots").resolve(snapshotId));
+        mkdir(snapshotPath(snapshotId));
     }
 
     @Override
@@ -61,22 +61,12 @@ final class InstantStorage implements StorageBackend {
 
     @Override
     public void deleteSnapshot(String snapshotId) {
-        Kubelet.deleteTree(root.resolve("snapshots").resolve(snapshotId));
+        Kubelet.deleteTree(snapshotPath(snapshotId));
     }
 
     @Override
-    public boolean hasSnapshot(String snapshotId) {
-        return Files.isDirectory(root.resolve("snapshots").resolve(snapshotId));
-    }
-
-    @Override
-    public boolean hasVolume(String volumeId) {
-        return Files.isDirectory(volumePath(volumeId));
-    }
-
-    @Override
-    public Path volumePath(String volumeId) {
-        return root.resolve("volumes").resolve(volumeId);
+    public Path root() {
+        return root;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.pgclone.testkit.cluster;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -30,11 +31,24 @@ public interface StorageBackend extends AutoCloseable {
 
     void deleteSnapshot(String snapshotId);
 
-    boolean hasSnapshot(String snapshotId);
+    /** The directory holding {@code volumes/<id>} and {@code snapshots/<id>}, the layout every backend shares. */
+    Path root();
 
-    boolean hasVolume(String volumeId);
+    default Path volumePath(String volumeId) {
+        return root().resolve("volumes").resolve(volumeId);
+    }
 
-    Path volumePath(String volumeId);
+    default Path snapshotPath(String snapshotId) {
+        return root().resolve("snapshots").resolve(snapshotId);
+    }
+
+    default boolean hasSnapshot(String snapshotId) {
+        return Files.isDirectory(snapshotPath(snapshotId));
+    }
+
+    default boolean hasVolume(String volumeId) {
+        return Files.isDirectory(volumePath(volumeId));
+    }
 
     /** Bytes held by this volume alone (not shared with a snapshot or another volume). */
     long exclusiveBytes(String volumeId);
