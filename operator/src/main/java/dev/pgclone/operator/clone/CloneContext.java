@@ -33,6 +33,8 @@ public final class CloneContext {
     private CloneSource cloneSource;
     private List<SqlScript> mandatoryScripts = List.of();
     private String checkpointNote;
+    /** What the snapshot step will do this reconcile: decided once, asked by the CHECKPOINT step and acted on by the snapshot step. */
+    private SnapshotStep.Plan snapshotPlan;
     private final List<Learned> learned = new java.util.ArrayList<>();
 
     CloneContext(DatabaseClone clone, DatabaseCloneStatus status, Context<DatabaseClone> josdk, KubernetesClient client,
@@ -62,6 +64,13 @@ public final class CloneContext {
      */
     String checkpointNote() { return checkpointNote; }
     void checkpointNote(String note) { this.checkpointNote = note; }
+
+    SnapshotStep.Plan snapshotPlan(java.util.function.Supplier<SnapshotStep.Plan> decide) {
+        if (snapshotPlan == null) {
+            snapshotPlan = decide.get();
+        }
+        return snapshotPlan;
+    }
     /** SQL the CloneSource's owners require, run before the clone's own post-clone SQL. */
     public List<SqlScript> mandatoryScripts() { return mandatoryScripts; }
     /** The status as the last reconcile wrote it: to read; the {@link CloneStatusFactory} writes it. */

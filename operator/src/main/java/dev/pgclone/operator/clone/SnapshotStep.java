@@ -39,9 +39,10 @@ final class SnapshotStep implements CloneStep {
     /**
      * What this step does, decided from what exists without changing anything: the
      * {@link CheckpointStep} before it asks the same question, to run a CHECKPOINT only before a
-     * new snapshot.
+     * new snapshot. Decided once per reconcile ({@link CloneContext#snapshotPlan}): nothing either
+     * step does changes what it is decided from.
      */
-    private sealed interface Plan {
+    sealed interface Plan {
         /** The clone's snapshot exists (taken, bound or given): wait for it and report it. */
         record Use(VolumeSnapshot snapshot) implements Plan {}
         /** The source cannot be snapshotted for this clone, as the outcome says. */
@@ -54,7 +55,7 @@ final class SnapshotStep implements CloneStep {
 
     @Override
     public Outcome run(CloneContext ctx) {
-        Plan plan = plan(ctx);
+        Plan plan = ctx.snapshotPlan(() -> plan(ctx));
         if (plan instanceof Plan.Use use) {
             return readiness(ctx, use.snapshot());
         }
@@ -69,7 +70,7 @@ final class SnapshotStep implements CloneStep {
 
     /** Whether this reconcile takes a new snapshot of the source (so a CHECKPOINT should run first). */
     boolean takesNewSnapshot(CloneContext ctx) {
-        Plan plan = plan(ctx);
+        Plan plan = ctx.snapshotPlan(() -> plan(ctx));
         return plan instanceof Plan.TakeNew
                 || plan instanceof Plan.FromCloneSource fromSource && fromSource.choice() instanceof SourceSnapshotUse.Choice.TakeNew;
     }
