@@ -2,16 +2,15 @@ package dev.pgclone.operator.helm;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
+import dev.pgclone.testkit.cluster.OperatorAccess;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -45,16 +44,7 @@ final class Chart {
 
     /** The objects of a multi-document YAML stream; kinds without a model class come back as GenericKubernetesResource. */
     static List<HasMetadata> parse(String yaml) {
-        Object parsed = SERIALIZATION.unmarshal(yaml);
-        List<HasMetadata> out = new ArrayList<>();
-        if (parsed instanceof List<?> list) {
-            list.stream().filter(HasMetadata.class::isInstance).map(HasMetadata.class::cast).forEach(out::add);
-        } else if (parsed instanceof KubernetesResourceList<?> list) {
-            out.addAll(list.getItems());
-        } else if (parsed instanceof HasMetadata one) {
-            out.add(one);
-        }
-        return out;
+        return OperatorAccess.objects(SERIALIZATION, yaml);
     }
 
     static List<Path> crdFiles(Path dir) {

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
@@ -77,7 +78,7 @@ public final class OperatorAccess {
     /** Renders the chart, applies its identity objects with the admin client and writes the operator's kubeconfig. */
     static OperatorAccess install(KubernetesClient admin, ControlPlane controlPlane, Path kubeconfig) {
         String yaml = render(chartDir());
-        List<HasMetadata> objects = parse(admin, yaml);
+        List<HasMetadata> objects = objects(admin.getKubernetesSerialization(), yaml);
         admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
                 .createOr(existing -> existing.update());
         String sa = null;
@@ -127,8 +128,12 @@ public final class OperatorAccess {
         return r.stdout();
     }
 
-    private static List<HasMetadata> parse(KubernetesClient client, String yaml) {
-        Object parsed = client.getKubernetesSerialization().unmarshal(yaml);
+    /**
+     * The objects of a multi-document YAML stream (a rendered chart, generated manifests); kinds
+     * without a model class come back as GenericKubernetesResource.
+     */
+    public static List<HasMetadata> objects(KubernetesSerialization serialization, String yaml) {
+        Object parsed = serialization.unmarshal(yaml);
         List<HasMetadata> out = new ArrayList<>();
         if (parsed instanceof List<?> list) {
             list.stream().filter(HasMetadata.class::isInstance).map(HasMetadata.class::cast).forEach(out::add);
