@@ -13,10 +13,13 @@ import org.postgresql.PGProperty;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
-/** Connecting and describing errors, shared by the preparer and the checkpointer. */
-final class Jdbc {
+/**
+ * Connecting and describing errors, shared by the preparer, the checkpointer and the migration
+ * rehearsal's sessions ({@code postgres.rehearsal}).
+ */
+public final class Jdbc {
 
-    static final String APPLICATION_NAME = "pgclone-operator";
+    public static final String APPLICATION_NAME = "pgclone-operator";
     static final String REDACTED = "[redacted]";
 
     // The driver object directly, not DriverManager: no dependence on service loading or on the
@@ -26,7 +29,7 @@ final class Jdbc {
     private Jdbc() {}
 
     /** Where and as whom to connect; prints without the password. */
-    record Target(String host, int port, String database, String user, String password, String sslMode) {
+    public record Target(String host, int port, String database, String user, String password, String sslMode) {
         @Override
         public String toString() {
             return user + "@" + hostPort(host, port) + "/" + database;
@@ -40,7 +43,7 @@ final class Jdbc {
      * server that accepted the connection and went silent. {@code socketTimeout} (null: none)
      * bounds any single wait for the server afterwards.
      */
-    static Connection connect(Target t, Duration loginTimeout, Duration socketTimeout) throws SQLException {
+    public static Connection connect(Target t, Duration loginTimeout, Duration socketTimeout) throws SQLException {
         return connect(t, loginTimeout, socketTimeout, Map.of());
     }
 
@@ -49,14 +52,24 @@ final class Jdbc {
      * apply with the priority of a client's own settings, above what {@code ALTER ROLE ... SET} and
      * {@code ALTER DATABASE ... SET} put in the copied catalogs, and before the first statement.
      */
-    static Connection connect(Target t, Duration loginTimeout, Duration socketTimeout, Map<String, String> settings) throws SQLException {
+    public static Connection connect(Target t, Duration loginTimeout, Duration socketTimeout, Map<String, String> settings) throws SQLException {
+        return connect(t, loginTimeout, socketTimeout, settings, APPLICATION_NAME);
+    }
+
+    /**
+     * {@link #connect(Target, Duration, Duration, Map)} under another {@code application_name}: the
+     * migration rehearsal names each of its sessions (monitor, workload, migration) so that the
+     * samples of {@code pg_stat_activity} tell them apart.
+     */
+    public static Connection connect(Target t, Duration loginTimeout, Duration socketTimeout, Map<String, String> settings,
+                                     String applicationName) throws SQLException {
         Properties p = new Properties();
         if (!settings.isEmpty()) {
             p.setProperty(PGProperty.OPTIONS.getName(), startupOptions(settings));
         }
         p.setProperty("user", t.user());
         p.setProperty("password", t.password());
-        p.setProperty("ApplicationName", APPLICATION_NAME);
+        p.setProperty("ApplicationName", applicationName);
         String login = Integer.toString(wholeSeconds(loginTimeout));
         p.setProperty("connectTimeout", login);
         p.setProperty("loginTimeout", login);
@@ -110,7 +123,7 @@ final class Jdbc {
     }
 
     /** A duration for messages: "800 ms", "10 s", "2.5 s". */
-    static String human(Duration d) {
+    public static String human(Duration d) {
         long ms = d.toMillis();
         if (ms < 1000) {
             return ms + " ms";
@@ -123,7 +136,7 @@ final class Jdbc {
         return Math.round((System.nanoTime() - startNanos) / 1_000_000.0) / 1000.0;
     }
 
-    static String sqlState(SQLException e) {
+    public static String sqlState(SQLException e) {
         return e.getSQLState() == null ? "" : e.getSQLState();
     }
 
@@ -151,7 +164,7 @@ final class Jdbc {
      * primary message, not its detail, context or the statement text: they can be long and
      * multi-line, and the statement may hold a literal the user would not want in a status.
      */
-    static String describe(SQLException e) {
+    public static String describe(SQLException e) {
         if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
             ServerErrorMessage m = p.getServerErrorMessage();
             return "SQLSTATE " + m.getSQLState() + ": " + oneLine(m.getMessage());
@@ -164,7 +177,7 @@ final class Jdbc {
         return e.getSQLState() == null ? message : "SQLSTATE " + e.getSQLState() + ": " + message;
     }
 
-    static String oneLine(String s) {
+    public static String oneLine(String s) {
         if (s == null) {
             return "";
         }
@@ -176,7 +189,7 @@ final class Jdbc {
      * server and the driver, which can echo values (an invalid input, a failed literal): this is
      * the last line of defence that keeps passwords out of status, events and logs.
      */
-    static String redact(String text, Collection<String> secrets) {
+    public static String redact(String text, Collection<String> secrets) {
         if (text == null) {
             return null;
         }
