@@ -36,9 +36,9 @@ import org.postgresql.core.TransactionState;
  * they are later than the skip threshold (and counted skipped), instead of silently not existing.
  * A query with rate 0 runs as fast as its sessions can, with no schedule.
  *
- * <p>An execution belongs to the phase in which it was sent. Its latency, from send to the last
- * result, goes into that phase's histogram when it succeeds; when it fails, its SQLSTATE is
- * counted and the workload goes on. A session whose connection broke (SQLSTATE class 08, or the
+ * <p>An execution belongs to the phase in which it was sent, and counts there as executed whether
+ * it succeeds or fails. Its latency, from send to the last row read, goes into that phase's
+ * histogram when it succeeds; when it fails, its SQLSTATE is counted and the workload goes on. A session whose connection broke (SQLSTATE class 08, or the
  * server ended it: 57P01-57P03) opens a new one at its next turn (counted as a reconnect); a turn
  * that finds no connection possible counts as a failed execution under the connect error's
  * SQLSTATE. An error inside a {@code BEGIN} block of a script rolls the block back; a script that
@@ -56,11 +56,18 @@ public final class Workload implements AutoCloseable {
     private static final Duration MIN_RECONNECT_BACKOFF = Duration.ofMillis(100);
 
     /**
-     * The {@code application_name} of a query's sessions. The server keeps its first 63 bytes,
-     * so a long query name reaches {@code pg_stat_activity} cut short.
+     * The {@code application_name} of a query's sessions. The server keeps only its first 63
+     * bytes and rewrites characters outside printable ASCII, so {@code pg_stat_activity} shows a
+     * query's name as given only when it is printable ASCII of at most 36 characters.
      */
     public static String applicationName(String query) {
         return APPLICATION_PREFIX + query;
+    }
+
+    /** The query a session of the workload runs, from its {@code application_name}; null for any other session. */
+    public static String queryOf(String applicationName) {
+        return applicationName != null && applicationName.startsWith(APPLICATION_PREFIX)
+                ? applicationName.substring(APPLICATION_PREFIX.length()) : null;
     }
 
     public static Builder builder(Jdbc.Target target) {
@@ -582,6 +589,11 @@ public final class Workload implements AutoCloseable {
                 c = open(query.task.name());
                 statement = c.createStatement();
                 connection = c;
+                if (stopping) {
+                    // stop() may have closed the sessions before this one was set: leave nothing open
+                    abort(c);
+                    return false;
+                }
                 rec.reconnected();
                 backoff = MIN_RECONNECT_BACKOFF;
                 return true;

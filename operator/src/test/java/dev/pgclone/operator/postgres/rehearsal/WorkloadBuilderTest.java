@@ -35,5 +35,10 @@ class WorkloadBuilderTest {
     @Test
     void sessionsAreNamedAfterTheirQuery() {
         assertThat(Workload.applicationName("orders by customer")).isEqualTo("pgclone-rehearsal/workload/orders by customer");
+        assertThat(Workload.queryOf(Workload.applicationName("orders by customer"))).isEqualTo("orders by customer");
+        assertThat(Workload.queryOf("pgclone-rehearsal/migration")).isNull();
+        assertThat(Workload.queryOf(null)).isNull();
+        // the longest name the server keeps whole: 63 bytes in all
+        assertThat(Workload.applicationName("x".repeat(36))).hasSize(63);
     }
 }

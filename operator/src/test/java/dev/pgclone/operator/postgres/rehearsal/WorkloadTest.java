@@ -117,6 +117,21 @@ class WorkloadTest {
     }
 
     @Test
+    void aQueryWithoutARateRunsBackToBackWithoutASchedule() throws Exception {
+        WorkloadResult result;
+        try (Workload w = workload().query(new WorkloadQuery("flat-out", "SELECT 1", 0, 1)).start()) {
+            w.phase(Workload.BASELINE);
+            sleep(300);
+            result = w.stop();
+        }
+        assertThat(result.stats("flat-out", Workload.BASELINE).executed()).isGreaterThan(5);
+        assertThat(result.pacing("flat-out", Workload.BASELINE)).isEqualTo(new WorkloadResult.Pacing(0, 0, 0, 0));
+        // the phase that never ran reads as nothing executed
+        assertThat(result.stats("flat-out", Workload.MIGRATION).executed()).isZero();
+        assertThat(result.stats("flat-out", Workload.MIGRATION).p99Ms()).isNaN();
+    }
+
+    @Test
     void countsErrorsBySqlStateAndGoesOn() throws Exception {
         try (Connection c = connect()) {
             c.createStatement().execute("CREATE TABLE locked (id int)");
