@@ -67,6 +67,8 @@ read_environment() {
     PARAMETERS_FILE=${PGCLONE_PARAMETERS_FILE:-}
     case $0 in */*) SQL_DIR=${0%/*} ;; *) SQL_DIR=. ;; esac
     SQL_DIR=${PGCLONE_SQL_DIR:-$SQL_DIR}
+    # postgres reads the hba and ident files from here after changing into the data directory
+    case $SQL_DIR in /*) ;; *) SQL_DIR=$PWD/$SQL_DIR ;; esac
     # The verifier lives in a shell variable from here on: postgres (both phases) must not inherit
     # it, or any role able to read /proc/self/environ or run COPY ... FROM PROGRAM would learn it.
     SUPERUSER_VERIFIER=${PGCLONE_SUPERUSER_VERIFIER:-}
@@ -75,9 +77,6 @@ read_environment() {
     unset PGHOSTADDR PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGSSLMODE PGREQUIRESSL PGOPTIONS PGDATABASE
     PHASE1_SOCKET_DIR=$WORK_DIR/phase1-socket
     PHASE1_LOG=$WORK_DIR/phase1.log
-    PHASE1_HBA=$WORK_DIR/pg_hba_phase1.conf
-    PHASE2_HBA=$WORK_DIR/pg_hba.conf
-    IDENT_FILE=$WORK_DIR/pg_ident.conf
     PSQL_ERR=$WORK_DIR/psql.err
     # where pg_cron's launcher is sent in phase 1 (see phase1.conf)
     CRON_DECOY_DATABASE=pgclone_phase1_has_no_such_database
@@ -215,18 +214,8 @@ prepare_work_dir() {
     if [ ! -d "$SOCKET_DIR" ] || [ ! -w "$SOCKET_DIR" ]; then
         fail "the socket directory $SOCKET_DIR is not writable by uid $(id -u) (PGCLONE_SOCKET_DIR)"
     fi
-    # The clone's own authentication: production's pg_hba.conf may trust networks that exist in
-    # the pod's network too, or reject everything the operator needs.
-    printf '%s\n' '# pgclone phase 1: private unix socket only; no TCP listener exists in this phase' \
-        'local all all trust' >"$PHASE1_HBA"
-    printf '%s\n' '# pgclone: trust only on the unix socket inside the pod; every TCP client needs scram' \
-        'local all all trust' 'host all all 0.0.0.0/0 scram-sha-256' 'host all all ::/0 scram-sha-256' >"$PHASE2_HBA"
-    : >"$IDENT_FILE"
-    # Debian-style sources keep postgresql.conf outside the data directory (/etc/postgresql/...),
-    # which the volume does not contain.
-    if [ ! -f "$PGDATA/postgresql.conf" ]; then
-        CONFIG_FILE=$WORK_DIR/postgresql.conf
-        : >"$CONFIG_FILE"
+    if [ ! -f "$PGDATA/postgresql.conf" ]; then # (why: see empty.conf)
+        CONFIG_FILE=$SQL_DIR/empty.conf
         log "no postgresql.conf in the data directory; using an empty one"
     fi
 }
@@ -282,7 +271,7 @@ add_user_parameters() {
 add_safety_options() {
     add data_directory "$PGDATA"
     [ -z "$CONFIG_FILE" ] || add config_file "$CONFIG_FILE"
-    add ident_file "$IDENT_FILE"
+    add ident_file "$SQL_DIR/empty.conf"
     add port "$PORT"
     [ "$IMAGE_MAJOR" -lt 15 ] || add archive_library ''
     # The source may write its pid to a path outside the volume; '' would make postgres try to
@@ -296,7 +285,7 @@ add_safety_options() {
 
 add_phase1_options() {
     add unix_socket_directories "$PHASE1_SOCKET_DIR"
-    add hba_file "$PHASE1_HBA"
+    add hba_file "$SQL_DIR/phase1-hba.conf"
     add cron.database_name "$CRON_DECOY_DATABASE"
     [ "$IMAGE_MAJOR" -lt 13 ] || add log_min_duration_sample -1
     add_settings "$SQL_DIR/phase1.conf"
@@ -305,7 +294,7 @@ add_phase1_options() {
 add_phase2_options() {
     add listen_addresses "$LISTEN_ADDRESSES"
     add unix_socket_directories "$SOCKET_DIR"
-    add hba_file "$PHASE2_HBA"
+    add hba_file "$SQL_DIR/phase2-hba.conf"
 }
 
 # build_options PHASE: the -c options of phase 1 or 2 in OPTS.
@@ -371,23 +360,11 @@ phase1_stop() {
     show_phase1_log
 }
 
-# Session settings for the bootstrap's own SQL: production defaults such as read-only transactions
-# or short timeouts must not break it, and user triggers, event triggers and search_path tricks
-# must not run code in the superuser's session (replica role skips ordinary and event triggers;
-# pg_catalog first defeats shadowing functions). Statement logging is pinned here too, not only on
-# the postmaster: production's ALTER ROLE or ALTER DATABASE ... SET log_statement='all' (or
-# pgaudit.log) overrides the command line at session start, and would write the verifier into the
-# log. A client's own settings win over both.
+# PGOPTIONS of the bootstrap's sessions: session.conf (why: see there) and what depends on the major.
 session_options() {
-    o='-c session_replication_role=replica -c default_transaction_read_only=off'
-    o="$o -c statement_timeout=0 -c lock_timeout=60s -c idle_in_transaction_session_timeout=0"
-    o="$o -c search_path=pg_catalog -c password_encryption=scram-sha-256"
-    [ "$IMAGE_MAJOR" -lt 17 ] || o="$o -c transaction_timeout=0"
-    o="$o -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c log_duration=off"
-    [ "$IMAGE_MAJOR" -lt 13 ] || o="$o -c log_min_duration_sample=-1"
-    o="$o -c debug_print_parse=off -c debug_print_rewritten=off -c debug_print_plan=off"
-    o="$o -c pgaudit.log=none -c pg_stat_statements.track=none -c pg_stat_statements.track_utility=off"
-    printf '%s' "$o"
+    sed -n 's/^[a-z]/-c &/p' "$SQL_DIR/session.conf" | tr '\n' ' '
+    [ "$IMAGE_MAJOR" -lt 17 ] || printf '%s ' '-c transaction_timeout=0'
+    [ "$IMAGE_MAJOR" -lt 13 ] || printf '%s ' '-c log_min_duration_sample=-1'
 }
 
 # sql DATABASE FILE...: run the .sql files, in one session, as the superuser through the phase-1
