@@ -480,15 +480,46 @@ class BootstrapFunctionsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("shells")
-    void isolateDatabaseLeavesJobsAndMappingsUnderIsolationNone(String shell) {
-        Run strict = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; mkdir -p \"$WORK_DIR\"; isolate_database app");
-        assertThat(strict.stderr()).contains("database app: ").contains("rollback-prepared-transactions.sql", "detach-subscriptions.sql",
-                "deactivate-cron-jobs.sql", "drop-user-mappings.sql");
+    void isolateDatabasesLeavesJobsAndMappingsUnderIsolationNone(String shell) throws IOException {
+        Files.createDirectories(work);
+        Files.writeString(work.resolve("databases"), "app\n\nother db\n");
+
+        Run strict = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; isolate_databases");
+        // one session, so one log line, per database: the fake psql prints its arguments
+        assertThat(strict.stderr().lines().filter(l -> l.startsWith("pgclone-bootstrap: database ")))
+                .hasSize(2)
+                .allSatisfy(l -> assertThat(l).contains("rollback-prepared-transactions.sql", "detach-subscriptions.sql",
+                        "deactivate-cron-jobs.sql", "drop-user-mappings.sql"))
+                .anySatisfy(l -> assertThat(l).startsWith("pgclone-bootstrap: database app: ").endsWith("; PGDATABASE=app"))
+                .anySatisfy(l -> assertThat(l).startsWith("pgclone-bootstrap: database other db: ").endsWith("; PGDATABASE=other db"));
 
         env.put("PGCLONE_ISOLATION", "none");
-        Run none = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; mkdir -p \"$WORK_DIR\"; isolate_database app");
-        assertThat(none.stderr()).contains("rollback-prepared-transactions.sql", "detach-subscriptions.sql")
+        Run none = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; isolate_databases");
+        assertThat(none.stderr()).contains("isolation none: pg_cron jobs and user mappings are left as they are",
+                "rollback-prepared-transactions.sql", "detach-subscriptions.sql")
                 .doesNotContain("deactivate-cron-jobs.sql", "drop-user-mappings.sql");
+    }
+
+    /** A failed .sql file ends the bootstrap with what failed, where, and psql's first error. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void aFailedSqlFileNamesTheStepAndPsqlsError(String shell) throws IOException {
+        Files.createDirectories(work);
+        Files.writeString(work.resolve("databases"), "app\n");
+        fakeBinary("psql", "echo 'psql:/b/x.sql:3: ERROR:  boom' >&2; exit 3");
+
+        Run each = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; each_database 'could not do %s' x; echo not reached");
+        assertThat(each.exit()).isEqualTo(1);
+        assertThat(terminationLog()).isEqualTo("could not do app: ERROR:  boom\n");
+
+        Run step = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; MAINTENANCE_DB=postgres; step x 'could not x'");
+        assertThat(step.exit()).isEqualTo(1);
+        assertThat(terminationLog()).isEqualTo("could not x: ERROR:  boom\n");
+
+        fakeBinary("psql", "echo 'replication slots dropped: 2'");
+        Run fine = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; MAINTENANCE_DB=postgres; step x 'could not x'");
+        assertThat(fine.exit()).isZero();
+        assertThat(fine.stderr()).isEqualTo("pgclone-bootstrap: replication slots dropped: 2\n");
     }
 
     @ParameterizedTest(name = "{0}")
