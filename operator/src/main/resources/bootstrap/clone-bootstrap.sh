@@ -1,19 +1,17 @@
 #!/bin/sh
 # pgclone clone bootstrap: start PostgreSQL on a crash-consistent copy of another, running
 # instance's data directory so that the copy can never reach, replicate to, archive into or
-# authenticate like that instance. Why each step: docs/security.md, "How a copied data directory is made safe".
-# The phases, the environment (PGCLONE_*), the files beside this script, the tests: docs/bootstrap.md.
-#
-# Phase 1: postgres on a private unix socket only (no TCP; nothing logged that could hold a
-#          secret): crash recovery, the isolation SQL (*.sql), a clean shutdown, the WAL removed.
-# Phase 2: exec postgres with TCP and scram; the readiness probe's socket exists only now.
-# Any failure: ONE line saying what to change goes to $PGCLONE_TERMINATION_LOG, then exit 1.
+# authenticate like that instance. Phase 1: postgres on a private unix socket only (no TCP, nothing
+# logged that could hold a secret) for crash recovery and the isolation (*.sql), a clean shutdown,
+# the WAL removed. Phase 2: exec postgres with TCP and scram; the readiness probe's socket exists
+# only now. Any failure: ONE line saying what to change goes to $PGCLONE_TERMINATION_LOG, exit 1.
+# Why each step: docs/security.md, "How a copied data directory is made safe".
+# The environment (PGCLONE_*), the files beside this script, the functions, the tests: docs/bootstrap.md.
 #
 # A library of functions with a guarded main, like the postgres image's docker-entrypoint.sh:
-#   sh clone-bootstrap.sh                               runs bootstrap_main (what the Pod does)
-#   PGCLONE_BOOTSTRAP_LIBRARY=1 . ./clone-bootstrap.sh  defines the functions only (tests); then
-#                                                       read_environment sets the globals
-# An environment variable, because `. file args` is not POSIX and $0 under sh -c cannot tell.
+# PGCLONE_BOOTSTRAP_LIBRARY=1 makes sourcing define the functions only (tests; read_environment
+# then sets the globals). An environment variable, because `. file args` is not POSIX and $0 under
+# sh -c cannot tell.
 #
 # POSIX sh (dash, busybox ash); needs the image's postgres, pg_ctl, psql, pg_resetwal and id, stat,
 # od, tr, readlink, printenv, sed, grep. The verifier never reaches argv, postgres's environment or a log.
@@ -53,8 +51,6 @@ in_background() {
     wait $!
 }
 
-# ------------------------------------------------------------------------------------ environment
-
 read_environment() {
     TERMINATION_LOG=${PGCLONE_TERMINATION_LOG:-/dev/termination-log}
     WORK_DIR=${PGCLONE_WORK_DIR:-/tmp/pgclone}
@@ -67,6 +63,8 @@ read_environment() {
     PARAMETERS_FILE=${PGCLONE_PARAMETERS_FILE:-}
     case $0 in */*) SQL_DIR=${0%/*} ;; *) SQL_DIR=. ;; esac
     SQL_DIR=${PGCLONE_SQL_DIR:-$SQL_DIR}
+    # postgres reads the hba and ident files from here after changing into the data directory
+    case $SQL_DIR in /*) ;; *) SQL_DIR=$PWD/$SQL_DIR ;; esac
     # The verifier lives in a shell variable from here on: postgres (both phases) must not inherit
     # it, or any role able to read /proc/self/environ or run COPY ... FROM PROGRAM would learn it.
     SUPERUSER_VERIFIER=${PGCLONE_SUPERUSER_VERIFIER:-}
@@ -75,9 +73,6 @@ read_environment() {
     unset PGHOSTADDR PGSERVICE PGSERVICEFILE PGPASSWORD PGPASSFILE PGSSLMODE PGREQUIRESSL PGOPTIONS PGDATABASE
     PHASE1_SOCKET_DIR=$WORK_DIR/phase1-socket
     PHASE1_LOG=$WORK_DIR/phase1.log
-    PHASE1_HBA=$WORK_DIR/pg_hba_phase1.conf
-    PHASE2_HBA=$WORK_DIR/pg_hba.conf
-    IDENT_FILE=$WORK_DIR/pg_ident.conf
     PSQL_ERR=$WORK_DIR/psql.err
     # where pg_cron's launcher is sent in phase 1 (see phase1.conf)
     CRON_DECOY_DATABASE=pgclone_phase1_has_no_such_database
@@ -110,13 +105,11 @@ check_environment() {
 
 # binary NAME: the server image's binary, from PGCLONE_BIN_DIR or else the PATH.
 binary() {
-    if [ -n "${PGCLONE_BIN_DIR:-}" ] && [ -x "$PGCLONE_BIN_DIR/$1" ]; then
-        printf '%s\n' "$PGCLONE_BIN_DIR/$1"
-    elif [ -z "${PGCLONE_BIN_DIR:-}" ] && command -v "$1" >/dev/null 2>&1; then
-        command -v "$1"
+    if [ -n "${PGCLONE_BIN_DIR:-}" ]; then
+        [ -x "$PGCLONE_BIN_DIR/$1" ] && printf '%s\n' "$PGCLONE_BIN_DIR/$1"
     else
-        fail "no $1 binary in ${PGCLONE_BIN_DIR:-the PATH}: spec.postgres.image must be a PostgreSQL server image (postgres, pg_ctl, psql, pg_resetwal)"
-    fi
+        command -v "$1" 2>/dev/null
+    fi || fail "no $1 binary in ${PGCLONE_BIN_DIR:-the PATH}: spec.postgres.image must be a PostgreSQL server image (postgres, pg_ctl, psql, pg_resetwal)"
 }
 
 find_binaries() {
@@ -125,8 +118,6 @@ find_binaries() {
     PSQL=$(binary psql) || exit 1
     PG_RESETWAL=$(binary pg_resetwal) || exit 1
 }
-
-# ------------------------------------------------------------------------------ checks (no server)
 
 # Where to look for PG_VERSION when PGDATA is wrong, so the message can name the right setting.
 suggest_data_directory() {
@@ -172,24 +163,19 @@ inside() {
     case $1/ in "$2"/*) return 0 ;; *) return 1 ;; esac
 }
 
-# outside_volume LINK: LINK resolves to no directory, or to one outside the volume ($volume).
-outside_volume() {
-    resolved=$(readlink -f "$1" 2>/dev/null) || resolved=
-    [ -z "$resolved" ] || [ ! -d "$resolved" ] || ! inside "$resolved" "$volume"
-}
-
 # One snapshot captures one volume. WAL or tablespaces on other volumes would come from another
 # moment (or not at all), which is not a consistent copy; and their paths do not exist in the pod.
 check_volume_layout() {
     volume=$(readlink -f "$PGCLONE_VOLUME") || fail "the volume path $PGCLONE_VOLUME does not exist (PGCLONE_VOLUME)"
     inside "$(readlink -f "$PGDATA")" "$volume" || fail "data directory $PGDATA is not inside the cloned volume $PGCLONE_VOLUME: spec.source.dataDirectory must be a path inside the volume"
-    if [ -L "$PGDATA/pg_wal" ] && outside_volume "$PGDATA/pg_wal"; then
-        fail "pg_wal in the data directory is a symlink to $(readlink "$PGDATA/pg_wal"), outside the cloned volume $PGCLONE_VOLUME: the source keeps its WAL on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned (e.g. CloudNativePG without walStorage)"
-    fi
-    for link in "$PGDATA"/pg_tblspc/*; do
-        if [ -L "$link" ] && outside_volume "$link"; then
-            fail "tablespace ${link##*/} is at $(readlink "$link"), outside the cloned volume $PGCLONE_VOLUME: the source keeps a tablespace on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned"
-        fi
+    for link in "$PGDATA/pg_wal" "$PGDATA"/pg_tblspc/*; do
+        [ -L "$link" ] || continue
+        resolved=$(readlink -f "$link" 2>/dev/null) || resolved=
+        [ -d "$resolved" ] && inside "$resolved" "$volume" && continue
+        case $link in
+            */pg_wal) fail "pg_wal in the data directory is a symlink to $(readlink "$link"), outside the cloned volume $PGCLONE_VOLUME: the source keeps its WAL on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned (e.g. CloudNativePG without walStorage)" ;;
+            *) fail "tablespace ${link##*/} is at $(readlink "$link"), outside the cloned volume $PGCLONE_VOLUME: the source keeps a tablespace on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned" ;;
+        esac
     done
 }
 
@@ -199,12 +185,9 @@ check_version() {
     image_version=$("$POSTGRES" --version 2>/dev/null) || fail "$POSTGRES --version failed: spec.postgres.image must be a working PostgreSQL server image"
     IMAGE_MAJOR=$(printf '%s\n' "$image_version" | sed -n 's/^[^0-9]*\([0-9][0-9]*\).*/\1/p')
     [ "$DATA_MAJOR" = "$IMAGE_MAJOR" ] || fail "data is PostgreSQL $DATA_MAJOR, image runs $IMAGE_MAJOR: set spec.postgres.image to a postgres $DATA_MAJOR image"
-    case $DATA_MAJOR in ''|*[!0-9]*) fail "data is PostgreSQL $DATA_MAJOR: only PostgreSQL 12 and newer can be cloned" ;; esac
-    [ "$DATA_MAJOR" -ge 12 ] || fail "data is PostgreSQL $DATA_MAJOR: only PostgreSQL 12 and newer can be cloned"
+    [ "$DATA_MAJOR" -ge 12 ] 2>/dev/null || fail "data is PostgreSQL $DATA_MAJOR: only PostgreSQL 12 and newer can be cloned"
     log "data directory $PGDATA is PostgreSQL $DATA_MAJOR; image: $image_version"
 }
-
-# ------------------------------------------------------------------------------- preparing files
 
 prepare_work_dir() {
     mkdir -p "$WORK_DIR" "$PHASE1_SOCKET_DIR" 2>/dev/null \
@@ -215,18 +198,8 @@ prepare_work_dir() {
     if [ ! -d "$SOCKET_DIR" ] || [ ! -w "$SOCKET_DIR" ]; then
         fail "the socket directory $SOCKET_DIR is not writable by uid $(id -u) (PGCLONE_SOCKET_DIR)"
     fi
-    # The clone's own authentication: production's pg_hba.conf may trust networks that exist in
-    # the pod's network too, or reject everything the operator needs.
-    printf '%s\n' '# pgclone phase 1: private unix socket only; no TCP listener exists in this phase' \
-        'local all all trust' >"$PHASE1_HBA"
-    printf '%s\n' '# pgclone: trust only on the unix socket inside the pod; every TCP client needs scram' \
-        'local all all trust' 'host all all 0.0.0.0/0 scram-sha-256' 'host all all ::/0 scram-sha-256' >"$PHASE2_HBA"
-    : >"$IDENT_FILE"
-    # Debian-style sources keep postgresql.conf outside the data directory (/etc/postgresql/...),
-    # which the volume does not contain.
-    if [ ! -f "$PGDATA/postgresql.conf" ]; then
-        CONFIG_FILE=$WORK_DIR/postgresql.conf
-        : >"$CONFIG_FILE"
+    if [ ! -f "$PGDATA/postgresql.conf" ]; then # (why: see empty.conf)
+        CONFIG_FILE=$SQL_DIR/empty.conf
         log "no postgresql.conf in the data directory; using an empty one"
     fi
 }
@@ -240,8 +213,6 @@ clear_source_state() {
         log "removed $f copied from the source"
     done
 }
-
-# ------------------------------------------------------------------------------ server options
 
 # add NAME VALUE: append -c 'NAME=VALUE', quoted for sh, to OPTS. pg_ctl -o runs the options
 # through /bin/sh and phase 2 uses eval, so values with spaces and quotes survive intact.
@@ -274,15 +245,16 @@ add_settings() {
     done <"$1"
 }
 
-add_user_parameters() {
-    [ -z "$PARAMETERS_FILE" ] || add_settings "$PARAMETERS_FILE"
-}
-
-# Both phases: safety.conf plus what names this Pod's paths or depends on the major.
-add_safety_options() {
+# build_options PHASE: the -c options of phase 1 or 2 in OPTS: safety.conf plus what names this
+# Pod's paths or depends on the major, then the phase's own. Phase 1 reads the user's settings
+# first (shared_buffers sized for this pod applies to recovery too), so that everything its privacy
+# depends on comes after them; phase 2 last, so spec.postgres.parameters win (e.g. ssl with own certs).
+build_options() {
+    OPTS=
+    [ "$1" = 2 ] || [ -z "$PARAMETERS_FILE" ] || add_settings "$PARAMETERS_FILE"
     add data_directory "$PGDATA"
     [ -z "$CONFIG_FILE" ] || add config_file "$CONFIG_FILE"
-    add ident_file "$IDENT_FILE"
+    add ident_file "$SQL_DIR/empty.conf"
     add port "$PORT"
     [ "$IMAGE_MAJOR" -lt 15 ] || add archive_library ''
     # The source may write its pid to a path outside the volume; '' would make postgres try to
@@ -292,40 +264,19 @@ add_safety_options() {
     # point at /var/run/postgresql/...; the data directory always has pg_stat_tmp.
     [ "$IMAGE_MAJOR" -gt 14 ] || add stats_temp_directory pg_stat_tmp
     add_settings "$SQL_DIR/safety.conf"
-}
-
-add_phase1_options() {
-    add unix_socket_directories "$PHASE1_SOCKET_DIR"
-    add hba_file "$PHASE1_HBA"
-    add cron.database_name "$CRON_DECOY_DATABASE"
-    [ "$IMAGE_MAJOR" -lt 13 ] || add log_min_duration_sample -1
-    add_settings "$SQL_DIR/phase1.conf"
-}
-
-add_phase2_options() {
-    add listen_addresses "$LISTEN_ADDRESSES"
-    add unix_socket_directories "$SOCKET_DIR"
-    add hba_file "$PHASE2_HBA"
-}
-
-# build_options PHASE: the -c options of phase 1 or 2 in OPTS.
-build_options() {
-    OPTS=
     if [ "$1" = 1 ]; then
-        # The user's settings first (shared_buffers sized for this pod applies to recovery too),
-        # then everything phase 1 depends on for its privacy.
-        add_user_parameters
-        add_safety_options
-        add_phase1_options
+        add unix_socket_directories "$PHASE1_SOCKET_DIR"
+        add hba_file "$SQL_DIR/phase1-hba.conf"
+        add cron.database_name "$CRON_DECOY_DATABASE"
+        [ "$IMAGE_MAJOR" -lt 13 ] || add log_min_duration_sample -1
+        add_settings "$SQL_DIR/phase1.conf"
     else
-        # The user's settings last, so spec.postgres.parameters win (e.g. ssl with own certs).
-        add_safety_options
-        add_phase2_options
-        add_user_parameters
+        add listen_addresses "$LISTEN_ADDRESSES"
+        add unix_socket_directories "$SOCKET_DIR"
+        add hba_file "$SQL_DIR/phase2-hba.conf"
+        [ -z "$PARAMETERS_FILE" ] || add_settings "$PARAMETERS_FILE"
     fi
 }
-
-# ------------------------------------------------------------------------------------ phase 1
 
 show_phase1_log() {
     [ -s "$PHASE1_LOG" ] || return 0
@@ -366,28 +317,16 @@ phase1_start() {
 
 phase1_stop() {
     in_background "$WORK_DIR/pg_ctl.out" "$PG_CTL" stop -D "$PGDATA" -m fast -w -t 600 \
-        || fail "the phase-1 server did not shut down cleanly: $(tr '\n' ' ' <"$WORK_DIR/pg_ctl.out")"
+        || fail "the phase-1 server did not shut down cleanly: $(cat "$WORK_DIR/pg_ctl.out")"
     PHASE1_RUNNING=0
     show_phase1_log
 }
 
-# Session settings for the bootstrap's own SQL: production defaults such as read-only transactions
-# or short timeouts must not break it, and user triggers, event triggers and search_path tricks
-# must not run code in the superuser's session (replica role skips ordinary and event triggers;
-# pg_catalog first defeats shadowing functions). Statement logging is pinned here too, not only on
-# the postmaster: production's ALTER ROLE or ALTER DATABASE ... SET log_statement='all' (or
-# pgaudit.log) overrides the command line at session start, and would write the verifier into the
-# log. A client's own settings win over both.
+# PGOPTIONS of the bootstrap's sessions: session.conf (why: see there) and what depends on the major.
 session_options() {
-    o='-c session_replication_role=replica -c default_transaction_read_only=off'
-    o="$o -c statement_timeout=0 -c lock_timeout=60s -c idle_in_transaction_session_timeout=0"
-    o="$o -c search_path=pg_catalog -c password_encryption=scram-sha-256"
-    [ "$IMAGE_MAJOR" -lt 17 ] || o="$o -c transaction_timeout=0"
-    o="$o -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c log_duration=off"
-    [ "$IMAGE_MAJOR" -lt 13 ] || o="$o -c log_min_duration_sample=-1"
-    o="$o -c debug_print_parse=off -c debug_print_rewritten=off -c debug_print_plan=off"
-    o="$o -c pgaudit.log=none -c pg_stat_statements.track=none -c pg_stat_statements.track_utility=off"
-    printf '%s' "$o"
+    sed -n 's/^[a-z]/-c &/p' "$SQL_DIR/session.conf" | tr '\n' ' '
+    [ "$IMAGE_MAJOR" -lt 17 ] || printf '%s ' '-c transaction_timeout=0'
+    [ "$IMAGE_MAJOR" -lt 13 ] || printf '%s ' '-c log_min_duration_sample=-1'
 }
 
 # sql DATABASE FILE...: run the .sql files, in one session, as the superuser through the phase-1
@@ -405,6 +344,13 @@ sql() {
 # The first error psql reported, without its "psql:<file>:N:" prefix.
 psql_error() {
     grep -E '(ERROR|FATAL|PANIC|error):' "$PSQL_ERR" 2>/dev/null | head -n 1 | sed 's/^psql:[^ ]*:[0-9]*: //' | tr -d '\n'
+}
+
+# step FILE FAILURE: run FILE.sql in the maintenance database and log what it printed, one line;
+# if it fails, fail with FAILURE and psql's first error.
+step() {
+    out=$(sql "$MAINTENANCE_DB" "$1") || fail "$2: $(psql_error)"
+    log "$out"
 }
 
 # Finds a database to connect to for cluster-wide statements and checks that the superuser is one.
@@ -433,56 +379,35 @@ set_superuser_verifier() {
     log "superuser $SUPERUSER can log in with the operator's credential only (scram), until preparation publishes the clone's passwords"
 }
 
-list_databases() {
-    sql "$MAINTENANCE_DB" list-databases >"$WORK_DIR/databases" || fail "could not list the databases of the copy: $(psql_error)"
-}
-
-# Per database: what the isolation changed, as one log line. Prepared transactions first: they
-# may hold locks the statements after them would wait on.
-isolate_database() {
-    strict_only=
-    [ "$ISOLATION" != strict ] || strict_only='deactivate-cron-jobs drop-user-mappings'
-    # shellcheck disable=SC2086 # strict_only: file names without spaces, split on purpose
-    sql "$1" rollback-prepared-transactions detach-subscriptions $strict_only >"$WORK_DIR/isolation.out" \
-        || fail "isolating database $1 failed: $(psql_error)"
-    log "database $1: $(tr '\n' ';' <"$WORK_DIR/isolation.out" | sed 's/;$//; s/;/; /g')"
-}
-
-isolate_databases() {
-    [ "$ISOLATION" = strict ] || log "isolation none: pg_cron jobs and user mappings are left as they are"
+# each_database FAILURE FILE...: run the files in each database of the copy, one session each, and
+# log what they printed as one line; if they fail, fail with FAILURE (a printf format for the
+# database's name) and psql's first error.
+each_database() {
+    failure=$1
+    shift
     while IFS= read -r db || [ -n "$db" ]; do
-        [ -z "$db" ] || isolate_database "$db"
+        [ -n "$db" ] || continue
+        # shellcheck disable=SC2059 # the format is the caller's, the name an argument
+        out=$(sql "$db" "$@") || fail "$(printf "$failure" "$db"): $(psql_error)"
+        log "database $db: $(printf '%s' "$out" | tr '\n' ';' | sed 's/;/; /g')"
     done <"$WORK_DIR/databases"
 }
 
-# The key behind scrub-passwords.sql: 256 random bits that only exist in this shell and psql's
-# environment, never in a file or argv.
+# Prepared transactions first: they may hold locks the statements after them would wait on.
+isolate_databases() {
+    strict_only=
+    [ "$ISOLATION" != strict ] || strict_only='deactivate-cron-jobs drop-user-mappings'
+    [ -n "$strict_only" ] || log "isolation none: pg_cron jobs and user mappings are left as they are"
+    # shellcheck disable=SC2086 # strict_only: file names without spaces, split on purpose
+    each_database 'isolating database %s failed' rollback-prepared-transactions detach-subscriptions $strict_only
+}
+
+# The key behind scrub-passwords.sql (why: see there).
 scrub_credentials() {
     key=$(od -An -tx1 -N32 /dev/urandom 2>/dev/null | tr -d ' \n')
     [ ${#key} -eq 64 ] || fail "cannot read /dev/urandom to generate passwords"
-    PGCLONE_SCRUB_KEY=$key sql "$MAINTENANCE_DB" scrub-passwords >"$WORK_DIR/scrub.out" \
-        || fail "could not replace the production passwords: $(psql_error)"
+    PGCLONE_SCRUB_KEY=$key step scrub-passwords "could not replace the production passwords"
     key=
-    log "$(cat "$WORK_DIR/scrub.out")"
-}
-
-drop_replication_slots() {
-    sql "$MAINTENANCE_DB" drop-replication-slots >"$WORK_DIR/slots.out" || fail "could not drop the replication slots: $(psql_error)"
-    log "$(cat "$WORK_DIR/slots.out")"
-}
-
-reset_credential_settings() {
-    sql "$MAINTENANCE_DB" reset-credential-settings >/dev/null \
-        || fail "could not remove production's connection settings from postgresql.auto.conf: $(psql_error)"
-    log "postgresql.auto.conf: primary_conninfo, restore_command, archive_command, archive_cleanup_command and recovery_end_command reset"
-}
-
-rewrite_credential_catalogs() {
-    sql "$MAINTENANCE_DB" rewrite-shared-catalogs >/dev/null || fail "could not rewrite pg_authid and pg_subscription: $(psql_error)"
-    while IFS= read -r db || [ -n "$db" ]; do
-        [ -z "$db" ] || sql "$db" rewrite-user-mappings >/dev/null || fail "could not rewrite pg_user_mapping in database $db: $(psql_error)"
-    done <"$WORK_DIR/databases"
-    log "pg_authid, pg_subscription and pg_user_mapping (every database) rewritten without old row versions"
 }
 
 # The copied WAL, and the WAL phase 1 wrote, hold production's credentials (the rows as they were,
@@ -492,7 +417,7 @@ rewrite_credential_catalogs() {
 # cleanly, so it cannot lose a change.
 remove_old_wal() {
     in_background "$WORK_DIR/pg_resetwal.out" "$PG_RESETWAL" -D "$PGDATA" \
-        || fail "could not remove the WAL copied from the source (pg_resetwal): $(tr '\n' ' ' <"$WORK_DIR/pg_resetwal.out")"
+        || fail "could not remove the WAL copied from the source (pg_resetwal): $(cat "$WORK_DIR/pg_resetwal.out")"
     log "WAL copied from the source removed (pg_resetwal after the clean phase-1 shutdown)"
 }
 
@@ -519,13 +444,15 @@ phase1() {
         log "this volume was isolated by an earlier start of clone $PGCLONE_CLONE_ID: keeping what was changed in it since, passwords included"
         phase1_stop
     else
-        list_databases
+        sql "$MAINTENANCE_DB" list-databases >"$WORK_DIR/databases" \
+            || fail "could not list the databases of the copy: $(psql_error)"
         isolate_databases
         set_superuser_verifier
         scrub_credentials
-        drop_replication_slots
-        reset_credential_settings
-        rewrite_credential_catalogs
+        step drop-replication-slots "could not drop the replication slots"
+        step reset-credential-settings "could not remove production's connection settings from postgresql.auto.conf"
+        step rewrite-shared-catalogs "could not rewrite pg_authid and pg_subscription"
+        each_database 'could not rewrite pg_user_mapping in database %s' rewrite-user-mappings
         phase1_stop
         remove_old_wal
         # only now: a restart before this point isolates the copy again, WAL included
@@ -534,8 +461,6 @@ phase1() {
     log "phase 1: done"
 }
 
-# ------------------------------------------------------------------------------------ phase 2
-
 phase2() {
     build_options 2
     # Whatever ends postgres from now on, the operator gets a line pointing at the log.
@@ -543,8 +468,6 @@ phase2() {
     log "phase 2: exec postgres on port $PORT (listen_addresses=$LISTEN_ADDRESSES, socket $SOCKET_DIR)"
     eval "exec \"\$POSTGRES\" -D \"\$PGDATA\" $OPTS"
 }
-
-# ------------------------------------------------------------------------------------ main
 
 bootstrap_main() {
     set -u

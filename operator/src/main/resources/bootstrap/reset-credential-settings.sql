@@ -7,3 +7,4 @@ ALTER SYSTEM RESET restore_command;
 ALTER SYSTEM RESET archive_command;
 ALTER SYSTEM RESET archive_cleanup_command;
 ALTER SYSTEM RESET recovery_end_command;
+SELECT 'postgresql.auto.conf: primary_conninfo, restore_command, archive_command, archive_cleanup_command and recovery_end_command reset';

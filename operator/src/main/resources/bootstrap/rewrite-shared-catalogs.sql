@@ -4,3 +4,4 @@
 -- catalogs: once, from any database. (The WAL that carried the old rows is removed afterwards.)
 VACUUM FULL pg_catalog.pg_authid;
 VACUUM FULL pg_catalog.pg_subscription;
+SELECT 'pg_authid and pg_subscription rewritten without old row versions';

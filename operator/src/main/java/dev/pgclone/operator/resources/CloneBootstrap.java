@@ -31,7 +31,7 @@ public final class CloneBootstrap {
      * (keys cannot hold '/', so the mount is flat). A test checks this list against the directory.
      */
     public static final List<String> FILES = List.of(SCRIPT_KEY,
-            "safety.conf", "phase1.conf",
+            "safety.conf", "phase1.conf", "session.conf", "phase1-hba.conf", "phase2-hba.conf", "empty.conf",
             "is-superuser.sql", "list-databases.sql",
             "rollback-prepared-transactions.sql", "detach-subscriptions.sql", "deactivate-cron-jobs.sql", "drop-user-mappings.sql",
             "set-superuser-verifier.sql", "scrub-passwords.sql", "drop-replication-slots.sql", "reset-credential-settings.sql",

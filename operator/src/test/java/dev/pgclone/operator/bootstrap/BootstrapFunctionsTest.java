@@ -309,26 +309,53 @@ class BootstrapFunctionsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("shells")
-    void prepareWorkDirWritesTheClonesOwnAuthentication(String shell) throws IOException {
+    void prepareWorkDirMakesTheDirectoriesAndPicksTheConfigFile(String shell) throws IOException {
         Run run = source(shell, "read_environment; prepare_work_dir; echo \"config_file=$CONFIG_FILE\"");
 
         assertThat(run.exit()).isZero();
-        assertThat(Files.readString(work.resolve("pg_hba_phase1.conf")).lines().filter(l -> !l.startsWith("#")))
-                .containsExactly("local all all trust");
-        assertThat(Files.readString(work.resolve("pg_hba.conf")).lines().filter(l -> !l.startsWith("#")))
-                .containsExactly("local all all trust", "host all all 0.0.0.0/0 scram-sha-256", "host all all ::/0 scram-sha-256");
-        assertThat(work.resolve("pg_ident.conf")).isEmptyFile();
         assertThat(Files.getPosixFilePermissions(work.resolve("phase1-socket")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        // no postgresql.conf in the data directory (Debian keeps it in /etc): an empty one in the work dir
-        assertThat(run.stdout()).isEqualTo("config_file=" + work.resolve("postgresql.conf") + "\n");
-        assertThat(work.resolve("postgresql.conf")).isEmptyFile();
+        assertThat(base.resolve("run")).isDirectory();
+        // no postgresql.conf in the data directory (Debian keeps it in /etc): the empty one beside the script
+        assertThat(run.stdout()).isEqualTo("config_file=" + bootstrap.resolve("empty.conf") + "\n");
+        assertThat(run.stderr()).contains("no postgresql.conf in the data directory; using an empty one");
+
+        Files.writeString(pgdata.resolve("postgresql.conf"), "");
+        assertThat(source(shell, "read_environment; prepare_work_dir; echo \"config_file=$CONFIG_FILE\"").stdout())
+                .isEqualTo("config_file=\n");
 
         Files.writeString(base.resolve("a-file"), "");
         env.put("PGCLONE_SOCKET_DIR", base.resolve("a-file/run").toString());
         source(shell, "read_environment; prepare_work_dir");
         assertThat(terminationLog()).startsWith("the socket directory " + base.resolve("a-file/run") + " is not writable by uid ")
                 .endsWith(" (PGCLONE_SOCKET_DIR)\n");
+    }
+
+    /**
+     * The clone's own authentication, shipped beside the script: trust on unix sockets only, scram
+     * for every TCP client, no user name maps. What the server makes of them: BootstrapScriptTest.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void theClonesOwnHbaTrustsOnlyTheSocket(String shell) throws IOException {
+        assertThat(settings("phase1-hba.conf")).containsExactly("local all all trust");
+        assertThat(settings("phase2-hba.conf"))
+                .containsExactly("local all all trust", "host all all 0.0.0.0/0 scram-sha-256", "host all all ::/0 scram-sha-256");
+        assertThat(settings("empty.conf")).isEmpty();
+
+        for (int phase : List.of(1, 2)) {
+            assertThat(options(shell, phase, 15)).contains("hba_file=" + bootstrap.resolve("phase" + phase + "-hba.conf"),
+                    "ident_file=" + bootstrap.resolve("empty.conf"));
+        }
+    }
+
+    /** postgres changes into the data directory before it reads the hba file: the script's directory must be absolute. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void aRelativeFilesDirectoryIsMadeAbsolute(String shell) {
+        Run run = source(shell, "cd " + base + "; PGCLONE_SQL_DIR=bootstrap; read_environment; echo \"$SQL_DIR\"");
+
+        assertThat(run.stdout()).isEqualTo(base.resolve("bootstrap") + "\n");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -399,7 +426,7 @@ class BootstrapFunctionsTest {
         assertThat(options.get(0)).isEqualTo("listen_addresses=*");
         assertThat(options.subList(3, options.size())).contains("listen_addresses=", "log_statement=none",
                 "cron.database_name=pgclone_phase1_has_no_such_database", "max_logical_replication_workers=0",
-                "unix_socket_directories=" + work.resolve("phase1-socket"), "hba_file=" + work.resolve("pg_hba_phase1.conf"),
+                "unix_socket_directories=" + work.resolve("phase1-socket"), "hba_file=" + bootstrap.resolve("phase1-hba.conf"),
                 "archive_library=", "log_min_duration_sample=-1", "data_directory=" + pgdata);
         assertThat(options).doesNotContain("stats_temp_directory=pg_stat_tmp");
         assertThat(options).containsAll(settings("safety.conf")).containsAll(settings("phase1.conf"));
@@ -415,18 +442,23 @@ class BootstrapFunctionsTest {
         List<String> options = options(shell, 2, 14);
 
         assertThat(options.get(options.size() - 1)).isEqualTo("ssl=on");
-        assertThat(options).contains("listen_addresses=127.0.0.1", "hba_file=" + work.resolve("pg_hba.conf"),
+        assertThat(options).contains("listen_addresses=127.0.0.1", "hba_file=" + bootstrap.resolve("phase2-hba.conf"),
                 "stats_temp_directory=pg_stat_tmp").containsAll(settings("safety.conf"));
         assertThat(options).noneMatch(o -> o.startsWith("cron.database_name=") || o.startsWith("archive_library="));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("shells")
-    void sessionOptionsFollowTheMajor(String shell) {
-        assertThat(source(shell, "IMAGE_MAJOR=17; session_options").stdout())
-                .contains("-c session_replication_role=replica", "-c transaction_timeout=0", "-c log_min_duration_sample=-1");
-        assertThat(source(shell, "IMAGE_MAJOR=12; session_options").stdout())
-                .contains("-c log_statement=none").doesNotContain("transaction_timeout", "log_min_duration_sample");
+    void sessionOptionsAreSessionConfAndFollowTheMajor(String shell) throws IOException {
+        List<String> expected = settings("session.conf").stream().map(s -> "-c " + s).toList();
+        assertThat(expected).contains("-c session_replication_role=replica", "-c search_path=pg_catalog", "-c log_statement=none");
+
+        String v17 = source(shell, "read_environment; IMAGE_MAJOR=17; session_options").stdout();
+        // PGOPTIONS: options separated by spaces, so no value may hold one
+        assertThat(String.join(" ", expected)).matches("(-c [^ =]+=[^ ]+ ?)+");
+        assertThat(v17).startsWith(String.join(" ", expected) + " ").contains("-c transaction_timeout=0", "-c log_min_duration_sample=-1");
+        assertThat(source(shell, "read_environment; IMAGE_MAJOR=12; session_options").stdout())
+                .isEqualTo(String.join(" ", expected) + " ");
     }
 
     // ------------------------------------------------------------------------------- psql
@@ -448,15 +480,46 @@ class BootstrapFunctionsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("shells")
-    void isolateDatabaseLeavesJobsAndMappingsUnderIsolationNone(String shell) {
-        Run strict = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; mkdir -p \"$WORK_DIR\"; isolate_database app");
-        assertThat(strict.stderr()).contains("database app: ").contains("rollback-prepared-transactions.sql", "detach-subscriptions.sql",
-                "deactivate-cron-jobs.sql", "drop-user-mappings.sql");
+    void isolateDatabasesLeavesJobsAndMappingsUnderIsolationNone(String shell) throws IOException {
+        Files.createDirectories(work);
+        Files.writeString(work.resolve("databases"), "app\n\nother db\n");
+
+        Run strict = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; isolate_databases");
+        // one session, so one log line, per database: the fake psql prints its arguments
+        assertThat(strict.stderr().lines().filter(l -> l.startsWith("pgclone-bootstrap: database ")))
+                .hasSize(2)
+                .allSatisfy(l -> assertThat(l).contains("rollback-prepared-transactions.sql", "detach-subscriptions.sql",
+                        "deactivate-cron-jobs.sql", "drop-user-mappings.sql"))
+                .anySatisfy(l -> assertThat(l).startsWith("pgclone-bootstrap: database app: ").endsWith("; PGDATABASE=app"))
+                .anySatisfy(l -> assertThat(l).startsWith("pgclone-bootstrap: database other db: ").endsWith("; PGDATABASE=other db"));
 
         env.put("PGCLONE_ISOLATION", "none");
-        Run none = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; mkdir -p \"$WORK_DIR\"; isolate_database app");
-        assertThat(none.stderr()).contains("rollback-prepared-transactions.sql", "detach-subscriptions.sql")
+        Run none = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; isolate_databases");
+        assertThat(none.stderr()).contains("isolation none: pg_cron jobs and user mappings are left as they are",
+                "rollback-prepared-transactions.sql", "detach-subscriptions.sql")
                 .doesNotContain("deactivate-cron-jobs.sql", "drop-user-mappings.sql");
+    }
+
+    /** A failed .sql file ends the bootstrap with what failed, where, and psql's first error. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void aFailedSqlFileNamesTheStepAndPsqlsError(String shell) throws IOException {
+        Files.createDirectories(work);
+        Files.writeString(work.resolve("databases"), "app\n");
+        fakeBinary("psql", "echo 'psql:/b/x.sql:3: ERROR:  boom' >&2; exit 3");
+
+        Run each = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; each_database 'could not do %s' x; echo not reached");
+        assertThat(each.exit()).isEqualTo(1);
+        assertThat(terminationLog()).isEqualTo("could not do app: ERROR:  boom\n");
+
+        Run step = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; MAINTENANCE_DB=postgres; step x 'could not x'");
+        assertThat(step.exit()).isEqualTo(1);
+        assertThat(terminationLog()).isEqualTo("could not x: ERROR:  boom\n");
+
+        fakeBinary("psql", "echo 'replication slots dropped: 2'");
+        Run fine = source(shell, "read_environment; find_binaries; IMAGE_MAJOR=15; MAINTENANCE_DB=postgres; step x 'could not x'");
+        assertThat(fine.exit()).isZero();
+        assertThat(fine.stderr()).isEqualTo("pgclone-bootstrap: replication slots dropped: 2\n");
     }
 
     @ParameterizedTest(name = "{0}")

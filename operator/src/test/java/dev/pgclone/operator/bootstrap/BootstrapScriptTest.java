@@ -147,7 +147,8 @@ class BootstrapScriptTest {
             assertThat(clone.psql("SHOW restore_command")).isEmpty();
             assertThat(clone.psql("SHOW synchronous_standby_names")).isEmpty();
             assertThat(clone.psql("SHOW ssl")).isEqualTo("off");
-            assertThat(clone.psql("SHOW hba_file")).startsWith(clone.workDir.toString());
+            assertThat(clone.psql("SHOW hba_file")).isEqualTo(clone.bootstrapDir.resolve("phase2-hba.conf").toString());
+            assertThat(clone.psql("SHOW ident_file")).isEqualTo(clone.bootstrapDir.resolve("empty.conf").toString());
             assertThat(clone.psql("SHOW password_encryption")).isEqualTo("scram-sha-256");
 
             // the parameters file comes after the script's own settings, verbatim
@@ -265,7 +266,7 @@ class BootstrapScriptTest {
 
             clone.start().awaitReady(Duration.ofSeconds(60));
 
-            assertThat(clone.psql("SHOW config_file")).isEqualTo(clone.workDir.resolve("postgresql.conf").toString());
+            assertThat(clone.psql("SHOW config_file")).isEqualTo(clone.bootstrapDir.resolve("empty.conf").toString());
             assertThat(clone.psql("SELECT pg_is_in_recovery()")).isEqualTo("f");
         }
     }
@@ -328,7 +329,7 @@ class BootstrapScriptTest {
 
             assertThat(clone.psql("SELECT pg_is_in_recovery()")).isEqualTo("f");
             assertThat(clone.psql("SHOW archive_mode")).isEqualTo("off");
-            assertThat(clone.psql("SHOW hba_file")).startsWith(clone.workDir.toString());
+            assertThat(clone.psql("SHOW hba_file")).isEqualTo(clone.bootstrapDir.resolve("phase2-hba.conf").toString());
             try (Connection c = clone.connect("postgres", "postgres", clone.password());
                     Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SELECT count(*) FROM load WHERE id <= " + acknowledgedBeforeSnapshot)) {

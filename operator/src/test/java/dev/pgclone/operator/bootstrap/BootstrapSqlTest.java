@@ -237,7 +237,8 @@ class BootstrapSqlTest {
         Path autoConf = pg.dataDir().resolve("postgresql.auto.conf");
         assertThat(Files.readString(autoConf)).contains("replication-secret", "archive-secret");
 
-        runFile("postgres", "reset-credential-settings", Map.of());
+        // what it prints is the bootstrap's log line
+        assertThat(runFile("postgres", "reset-credential-settings", Map.of())).startsWith("postgresql.auto.conf: primary_conninfo, ");
 
         assertThat(Files.readString(autoConf)).doesNotContain("replication-secret", "archive-secret", "production.example")
                 .contains("work_mem = '8MB'");
@@ -249,8 +250,9 @@ class BootstrapSqlTest {
         String sharedBefore = pg.psql("SELECT pg_relation_filenode('pg_authid') || ',' || pg_relation_filenode('pg_subscription')");
         String mappingsBefore = pg.psql("SELECT pg_relation_filenode('pg_user_mapping')");
 
-        runFile("postgres", "rewrite-shared-catalogs", Map.of());
-        runFile("postgres", "rewrite-user-mappings", Map.of());
+        assertThat(runFile("postgres", "rewrite-shared-catalogs", Map.of()))
+                .isEqualTo("pg_authid and pg_subscription rewritten without old row versions");
+        assertThat(runFile("postgres", "rewrite-user-mappings", Map.of())).isEqualTo("pg_user_mapping rewritten without old row versions");
 
         String sharedAfter = pg.psql("SELECT pg_relation_filenode('pg_authid') || ',' || pg_relation_filenode('pg_subscription')");
         assertThat(sharedAfter.split(",")).doesNotContainAnyElementsOf(List.of(sharedBefore.split(",")));

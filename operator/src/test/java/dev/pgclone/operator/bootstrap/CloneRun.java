@@ -43,6 +43,8 @@ final class CloneRun implements AutoCloseable {
     final Path socketDir;
     final Path terminationLog;
     final Path parametersFile;
+    /** The ConfigMap's mount: the script and its files. */
+    final Path bootstrapDir;
     final int port = LocalPostgres.freePort();
     final String osUser;
     final Map<String, String> env = new LinkedHashMap<>();
@@ -64,8 +66,9 @@ final class CloneRun implements AutoCloseable {
         this.workDir = base.resolve("tmp/pgclone");
         this.socketDir = base.resolve("run/postgresql");
         this.terminationLog = base.resolve("termination-log");
-        this.parametersFile = base.resolve("bootstrap/parameters.conf");
-        this.script = base.resolve("bootstrap/clone-bootstrap.sh");
+        this.bootstrapDir = base.resolve("bootstrap");
+        this.parametersFile = bootstrapDir.resolve("parameters.conf");
+        this.script = bootstrapDir.resolve("clone-bootstrap.sh");
         this.output = base.resolve("output.log");
         try {
             // other users must traverse base to reach the volume, as they can reach a pod mount
