@@ -3,8 +3,9 @@ package dev.pgclone.operator.rehearsal;
 import java.time.Duration;
 
 /**
- * What a rehearsal may do and still pass; a null limit is not checked. Failed validation queries
- * and a migration that ends in an error always fail the rehearsal.
+ * What a rehearsal may do and still pass; a null limit is not checked. Each limit is a maximum: a
+ * measurement equal to it passes. Failed validation queries and a migration that ends in an error
+ * always fail the rehearsal ({@link Verdict#judge} has the whole rule).
  *
  * @param maxAccessExclusiveLock longest AccessExclusiveLock (blocks even reads) a migration step may hold on one relation
  * @param maxWriteBlockingLock   longest lock that blocks writes (ShareLock and stronger) a migration step may hold on one relation
