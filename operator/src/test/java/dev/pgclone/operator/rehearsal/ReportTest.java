@@ -151,7 +151,7 @@ class ReportTest {
 
         assertThat(report.bytes()).isLessThanOrEqualTo(Report.MAX_BYTES);
         assertThat(report.markdown()).contains(Text.TRUNCATED).contains("more steps not listed here")
-                .contains("statement 1000 (inline:1000)");
+                .contains("statement 500 (inline:500)");
         JsonNode json = JSON.readTree(report.json());
         assertThat(json.get("truncated").asBoolean()).isTrue();
         int listed = json.get("steps").size();
@@ -159,7 +159,7 @@ class ReportTest {
         assertThat(json.get("stepsOmitted").asInt()).isEqualTo(HUGE_STEPS - listed);
         List<Integer> numbers = new ArrayList<>();
         json.get("steps").forEach(s -> numbers.add(s.get("number").asInt()));
-        assertThat(numbers).as("the failing step is among the ones listed, in order").contains(1000).isSorted();
+        assertThat(numbers).as("the failing step is among the ones listed, in order").contains(500).isSorted();
         assertThat(json.get("findingsOmitted").asInt()).isPositive();
         assertThat(json.at("/steps/0/sql").asText()).endsWith(" " + Text.TRUNCATED);
         Document xml = parse(report.junitXml());
@@ -171,13 +171,13 @@ class ReportTest {
     void evenTheWorstTextAtTheShortestLevelFits() throws Exception {
         // every text far over every cap and made of the characters that escape to the most bytes, every list long
         // (one string shared by all fields: the test is about the report's size, not the heap's)
-        String worst = "\"<&\u0001".repeat(2_500);
+        String worst = "\"<&\u0001".repeat(1_250);
         Evidence e = new Evidence();
         e.rehearsal = worst;
         e.clone = worst;
         e.migrationError = worst;
-        // 100 steps of 20 entries each: more than the second shortest level's 15, so only the shortest fits
-        for (int n = 1; n <= 100; n++) {
+        // 50 steps of 20 entries each: more than the second shortest level's 15, so only the shortest fits
+        for (int n = 1; n <= 50; n++) {
             Step step = new Step(n, worst, n, 1).failed(worst, worst);
             step.script = worst;
             for (int i = 0; i < 20; i++) {
@@ -226,12 +226,12 @@ class ReportTest {
                 .mapToInt(v -> v.getBytes(StandardCharsets.UTF_8).length).sum());
     }
 
-    private static final int HUGE_STEPS = 2000;
+    private static final int HUGE_STEPS = 1000;
 
     /**
-     * 2,000 statements of 2,000 characters, each with a ShareLock (a note each), 40 waits and 5
-     * rewrites; statement 1000 holds an AccessExclusiveLock for 41 s; hundreds of queries, checks
-     * and plans with 50 KB of JSON each: about 14 MB of text before any escaping.
+     * 1,000 statements of 2,000 characters, each with a ShareLock (a note each), 20 waits and 5
+     * rewrites; statement 500 holds an AccessExclusiveLock for 41 s; hundreds of queries, checks
+     * and plans with 50 KB of JSON each: about 12 MB of text before any escaping.
      */
     private static Evidence huge() {
         String sql = "UPDATE orders SET note = 'x' WHERE id = 1; ".repeat(50).substring(0, 2000);
@@ -239,7 +239,7 @@ class ReportTest {
         Evidence e = new Evidence();
         for (int n = 1; n <= HUGE_STEPS; n++) {
             Step step = new Step(n, sql, n, 0.5).lock(table("public.orders", "ShareLock", n, n + 0.2));
-            for (int i = 0; i < 40; i++) {
+            for (int i = 0; i < 20; i++) {
                 step.waited(waiting(10_000 + i, "recent-orders", "public.orders", "RowExclusiveLock", n + 0.01, n + 0.1));
             }
             for (int i = 0; i < 5; i++) {
@@ -247,7 +247,7 @@ class ReportTest {
             }
             e.step(step);
         }
-        e.steps.get(999).lock(table("public.orders", "AccessExclusiveLock", 1000.1, 1041.1));
+        e.steps.get(499).lock(table("public.orders", "AccessExclusiveLock", 500.1, 541.1));
         IntStream.range(0, 300).forEach(i -> e.query(Rehearsals.calmQuery("query-" + i)));
         IntStream.range(0, 500).forEach(i -> e.check(Rehearsals.passedCheck("check-" + i)));
         IntStream.range(0, 100).forEach(i -> e.plan(new PlanComparison("plan-" + i, sql,
