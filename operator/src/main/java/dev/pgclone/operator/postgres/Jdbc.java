@@ -70,6 +70,9 @@ public final class Jdbc {
         p.setProperty("user", t.user());
         p.setProperty("password", t.password());
         p.setProperty("ApplicationName", applicationName);
+        // the name goes in the startup packet (the driver sends it there only for servers it may assume are 9.0 or
+        // later; otherwise with a SET once logged in), so that pg_stat_activity never shows the session unnamed
+        p.setProperty("assumeMinServerVersion", "9.0");
         String login = Integer.toString(wholeSeconds(loginTimeout));
         p.setProperty("connectTimeout", login);
         p.setProperty("loginTimeout", login);
