@@ -80,18 +80,18 @@ HelmRbacCoverageTest with the API requests the reconcilers make.
   resources: ["databaseclones"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["pgclone.dev"]
-  resources: ["databaseclones/status", "refreshschedules/status", "clonesources/status"]
+  resources: ["databaseclones/status", "refreshschedules/status", "clonesources/status", "migrationrehearsals/status"]
   verbs: ["patch"]
 # CloneSources are read by clones in other namespaces; patch: the CloneSource's own finalizer
 - apiGroups: ["pgclone.dev"]
   resources: ["clonesources"]
   verbs: ["get", "list", "watch", "patch"]
-# owner references with blockOwnerDeletion on what a clone or a schedule owns
+# owner references with blockOwnerDeletion on what a clone, a schedule or a rehearsal owns
 - apiGroups: ["pgclone.dev"]
-  resources: ["databaseclones/finalizers", "refreshschedules/finalizers"]
+  resources: ["databaseclones/finalizers", "refreshschedules/finalizers", "migrationrehearsals/finalizers"]
   verbs: ["update"]
 - apiGroups: ["pgclone.dev"]
-  resources: ["refreshschedules"]
+  resources: ["refreshschedules", "migrationrehearsals"]
   verbs: ["get", "list", "watch"]
 - apiGroups: [""]
   resources: ["pods", "persistentvolumeclaims", "secrets"]
@@ -105,6 +105,10 @@ HelmRbacCoverageTest with the API requests the reconcilers make.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+# a rehearsal's migration Job (migration.job); delete: when the migration times out
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "create", "delete"]
 # update: a clone's claim (finalizer) on a CloneSource's snapshot; delete: snapshot bindings and unused source snapshots
 - apiGroups: ["snapshot.storage.k8s.io"]
   resources: ["volumesnapshots"]

@@ -57,6 +57,7 @@ class RealApiServerIT {
     static final String CLONE = "DatabaseClone";
     static final String SCHEDULE = "RefreshSchedule";
     static final String SOURCE = "CloneSource";
+    static final String REHEARSAL = "MigrationRehearsal";
     /** Objects that only the API server looks at: their sources do not exist, so the operator only reports them missing. */
     static final String SCHEMA_NS = "schema";
     static final String SPLIT_NS = "split";
@@ -130,6 +131,11 @@ class RealApiServerIT {
                 + "CloneSource: remove them";
         String immutable = "spec.source is immutable: create a new DatabaseClone to clone another source";
         String ref = "cloneSource: {name: orders, namespace: prod}";
+        String sqlMigration = "{sql: {inline: \"SELECT 1\"}}";
+        String oneMigration = "set exactly one of migration.sql and migration.job";
+        String sqlText = "migration.sql needs inline, configMapName or both";
+        String rowsOrValue = "a validation expects either rows or value";
+        String runsOnce = "a MigrationRehearsal's spec is immutable: it runs once; create a new MigrationRehearsal to rehearse again";
         List<SchemaCase> cases = List.of(
                 // CEL: exactly one source
                 SchemaCase.rejects(CLONE, exactlyOne, "{source: {pvcName: data, snapshotName: nightly}, " + pg + "}"),
@@ -187,7 +193,31 @@ class RealApiServerIT {
                 SchemaCase.rejects(SOURCE, "required spec.postgres.image", "spec.postgres.image: Required value", "{pvcName: data, postgres: {}}"),
                 SchemaCase.accepts(SOURCE, "required spec.postgres.image", "{pvcName: data, postgres: {image: \"postgres:16\"}}"),
                 SchemaCase.rejects(CLONE, "type spec.postgres.runAsUser", "must be of type integer",
-                        "{source: {pvcName: data}, postgres: {image: \"postgres:16\", runAsUser: \"999\"}}"));
+                        "{source: {pvcName: data}, postgres: {image: \"postgres:16\", runAsUser: \"999\"}}"),
+                // MigrationRehearsal: its clone template carries the clone's source rules, and its own
+                SchemaCase.rejects(REHEARSAL, exactlyOne, rehearsal("{source: {pvcName: data, snapshotName: nightly}, " + pg + "}", sqlMigration)),
+                SchemaCase.acceptsRule(REHEARSAL, exactlyOne, rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration)),
+                SchemaCase.rejects(REHEARSAL, fromCloneSource, rehearsal("{source: {" + ref + ", dataDirectory: pgdata}}", sqlMigration)),
+                SchemaCase.acceptsRule(REHEARSAL, fromCloneSource, rehearsal("{source: {" + ref + "}}", sqlMigration)),
+                SchemaCase.rejects(REHEARSAL, oneMigration, rehearsal("{source: {pvcName: data}, " + pg + "}",
+                        "{sql: {inline: \"SELECT 1\"}, job: {image: \"flyway/flyway:10\"}}")),
+                SchemaCase.rejects(REHEARSAL, oneMigration, rehearsal("{source: {pvcName: data}, " + pg + "}", "{timeout: 5m}")),
+                SchemaCase.acceptsRule(REHEARSAL, oneMigration, rehearsal("{source: {pvcName: data}, " + pg + "}",
+                        "{job: {image: \"flyway/flyway:10\", args: [migrate]}}")),
+                SchemaCase.rejects(REHEARSAL, sqlText, rehearsal("{source: {pvcName: data}, " + pg + "}", "{sql: {}}")),
+                SchemaCase.acceptsRule(REHEARSAL, sqlText, rehearsal("{source: {pvcName: data}, " + pg + "}", "{sql: {configMapName: migrations}}")),
+                SchemaCase.rejects(REHEARSAL, rowsOrValue, rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "checks: {validations: [{name: none-left, sql: \"SELECT 1\", rows: 0, value: \"1\"}]}")),
+                SchemaCase.acceptsRule(REHEARSAL, rowsOrValue, rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "checks: {validations: [{name: none-left, sql: \"SELECT 1\", rows: 0}]}")),
+                SchemaCase.rejectsUpdate(REHEARSAL, runsOnce, rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration),
+                        rehearsal("{source: {pvcName: data}, " + pg + "}", "{sql: {inline: \"SELECT 2\"}}")),
+                SchemaCase.acceptsUpdate(REHEARSAL, runsOnce, rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration),
+                        rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration)),
+                SchemaCase.rejects(REHEARSAL, "pattern spec.limits.maxAccessExclusiveLock", "should match",
+                        rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "limits: {maxAccessExclusiveLock: 1 second}")),
+                SchemaCase.rejects(REHEARSAL, "maximum spec.workload.queries[].concurrency", "should be less than or equal to 16",
+                        rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "workload: {queries: [{name: q, sql: \"SELECT 1\", concurrency: 17}]}")),
+                SchemaCase.rejects(REHEARSAL, "maxLength spec.workload.queries[].name", "may not be longer than 36",
+                        rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "workload: {queries: [{name: " + "q".repeat(37) + ", sql: \"SELECT 1\"}]}")));
         return cases.stream().map(c -> Arguments.of(c.describe(), c));
     }
 
@@ -547,6 +577,16 @@ class RealApiServerIT {
             String rule = constraint.length() > 48 ? constraint.substring(0, 48) + "…" : constraint;
             return kind + " " + (expect == null ? "accepts " : "rejects ") + (update == null ? spec : spec + " -> " + update) + " [" + rule + "]";
         }
+    }
+
+    /** A rehearsal's spec with this clone template and migration. */
+    private static String rehearsal(String cloneSpec, String migration) {
+        return "{clone: {spec: " + cloneSpec + "}, migration: " + migration + "}";
+    }
+
+    /** The same with more fields of the rehearsal's spec ({@code limits: {...}}). */
+    private static String rehearsal(String cloneSpec, String migration, String more) {
+        return "{clone: {spec: " + cloneSpec + "}, migration: " + migration + ", " + more + "}";
     }
 
     private static String schedule(String templateSpec) {

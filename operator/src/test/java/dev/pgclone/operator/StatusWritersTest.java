@@ -32,13 +32,15 @@ class StatusWritersTest {
     private static final List<StatusClass> STATUSES = List.of(
             new StatusClass("DatabaseCloneStatus", Set.of("Timings")),
             new StatusClass("RefreshScheduleStatus", Set.of()),
-            new StatusClass("CloneSourceStatus", Set.of()));
+            new StatusClass("CloneSourceStatus", Set.of()),
+            new StatusClass("MigrationRehearsalStatus", Set.of()));
 
     /** The only classes that may write a status. */
     private static final Set<Path> WRITERS = Set.of(
             Path.of("clone", "CloneStatusFactory.java"),
             Path.of("refresh", "ScheduleStatusFactory.java"),
-            Path.of("source", "CloneSourceStatusFactory.java"));
+            Path.of("source", "CloneSourceStatusFactory.java"),
+            Path.of("rehearsal", "RehearsalStatusFactory.java"));
 
     private static final Pattern COMMENTS = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);
     private static final Pattern STRINGS = Pattern.compile("\"(?:\\\\.|[^\"\\\\\\n])*\"");

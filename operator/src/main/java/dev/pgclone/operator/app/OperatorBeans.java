@@ -2,6 +2,9 @@ package dev.pgclone.operator.app;
 
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.config.OperatorKey;
+import dev.pgclone.operator.rehearsal.JdbcRehearsalRunner;
+import dev.pgclone.operator.rehearsal.RehearsalRunner;
+import dev.pgclone.operator.rehearsal.RehearsalWork;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.BackgroundWork;
 import dev.pgclone.operator.clone.ImageAllowList;
@@ -64,6 +67,24 @@ public class OperatorBeans {
 
     void stopBackgroundWork(@Disposes BackgroundWork work) {
         work.shutdown();
+    }
+
+    /** Rehearsals that run at once; each holds a few sessions to its clone, and its workload up to 32. */
+    @Produces
+    @Singleton
+    RehearsalWork rehearsalWork(@ConfigProperty(name = "pgclone.rehearsal.threads", defaultValue = "2") int threads) {
+        return new RehearsalWork(threads);
+    }
+
+    void stopRehearsalWork(@Disposes RehearsalWork work) {
+        work.shutdown();
+    }
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    RehearsalRunner rehearsalRunner() {
+        return new JdbcRehearsalRunner();
     }
 
     @Produces

@@ -19,6 +19,7 @@ import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.status.BackoffPolicy;
 import dev.pgclone.operator.status.EventRecorder;
 import dev.pgclone.operator.status.Reasons;
+import dev.pgclone.operator.status.WrittenStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -78,7 +79,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
     private final ScheduleStatusFactory statusFactory;
     private final EventRecorder events;
     private final RefreshMetrics metrics;
-    private final WrittenStatus writtenStatus = new WrittenStatus();
+    private final WrittenStatus<RefreshScheduleStatus> writtenStatus = new WrittenStatus<>();
 
     private final Ownership ownership;
 
@@ -194,7 +195,7 @@ public class RefreshScheduleReconciler implements Reconciler<RefreshSchedule> {
                     live.setStatus(status);
                     return live;
                 });
-        writtenStatus.remember(written);
+        writtenStatus.remember(written, written.getStatus());
     }
 
     /** The schedule's children as the schedule sees them, plus the latest one if the cache has not seen it yet. */

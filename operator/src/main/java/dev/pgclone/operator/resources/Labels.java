@@ -19,6 +19,9 @@ public final class Labels {
     /** On everything a RefreshSchedule owns (its clones, Service and Secrets): the schedule's name. */
     public static final String SCHEDULE = "pgclone.dev/schedule";
 
+    /** On everything a MigrationRehearsal owns (its clone, report, Job): the rehearsal's name. */
+    public static final String REHEARSAL = "pgclone.dev/rehearsal";
+
     public static final String OPERATOR = "pgclone-operator";
     /** On the snapshots the operator takes of a CloneSource: the CloneSource's name (they live in its namespace). */
     public static final String CLONE_SOURCE = "pgclone.dev/clone-source";
@@ -74,6 +77,18 @@ public final class Labels {
         labels.put(PART_OF, "pgclone");
         labels.put(COMPONENT, component);
         labels.put(SCHEDULE, schedule.getMetadata().getName());
+        return labels;
+    }
+
+    /** Labels of what a rehearsal owns; no {@link #CLONE} label, so no clone's selector or informer ever matches them. */
+    public static Map<String, String> forRehearsal(dev.pgclone.operator.api.v1alpha1.MigrationRehearsal rehearsal, String component) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(NAME, "pgclone");
+        labels.put(INSTANCE, rehearsal.getMetadata().getName());
+        labels.put(MANAGED_BY, OPERATOR);
+        labels.put(PART_OF, "pgclone");
+        labels.put(COMPONENT, component);
+        labels.put(REHEARSAL, rehearsal.getMetadata().getName());
         return labels;
     }
 

@@ -26,6 +26,8 @@ public final class Names {
     public static final int MAX_LABEL = 63;
     /** A schedule's clones are named {@code <schedule>-<yyyymmddhhmm>}, 13 characters more, and must fit {@link #MAX_LABEL}. */
     public static final int MAX_SCHEDULE_NAME = MAX_LABEL - 13;
+    /** A rehearsal's clone is named {@code <rehearsal>-clone}, 6 characters more, and must fit {@link #MAX_LABEL}. */
+    public static final int MAX_REHEARSAL_NAME = MAX_LABEL - 6;
 
     private Names() {}
 
@@ -44,6 +46,12 @@ public final class Names {
     /** Why a RefreshSchedule cannot have this name, or empty: its stable Service is named after it, its clones {@code <schedule>-<yyyymmddhhmm>}. */
     public static Optional<String> scheduleNameProblem(String name) {
         return nameProblem("RefreshSchedule", name, MAX_SCHEDULE_NAME, "its clones are named <schedule>-<yyyymmddhhmm> and must fit "
+                + MAX_LABEL + " characters");
+    }
+
+    /** Why a MigrationRehearsal cannot have this name, or empty: its clone is named {@code <rehearsal>-clone}. */
+    public static Optional<String> rehearsalNameProblem(String name) {
+        return nameProblem("MigrationRehearsal", name, MAX_REHEARSAL_NAME, "its clone is named <rehearsal>-clone and must fit "
                 + MAX_LABEL + " characters");
     }
 
@@ -149,5 +157,20 @@ public final class Names {
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
+    }
+
+    /** The DatabaseClone a rehearsal runs on. */
+    public static String rehearsalClone(dev.pgclone.operator.api.v1alpha1.MigrationRehearsal rehearsal) {
+        return rehearsal.getMetadata().getName() + "-clone";
+    }
+
+    /** The ConfigMap with the rehearsal's report.md, report.json and junit.xml. */
+    public static String rehearsalReport(dev.pgclone.operator.api.v1alpha1.MigrationRehearsal rehearsal) {
+        return rehearsal.getMetadata().getName() + "-report";
+    }
+
+    /** The Job that runs the team's migration tool (migration.job). */
+    public static String rehearsalJob(dev.pgclone.operator.api.v1alpha1.MigrationRehearsal rehearsal) {
+        return rehearsal.getMetadata().getName() + "-migration";
     }
 }

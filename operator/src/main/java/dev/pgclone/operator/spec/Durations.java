@@ -48,6 +48,43 @@ public final class Durations {
                 + MAX.toDays() + "d)";
     }
 
+    private static final Pattern FINE_FORMAT = Pattern.compile("^([0-9]+(ms|d|h|m|s))+$");
+    private static final Pattern FINE_PART = Pattern.compile("([0-9]+)(ms|d|h|m|s)");
+
+    /**
+     * A duration that may have milliseconds too ({@code 500ms}, {@code 1s500ms}, {@code 2m}): the
+     * rehearsal's limits and timeouts, where a lock held for a second matters.
+     *
+     * @throws IllegalArgumentException when the text is not such a duration or exceeds {@link #MAX}
+     */
+    public static Duration parseFine(String text) {
+        if (text == null || !FINE_FORMAT.matcher(text).matches()) {
+            throw new IllegalArgumentException("not a duration: " + text);
+        }
+        long millis = 0;
+        Matcher m = FINE_PART.matcher(text);
+        try {
+            while (m.find()) {
+                long n = Long.parseLong(m.group(1));
+                long unit = switch (m.group(2)) {
+                    case "d" -> 86_400_000L;
+                    case "h" -> 3_600_000L;
+                    case "m" -> 60_000L;
+                    case "s" -> 1_000L;
+                    default -> 1L;
+                };
+                millis = Math.addExact(millis, Math.multiplyExact(n, unit));
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("duration too long: " + text);
+        }
+        Duration total = Duration.ofMillis(millis);
+        if (total.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("duration too long: " + text + " (at most " + MAX.toDays() + "d)");
+        }
+        return total;
+    }
+
     /** @throws IllegalArgumentException when the text is not a duration or exceeds {@link #MAX} */
     public static Duration parse(String text) {
         if (text == null || !FORMAT.matcher(text).matches()) {

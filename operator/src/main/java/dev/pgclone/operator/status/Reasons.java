@@ -73,5 +73,22 @@ public final class Reasons {
     public static final String INVALID_SCHEDULE = "InvalidSchedule";
     public static final String INVALID_TIME_ZONE = "InvalidTimeZone";
 
+    // MigrationRehearsal
+    public static final String CLONING = "Cloning";
+    public static final String MEASURING_BASELINE = "MeasuringBaseline";
+    public static final String MIGRATING = "Migrating";
+    public static final String CHECKING = "Checking";
+    public static final String MIGRATED = "Migrated";
+    public static final String REHEARSAL_PASSED = "RehearsalPassed";
+    public static final String REHEARSAL_FAILED = "RehearsalFailed";
+    /** The rehearsal's clone failed to become Ready; the clone's own condition says why. */
+    public static final String CLONE_FAILED = "CloneFailed";
+    /** The rehearsal's clone was deleted while the rehearsal needed it. */
+    public static final String CLONE_LOST = "CloneLost";
+    /** The operator restarted while the rehearsal ran: what ran before is unknown, the evidence incomplete. */
+    public static final String REHEARSAL_INTERRUPTED = "RehearsalInterrupted";
+    public static final String MIGRATION_CONFIGMAP_NOT_FOUND = "MigrationConfigMapNotFound";
+    public static final String CLONE_DELETED = "CloneDeleted";
+
     private Reasons() {}
 }

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.api.v1alpha1.MigrationRehearsal;
+import dev.pgclone.operator.rehearsal.RehearsalValidator;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.SpecValidator;
 import dev.pgclone.operator.postgres.SqlScripts;
@@ -214,6 +216,8 @@ public class ExamplesParseTest {
                             problems.add(p);
                         }
                     }
+                    case "MigrationRehearsal" -> problems.addAll(RehearsalValidator.validate(
+                            STRICT.treeToValue(doc, MigrationRehearsal.class)).problems());
                     default -> problems.add("no check for kind " + kind + ": add one here");
                 }
             } catch (IOException e) {

@@ -14,6 +14,11 @@ import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.BackgroundWork;
 import dev.pgclone.operator.clone.ImageAllowList;
+import dev.pgclone.operator.testing.ScriptedRehearsalRunner;
+import dev.pgclone.operator.rehearsal.RehearsalWork;
+import dev.pgclone.operator.rehearsal.RehearsalEvidence;
+import dev.pgclone.operator.rehearsal.MigrationRehearsalReconciler;
+import dev.pgclone.operator.api.v1alpha1.MigrationRehearsal;
 import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
@@ -82,23 +87,25 @@ class HelmRbacCoverageTest {
     private static final String NS = "team-1";
 
     /** Granted by the chart but not seen here, and why the operator needs them. Kept small on purpose. */
-    static final Map<String, String> GRANTED_BUT_NOT_EXERCISED = Map.of(
-            "pgclone.dev/databaseclones/finalizers:update", "children carry ownerReferences with blockOwnerDeletion: true; with the "
+    static final Map<String, String> GRANTED_BUT_NOT_EXERCISED = Map.ofEntries(
+            Map.entry("pgclone.dev/databaseclones/finalizers:update", "children carry ownerReferences with blockOwnerDeletion: true; with the "
                     + "OwnerReferencesPermissionEnforcement admission plugin (OpenShift, hardened clusters) setting it needs update on the "
-                    + "owner's finalizers subresource; the mock server does not check it",
-            "pgclone.dev/refreshschedules/finalizers:update", "same, for the clones, Service and Secrets a RefreshSchedule owns",
-            "core/pods:delete", "PodStep deletes a clone Pod that ended or no longer matches the spec; PreparationStep discards a "
-                    + "half-prepared clone after an operator restart",
-            "core/persistentvolumeclaims:delete", "PreparationStep discards a half-prepared clone's volume after an operator restart",
-            "core/configmaps:update", "BootstrapConfigStep rewrites a bootstrap ConfigMap that drifted from the operator's script",
-            "core/secrets:delete", "a role removed from credentials.roles loses its Secret (SecretsStep, ScheduleCredentials)",
-            "core/secrets:patch", "ScheduleCredentials edits the schedule's passwords Secret when the template's roles change, and a "
-                    + "role Secret whose connection details drifted",
-            "core/services:update", "ServiceStep and StableService rewrite a Service that drifted from the desired one",
-            "pgclone.dev/databaseclones:get", "the RefreshSchedule reads its newest clone when the informer cache has not seen it yet, "
-                    + "and a create that meets 409 Conflict reads the existing object to see whose it is (Ownership)",
-            "coordination.k8s.io/leases:update", "fabric8's LeaseLock patches the Lease, but JOSDK's start-up check "
-                    + "(LeaderElectionManager.checkLeaseAccess) insists on get, create and update");
+                    + "owner's finalizers subresource; the mock server does not check it"),
+            Map.entry("pgclone.dev/refreshschedules/finalizers:update", "same, for the clones, Service and Secrets a RefreshSchedule owns"),
+            Map.entry("core/pods:delete", "PodStep deletes a clone Pod that ended or no longer matches the spec; PreparationStep discards a "
+                    + "half-prepared clone after an operator restart"),
+            Map.entry("core/persistentvolumeclaims:delete", "PreparationStep discards a half-prepared clone's volume after an operator restart"),
+            Map.entry("core/configmaps:update", "BootstrapConfigStep rewrites a bootstrap ConfigMap that drifted from the operator's script"),
+            Map.entry("core/secrets:delete", "a role removed from credentials.roles loses its Secret (SecretsStep, ScheduleCredentials)"),
+            Map.entry("core/secrets:patch", "ScheduleCredentials edits the schedule's passwords Secret when the template's roles change, and a "
+                    + "role Secret whose connection details drifted"),
+            Map.entry("core/services:update", "ServiceStep and StableService rewrite a Service that drifted from the desired one"),
+            Map.entry("pgclone.dev/databaseclones:get", "the RefreshSchedule reads its newest clone when the informer cache has not seen it yet, "
+                    + "and a create that meets 409 Conflict reads the existing object to see whose it is (Ownership)"),
+            Map.entry("coordination.k8s.io/leases:update", "fabric8's LeaseLock patches the Lease, but JOSDK's start-up check "
+                    + "(LeaderElectionManager.checkLeaseAccess) insists on get, create and update"),
+            Map.entry("pgclone.dev/migrationrehearsals/finalizers:update", "same, for the clone, report, Job and Secret a MigrationRehearsal owns"),
+            Map.entry("batch/jobs:delete", "a migration Job that outlives migration.timeout is deleted (the scenario's Job never runs on the mock)"));
 
     /** Allowed to every authenticated user by Kubernetes' default system:basic-user ClusterRole. */
     static final Set<String> ALLOWED_TO_EVERYONE = Set.of("authorization.k8s.io/selfsubjectrulesreviews:create");
@@ -109,6 +116,8 @@ class HelmRbacCoverageTest {
     private ClusterStandIns standIns;
     private Operator operator;
     private BackgroundWork work;
+    private RehearsalWork rehearsalWork;
+    private final ScriptedRehearsalRunner rehearsalRunner = new ScriptedRehearsalRunner();
     private final Map<String, String> seen = new ConcurrentHashMap<>();
     /** The schedule's clock: a run's clone is named after its minute, so each refresh-now moves it a minute on. */
     private final SteppedClock scheduleClock = new SteppedClock(Instant.parse("2030-01-07T10:00:05Z"));
@@ -152,6 +161,12 @@ class HelmRbacCoverageTest {
         operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry(), TestOperatorKey.KEY,
                 BackoffPolicy.STANDARD));
         operator.register(new CloneSourceReconciler(operatorClient, Clock.systemUTC(), TestOperatorKey.KEY));
+        rehearsalWork = new RehearsalWork(1);
+        rehearsalRunner.answer(request -> new RehearsalEvidence(request.rehearsal(), request.cloneName(), request.dataAsOf(), "job",
+                Instant.now(), Duration.ofSeconds(1), List.of(), null, List.of(), Duration.ZERO, List.of(), List.of(), 10, Duration.ofMillis(100),
+                Duration.ofMillis(100)));
+        operator.register(new MigrationRehearsalReconciler(operatorClient, Clock.systemUTC(), TestOperatorKey.KEY, BackoffPolicy.STANDARD,
+                rehearsalWork, rehearsalRunner, ClonePodAddress.podIp()));
         operator.start();
     }
 
@@ -162,6 +177,9 @@ class HelmRbacCoverageTest {
         }
         if (work != null) {
             work.shutdown();
+        }
+        if (rehearsalWork != null) {
+            rehearsalWork.shutdown();
         }
         if (standIns != null) {
             standIns.close();
@@ -246,6 +264,28 @@ class HelmRbacCoverageTest {
                       postgres: {image: "postgres:16", runAsUser: 999}
                       credentials: {roles: [app], database: app}
                 """);
+        // a rehearsal whose migration is the team's own tool: its clone, the Job and its connection Secret, the report
+        apply("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: migrations, namespace: team-1}
+                data: {migrate.sql: "ALTER TABLE orders ADD COLUMN note text;"}
+                ---
+                apiVersion: pgclone.dev/v1alpha1
+                kind: MigrationRehearsal
+                metadata: {name: add-note, namespace: team-1}
+                spec:
+                  clone: {spec: {source: {pvcName: data-orders-0}, postgres: {image: "postgres:16", runAsUser: 999}}}
+                  migration: {job: {image: "postgres:16", command: [psql, -f, /migrations/migrate.sql], configMapName: migrations}}
+                """);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            var r = cluster.resources(MigrationRehearsal.class).inNamespace(NS).withName("add-note").get();
+            return r.getStatus() != null && r.getStatus().getVerdict() != null;
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> clone("add-note-clone") == null);
+        assertThat(cluster.batch().v1().jobs().inNamespace(NS).withName("add-note-migration").get()).as("the migration Job").isNotNull();
+        cluster.resources(MigrationRehearsal.class).inNamespace(NS).withName("add-note").delete();
+
         refreshNow("1");
         awaitActive("nightly-203001071001");
         refreshNow("2");

@@ -8,6 +8,8 @@ import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
 import dev.pgclone.operator.clone.BackgroundWork;
+import dev.pgclone.operator.rehearsal.MigrationRehearsalReconciler;
+import dev.pgclone.operator.rehearsal.RehearsalWork;
 import dev.pgclone.operator.clone.ImageAllowList;
 import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
 import dev.pgclone.operator.source.CloneSourceReconciler;
@@ -46,6 +48,9 @@ public final class OperatorHarness implements AutoCloseable {
     private Operator operator;
     private final RecordingCheckpointer checkpointer = new RecordingCheckpointer();
     private BackgroundWork work;
+    private RehearsalWork rehearsalWork;
+    /** What runs a rehearsal once its clone is Ready: tests script the evidence; the JDBC runner has its own tests. */
+    private final ScriptedRehearsalRunner rehearsalRunner = new ScriptedRehearsalRunner();
     /** The RefreshSchedule reconciler's clock: tests of run times move it; the clone reconciler keeps the system clock. */
     private final Clock scheduleClock;
     /** The clock of the DatabaseClone and CloneSource reconcilers: snapshot-sharing tests move it to age snapshots. */
@@ -102,6 +107,9 @@ public final class OperatorHarness implements AutoCloseable {
                 new CloneMetrics(new SimpleMeterRegistry()), allowedImages, TestOperatorKey.KEY, backoff));
         operator.register(new RefreshScheduleReconciler(client, scheduleClock, scheduleMetrics, TestOperatorKey.KEY, backoff));
         operator.register(new CloneSourceReconciler(client, cloneClock, TestOperatorKey.KEY));
+        rehearsalWork = new RehearsalWork(2);
+        operator.register(new MigrationRehearsalReconciler(client, cloneClock, TestOperatorKey.KEY, backoff, rehearsalWork, rehearsalRunner,
+                ClonePodAddress.podIp()));
         operator.start();
     }
 
@@ -126,6 +134,7 @@ public final class OperatorHarness implements AutoCloseable {
     public synchronized void stopOperator() {
         operator.stop();
         work.shutdown();
+        rehearsalWork.shutdown();
         operator = null;
     }
 
@@ -133,6 +142,7 @@ public final class OperatorHarness implements AutoCloseable {
     public ClusterStandIns cluster() { return standIns; }
     public RecordingPreparer preparer() { return preparer; }
     public RecordingCheckpointer checkpointer() { return checkpointer; }
+    public ScriptedRehearsalRunner rehearsalRunner() { return rehearsalRunner; }
     public SimpleMeterRegistry scheduleMetrics() { return scheduleMetrics; }
 
     private void applyCrds() {
