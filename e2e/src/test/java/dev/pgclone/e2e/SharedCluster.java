@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.pgclone.testkit.cluster.LocalCluster;
 import dev.pgclone.testkit.cluster.OperatorProcess;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,10 +79,11 @@ final class SharedCluster implements AutoCloseable {
     }
 
     /**
-     * Creates these namespaces for one test; closing the result deletes them and waits until their
-     * Pods are gone (the kubelet stopped their processes). The rest of a namespace's deletion (the
-     * namespace controller's passes, some 15 s on the control plane) goes on while the next class
-     * runs in namespaces of its own; the cluster waits for all of it before its leftover check.
+     * Creates these namespaces for one test; closing the result deletes them, deletes their Pods at
+     * once and waits until those are gone (the kubelet stopped their processes). The rest of a
+     * namespace's deletion (the namespace controller's passes, some 15 s on the control plane) goes on
+     * while the next class runs in namespaces of its own; the cluster waits for all of it before its
+     * leftover check.
      */
     TestNamespaces namespaces(String... names) {
         KubernetesClient client = cluster.client();
@@ -109,9 +111,17 @@ final class SharedCluster implements AutoCloseable {
                 client.namespaces().withName(name).delete();
                 owner.deleting.add(name);
             }
+            // The namespace controller waits 5 s before it empties a deleted namespace (time for HA
+            // API servers to see the deletion); the Pods are what the next class must not share the
+            // machine with, so they are deleted now, as kubectl delete pods --all would. The namespace
+            // is Terminating already, so the API server refuses new Pods in it; one that slipped in
+            // meanwhile is deleted on the next poll.
             await().atMost(NAMESPACE_GONE_TIMEOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
                 for (String name : names) {
-                    assertThat(client.pods().inNamespace(name).list().getItems()).as("Pods of deleted namespace %s", name).isEmpty();
+                    List<Pod> pods = client.pods().inNamespace(name).list().getItems();
+                    pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                            .forEach(p -> client.pods().inNamespace(name).withName(p.getMetadata().getName()).delete());
+                    assertThat(pods).as("Pods of deleted namespace %s", name).isEmpty();
                 }
             });
             System.out.printf("namespaces %s deleted, their Pods gone in %.1f s%n", names, (System.nanoTime() - started) / 1e9);
