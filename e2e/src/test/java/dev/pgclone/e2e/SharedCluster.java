@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -32,16 +33,25 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * mount, loop device or directory left ({@link Leftovers}; a failure there fails the run). Should the
  * JVM be killed first, the cluster's shutdown hook and the next cluster's stale-cluster sweep remain.
  *
- * <p>Classes that keep a cluster of their own, and why: {@code AttackIT} (the operator runs with an
- * image allow-list, and its attacks plant objects in a production the others must not see),
- * {@code ClusterCleanupIT} (it kills clusters to test how they are cleaned up), {@code LocalClusterIT}
- * (it tests the cluster itself, without an operator), {@code ServiceProxyIT} (no cluster at all).
+ * <p>The operator runs with an image allow-list ({@link #ALLOWED_IMAGES}), as the chart's values
+ * advise: {@code AttackIT} needs one to show that an image outside it is refused, and every other
+ * class's images are in it.
+ *
+ * <p>Classes that keep a cluster of their own, and why: {@code ClusterCleanupIT} (it kills clusters
+ * to test how they are cleaned up), {@code LocalClusterIT} (it tests the cluster itself, without an
+ * operator), {@code ServiceProxyIT} (no cluster at all).
  */
 final class SharedCluster implements AutoCloseable {
 
     /** Apparent size of the btrfs image (sparse): room for the largest class's production and clones at once. */
     static final long BTRFS_BYTES = 4L << 30;
     static final Duration NAMESPACE_GONE_TIMEOUT = Duration.ofMinutes(2);
+    /**
+     * The shared operator's {@code PGCLONE_ALLOWED_IMAGES} (the chart's {@code allowedImages}): the
+     * official image and CloudNativePG's, of any major, which is what the classes' clones, CloneSources
+     * and the examples name; anything else is refused with ImageNotAllowed.
+     */
+    static final String ALLOWED_IMAGES = "postgres:*,ghcr.io/cloudnative-pg/postgresql:*";
 
     private final LocalCluster cluster;
     private final OperatorProcess operator;
@@ -57,7 +67,7 @@ final class SharedCluster implements AutoCloseable {
         long started = System.nanoTime();
         LocalCluster cluster = EndToEnd.cluster(BTRFS_BYTES);
         try {
-            SharedCluster shared = new SharedCluster(cluster, EndToEnd.operator(cluster));
+            SharedCluster shared = new SharedCluster(cluster, EndToEnd.operator(cluster, Map.of("PGCLONE_ALLOWED_IMAGES", ALLOWED_IMAGES)));
             System.out.printf("shared cluster and operator up in %.1f s (once for the test JVM)%n", (System.nanoTime() - started) / 1e9);
             return shared;
         } catch (RuntimeException e) {
