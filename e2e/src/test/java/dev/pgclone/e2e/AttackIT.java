@@ -99,6 +99,8 @@ class AttackIT {
     /** Requests in flight while planting ConfigMaps: enough to hide the round trips, few enough for 2 shared cores. */
     static final int PLANTING_THREADS = 8;
     static final Duration READY_TIMEOUT = Duration.ofSeconds(150);
+    /** Between two reads of what an attack waits for (a refusal, Ready, Pods gone): each wait ends up to this long after the fact. */
+    static final Duration POLL = Duration.ofMillis(200);
     static final List<String> ATTACK_NAMESPACES = List.of("a-secret", "a-service", "a-bootstrap", "a-schedule", "a-derived", "a-login",
             "a-files", "a-params", "a-logs", "a-sleep", "a-planted", "a-image");
 
@@ -832,7 +834,7 @@ class AttackIT {
         T now = read.get();
         while ((now == null || !done.test(now)) && System.nanoTime() < deadline) {
             try {
-                Thread.sleep(500);
+                Thread.sleep(POLL.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
