@@ -5,9 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pgclone.testkit.cluster.LocalCluster;
 import dev.pgclone.testkit.cluster.OperatorProcess;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -142,10 +147,33 @@ final class SharedCluster implements AutoCloseable {
     private void awaitNamespacesGone() {
         long started = System.nanoTime();
         for (String name : deleting) {
-            client().namespaces().withName(name).waitUntilCondition(ns -> ns == null, NAMESPACE_GONE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            try {
+                client().namespaces().withName(name).waitUntilCondition(ns -> ns == null, NAMESPACE_GONE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (KubernetesClientTimeoutException e) {
+                throw new AssertionError("namespace " + name + " not gone " + NAMESPACE_GONE_TIMEOUT.toSeconds() + " s after the wait began: "
+                        + whatHolds(name), e);
+            }
         }
         System.out.printf("the %d namespaces the tests deleted are gone (%.1f s waited at the end)%n", deleting.size(),
                 (System.nanoTime() - started) / 1e9);
+    }
+
+    /** What keeps a namespace from going: the namespace controller's conditions, and the objects left in it with their finalizers. */
+    private String whatHolds(String name) {
+        KubernetesClient client = client();
+        Namespace ns = client.namespaces().withName(name).get();
+        List<String> held = new ArrayList<>();
+        if (ns != null && ns.getStatus() != null && ns.getStatus().getConditions() != null) {
+            ns.getStatus().getConditions().stream().filter(c -> "True".equals(c.getStatus()))
+                    .forEach(c -> held.add(c.getType() + ": " + c.getMessage()));
+        }
+        for (HasMetadata o : Stream.of(client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(name).list().getItems(),
+                client.genericKubernetesResources("pgclone.dev/v1alpha1", "CloneSource").inNamespace(name).list().getItems(),
+                client.resources(VolumeSnapshot.class).inNamespace(name).list().getItems(),
+                client.persistentVolumeClaims().inNamespace(name).list().getItems()).flatMap(List::stream).toList()) {
+            held.add(o.getKind() + " " + o.getMetadata().getName() + " finalizers " + o.getMetadata().getFinalizers());
+        }
+        return String.join("; ", held);
     }
 
     @Override
