@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -54,6 +53,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The trust boundary tried as an attacker would: someone who may create DatabaseClones,
@@ -66,12 +66,23 @@ import org.junit.jupiter.api.TestMethodOrder;
  * first thing: that is the evidence of what an attack achieves on code that does not stop it.
  * Each attack's {@code @Order} is its number in the security model table of docs/security.md, which
  * cites them.
+ *
+ * <p>The attacks run on the {@link SharedCluster}, in namespaces of this class's own (production's
+ * and one per attack), against the shared operator, whose image allow-list
+ * ({@link SharedCluster#ALLOWED_IMAGES}) admits the postgres images every class uses and not the
+ * attacker's. What other classes do meanwhile cannot pass for an attack's effect or hide one: every
+ * check of the audit log is of the operator's requests to this class's namespaces and objects, and
+ * the operator's log kept in {@code target/AttackIT-operator.log} is what it wrote during the attacks.
  */
+@ExtendWith(SharedCluster.Resolver.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AttackIT {
 
-    static final String PROD = "prod";
+    /** Production's namespace; each namespace here is this class's own on the shared cluster. */
+    static final String PROD = "a-prod";
+    /** Attack 2's namespace, with a production of its own. */
+    static final String VOLUME_NS = "a-volume";
     static final String API = "pgclone.dev/v1alpha1";
     /** CloudNativePG's read-write Service of cluster orders: production's own, which no clone may touch. */
     static final String PROD_SERVICE = "orders-rw";
@@ -88,24 +99,31 @@ class AttackIT {
     /** Requests in flight while planting ConfigMaps: enough to hide the round trips, few enough for 2 shared cores. */
     static final int PLANTING_THREADS = 8;
     static final Duration READY_TIMEOUT = Duration.ofSeconds(150);
+    /** Between two reads of what an attack waits for (a refusal, Ready, Pods gone): each wait ends up to this long after the fact. */
+    static final Duration POLL = Duration.ofMillis(200);
     static final List<String> ATTACK_NAMESPACES = List.of("a-secret", "a-service", "a-bootstrap", "a-schedule", "a-derived", "a-login",
             "a-files", "a-params", "a-logs", "a-sleep", "a-planted", "a-image");
 
     private LocalCluster cluster;
+    private SharedCluster.TestNamespaces namespaces;
     private SampleProduction prod;
     private OperatorProcess operator;
     private Kubectl kubectl;
     private Path manifests;
     private String appPassword;
+    /** Where the shared operator's log stood when the attacks began: what it writes from there on is theirs. */
+    private long operatorLogStart;
+    /** RBAC refusals of the operator logged before the attacks (by other classes on the shared cluster). */
+    private int refusedBefore;
 
     @BeforeAll
-    void start() throws IOException {
-        cluster = EndToEnd.cluster(4L << 30);
+    void start(SharedCluster shared) throws IOException {
+        cluster = shared.cluster();
+        operator = shared.operator();
+        operatorLogStart = Files.size(operator.log());
+        refusedBefore = refusedRequests().size();
+        namespaces = shared.namespaces(Stream.concat(Stream.of(PROD, VOLUME_NS), ATTACK_NAMESPACES.stream()).toArray(String[]::new));
         try {
-            KubernetesClient client = cluster.client();
-            for (String ns : Stream.concat(Stream.of(PROD), ATTACK_NAMESPACES.stream()).toList()) {
-                client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-            }
             prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(1));
             appPassword = "app-" + random();
             prod.psql("CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);"
@@ -148,8 +166,6 @@ class AttackIT {
                     %7$s
                     """.formatted(PROD_SERVICE, PROD, MASKING, SLOW_MASKING, SLOW_MASKING_SECONDS,
                     cloneSource(SOURCE, MASKING), cloneSource(SLOW_SOURCE, SLOW_MASKING)));
-            // only the sandbox's own image may run: anything else is what an allow-list is for
-            operator = EndToEnd.operator(cluster, Map.of("PGCLONE_ALLOWED_IMAGES", prod.postgresImage()));
         } catch (RuntimeException | IOException e) {
             stop();
             throw e;
@@ -179,27 +195,28 @@ class AttackIT {
 
     @AfterAll
     void stop() {
-        if (cluster == null) {
+        SharedCluster.TestNamespaces mine = namespaces;
+        if (mine == null) {
             return;
         }
-        Path workDir = cluster.workDir();
-        // read before the cluster (and its audit log) is gone; asserted once everything is cleaned up
-        List<AuditLog.Write> refused = cluster.controlPlane() == null ? List.of()
-                : cluster.controlPlane().auditLog().forbidden(cluster.operatorAccess().orElseThrow().user());
-        if (operator != null) {
-            operator.close();
-            keep(operator.log());
-        }
-        if (prod != null) {
-            prod.close();
-        }
-        cluster.close();
+        namespaces = null;
         try {
-            Leftovers.assertNoneUnder(workDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            if (prod != null) {
+                prod.close();
+            }
+        } finally {
+            mine.close();
+            keepOperatorLog();
         }
-        assertThat(refused).as("requests of the operator that RBAC refused during the attacks: the chart lacks these permissions").isEmpty();
+        // the shared cluster checks again, for the whole run, when it closes (and that nothing is left on the machine)
+        assertThat(refusedRequests().subList(refusedBefore, refusedRequests().size()))
+                .as("requests of the operator that RBAC refused during the attacks: the chart lacks these permissions").isEmpty();
+    }
+
+    /** The operator's requests that RBAC refused so far, oldest first (none on the mock, which has no RBAC). */
+    private List<AuditLog.Write> refusedRequests() {
+        return cluster.controlPlane() == null ? List.of()
+                : cluster.controlPlane().auditLog().forbidden(cluster.operatorAccess().orElseThrow().user());
     }
 
     // ------------------------------------------------------------------------------------ attacks
@@ -239,8 +256,7 @@ class AttackIT {
     @Test
     @Order(2)
     void cloneNamedLikeItsSourcePvcIsRefusedAndNeverMountsProductionsVolume() throws Exception {
-        String ns = "a-volume";
-        cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        String ns = VOLUME_NS;
         // a production of its own: on code that lets this attack through, this production does not survive it
         SampleProduction ledger = SampleProduction.create(cluster, new SampleProduction.Options().namespace(ns).name("ledger").scale(1));
         Production before = Production.of(this, ledger);
@@ -818,7 +834,7 @@ class AttackIT {
         T now = read.get();
         while ((now == null || !done.test(now)) && System.nanoTime() < deadline) {
             try {
-                Thread.sleep(500);
+                Thread.sleep(POLL.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -1129,12 +1145,16 @@ class AttackIT {
                 || !cluster.client().pods().inNamespace(ns).withLabel("pgclone.dev/clone", n).list().getItems().isEmpty()).toList(), List::isEmpty);
     }
 
-    /** The operator's log outlives the cluster's work directory, for reading what an attack did. */
-    private static void keep(Path log) {
-        try {
-            Path target = Path.of("target", "AttackIT-operator.log");
+    /**
+     * The part of the shared operator's log written during the attacks outlives the cluster's work
+     * directory, for reading what an attack did.
+     */
+    private void keepOperatorLog() {
+        Path target = Path.of("target", "AttackIT-operator.log");
+        try (var in = java.nio.channels.FileChannel.open(operator.log())) {
             Files.createDirectories(target.getParent());
-            Files.copy(log, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            in.position(Math.min(operatorLogStart, in.size()));
+            Files.copy(java.nio.channels.Channels.newInputStream(in), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             System.out.println("operator log not kept: " + e);
         }

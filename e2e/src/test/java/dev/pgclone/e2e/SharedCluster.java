@@ -5,15 +5,22 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pgclone.testkit.cluster.LocalCluster;
 import dev.pgclone.testkit.cluster.OperatorProcess;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -31,16 +38,25 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * mount, loop device or directory left ({@link Leftovers}; a failure there fails the run). Should the
  * JVM be killed first, the cluster's shutdown hook and the next cluster's stale-cluster sweep remain.
  *
- * <p>Classes that keep a cluster of their own, and why: {@code AttackIT} (the operator runs with an
- * image allow-list, and its attacks plant objects in a production the others must not see),
- * {@code ClusterCleanupIT} (it kills clusters to test how they are cleaned up), {@code LocalClusterIT}
- * (it tests the cluster itself, without an operator), {@code ServiceProxyIT} (no cluster at all).
+ * <p>The operator runs with an image allow-list ({@link #ALLOWED_IMAGES}), as the chart's values
+ * advise: {@code AttackIT} needs one to show that an image outside it is refused, and every other
+ * class's images are in it.
+ *
+ * <p>Classes that keep a cluster of their own, and why: {@code ClusterCleanupIT} (it kills clusters
+ * to test how they are cleaned up), {@code LocalClusterIT} (it tests the cluster itself, without an
+ * operator), {@code ServiceProxyIT} (no cluster at all).
  */
 final class SharedCluster implements AutoCloseable {
 
     /** Apparent size of the btrfs image (sparse): room for the largest class's production and clones at once. */
     static final long BTRFS_BYTES = 4L << 30;
     static final Duration NAMESPACE_GONE_TIMEOUT = Duration.ofMinutes(2);
+    /**
+     * The shared operator's {@code PGCLONE_ALLOWED_IMAGES} (the chart's {@code allowedImages}): the
+     * official image and CloudNativePG's, of any major, which is what the classes' clones, CloneSources
+     * and the examples name; anything else is refused with ImageNotAllowed.
+     */
+    static final String ALLOWED_IMAGES = "postgres:*,ghcr.io/cloudnative-pg/postgresql:*";
 
     private final LocalCluster cluster;
     private final OperatorProcess operator;
@@ -56,7 +72,7 @@ final class SharedCluster implements AutoCloseable {
         long started = System.nanoTime();
         LocalCluster cluster = EndToEnd.cluster(BTRFS_BYTES);
         try {
-            SharedCluster shared = new SharedCluster(cluster, EndToEnd.operator(cluster));
+            SharedCluster shared = new SharedCluster(cluster, EndToEnd.operator(cluster, Map.of("PGCLONE_ALLOWED_IMAGES", ALLOWED_IMAGES)));
             System.out.printf("shared cluster and operator up in %.1f s (once for the test JVM)%n", (System.nanoTime() - started) / 1e9);
             return shared;
         } catch (RuntimeException e) {
@@ -78,10 +94,11 @@ final class SharedCluster implements AutoCloseable {
     }
 
     /**
-     * Creates these namespaces for one test; closing the result deletes them and waits until their
-     * Pods are gone (the kubelet stopped their processes). The rest of a namespace's deletion (the
-     * namespace controller's passes, some 15 s on the control plane) goes on while the next class
-     * runs in namespaces of its own; the cluster waits for all of it before its leftover check.
+     * Creates these namespaces for one test; closing the result deletes them, deletes their Pods at
+     * once and waits until those are gone (the kubelet stopped their processes). The rest of a
+     * namespace's deletion (the namespace controller's passes, some 15 s on the control plane) goes on
+     * while the next class runs in namespaces of its own; the cluster waits for all of it before its
+     * leftover check.
      */
     TestNamespaces namespaces(String... names) {
         KubernetesClient client = cluster.client();
@@ -109,9 +126,17 @@ final class SharedCluster implements AutoCloseable {
                 client.namespaces().withName(name).delete();
                 owner.deleting.add(name);
             }
+            // The namespace controller waits 5 s before it empties a deleted namespace (time for HA
+            // API servers to see the deletion); the Pods are what the next class must not share the
+            // machine with, so they are deleted now, as kubectl delete pods --all would. The namespace
+            // is Terminating already, so the API server refuses new Pods in it; one that slipped in
+            // meanwhile is deleted on the next poll.
             await().atMost(NAMESPACE_GONE_TIMEOUT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
                 for (String name : names) {
-                    assertThat(client.pods().inNamespace(name).list().getItems()).as("Pods of deleted namespace %s", name).isEmpty();
+                    List<Pod> pods = client.pods().inNamespace(name).list().getItems();
+                    pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                            .forEach(p -> client.pods().inNamespace(name).withName(p.getMetadata().getName()).delete());
+                    assertThat(pods).as("Pods of deleted namespace %s", name).isEmpty();
                 }
             });
             System.out.printf("namespaces %s deleted, their Pods gone in %.1f s%n", names, (System.nanoTime() - started) / 1e9);
@@ -122,10 +147,33 @@ final class SharedCluster implements AutoCloseable {
     private void awaitNamespacesGone() {
         long started = System.nanoTime();
         for (String name : deleting) {
-            client().namespaces().withName(name).waitUntilCondition(ns -> ns == null, NAMESPACE_GONE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            try {
+                client().namespaces().withName(name).waitUntilCondition(ns -> ns == null, NAMESPACE_GONE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (KubernetesClientTimeoutException e) {
+                throw new AssertionError("namespace " + name + " not gone " + NAMESPACE_GONE_TIMEOUT.toSeconds() + " s after the wait began: "
+                        + whatHolds(name), e);
+            }
         }
         System.out.printf("the %d namespaces the tests deleted are gone (%.1f s waited at the end)%n", deleting.size(),
                 (System.nanoTime() - started) / 1e9);
+    }
+
+    /** What keeps a namespace from going: the namespace controller's conditions, and the objects left in it with their finalizers. */
+    private String whatHolds(String name) {
+        KubernetesClient client = client();
+        Namespace ns = client.namespaces().withName(name).get();
+        List<String> held = new ArrayList<>();
+        if (ns != null && ns.getStatus() != null && ns.getStatus().getConditions() != null) {
+            ns.getStatus().getConditions().stream().filter(c -> "True".equals(c.getStatus()))
+                    .forEach(c -> held.add(c.getType() + ": " + c.getMessage()));
+        }
+        for (HasMetadata o : Stream.of(client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(name).list().getItems(),
+                client.genericKubernetesResources("pgclone.dev/v1alpha1", "CloneSource").inNamespace(name).list().getItems(),
+                client.resources(VolumeSnapshot.class).inNamespace(name).list().getItems(),
+                client.persistentVolumeClaims().inNamespace(name).list().getItems()).flatMap(List::stream).toList()) {
+            held.add(o.getKind() + " " + o.getMetadata().getName() + " finalizers " + o.getMetadata().getFinalizers());
+        }
+        return String.join("; ", held);
     }
 
     @Override
