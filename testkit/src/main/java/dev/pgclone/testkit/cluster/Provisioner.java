@@ -12,11 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -168,14 +164,7 @@ final class Provisioner implements AutoCloseable {
         String group = ref != null ? ref.getApiGroup() : local == null ? null : local.getApiGroup();
         String sourceName = ref != null ? ref.getName() : local == null ? null : local.getName();
         if (kind == null) {
-            Path p = storage.createVolume(pvName);
-            try {
-                // like the hostPath provisioner: any pod uid may write into a fresh volume
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return p;
+            return storage.provisionVolume(pvName);
         }
         boolean otherNamespace = ref != null && ref.getNamespace() != null && !ref.getNamespace().equals(pvc.getMetadata().getNamespace());
         if (!"VolumeSnapshot".equals(kind) || !ClusterCrds.SNAPSHOT_GROUP.equals(group) || otherNamespace) {
