@@ -78,6 +78,17 @@ final class Provisioner implements AutoCloseable {
         return pv.getMetadata().getAnnotations() == null ? null : pv.getMetadata().getAnnotations().get(VOLUME_HANDLE);
     }
 
+    /** The capacity in bytes of the PV of this volume, as a driver reports a snapshot's size; null when no PV says one. */
+    static Long capacityBytes(KubernetesClient client, String volumeHandle) {
+        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
+            if (volumeHandle.equals(volumeHandle(pv))) {
+                Quantity q = pv.getSpec().getCapacity() == null ? null : pv.getSpec().getCapacity().get("storage");
+                return q == null ? null : Quantity.getAmountInBytes(q).longValue();
+            }
+        }
+        return null;
+    }
+
     /** The local directory of one of this cluster's PVs, or null. */
     static Path localPath(PersistentVolume pv) {
         if (pv.getSpec().getCsi() != null && pv.getSpec().getCsi().getVolumeAttributes() != null) {

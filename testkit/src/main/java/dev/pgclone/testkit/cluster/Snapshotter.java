@@ -166,19 +166,8 @@ final class Snapshotter implements AutoCloseable {
                 (System.nanoTime() - started) / 1_000_000, storage.copyOnWrite() ? "copy-on-write" : "full copy");
         content.setStatus(new VolumeSnapshotContentStatusBuilder().withSnapshotHandle(snapshotHandle).withReadyToUse(true)
                 .withCreationTime(taken.getEpochSecond() * 1_000_000_000L + taken.getNano())
-                .withRestoreSize(capacityBytes(volumeHandle)).build());
+                .withRestoreSize(Provisioner.capacityBytes(client, volumeHandle)).build());
         return client.resource(content).updateStatus();
-    }
-
-    /** A source volume's capacity in bytes, as the driver reports a snapshot's size; null when its PV says none. */
-    private Long capacityBytes(String volumeHandle) {
-        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (volumeHandle.equals(Provisioner.volumeHandle(pv))) {
-                Quantity q = pv.getSpec().getCapacity() == null ? null : pv.getSpec().getCapacity().get("storage");
-                return q == null ? null : Quantity.getAmountInBytes(q).longValue();
-            }
-        }
-        return null;
     }
 
     /** As the snapshot controller words a CreateSnapshot error it copies into the VolumeSnapshot. */
