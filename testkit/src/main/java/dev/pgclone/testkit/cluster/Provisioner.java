@@ -233,17 +233,24 @@ final class Provisioner implements AutoCloseable {
         String pvName = pv.getMetadata().getName();
         Quantity capacity = pv.getSpec().getCapacity().get("storage");
         var claim = client.persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName());
-        if (pvc.getSpec().getVolumeName() == null || !pvc.getSpec().getVolumeName().equals(pvName)) {
-            claim.edit(c -> {
+        // as it is now, not as the event had it: the event of this binder's own first write comes back before the status is Bound
+        PersistentVolumeClaim current = claim.get();
+        if (current == null) {
+            return;
+        }
+        if (!pvName.equals(current.getSpec().getVolumeName())) {
+            current = claim.edit(c -> {
                 c.getSpec().setVolumeName(pvName);
                 return c;
             });
         }
-        claim.editStatus(c -> {
-            c.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound").withAccessModes(c.getSpec().getAccessModes())
-                    .withCapacity(Map.of("storage", capacity)).build());
-            return c;
-        });
+        if (current.getStatus() == null || !"Bound".equals(current.getStatus().getPhase())) {
+            claim.editStatus(c -> {
+                c.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound").withAccessModes(c.getSpec().getAccessModes())
+                        .withCapacity(Map.of("storage", capacity)).build());
+                return c;
+            });
+        }
     }
 
     private void deleted(PersistentVolumeClaim pvc) {
