@@ -55,7 +55,7 @@ final class CloneSourceGrant {
             return new Refused(Reasons.INVALID_SPEC, "invalid spec: " + String.join("; ", overrides));
         }
         var postClone = source.getSpec().getPostClone();
-        Optional<List<SqlScript>> scripts = PostCloneScripts.of(client, ref.getNamespace(), postClone, "cloneSource " + ref + ": ");
+        Optional<List<SqlScript>> scripts = PostCloneScripts.mandatory(PostCloneScripts.ConfigMaps.of(client), ref, postClone);
         if (scripts.isEmpty()) {
             return new Refused(Reasons.SOURCE_POST_CLONE_NOT_FOUND, "ConfigMap " + ref.getNamespace() + "/" + postClone.getConfigMapName()
                     + ", the mandatory post-clone SQL of CloneSource " + ref + ", does not exist: clones of this source wait until its owners"

@@ -138,12 +138,12 @@ final class PreparationStep implements CloneStep {
             rolePasswords.put(role, CloneSecrets.value(s.get(), CloneSecrets.PASSWORD));
         }
         var postClone = clone.getSpec().getPostClone();
-        Optional<List<SqlScript>> own = PostCloneScripts.of(ctx.client(), ctx.namespace(), postClone, "");
-        if (own.isEmpty()) {
+        Optional<List<SqlScript>> inOrder = PostCloneScripts.forClone(ctx.mandatoryScripts(), PostCloneScripts.ConfigMaps.of(ctx.client()), clone);
+        if (inOrder.isEmpty()) {
             return Outcome.retry(Reasons.POST_CLONE_CONFIGMAP_NOT_FOUND, "ConfigMap " + ctx.namespace() + "/" + postClone.getConfigMapName()
                     + " named by spec.postClone.configMapName does not exist: create it (each key a SQL script, run in key order) or unset the field");
         }
-        List<SqlScript> scripts = PostCloneScripts.inOrder(ctx.mandatoryScripts(), own.get());
+        List<SqlScript> scripts = inOrder.get();
         ClonePodAddress.HostPort target;
         try {
             target = address.of(pod);

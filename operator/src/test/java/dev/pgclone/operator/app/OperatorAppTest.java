@@ -1,6 +1,6 @@
 package dev.pgclone.operator.app;
 
-import dev.pgclone.testkit.standin.ClusterStandIns;
+import dev.pgclone.testkit.cluster.ClusterStandIns;
 import dev.pgclone.operator.testing.StandIns;
 
 import dev.pgclone.operator.testing.ApiServerTest;
@@ -15,7 +15,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -44,16 +44,22 @@ class OperatorAppTest {
     @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
     java.net.URI metricsUri;
 
-    private ClusterStandIns cluster;
+    /** One for the class, like the API server: the volumes it provisions for one method are the ones the next one snapshots. */
+    private static ClusterStandIns cluster;
 
     @BeforeEach
     void standIns() {
-        cluster = StandIns.start(client);
+        if (cluster == null) {
+            cluster = StandIns.start(client);
+        }
     }
 
-    @AfterEach
-    void stop() {
-        cluster.close();
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+            cluster = null;
+        }
     }
 
     @Test

@@ -365,7 +365,6 @@ class DatabaseCloneReconcilerTest {
         harness.stopOperator();
         harness.cluster().snapshotsBecomeReady(true);
         harness.startOperator();
-        markSnapshotReady("restarted", "1Gi");
 
         awaitReady("restarted");
         assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).list().getItems()).hasSize(1);
@@ -557,19 +556,21 @@ class DatabaseCloneReconcilerTest {
                 .build()).create();
     }
 
+    /**
+     * A snapshot someone else took, as a backup tool leaves one: ready, of a volume that has since
+     * been deleted (its PVC is not this clone's source and must not count among the namespace's PVCs).
+     */
     private void readySnapshot(String name, String size) {
-        VolumeSnapshot vs = client.resource(new VolumeSnapshotBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-                .withNewSpec().withNewSource().withVolumeSnapshotContentName("content-" + name).endSource().endSpec().build()).create();
-        vs.setStatus(new io.fabric8.volumesnapshot.api.model.VolumeSnapshotStatusBuilder().withReadyToUse(true)
-                .withRestoreSize(new Quantity(size)).withCreationTime("2026-06-01T02:00:00Z").build());
-        client.resource(vs).updateStatus();
-    }
-
-    private void markSnapshotReady(String name, String size) {
-        VolumeSnapshot vs = client.resources(VolumeSnapshot.class).inNamespace(ns).withName(name).get();
-        vs.setStatus(new io.fabric8.volumesnapshot.api.model.VolumeSnapshotStatusBuilder().withReadyToUse(true)
-                .withRestoreSize(new Quantity(size)).withCreationTime(Instant.now().toString()).build());
-        client.resource(vs).updateStatus();
+        String pvc = name + "-volume";
+        sourcePvc(pvc, size, "standard");
+        client.resource(new VolumeSnapshotBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+                .withNewSpec().withNewSource().withPersistentVolumeClaimName(pvc).endSource().endSpec().build()).create();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            VolumeSnapshot vs = client.resources(VolumeSnapshot.class).inNamespace(ns).withName(name).get();
+            return vs.getStatus() != null && Boolean.TRUE.equals(vs.getStatus().getReadyToUse());
+        });
+        client.persistentVolumeClaims().inNamespace(ns).withName(pvc).delete();
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.persistentVolumeClaims().inNamespace(ns).withName(pvc).get() == null);
     }
 
     private DatabaseClone awaitReady(String name) {

@@ -26,7 +26,7 @@ class PostCloneScriptsTest {
                 .withData(Map.of("02-orders.sql", "UPDATE orders SET note = NULL", "01-users.sql", "UPDATE users SET email = NULL")).build())
                 .create();
 
-        List<SqlScript> scripts = PostCloneScripts.of(client, "prod", postClone("DELETE FROM sessions", "masking", "2m"), "cloneSource prod/orders: ")
+        List<SqlScript> scripts = PostCloneScripts.of(configMaps(), "prod", postClone("DELETE FROM sessions", "masking", "2m"), "cloneSource prod/orders: ")
                 .orElseThrow();
 
         assertThat(scripts).extracting(SqlScript::name).containsExactly("cloneSource prod/orders: postClone.sql",
@@ -38,13 +38,13 @@ class PostCloneScriptsTest {
 
     @Test
     void nothingToRunWithoutPostCloneOrWithOnlyBlanks() {
-        assertThat(PostCloneScripts.of(client, "shop", null, "")).hasValue(List.of());
-        assertThat(PostCloneScripts.of(client, "shop", postClone("  ", " ", null), "")).hasValue(List.of());
+        assertThat(PostCloneScripts.of(configMaps(), "shop", null, "")).hasValue(List.of());
+        assertThat(PostCloneScripts.of(configMaps(), "shop", postClone("  ", " ", null), "")).hasValue(List.of());
     }
 
     @Test
     void aConfigMapThatDoesNotExistGivesNothingForTheCallerToReport() {
-        assertThat(PostCloneScripts.of(client, "shop", postClone("SELECT 1", "not-there", null), "")).isEmpty();
+        assertThat(PostCloneScripts.of(configMaps(), "shop", postClone("SELECT 1", "not-there", null), "")).isEmpty();
     }
 
     @Test
@@ -55,6 +55,10 @@ class PostCloneScriptsTest {
 
         assertThat(PostCloneScripts.inOrder(List.of(masking), List.of(own, ownMigration))).containsExactly(masking, own, ownMigration);
         assertThat(PostCloneScripts.inOrder(List.of(), List.of(own))).containsExactly(own);
+    }
+
+    private static PostCloneScripts.ConfigMaps configMaps() {
+        return PostCloneScripts.ConfigMaps.of(client);
     }
 
     private static PostCloneSpec postClone(String sql, String configMap, String timeout) {

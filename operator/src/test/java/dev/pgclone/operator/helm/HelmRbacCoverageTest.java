@@ -1,7 +1,7 @@
 package dev.pgclone.operator.helm;
 
 import dev.pgclone.operator.status.BackoffPolicy;
-import dev.pgclone.testkit.standin.ClusterStandIns;
+import dev.pgclone.testkit.cluster.ClusterStandIns;
 import dev.pgclone.operator.testing.SteppedClock;
 import dev.pgclone.operator.testing.StandIns;
 

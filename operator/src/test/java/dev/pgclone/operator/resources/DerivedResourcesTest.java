@@ -13,7 +13,12 @@ import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.EffectiveClone;
+import dev.pgclone.operator.clone.PostCloneScripts;
+import dev.pgclone.operator.postgres.SqlScript;
 import dev.pgclone.operator.refresh.ScheduleResources;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
@@ -55,6 +60,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       location and server settings reach the objects through {@link EffectiveClone}, and the
  *       snapshot comes from {@link SourceSnapshots}: {@code source-snapshot.yaml} (in the source
  *       namespace), {@code snapshot-content.yaml} (cluster-scoped) and {@code snapshot.yaml}.</li>
+ *   <li>{@code configmaps.yaml}, when a spec.postClone names a ConfigMap (the clone's, or its
+ *       CloneSource's): a {@code kind: List} of those ConfigMaps, as the operator would read them.
+ *       Every one must be read: a ConfigMap no script list reads fails the case, as a stale file does.</li>
  *   <li>{@code inputs.yaml}: the builder arguments that are not in the CR. In the operator they come
  *       from the cluster (the snapshot's status, the source PVC, the CHECKPOINT); here they are fixed:
  *       {@code snapshot.checkpointNote}, {@code volume.snapshotName/size/storageClassName/sourceDescription}
@@ -66,7 +74,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       replaced by {@link #SCRIPT_MARKER}: it has its own tests against real PostgreSQL), and
  *       {@code secret-superuser.yaml} plus {@code secret-<role>.yaml} per role. Secrets are built
  *       with {@link #PASSWORD} instead of a random one, and compared as the builder makes them
- *       (base64 data): CloneSecretsTest checks the decoded values.</li>
+ *       (base64 data): CloneSecretsTest checks the decoded values. And {@code post-clone-scripts.yaml}:
+ *       the SQL the preparation is handed ({@link PostCloneScripts#forClone}), in the order it runs,
+ *       each script with its name (as {@code status.steps} shows it), timeout and SQL; {@code []}
+ *       when nothing runs.</li>
  * </ul>
  *
  * <p>A schedule case: {@code schedule.yaml}, the RefreshSchedule, and {@code inputs.yaml} with
@@ -96,6 +107,7 @@ class DerivedResourcesTest {
     private static final String INPUTS = "inputs.yaml";
     private static final String CLONE_SOURCE = "clone-source.yaml";
     private static final String SCHEDULE = "schedule.yaml";
+    private static final String CONFIG_MAPS = "configmaps.yaml";
     /** The source tree, so that an update writes the files that are committed. Surefire runs in the module directory. */
     private static final Path GOLDEN = Path.of("src", "test", "resources", "golden");
     private static final boolean UPDATE = Boolean.getBoolean("golden.update");
@@ -196,7 +208,62 @@ class DerivedResourcesTest {
         }
         produced.put("pod.yaml", ClonePods.desired(clone, VERIFIER));
         produced.put("service.yaml", CloneServices.desired(clone));
+        produced.put("post-clone-scripts.yaml", postCloneScripts(dir, written, source, clone));
         return produced;
+    }
+
+    /** As the reconciler gets them: the grant reads the CloneSource's scripts, the preparation adds the clone's own. */
+    private static List<Map<String, String>> postCloneScripts(Path dir, DatabaseClone written, CloneSource source, DatabaseClone clone) {
+        FixtureConfigMaps configMaps = FixtureConfigMaps.of(dir.resolve(CONFIG_MAPS));
+        List<SqlScript> mandatory = source == null ? List.of()
+                : PostCloneScripts.mandatory(configMaps, written.getSpec().getSource().getCloneSource(), source.getSpec().getPostClone())
+                        .orElseThrow(() -> new AssertionError(dir + ": the CloneSource's ConfigMap is not in " + CONFIG_MAPS));
+        List<SqlScript> scripts = PostCloneScripts.forClone(mandatory, configMaps, clone)
+                .orElseThrow(() -> new AssertionError(dir + ": the clone's ConfigMap is not in " + CONFIG_MAPS));
+        configMaps.assertAllRead(dir);
+        List<Map<String, String>> listed = new ArrayList<>();
+        for (SqlScript script : scripts) {
+            Map<String, String> entry = new LinkedHashMap<>();
+            entry.put("name", script.name());
+            entry.put("timeout", script.timeout().toString());
+            entry.put("sql", script.sql());
+            listed.add(entry);
+        }
+        return listed;
+    }
+
+    /** The ConfigMaps of a case's {@code configmaps.yaml}, remembering which were read. */
+    private static final class FixtureConfigMaps implements PostCloneScripts.ConfigMaps {
+
+        private final Map<String, ConfigMap> byName = new LinkedHashMap<>();
+        private final Set<String> read = new TreeSet<>();
+
+        static FixtureConfigMaps of(Path file) {
+            FixtureConfigMaps fixtures = new FixtureConfigMaps();
+            if (Files.exists(file)) {
+                for (HasMetadata item : DerivedResourcesTest.read(file, KubernetesList.class).getItems()) {
+                    assertThat(item).as("%s: items must be ConfigMaps", file).isInstanceOf(ConfigMap.class);
+                    fixtures.byName.put(key(item.getMetadata().getNamespace(), item.getMetadata().getName()), (ConfigMap) item);
+                }
+            }
+            return fixtures;
+        }
+
+        @Override
+        public ConfigMap get(String namespace, String name) {
+            read.add(key(namespace, name));
+            return byName.get(key(namespace, name));
+        }
+
+        void assertAllRead(Path dir) {
+            Set<String> unread = new TreeSet<>(byName.keySet());
+            unread.removeAll(read);
+            assertThat(unread).as("ConfigMaps in %s that no spec.postClone names: delete them", dir.resolve(CONFIG_MAPS)).isEmpty();
+        }
+
+        private static String key(String namespace, String name) {
+            return namespace + "/" + name;
+        }
     }
 
     /** What a schedule's run creates, and the objects that stay while its clones come and go. */
@@ -225,6 +292,7 @@ class DerivedResourcesTest {
         unused.remove(INPUTS);
         unused.remove(CLONE_SOURCE);
         unused.remove(SCHEDULE);
+        unused.remove(CONFIG_MAPS);
         unused.removeAll(produced);
         return List.copyOf(unused);
     }
@@ -265,6 +333,32 @@ class DerivedResourcesTest {
         assertThat(catchThrowable(() -> compareOrUpdate(copy.resolve("service.yaml"), produced.get("service.yaml"))))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("missing expected file");
+    }
+
+    /** The ConfigMap fixtures are held to the same rule: one nothing reads fails the case, and so does one missing. */
+    @Test
+    void aConfigMapFixtureNothingReadsAndAMissingOneAreBothReported(@TempDir Path tmp) throws IOException {
+        Path real = GOLDEN.resolve("clone-source");
+        Path copy = tmp.resolve("clone-source");
+        Files.createDirectories(copy);
+        try (Stream<Path> files = Files.list(real)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        assertThat(derive(copy)).containsKey("post-clone-scripts.yaml");
+        String fixtures = Files.readString(copy.resolve(CONFIG_MAPS));
+        Files.writeString(copy.resolve(CONFIG_MAPS), fixtures + """
+                  - apiVersion: v1
+                    kind: ConfigMap
+                    metadata: {name: left-over, namespace: prod}
+                    data: {old.sql: "SELECT 1;"}
+                """);
+        assertThat(catchThrowable(() -> derive(copy))).isInstanceOf(AssertionError.class).hasMessageContaining("prod/left-over");
+
+        Files.writeString(copy.resolve(CONFIG_MAPS), "apiVersion: v1\nkind: List\nitems: []\n");
+        assertThat(catchThrowable(() -> derive(copy))).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("the CloneSource's ConfigMap is not in " + CONFIG_MAPS);
     }
 
     /** And a changed field must be a failure, not only a missing file. */

@@ -279,8 +279,6 @@ class CloneSourceTest {
 
         // the snapshot becomes ready while no operator runs; the new one binds it, takes no second one
         harness.cluster().snapshotsBecomeReady(true);
-        VolumeSnapshot pending = only(sourceSnapshots());
-        client.resource(pending).edit(s -> { s.getMetadata().setAnnotations(Map.of("test/nudge", "1")); return s; });
         harness.startOperator();
         DatabaseClone ready = awaitCondition(staging, "orders-staging", "Ready", "True", "CloneReady");
         assertThat(sourceSnapshots()).hasSize(1);
@@ -557,10 +555,20 @@ class CloneSourceTest {
     void aVolumeWhoseOriginIsGoneIsRefusedOnlyWhereACloneSourceMayHaveLeftItsData() {
         source("orders", s -> s.setAllowedNamespaces(List.of(staging)));
         for (String ns : List.of(staging, qa)) {
+            // restored from a snapshot of a volume, then snapshot and volume deleted: only the copy is left
+            client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("original").withNamespace(ns).endMetadata()
+                    .withNewSpec().withAccessModes("ReadWriteOnce")
+                    .withNewResources().withRequests(Map.of("storage", new Quantity("5Gi"))).endResources().endSpec().build()).create();
+            client.resource(new io.fabric8.volumesnapshot.api.model.VolumeSnapshotBuilder().withNewMetadata().withName("deleted-long-ago")
+                    .withNamespace(ns).endMetadata().withNewSpec().withNewSource().withPersistentVolumeClaimName("original").endSource()
+                    .endSpec().build()).create();
             client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("restored").withNamespace(ns).endMetadata()
                     .withNewSpec().withAccessModes("ReadWriteOnce").withNewDataSource().withApiGroup("snapshot.storage.k8s.io")
                     .withKind("VolumeSnapshot").withName("deleted-long-ago").endDataSource()
                     .withNewResources().withRequests(Map.of("storage", new Quantity("5Gi"))).endResources().endSpec().build()).create();
+            await().atMost(Duration.ofSeconds(30)).until(() -> "Bound".equals(phase(ns, "restored")));
+            client.resources(VolumeSnapshot.class).inNamespace(ns).withName("deleted-long-ago").delete();
+            client.persistentVolumeClaims().inNamespace(ns).withName("original").delete();
             DatabaseClone c = clone(ns, "of-restored", null);
             c.getSpec().getSource().setPvcName("restored");
             client.resource(c).create();
@@ -646,6 +654,11 @@ class CloneSourceTest {
         CheckpointSpec c = new CheckpointSpec();
         c.setSecretName(secret);
         return c;
+    }
+
+    private String phase(String ns, String pvcName) {
+        PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(ns).withName(pvcName).get();
+        return pvc == null || pvc.getStatus() == null ? null : pvc.getStatus().getPhase();
     }
 
     private List<VolumeSnapshot> sourceSnapshots() {

@@ -1,6 +1,6 @@
 package dev.pgclone.operator.testing;
 
-import dev.pgclone.testkit.standin.ClusterStandIns;
+import dev.pgclone.testkit.cluster.ClusterStandIns;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -9,7 +9,7 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.Tag;
 
 /**
- * Test tier: against an API server (the fabric8 mock with the stand-ins of {@link dev.pgclone.testkit.standin.ClusterStandIns},
+ * Test tier: against an API server (the fabric8 mock with the stand-ins of {@link dev.pgclone.testkit.cluster.ClusterStandIns},
  * or Quarkus with the operator running). Untagged tests are the unit and golden-file tier, which
  * {@code make test-fast} runs alone; the end-to-end tier is the e2e module.
  */

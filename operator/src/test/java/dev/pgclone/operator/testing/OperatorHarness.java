@@ -1,6 +1,6 @@
 package dev.pgclone.operator.testing;
 
-import dev.pgclone.testkit.standin.ClusterStandIns;
+import dev.pgclone.testkit.cluster.ClusterStandIns;
 
 
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;

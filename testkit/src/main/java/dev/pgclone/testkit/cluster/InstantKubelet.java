@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * address the caller hands out. Used to measure the operator with many clones, where one shared,
  * real PostgreSQL at one address answers every clone's preparation (hundreds of postgres processes
  * would measure this machine, not the operator), and by the operator's tests on the fabric8 mock
- * ({@code standin.ClusterStandIns}), which also tell it what to do with a Pod: run it, crash it
+ * ({@link ClusterStandIns}), which also tell it what to do with a Pod: run it, crash it
  * with a termination message, or leave it pending.
  */
 public final class InstantKubelet implements AutoCloseable {

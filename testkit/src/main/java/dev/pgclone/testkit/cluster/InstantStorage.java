@@ -1,32 +1,27 @@
 package dev.pgclone.testkit.cluster;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Storage for measuring the operator alone: every volume, snapshot and restore is an empty
- * directory, made in constant time, so the snapshotter and provisioner still do all their API work
- * (contents, PVs, binding) but no data is copied and no file system is mounted.
+ * Storage that holds no data: volumes and snapshots are names in memory, so the snapshotter and
+ * provisioner still do all their API work (contents, PVs, binding) in constant time, and nothing
+ * is written or mounted. It keeps what a CSI driver checks: a snapshot is of a volume that exists,
+ * a restore is of a snapshot that exists. For measuring the operator alone, and for the operator's
+ * tests on the fabric8 mock ({@link ClusterStandIns}), where no pod reads a volume.
  */
 final class InstantStorage implements StorageBackend {
 
-    private final Path root;
+    /** Where the volumes would be; nothing is ever there. */
+    private static final Path NOWHERE = Path.of("/instant-storage");
 
-    InstantStorage(Path dir) {
-        this.root = dir.resolve("instant-storage");
-        try {
-            Files.createDirectories(root.resolve("volumes"));
-            Files.createDirectories(root.resolve("snapshots"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    private final Set<String> volumes = ConcurrentHashMap.newKeySet();
+    private final Set<String> snapshots = ConcurrentHashMap.newKeySet();
 
     @Override
     public String describe() {
-        return "stand-in storage: empty directories, no data (for measuring the operator's API work alone)";
+        return "stand-in storage: volumes and snapshots are names in memory, no data (for the operator's API work alone)";
     }
 
     @Override
@@ -36,7 +31,13 @@ final class InstantStorage implements StorageBackend {
 
     @Override
     public Path createVolume(String volumeId) {
-        return mkdir(volumePath(volumeId));
+        volumes.add(volumeId);
+        return volumePath(volumeId);
+    }
+
+    @Override
+    public Path provisionVolume(String volumeId) {
+        return createVolume(volumeId);
     }
 
     @Override
@@ -46,27 +47,43 @@ final class InstantStorage implements StorageBackend {
 
     @Override
     public void snapshot(String volumeId, String snapshotId) {
-        mkdir(snapshotPath(snapshotId));
+        if (!volumes.contains(volumeId)) {
+            throw new IllegalStateException("volume " + volumeId + " does not exist");
+        }
+        snapshots.add(snapshotId);
     }
 
     @Override
     public Path restore(String snapshotId, String volumeId) {
+        if (!snapshots.contains(snapshotId)) {
+            throw new IllegalStateException("snapshot " + snapshotId + " does not exist");
+        }
         return createVolume(volumeId);
     }
 
     @Override
     public void deleteVolume(String volumeId) {
-        Kubelet.deleteTree(volumePath(volumeId));
+        volumes.remove(volumeId);
     }
 
     @Override
     public void deleteSnapshot(String snapshotId) {
-        Kubelet.deleteTree(snapshotPath(snapshotId));
+        snapshots.remove(snapshotId);
+    }
+
+    @Override
+    public boolean hasVolume(String volumeId) {
+        return volumes.contains(volumeId);
+    }
+
+    @Override
+    public boolean hasSnapshot(String snapshotId) {
+        return snapshots.contains(snapshotId);
     }
 
     @Override
     public Path root() {
-        return root;
+        return NOWHERE;
     }
 
     @Override
@@ -76,14 +93,7 @@ final class InstantStorage implements StorageBackend {
 
     @Override
     public void close() {
-        Kubelet.deleteTree(root);
-    }
-
-    private static Path mkdir(Path p) {
-        try {
-            return Files.createDirectories(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        volumes.clear();
+        snapshots.clear();
     }
 }

@@ -12,11 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +76,17 @@ final class Provisioner implements AutoCloseable {
             return pv.getSpec().getCsi().getVolumeHandle();
         }
         return pv.getMetadata().getAnnotations() == null ? null : pv.getMetadata().getAnnotations().get(VOLUME_HANDLE);
+    }
+
+    /** The capacity in bytes of the PV of this volume, as a driver reports a snapshot's size; null when no PV says one. */
+    static Long capacityBytes(KubernetesClient client, String volumeHandle) {
+        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
+            if (volumeHandle.equals(volumeHandle(pv))) {
+                Quantity q = pv.getSpec().getCapacity() == null ? null : pv.getSpec().getCapacity().get("storage");
+                return q == null ? null : Quantity.getAmountInBytes(q).longValue();
+            }
+        }
+        return null;
     }
 
     /** The local directory of one of this cluster's PVs, or null. */
@@ -168,14 +175,7 @@ final class Provisioner implements AutoCloseable {
         String group = ref != null ? ref.getApiGroup() : local == null ? null : local.getApiGroup();
         String sourceName = ref != null ? ref.getName() : local == null ? null : local.getName();
         if (kind == null) {
-            Path p = storage.createVolume(pvName);
-            try {
-                // like the hostPath provisioner: any pod uid may write into a fresh volume
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return p;
+            return storage.provisionVolume(pvName);
         }
         boolean otherNamespace = ref != null && ref.getNamespace() != null && !ref.getNamespace().equals(pvc.getMetadata().getNamespace());
         if (!"VolumeSnapshot".equals(kind) || !ClusterCrds.SNAPSHOT_GROUP.equals(group) || otherNamespace) {
@@ -233,17 +233,24 @@ final class Provisioner implements AutoCloseable {
         String pvName = pv.getMetadata().getName();
         Quantity capacity = pv.getSpec().getCapacity().get("storage");
         var claim = client.persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName());
-        if (pvc.getSpec().getVolumeName() == null || !pvc.getSpec().getVolumeName().equals(pvName)) {
-            claim.edit(c -> {
+        // as it is now, not as the event had it: the event of this binder's own first write comes back before the status is Bound
+        PersistentVolumeClaim current = claim.get();
+        if (current == null) {
+            return;
+        }
+        if (!pvName.equals(current.getSpec().getVolumeName())) {
+            current = claim.edit(c -> {
                 c.getSpec().setVolumeName(pvName);
                 return c;
             });
         }
-        claim.editStatus(c -> {
-            c.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound").withAccessModes(c.getSpec().getAccessModes())
-                    .withCapacity(Map.of("storage", capacity)).build());
-            return c;
-        });
+        if (current.getStatus() == null || !"Bound".equals(current.getStatus().getPhase())) {
+            claim.editStatus(c -> {
+                c.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound").withAccessModes(c.getSpec().getAccessModes())
+                        .withCapacity(Map.of("storage", capacity)).build());
+                return c;
+            });
+        }
     }
 
     private void deleted(PersistentVolumeClaim pvc) {

@@ -1,7 +1,5 @@
 package dev.pgclone.testkit.cluster;
 
-import io.fabric8.kubernetes.api.model.PersistentVolume;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -105,7 +103,7 @@ final class SnapshotSidecar implements AutoCloseable {
                 content.getSpec().getVolumeSnapshotRef().getNamespace(), content.getSpec().getVolumeSnapshotRef().getName(),
                 (System.nanoTime() - started) / 1_000_000, storage.copyOnWrite() ? "copy-on-write" : "full copy");
         writeStatus(content, new VolumeSnapshotContentStatusBuilder().withSnapshotHandle(snapshotHandle).withReadyToUse(true)
-                .withCreationTime(taken.getEpochSecond() * 1_000_000_000L + taken.getNano()).withRestoreSize(sizeOf(volumeHandle)).build());
+                .withCreationTime(taken.getEpochSecond() * 1_000_000_000L + taken.getNano()).withRestoreSize(Provisioner.capacityBytes(client, volumeHandle)).build());
         setAnnotation(content, BEING_CREATED, null);
     }
 
@@ -137,17 +135,6 @@ final class SnapshotSidecar implements AutoCloseable {
                 throw e;
             }
         }
-    }
-
-    /** The source volume's capacity, as the driver reports a snapshot's size. */
-    private Long sizeOf(String volumeHandle) {
-        for (PersistentVolume pv : client.persistentVolumes().list().getItems()) {
-            if (volumeHandle.equals(Provisioner.volumeHandle(pv))) {
-                Quantity q = pv.getSpec().getCapacity() == null ? null : pv.getSpec().getCapacity().get("storage");
-                return q == null ? null : Quantity.getAmountInBytes(q).longValue();
-            }
-        }
-        return null;
     }
 
     private void writeStatus(VolumeSnapshotContent content, VolumeSnapshotContentStatus status) {

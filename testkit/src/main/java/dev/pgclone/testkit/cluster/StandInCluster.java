@@ -65,7 +65,7 @@ public final class StandInCluster implements AutoCloseable {
             c.api = ApiServer.start(dir.resolve("kubeconfig"));
             c.client = c.api.newClient(USER_AGENT);
             LocalCluster.installBasics(c.client, operatorCrds);
-            c.storage = new InstantStorage(dir);
+            c.storage = new InstantStorage();
             c.snapshotter = new Snapshotter(c.client, c.storage).start();
             c.provisioner = new Provisioner(c.client, false, c.storage, p -> false).start();
             c.kubelet = new InstantKubelet(c.client, podIp).start();

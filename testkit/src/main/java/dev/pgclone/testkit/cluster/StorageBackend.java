@@ -1,7 +1,10 @@
 package dev.pgclone.testkit.cluster;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Where the local cluster keeps volume data. Identifiers are chosen by the caller (PV and snapshot
@@ -17,6 +20,17 @@ public interface StorageBackend extends AutoCloseable {
 
     /** A new, empty, writable volume. */
     Path createVolume(String volumeId);
+
+    /** A new volume for a claim without a data source: empty, and writable by any pod's uid, as the hostPath provisioner makes them. */
+    default Path provisionVolume(String volumeId) {
+        Path p = createVolume(volumeId);
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxrwxrwx"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return p;
+    }
 
     /** A new volume holding the contents of an existing directory (reflinked when the file system can). */
     Path importVolume(String volumeId, Path source);
