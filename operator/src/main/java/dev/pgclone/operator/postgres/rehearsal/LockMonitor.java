@@ -71,9 +71,14 @@ import java.util.concurrent.locks.LockSupport;
  * and failed, the largest gap between two successful samples (more than two intervals is a hole in the
  * evidence: a lock shorter than the gap may have been missed) and what the query cost.
  *
- * <p>The true hold of a lock is longer than what the samples show by less than one interval on each
- * side. {@link #sampleNow()} takes a sample at once: the SQL path takes one after every statement, so a
- * lock still held after its statement is seen before the next statement starts, whatever the interval.
+ * <p>A sample reads the server somewhere between the moment its query is sent and the moment the answer
+ * arrives. An interval starts when the answer of the first sample that showed it arrived and ends when the
+ * last one that showed it was sent: the lock was held (the session waited) for at least that long, and a
+ * statement that started before the interval's start can be the one that took it, one that started after
+ * cannot. The true hold is longer by less than one interval plus one query on each side; an interval seen
+ * in one sample only has no length. {@link #sampleNow()} takes a sample at once: the SQL path takes one
+ * after every statement, so a lock still held after its statement is seen before the next statement
+ * starts, whatever the interval.
  */
 public final class LockMonitor implements AutoCloseable {
 
@@ -235,12 +240,12 @@ public final class LockMonitor implements AutoCloseable {
                     rows.add(Row.read(rs));
                 }
             }
-            // the locks were read somewhere between sending and receiving: take the middle
-            Instant at = origin.plusNanos((t0 + System.nanoTime()) / 2 - originNanos);
+            Instant sent = origin.plusNanos(t0 - originNanos);
+            Instant received = now();
             Set<Long> seen = new HashSet<>();
             rows.forEach(r -> seen.add(r.relation));
             name(seen);
-            record(at, rows);
+            record(sent, received, rows);
             long t1 = System.nanoTime();
             queryNanosTotal += t1 - t0;
             queryNanosMax = Math.max(queryNanosMax, t1 - t0);
@@ -359,7 +364,7 @@ public final class LockMonitor implements AutoCloseable {
     }
 
     /** Turns one sample into intervals. */
-    private void record(Instant at, List<Row> rows) {
+    private void record(Instant sent, Instant at, List<Row> rows) {
         // gaps count from the first sample on: logging in before it is not a hole in the evidence
         Duration gap = lastSampleAt == null ? Duration.ZERO : Duration.between(lastSampleAt, at);
         if (gap.compareTo(largestGap) > 0) {
@@ -395,7 +400,7 @@ public final class LockMonitor implements AutoCloseable {
                     b = new SeenBackend(r.pid, r.backendStart, at, lastWal >= 0 ? lastWal : wal);
                     backends.put(key, b);
                 }
-                b.last = at;
+                b.last = latest(b.first, sent);
                 b.application = r.application;
                 if (r.query != null && !r.query.isEmpty()) {
                     b.lastQuery = r.query;
@@ -407,7 +412,8 @@ public final class LockMonitor implements AutoCloseable {
                 }
                 HoldKey key = new HoldKey(r.pid, r.relation, r.mode);
                 heldNow.add(key);
-                openHolds.computeIfAbsent(key, k -> new Interval(at)).last = at;
+                Interval i = openHolds.computeIfAbsent(key, k -> new Interval(at));
+                i.last = latest(i.first, sent);
             }
         }
         for (SeenBackend b : backends.values()) {
@@ -425,7 +431,7 @@ public final class LockMonitor implements AutoCloseable {
                 WaitKey key = new WaitKey(r.pid, r.lockType, r.lockKey, r.relation, r.mode, blocker);
                 waitingNow.add(key);
                 Interval i = openWaits.computeIfAbsent(key, k -> new Interval(at));
-                i.last = at;
+                i.last = latest(i.first, sent);
                 i.application = r.application;
                 i.query = r.query;
             }
@@ -434,6 +440,10 @@ public final class LockMonitor implements AutoCloseable {
         if (wal >= 0) {
             lastWal = wal;
         }
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     private static <K> void closeUnseen(Map<K, Interval> open, Set<K> seen, List<Map.Entry<K, Interval>> closed) {

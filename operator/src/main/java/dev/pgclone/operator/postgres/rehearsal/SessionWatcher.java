@@ -92,14 +92,28 @@ public final class SessionWatcher {
             walAfter = LockMonitor.currentWal(c);
             filesAfter = RelationFiles.read(c);
         }
-        List<LockMonitor.Backend> backends = monitor.backends().stream().filter(b -> !b.firstSeen().isBefore(started)).toList();
+        List<LockMonitor.Backend> seen = monitor.backends();
+        List<LockMonitor.Backend> backends = seen.stream().filter(b -> !b.firstSeen().isBefore(started)).toList();
         List<LockMonitor.Hold> holds = monitor.holdsWithOids();
         List<LockWait> waits = monitor.waits();
-        Duration slack = monitor.interval();
 
         Map<LockMonitor.Backend, List<LockMonitor.Hold>> locks = new LinkedHashMap<>();
-        for (LockMonitor.Backend b : backends) {
-            locks.put(b, holds.stream().filter(h -> h.hold().pid() == b.pid() && during(h.hold().firstSeen(), b, Duration.ZERO)).toList());
+        Map<LockMonitor.Backend, List<LockWait>> blockedBy = new LinkedHashMap<>();
+        backends.forEach(b -> {
+            locks.put(b, new ArrayList<>());
+            blockedBy.put(b, new ArrayList<>());
+        });
+        for (LockMonitor.Hold h : holds) {
+            LockMonitor.Backend b = owner(seen, h.hold().pid(), h.hold().firstSeen());
+            if (locks.containsKey(b)) {
+                locks.get(b).add(h);
+            }
+        }
+        for (LockWait w : waits) {
+            LockMonitor.Backend b = owner(seen, w.blockerPid(), w.firstSeen());
+            if (blockedBy.containsKey(b)) {
+                blockedBy.get(b).add(w);
+            }
         }
         Map<LockMonitor.Backend, List<TableRewrite>> rewritten = new LinkedHashMap<>();
         backends.forEach(b -> rewritten.put(b, new ArrayList<>()));
@@ -120,18 +134,28 @@ public final class SessionWatcher {
 
         List<StepEvidence> steps = new ArrayList<>();
         for (LockMonitor.Backend b : backends) {
-            List<LockWait> blocked = waits.stream().filter(w -> w.blockerPid() == b.pid() && during(w.firstSeen(), b, slack)).toList();
             long wal = b.walBefore() >= 0 && b.walAfter() >= b.walBefore() ? b.walAfter() - b.walBefore() : 0;
             steps.add(new StepEvidence(steps.size() + 1, b.applicationName() == null ? "" : b.applicationName(), 0,
                     MigrationSession.cut(b.lastQuery(), MigrationSession.MAX_SQL), b.pid(), b.firstSeen(),
                     Duration.between(b.firstSeen(), b.lastSeen()), wal, locks.get(b).stream().map(LockMonitor.Hold::hold).distinct().toList(),
-                    blocked, rewritten.get(b), null, null));
+                    blockedBy.get(b), rewritten.get(b), null, null));
         }
         return new JobEvidence(steps, started, Duration.between(started, end), walAfter - walBefore, all, unattributed, monitor.quality());
     }
 
-    private static boolean during(Instant t, LockMonitor.Backend b, Duration slack) {
-        return !t.isBefore(b.firstSeen()) && !t.isAfter(b.lastSeen().plus(slack));
+    /**
+     * The backend a pid was at {@code t}: of those seen with that pid, the one seen first last before {@code t}
+     * (a pid is reused only by a later backend). A lock and its holder come from the same samples, so the
+     * holder was first seen no later than the lock.
+     */
+    private static LockMonitor.Backend owner(List<LockMonitor.Backend> seen, int pid, Instant t) {
+        LockMonitor.Backend owner = null;
+        for (LockMonitor.Backend b : seen) {
+            if (b.pid() == pid && !b.firstSeen().isAfter(t) && (owner == null || b.firstSeen().isAfter(owner.firstSeen()))) {
+                owner = b;
+            }
+        }
+        return owner;
     }
 
     /** The session seen holding the strongest lock on the relation (the first one seen, among equals); null when none was. */

@@ -33,16 +33,6 @@ class SessionWatcherTest {
         }
     }
 
-    /** Asked on a session of the rehearsal's own: the test's psql would be a session of the Job. */
-    private static boolean psqlHolds(Connection probe, String table, String mode) {
-        try {
-            return "t".equals(TestClone.queryOne(probe, "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-                    + " WHERE a.application_name = 'psql' AND l.granted AND l.mode = '" + mode + "' AND l.relation = '" + table + "'::regclass)"));
-        } catch (java.sql.SQLException e) {
-            throw new AssertionError(e);
-        }
-    }
-
     @Test
     void everySessionOfTheToolIsAStepWithItsLocksItsWaitersAndItsRewrites() throws Exception {
         clone.sql("CREATE TABLE job_t (id int PRIMARY KEY, v text); INSERT INTO job_t SELECT g, 'v' FROM generate_series(1, 2000) g");
@@ -53,40 +43,50 @@ class SessionWatcherTest {
             st.execute("SELECT count(*) FROM pg_class");
         }
         Connection someone = clone.foreignSession("someones-psql");
+        // the test's own sessions, opened beforehand: a psql of the test's would be a session of the Job
         Connection probe = clone.session("test/probe");
+        Connection reader = clone.session("workload/reader");
         try (Statement st = someone.createStatement()) {
             st.execute("SELECT 1");
         }
 
         SessionWatcher.JobEvidence job;
         long readerWaitedNanos;
+        long toolNanos;
         try (LockMonitor monitor = LockMonitor.start(clone.sessions, LockMonitor.Watch.otherSessions(), LockMonitor.DEFAULT_INTERVAL)) {
             SessionWatcher watcher = SessionWatcher.start(clone.sessions, monitor);
-            Future<String> tool = clone.inBackground(() -> clone.query(
-                    "BEGIN; ALTER TABLE job_t ALTER COLUMN id TYPE bigint; SELECT pg_sleep(1.5); COMMIT;"));
-            TestClone.await("the tool holds its lock", Duration.ofSeconds(30), () -> psqlHolds(probe, "job_t", "AccessExclusiveLock"));
-            try (Connection reader = clone.session("workload/reader"); Statement st = reader.createStatement()) {
+            Future<Long> tool = clone.inBackground(() -> {
+                long t0 = System.nanoTime();
+                clone.query("BEGIN; ALTER TABLE job_t ALTER COLUMN id TYPE bigint; SELECT pg_sleep(1.5); COMMIT;");
+                return System.nanoTime() - t0;
+            });
+            TestClone.await("the tool holds its lock", Duration.ofSeconds(30),
+                    () -> TestClone.holdsLock(probe, "psql", "job_t", "AccessExclusiveLock"));
+            try (Statement st = reader.createStatement()) {
                 long t0 = System.nanoTime();
                 st.executeQuery("SELECT count(*) FROM job_t").close();
                 readerWaitedNanos = System.nanoTime() - t0;
             }
-            tool.get(60, TimeUnit.SECONDS);
+            toolNanos = tool.get(60, TimeUnit.SECONDS);
             job = watcher.finish();
         } finally {
             own.rollback();
         }
 
+        Duration edges = job.quality().interval().plus(job.quality().maxQueryTime()).multipliedBy(2);
         assertThat(job.sessions()).as("%s", job).singleElement().satisfies(s -> {
             assertThat(s.number()).isEqualTo(1);
             assertThat(s.script()).isEqualTo("psql");
             assertThat(s.line()).isZero();
             assertThat(s.sql()).isEqualTo("BEGIN; ALTER TABLE job_t ALTER COLUMN id TYPE bigint; SELECT pg_sleep(1.5); COMMIT;");
-            assertThat(s.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(1200));
+            // seen for the 1.5 s it slept at least, but for what sampling loses at each end (one interval and one
+            // sample's time), and no longer than the psql process ran
+            assertThat(s.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(1500).minus(edges)).isLessThanOrEqualTo(Duration.ofNanos(toolNanos));
             assertThat(s.locks()).anySatisfy(h -> {
                 assertThat(h.relation()).isEqualTo("public.job_t");
                 assertThat(h.mode()).isEqualTo("AccessExclusiveLock");
                 assertThat(h.pid()).isEqualTo(s.pid());
-                assertThat(h.held().toMillis() / 1000.0).isBetween(1.2, 2.1);
+                assertThat(h.held()).isGreaterThanOrEqualTo(Duration.ofMillis(1500).minus(edges)).isLessThanOrEqualTo(Duration.ofNanos(toolNanos));
             });
             assertThat(s.blocked()).singleElement().satisfies(w -> {
                 assertThat(w.waiterApplication()).isEqualTo("pgclone-rehearsal/workload/reader");

@@ -83,6 +83,20 @@ final class TestClone implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a session of that application_name holds the lock, asked on {@code probe}: a session opened
+     * beforehand, so that the test reacts within milliseconds (starting psql takes far longer on a loaded machine).
+     */
+    static boolean holdsLock(Connection probe, String applicationName, String table, String mode) {
+        try {
+            return "t".equals(queryOne(probe, "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                    + " WHERE a.application_name = '" + applicationName + "' AND l.granted AND l.mode = '" + mode + "'"
+                    + " AND l.relation = '" + table + "'::regclass)"));
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     <T> Future<T> inBackground(Callable<T> work) {
         return background.submit(work);
     }
