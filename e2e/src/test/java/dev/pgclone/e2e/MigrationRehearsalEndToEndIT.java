@@ -54,7 +54,7 @@ class MigrationRehearsalEndToEndIT {
                 CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL,
                                      created_at timestamptz NOT NULL, total numeric(10,2) NOT NULL);
                 INSERT INTO orders (customer_id, status, created_at, total)
-                  SELECT i % 20000, 'complete', now() - i * interval '1 second', i % 1000
+                  SELECT i %% 20000, 'complete', now() - i * interval '1 second', i %% 1000
                   FROM generate_series(1, %d) i;
                 CREATE INDEX orders_customer ON orders (customer_id);
                 VACUUM ANALYZE orders;

@@ -208,15 +208,16 @@ class RealApiServerIT {
                 SchemaCase.acceptsRule(REHEARSAL, sqlText, rehearsal("{source: {pvcName: data}, " + pg + "}", "{sql: {configMapName: migrations}}")),
                 SchemaCase.rejects(REHEARSAL, rowsOrValue, rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "checks: {validations: [{name: none-left, sql: \"SELECT 1\", rows: 0, value: \"1\"}]}")),
                 SchemaCase.acceptsRule(REHEARSAL, rowsOrValue, rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "checks: {validations: [{name: none-left, sql: \"SELECT 1\", rows: 0}]}")),
-                SchemaCase.rejectsUpdate(REHEARSAL, runsOnce, rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration),
-                        rehearsal("{source: {pvcName: data}, " + pg + "}", "{sql: {inline: \"SELECT 2\"}}")),
-                SchemaCase.acceptsUpdate(REHEARSAL, runsOnce, rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration),
-                        rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration)),
+                // the stored clone template carries the server's defaults (isolation: strict), so the cases spell them out
+                SchemaCase.rejectsUpdate(REHEARSAL, runsOnce, rehearsal("{source: {pvcName: data}, isolation: strict, " + pg + "}", sqlMigration),
+                        rehearsal("{source: {pvcName: data}, isolation: strict, " + pg + "}", "{sql: {inline: \"SELECT 2\"}}")),
+                SchemaCase.acceptsUpdate(REHEARSAL, runsOnce, rehearsal("{source: {pvcName: data}, isolation: strict, " + pg + "}", sqlMigration),
+                        rehearsal("{source: {pvcName: data}, isolation: strict, " + pg + "}", sqlMigration)),
                 SchemaCase.rejects(REHEARSAL, "pattern spec.limits.maxAccessExclusiveLock", "should match",
                         rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "limits: {maxAccessExclusiveLock: 1 second}")),
                 SchemaCase.rejects(REHEARSAL, "maximum spec.workload.queries[].concurrency", "should be less than or equal to 16",
                         rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "workload: {queries: [{name: q, sql: \"SELECT 1\", concurrency: 17}]}")),
-                SchemaCase.rejects(REHEARSAL, "maxLength spec.workload.queries[].name", "may not be longer than 36",
+                SchemaCase.rejects(REHEARSAL, "maxLength spec.workload.queries[].name", "may not be more than 36 bytes",
                         rehearsal("{source: {pvcName: data}, " + pg + "}", sqlMigration, "workload: {queries: [{name: " + "q".repeat(37) + ", sql: \"SELECT 1\"}]}")));
         return cases.stream().map(c -> Arguments.of(c.describe(), c));
     }
@@ -730,7 +731,7 @@ class RealApiServerIT {
                 }
             }
         }
-        assertThat(crds).as("CRDs in %s", EndToEnd.CRDS).hasSize(3);
+        assertThat(crds).as("CRDs in %s", EndToEnd.CRDS).hasSize(4);
         return crds;
     }
 
