@@ -187,6 +187,17 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
             return fail(r, status, plan, Reasons.NAME_CONFLICT, new Ownership.NameConflict(report).describeFor(MigrationRehearsal.KIND,
                     r.getMetadata().getName()), false);
         }
+        if (plan.jobPath()) {
+            // the Job and its connection Secret, like the report: names nobody else holds, checked before anything runs
+            Job job = client.batch().v1().jobs().inNamespace(ns).withName(Names.rehearsalJob(r)).get();
+            Secret connection = client.secrets().inNamespace(ns).withName(Names.rehearsalJob(r)).get();
+            for (var taken : java.util.Arrays.asList(job, connection)) {
+                if (taken != null && !ownership.ours(taken, key)) {
+                    return fail(r, status, plan, Reasons.NAME_CONFLICT, new Ownership.NameConflict(taken).describeFor(MigrationRehearsal.KIND,
+                            r.getMetadata().getName()), false);
+                }
+            }
+        }
         LinkedHashMap<String, String> scripts = new LinkedHashMap<>();
         if (!plan.jobPath()) {
             if (plan.inlineSql() != null && !plan.inlineSql().isBlank()) {

@@ -10,7 +10,6 @@ import java.util.regex.Pattern;
 public final class Durations {
 
     private static final Pattern FORMAT = Pattern.compile("^([0-9]+(d|h|m|s))+$");
-    private static final Pattern PART = Pattern.compile("([0-9]+)(d|h|m|s)");
     /** Ten years: longer is a typo, and anything near Duration's range overflows when added to a date. */
     public static final Duration MAX = Duration.ofDays(3650);
 
@@ -90,26 +89,7 @@ public final class Durations {
         if (text == null || !FORMAT.matcher(text).matches()) {
             throw new IllegalArgumentException("not a duration: " + text);
         }
-        long seconds = 0;
-        Matcher m = PART.matcher(text);
-        try {
-            while (m.find()) {
-                long n = Long.parseLong(m.group(1));
-                long unit = switch (m.group(2)) {
-                    case "d" -> 86_400L;
-                    case "h" -> 3_600L;
-                    case "m" -> 60L;
-                    default -> 1L;
-                };
-                seconds = Math.addExact(seconds, Math.multiplyExact(n, unit));
-            }
-        } catch (ArithmeticException | NumberFormatException e) {
-            throw new IllegalArgumentException("duration too long: " + text);
-        }
-        Duration total = Duration.ofSeconds(seconds);
-        if (total.compareTo(MAX) > 0) {
-            throw new IllegalArgumentException("duration too long: " + text + " (at most " + MAX.toDays() + "d)");
-        }
-        return total;
+        // the same units in whole seconds: no milliseconds here
+        return parseFine(text);
     }
 }

@@ -96,7 +96,12 @@ class MigrationRehearsalReconcilerTest {
     @Test
     void aRiskyMigrationFailsWithItsReportAndTheCloneGoes() {
         migrationScripts();
-        harness.rehearsalRunner().answer(request -> Rehearsals.risky().build());
+        java.util.concurrent.atomic.AtomicReference<String> publishedPassword = new java.util.concurrent.atomic.AtomicReference<>();
+        harness.rehearsalRunner().answer(request -> {
+            // read while the run is on: the clone and its Secrets go when the rehearsal ends
+            publishedPassword.set(CloneSecrets.value(client.secrets().inNamespace(ns).withName("risky-clone-superuser").get(), "password"));
+            return Rehearsals.risky().build();
+        });
         MigrationRehearsal created = create("risky", """
                   limits: {maxAccessExclusiveLock: 1s, maxWorkloadLockWait: 5s}
                 """);
@@ -108,8 +113,8 @@ class MigrationRehearsalReconcilerTest {
                 .containsExactly("inline", "V1__index.sql", "V2__backfill.sql");
         assertThat(request.target().database()).isEqualTo("orders");
         assertThat(request.target().user()).isEqualTo("postgres");
-        String superuserPassword = CloneSecrets.value(client.secrets().inNamespace(ns).withName("risky-clone-superuser").get(), "password");
-        assertThat(request.target().password()).as("the clone's published superuser password").isEqualTo(superuserPassword);
+        assertThat(publishedPassword.get()).isNotBlank();
+        assertThat(request.target().password()).as("the clone's published superuser password").isEqualTo(publishedPassword.get());
         assertThat(request.target().host()).as("the clone Pod's IP").startsWith("10.0.0.");
 
         var status = done.getStatus();
@@ -182,6 +187,27 @@ class MigrationRehearsalReconcilerTest {
         assertThat(harness.rehearsalRunner().requests()).as("nothing ran").isEmpty();
         assertThat(client.configMaps().inNamespace(ns).withName("taken-report").get().getData()).containsExactly(Map.entry("mine", "keep me"));
         await().atMost(WAIT).until(() -> clone("taken-clone") == null);
+    }
+
+    @Test
+    void someoneElsesSecretUnderTheMigrationJobsNameEndsTheRehearsalBeforeItRuns() {
+        client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("tool-migration").withNamespace(ns)
+                .endMetadata().withStringData(Map.of("token", "theirs")).build()).create();
+        harness.rehearsalRunner().answer(request -> Rehearsals.safe().build());
+        client.resource(Serialization.unmarshal("""
+                apiVersion: pgclone.dev/v1alpha1
+                kind: MigrationRehearsal
+                metadata: {name: tool, namespace: %s}
+                spec:
+                  clone: {spec: {source: {pvcName: data}, postgres: {image: "postgres:16"}}}
+                  migration: {job: {image: "flyway/flyway:10", args: [migrate]}}
+                """.formatted(ns), MigrationRehearsal.class)).create();
+        MigrationRehearsal done = awaitComplete("tool");
+        assertThat(done.getStatus().condition("Failed").orElseThrow().getReason()).isEqualTo("NameConflict");
+        assertThat(done.getStatus().getReasons()).singleElement().asString().contains("Secret tool-migration");
+        assertThat(harness.rehearsalRunner().requests()).as("nothing ran").isEmpty();
+        assertThat(client.batch().v1().jobs().inNamespace(ns).withName("tool-migration").get()).isNull();
+        assertThat(client.secrets().inNamespace(ns).withName("tool-migration").get().getStringData()).containsEntry("token", "theirs");
     }
 
     @Test
