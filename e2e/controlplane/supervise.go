@@ -28,8 +28,9 @@ const issuer = "https://kubernetes.default.svc.cluster.local"
 // defaultControllers are the kube-controller-manager controllers the operator and the local
 // cluster rely on, plus the cheap ones a real cluster would have. Left out on purpose: the
 // pod-garbage-collector (it deletes Pods bound to a Node object that does not exist, and the local
-// kubelet registers none), the node, cloud, certificate-signing and workload controllers
-// (Deployments, Jobs, ...: the operator creates Pods directly).
+// kubelet registers none), the node, cloud, certificate-signing and the workload controllers other
+// than Jobs (Deployments, StatefulSets, ...: the operator creates its Pods directly; a
+// MigrationRehearsal with a migration image runs it as a Job).
 var defaultControllers = []string{
 	"garbage-collector-controller",
 	"namespace-controller",
@@ -44,6 +45,8 @@ var defaultControllers = []string{
 	"persistentvolumeclaim-protection-controller",
 	"resourcequota-controller",
 	"endpointslice-controller",
+	// a MigrationRehearsal's job migration runs as a Job
+	"job-controller",
 }
 
 type options struct {
