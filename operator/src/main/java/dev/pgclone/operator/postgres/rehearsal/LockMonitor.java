@@ -54,7 +54,10 @@ import java.util.concurrent.locks.LockSupport;
  * name is looked up again when the holds are read, after the migration committed. One that never
  * resolves was never visible to any other session (created and dropped, or rolled back, inside the
  * migration's transaction, like the transient copy a table rewrite builds): nobody else could ask for a
- * lock on it, and its holds are left out.
+ * lock on it, and its holds are left out. So are the holds that began while their relation could not be
+ * named yet and committed later (the index a CREATE INDEX builds, a table created by the migration):
+ * they end with the transaction that made the relation visible; a lock taken on it by a later
+ * transaction, once it is named, is a hold like any other.
  *
  * <p>Kept: relations with an oid of a user object (16384 and above: no system catalog, no
  * information_schema view), without temporary tables (they cannot block anyone else) and without TOAST
@@ -276,6 +279,11 @@ public final class LockMonitor implements AutoCloseable {
             if (r == null || !r.kept()) {
                 continue;
             }
+            // created by the holder's own open transaction (CREATE INDEX's new index, a new table): no other
+            // session could see the relation while the lock was held, so nobody could wait for it
+            if (e.getValue().unseenByOthers) {
+                continue;
+            }
             out.add(new Hold(e.getKey().oid, new LockHold(e.getKey().pid, r.name, r.kind, e.getKey().mode, e.getValue().first, e.getValue().last)));
         }
         out.sort(Comparator.comparing((Hold h) -> h.hold().firstSeen()).thenComparingInt(h -> h.hold().pid()));
@@ -412,7 +420,19 @@ public final class LockMonitor implements AutoCloseable {
                 }
                 HoldKey key = new HoldKey(r.pid, r.relation, r.mode);
                 heldNow.add(key);
-                Interval i = openHolds.computeIfAbsent(key, k -> new Interval(at));
+                Interval i = openHolds.get(key);
+                if (i != null && i.unseenByOthers && rel != null) {
+                    // named now: the transaction that created the relation has committed (releasing every
+                    // lock it held), so this lock is a later transaction's, on a relation everyone sees
+                    closedHolds.add(Map.entry(key, i));
+                    i = null;
+                }
+                if (i == null) {
+                    i = new Interval(at);
+                    // no name after this sample's look-up: created by the holder's open transaction
+                    i.unseenByOthers = rel == null;
+                    openHolds.put(key, i);
+                }
                 i.last = latest(i.first, sent);
             }
         }
@@ -637,6 +657,8 @@ public final class LockMonitor implements AutoCloseable {
     private static final class Interval {
         final Instant first;
         Instant last;
+        /** A hold that began on a relation no other session could see yet; it ends with the transaction that created it. */
+        boolean unseenByOthers;
         String application;
         String query;
 

@@ -117,7 +117,7 @@ class LockMonitorTest {
 
     @Test
     void relationsDroppedOrCreatedByTheMigrationsOpenTransactionBreakNoSample() throws Exception {
-        clone.sql("CREATE TABLE doomed (id int)");
+        clone.sql("CREATE TABLE doomed (id int); CREATE TABLE kept (id int)");
         MigrationSession.Result result;
         SamplingQuality quality;
         try (LockMonitor monitor = LockMonitor.start(clone.sessions, LockMonitor.Watch.pids(), Duration.ofMillis(50))) {
@@ -125,7 +125,12 @@ class LockMonitorTest {
                     BEGIN;
                     DROP TABLE doomed;
                     CREATE TABLE newborn (id int);
+                    CREATE INDEX kept_id ON kept (id);
                     SELECT pg_sleep(0.5);
+                    COMMIT;
+                    BEGIN;
+                    LOCK TABLE newborn IN ACCESS EXCLUSIVE MODE;
+                    SELECT pg_sleep(0.3);
                     COMMIT;
                     """)), MigrationSession.Limits.none());
             quality = monitor.quality();
@@ -133,10 +138,15 @@ class LockMonitorTest {
 
         assertThat(result.succeeded()).as("%s", result).isTrue();
         assertThat(quality.failedSamples()).as("%s", quality).isZero();
-        // the dropped table was named while its DROP was uncommitted; the new one, invisible to the monitor until
-        // COMMIT, is named by the look-up at the end
+        // the dropped table was named while its DROP was uncommitted: everyone could see it, and its lock counts
         assertThat(result.steps().get(1).locks()).anyMatch(h -> h.relation().equals("public.doomed") && h.mode().equals("AccessExclusiveLock"));
-        assertThat(result.steps().get(2).locks()).anyMatch(h -> h.relation().equals("public.newborn") && h.mode().equals("AccessExclusiveLock"));
+        // the new table and the new index could be seen by nobody until COMMIT, which released their locks: those
+        // locks blocked nobody and are not evidence; the index's table is locked against writes, which is
+        List<LockHold> creating = result.steps().subList(0, 6).stream().flatMap(s -> s.locks().stream()).toList();
+        assertThat(creating).noneMatch(h -> h.relation().equals("public.newborn") || h.relation().equals("public.kept_id"));
+        assertThat(result.steps().get(3).locks()).anyMatch(h -> h.relation().equals("public.kept") && h.mode().equals("ShareLock"));
+        // once committed, the new table is a table like any other: a later transaction's lock on it counts
+        assertThat(result.steps().get(7).locks()).anyMatch(h -> h.relation().equals("public.newborn") && h.mode().equals("AccessExclusiveLock"));
     }
 
     @Test
