@@ -165,6 +165,21 @@ class MigrationRehearsalEndToEndIT {
         assertThat(md).doesNotContain("public.orders_status");
     }
 
+    @Test
+    void aMigrationImageOutsideTheOperatorsListIsRefusedBeforeAnythingIsCreated() {
+        GenericKubernetesResource done = rehearse("evil", """
+                    job:
+                      image: evil/tool:1
+                      command: [sh, -c, "true"]
+                """, "", "");
+        assertThat(verdict(done)).isEqualTo("Failed");
+        assertThat(reasons(done)).singleElement().asString().contains("spec.migration.job.image evil/tool:1").contains("postgres:*");
+        KubernetesClient client = shared.client();
+        assertThat(client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(NS).withName("evil-clone").get())
+                .as("refused before its clone is created").isNull();
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withName("evil-migration").get()).isNull();
+    }
+
     static final String WORKLOAD = """
               workload:
                 baseline: 3s

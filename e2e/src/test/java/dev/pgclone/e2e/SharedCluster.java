@@ -57,6 +57,8 @@ final class SharedCluster implements AutoCloseable {
      * and the examples name; anything else is refused with ImageNotAllowed.
      */
     static final String ALLOWED_IMAGES = "postgres:*,ghcr.io/cloudnative-pg/postgresql:*";
+    /** The shared operator's {@code PGCLONE_REHEARSAL_ALLOWED_IMAGES} (the chart's {@code rehearsal.allowedMigrationImages}): psql from the official image. */
+    static final String ALLOWED_MIGRATION_IMAGES = "postgres:*";
 
     private final LocalCluster cluster;
     private final OperatorProcess operator;
@@ -72,7 +74,8 @@ final class SharedCluster implements AutoCloseable {
         long started = System.nanoTime();
         LocalCluster cluster = EndToEnd.cluster(BTRFS_BYTES);
         try {
-            SharedCluster shared = new SharedCluster(cluster, EndToEnd.operator(cluster, Map.of("PGCLONE_ALLOWED_IMAGES", ALLOWED_IMAGES)));
+            SharedCluster shared = new SharedCluster(cluster, EndToEnd.operator(cluster, Map.of("PGCLONE_ALLOWED_IMAGES", ALLOWED_IMAGES,
+                    "PGCLONE_REHEARSAL_ALLOWED_IMAGES", ALLOWED_MIGRATION_IMAGES)));
             System.out.printf("shared cluster and operator up in %.1f s (once for the test JVM)%n", (System.nanoTime() - started) / 1e9);
             return shared;
         } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import dev.pgclone.operator.clone.CloneMetrics;
 import dev.pgclone.operator.config.OperatorKey;
 import dev.pgclone.operator.rehearsal.JdbcRehearsalRunner;
 import dev.pgclone.operator.rehearsal.RehearsalRunner;
+import dev.pgclone.operator.rehearsal.MigrationImages;
 import dev.pgclone.operator.rehearsal.RehearsalWork;
 import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.BackgroundWork;
@@ -103,6 +104,18 @@ public class OperatorBeans {
                     + " of a volume of their namespace mounted; list the images clones may run (Helm value allowedImages)");
         }
         return list;
+    }
+
+    /** Comma-separated glob patterns of the images a rehearsal's migration Job may run; * allows every image (with a warning). */
+    @Produces
+    @Singleton
+    MigrationImages migrationImages(@ConfigProperty(name = MigrationImages.PROPERTY, defaultValue = "*") String patterns) {
+        MigrationImages images = MigrationImages.of(patterns);
+        if (images.list().allowsAll()) {
+            LOG.warn(MigrationImages.PROPERTY + " allows every image: whoever may create a MigrationRehearsal may run a Job of any image"
+                    + " in their namespace; list the migration tools' images (Helm value rehearsal.allowedMigrationImages)");
+        }
+        return images;
     }
 
     /** How long the reconcilers wait before looking again at a problem the user has to fix; tests use short bounds. */

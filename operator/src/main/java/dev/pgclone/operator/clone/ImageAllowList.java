@@ -34,11 +34,16 @@ public final class ImageAllowList {
 
     /** @param commaSeparated patterns separated by commas; blank entries are ignored */
     public static ImageAllowList of(String commaSeparated) {
+        return of("pgclone.allowed-images", commaSeparated);
+    }
+
+    /** @param property the setting the patterns come from, named when it lists none */
+    public static ImageAllowList of(String property, String commaSeparated) {
         List<String> patterns = commaSeparated == null ? List.of()
                 : Arrays.stream(commaSeparated.split(",")).map(String::strip).filter(p -> !p.isEmpty()).distinct().toList();
         if (patterns.isEmpty()) {
-            throw new IllegalArgumentException("pgclone.allowed-images lists no pattern: set it to * to allow every image,"
-                    + " or to the images clones may run, e.g. postgres:*,ghcr.io/cloudnative-pg/postgresql:*");
+            throw new IllegalArgumentException(property + " lists no pattern: set it to * to allow every image,"
+                    + " or to the images that may run, e.g. postgres:*,ghcr.io/cloudnative-pg/postgresql:*");
         }
         return new ImageAllowList(patterns);
     }

@@ -78,10 +78,12 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
     private final RehearsalRunner runner;
     private final ClonePodAddress podAddress;
     private final WrittenStatus<MigrationRehearsalStatus> writtenStatus = new WrittenStatus<>();
+    private final MigrationImages migrationImages;
 
     public MigrationRehearsalReconciler(KubernetesClient client, Clock clock, OperatorKey key, BackoffPolicy backoff, RehearsalWork work,
-                                        RehearsalRunner runner, ClonePodAddress podAddress) {
+                                        RehearsalRunner runner, ClonePodAddress podAddress, MigrationImages migrationImages) {
         this.client = client;
+        this.migrationImages = migrationImages;
         this.statusFactory = new RehearsalStatusFactory(clock);
         this.events = new EventRecorder(client, clock);
         this.ownership = new Ownership(client, key);
@@ -126,6 +128,13 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
                     + "; create a new MigrationRehearsal with the spec corrected", false);
         }
         RehearsalPlan plan = validation.plan();
+        if (plan.jobPath() && !migrationImages.allows(plan.job().getImage())) {
+            // before the clone: a refused rehearsal creates nothing
+            return fail(r, status, plan, Reasons.IMAGE_NOT_ALLOWED, "spec.migration.job.image " + plan.job().getImage()
+                    + " matches none of the images the operator's administrators allow migration Jobs to run ("
+                    + migrationImages.list() + "; Helm value rehearsal.allowedMigrationImages, config " + MigrationImages.PROPERTY
+                    + "); create a new MigrationRehearsal with an allowed image, or ask them to allow this one", false);
+        }
         String key = r.getMetadata().getUid();
         DatabaseClone clone = client.resources(DatabaseClone.class).inNamespace(r.getMetadata().getNamespace())
                 .withName(Names.rehearsalClone(r)).get();

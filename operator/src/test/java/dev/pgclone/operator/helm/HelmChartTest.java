@@ -328,6 +328,23 @@ class HelmChartTest {
     }
 
     @Test
+    void allowedMigrationImagesBecomeTheRehearsalsAllowListAndAllowEverythingOnlyWhenSaidSo() {
+        assertThat(env(container(render("")))).containsEntry("PGCLONE_REHEARSAL_ALLOWED_IMAGES", "*");
+        String flyway = env(container(render("rehearsal:\n  allowedMigrationImages: [\"flyway/flyway:*\", \"liquibase/liquibase:*\"]\n")))
+                .get("PGCLONE_REHEARSAL_ALLOWED_IMAGES");
+        assertThat(flyway).isEqualTo("flyway/flyway:*,liquibase/liquibase:*");
+        assertThatThrownBy(() -> render("rehearsal:\n  allowedMigrationImages: []\n")).hasMessageContaining("[\"*\"] allows every image");
+        assertThatThrownBy(() -> render("rehearsal:\n  allowedMigrationImages: \"flyway/flyway:*\"\n"))
+                .hasMessageContaining("must be a list of image patterns");
+        assertThatThrownBy(() -> render("rehearsal:\n  allowedMigrationImages: [\"flyway/*,evil/*\"]\n")).hasMessageContaining("is not one image pattern");
+        // what the operator makes of the value: the config property the env var maps to, and the list it builds
+        assertThat(dev.pgclone.operator.rehearsal.MigrationImages.PROPERTY.toUpperCase().replaceAll("[.-]", "_"))
+                .isEqualTo("PGCLONE_REHEARSAL_ALLOWED_IMAGES");
+        assertThat(dev.pgclone.operator.rehearsal.MigrationImages.of(flyway).allows("flyway/flyway:10")).isTrue();
+        assertThat(dev.pgclone.operator.rehearsal.MigrationImages.of(flyway).allows("evil/tool:1")).isFalse();
+    }
+
+    @Test
     void theShareOfDatabaseWorkersPerNamespaceIsPassedOnWhenSet() {
         assertThat(env(container(render("")))).doesNotContainKey("PGCLONE_DATABASE_WORK_PER_NAMESPACE");
         assertThat(env(container(render("databaseWorkThreads: 8\ndatabaseWorkPerNamespace: 3\n"))))

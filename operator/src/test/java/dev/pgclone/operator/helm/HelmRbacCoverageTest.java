@@ -166,7 +166,7 @@ class HelmRbacCoverageTest {
                 Instant.now(), Duration.ofSeconds(1), List.of(), null, List.of(), Duration.ZERO, List.of(), List.of(), 10, Duration.ofMillis(100),
                 Duration.ofMillis(100)));
         operator.register(new MigrationRehearsalReconciler(operatorClient, Clock.systemUTC(), TestOperatorKey.KEY, BackoffPolicy.STANDARD,
-                rehearsalWork, rehearsalRunner, ClonePodAddress.podIp()));
+                rehearsalWork, rehearsalRunner, ClonePodAddress.podIp(), dev.pgclone.operator.rehearsal.MigrationImages.allowAll()));
         operator.start();
     }
 

@@ -174,6 +174,34 @@ class MigrationRehearsalReconcilerTest {
     }
 
     @Test
+    void aMigrationImageTheAdministratorsDidNotAllowEndsFailedAndCreatesNothing() {
+        harness.restartWith(MigrationImages.of("flyway/flyway:*,liquibase/liquibase:*"));
+        harness.rehearsalRunner().answer(request -> Rehearsals.safe().build());
+        for (String image : List.of("evil/tool:1", "flyway/flyway:10")) {
+            String name = image.startsWith("evil") ? "evil" : "flyway";
+            client.resource(Serialization.unmarshal("""
+                    apiVersion: pgclone.dev/v1alpha1
+                    kind: MigrationRehearsal
+                    metadata: {name: %s, namespace: %s}
+                    spec:
+                      clone: {spec: {source: {pvcName: data}, postgres: {image: "postgres:16"}}}
+                      migration: {job: {image: "%s", args: [migrate]}}
+                    """.formatted(name, ns, image), MigrationRehearsal.class)).create();
+        }
+        MigrationRehearsal refused = awaitComplete("evil");
+        assertThat(refused.getStatus().condition("Failed").orElseThrow().getReason()).isEqualTo("ImageNotAllowed");
+        assertThat(refused.getStatus().getReasons()).singleElement().asString().contains("spec.migration.job.image evil/tool:1")
+                .contains("flyway/flyway:*, liquibase/liquibase:*").contains("rehearsal.allowedMigrationImages");
+        assertThat(eventReasons("evil")).containsExactly("ImageNotAllowed");
+        assertThat(clone("evil-clone")).as("refused before anything is created").isNull();
+        assertThat(client.batch().v1().jobs().inNamespace(ns).withName("evil-migration").get()).isNull();
+        assertThat(client.secrets().inNamespace(ns).withName("evil-migration").get()).isNull();
+        // an allowed image is not refused: it gets its clone
+        await().atMost(WAIT).untilAsserted(() -> assertThat(clone("flyway-clone")).isNotNull());
+        assertThat(client.resources(MigrationRehearsal.class).inNamespace(ns).withName("flyway").get().getStatus().getReasons()).isNullOrEmpty();
+    }
+
+    @Test
     void someoneElsesReportConfigMapEndsTheRehearsalBeforeItRunsAndIsLeftAlone() {
         migrationScripts();
         client.resource(new ConfigMapBuilder().withNewMetadata().withName("taken-report").withNamespace(ns).endMetadata()

@@ -9,6 +9,7 @@ import dev.pgclone.operator.clone.ClonePodAddress;
 import dev.pgclone.operator.clone.DatabaseCloneReconciler;
 import dev.pgclone.operator.clone.BackgroundWork;
 import dev.pgclone.operator.rehearsal.MigrationRehearsalReconciler;
+import dev.pgclone.operator.rehearsal.MigrationImages;
 import dev.pgclone.operator.rehearsal.RehearsalWork;
 import dev.pgclone.operator.clone.ImageAllowList;
 import dev.pgclone.operator.refresh.RefreshScheduleReconciler;
@@ -58,6 +59,8 @@ public final class OperatorHarness implements AutoCloseable {
     private final SimpleMeterRegistry scheduleMetrics = new SimpleMeterRegistry();
     /** The operator's pgclone.allowed-images; tests of the allow-list restart the operator with another. */
     private ImageAllowList allowedImages = ImageAllowList.allowAll();
+    /** The operator's pgclone.rehearsal.allowed-images; tests of that list restart the operator with another. */
+    private MigrationImages migrationImages = MigrationImages.allowAll();
     /**
      * Tests do not wait the operator's 5 s minimum backoff for a problem they have just fixed: the
      * reconcilers look again after {@link #BACKOFF}. The bounds themselves are BackoffPolicyTest's.
@@ -109,7 +112,7 @@ public final class OperatorHarness implements AutoCloseable {
         operator.register(new CloneSourceReconciler(client, cloneClock, TestOperatorKey.KEY));
         rehearsalWork = new RehearsalWork(2);
         operator.register(new MigrationRehearsalReconciler(client, cloneClock, TestOperatorKey.KEY, backoff, rehearsalWork, rehearsalRunner,
-                ClonePodAddress.podIp()));
+                ClonePodAddress.podIp(), migrationImages));
         operator.start();
     }
 
@@ -117,6 +120,13 @@ public final class OperatorHarness implements AutoCloseable {
     public synchronized void restartWith(ImageAllowList images) {
         stopOperator();
         allowedImages = images;
+        startOperator();
+    }
+
+    /** Stops the operator and starts it again with these migration images allowed, as an administrator changing the Helm value would. */
+    public synchronized void restartWith(MigrationImages images) {
+        stopOperator();
+        migrationImages = images;
         startOperator();
     }
 
