@@ -68,6 +68,7 @@ class ExamplesIT {
     /** What each example must reach; a new example without an entry here fails the test. */
     private final Map<String, Check> checks = Map.of(
             "clone-from-pvc.yaml", this::cloneFromPvc,
+            "migration-rehearsal.yaml", this::migrationRehearsal,
             "clone-from-volumesnapshot.yaml", this::cloneFromVolumeSnapshot,
             "pull-request-clone.yaml", this::pullRequestClone,
             "masking-configmap.yaml", this::maskingConfigMap,
@@ -276,6 +277,27 @@ class ExamplesIT {
                 .isEqualTo(Duration.ofHours(24));
         try (Connection db = asRole(clone, "app")) {
             assertThat(db.isValid(5)).isTrue();
+        }
+    }
+
+    private void migrationRehearsal(List<HasMetadata> applied) throws Exception {
+        String name = only(applied, "MigrationRehearsal");
+        Resource<GenericKubernetesResource> rehearsal = client.genericKubernetesResources(API_VERSION, "MigrationRehearsal").inNamespace(NS)
+                .withName(name);
+        GenericKubernetesResource done = rehearsal.waitUntilCondition(r -> r != null && conditionTrue(map(r.getAdditionalProperties()
+                .get("status")), "Complete"), READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        Map<String, Object> status = map(done.getAdditionalProperties().get("status"));
+        String report = client.configMaps().inNamespace(NS).withName(name + "-report").get().getData().get("report.md");
+        assertThat(status.get("verdict")).as("verdict; reasons %s; report:%n%s", status.get("reasons"), report).isEqualTo("Passed");
+        // both scripts ran, in key order, under the workload, and the check saw the new column
+        assertThat(report).containsSubsequence("`V1__add_opt_in.sql:1`", "`V2__index_birth_date.sql:1`")
+                .contains("`customer-by-email`").contains("| `every-customer-has-an-opt-in` | passed | value = 0 | 0 |");
+        // the rehearsal's clone goes when it ends (no keepClone), and production never saw the migration
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(clone(name + "-clone").get()).as("the rehearsal's clone").isNull());
+        try (Connection db = DriverManager.getConnection(orders.jdbcUrl("orders"), "postgres", orders.password());
+             Statement st = db.createStatement()) {
+            assertThat(single(st, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'customers'"
+                    + " AND column_name = 'marketing_opt_in'")).as("the new column in production's customers").isEqualTo("0");
         }
     }
 
