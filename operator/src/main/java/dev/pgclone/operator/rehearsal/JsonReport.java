@@ -16,6 +16,7 @@ import dev.pgclone.operator.postgres.rehearsal.PlanCapture;
 import dev.pgclone.operator.postgres.rehearsal.PlanComparison;
 import dev.pgclone.operator.postgres.rehearsal.QueryPhaseStats;
 import dev.pgclone.operator.postgres.rehearsal.QueryReport;
+import dev.pgclone.operator.postgres.rehearsal.WorkloadResult;
 import dev.pgclone.operator.postgres.rehearsal.StepEvidence;
 import dev.pgclone.operator.postgres.rehearsal.TableRewrite;
 import dev.pgclone.operator.postgres.rehearsal.Workload;
@@ -235,14 +236,14 @@ final class JsonReport {
             ObjectNode query = queryNodes.addObject();
             query.put("name", r.text(q.name()));
             query.put("longestLockWaitSeconds", Wording.secondsValue(Observations.longestWait(q)));
-            query.set("baseline", phase(q.baseline()));
-            query.set("migration", phase(q.migration()));
+            query.set("baseline", phase(q.baseline(), q.baselinePacing()));
+            query.set("migration", phase(q.migration(), q.migrationPacing()));
         }
         node.put("queriesOmitted", queries.omitted());
         return node;
     }
 
-    private ObjectNode phase(QueryPhaseStats stats) {
+    private ObjectNode phase(QueryPhaseStats stats, WorkloadResult.Pacing pacing) {
         if (stats == null) {
             return null;
         }
@@ -257,6 +258,10 @@ final class JsonReport {
         node.put("p95Ms", number(stats.p95Ms()));
         node.put("p99Ms", number(stats.p99Ms()));
         node.put("maxMs", number(stats.maxMs()));
+        node.put("late", pacing.late());
+        node.put("skipped", pacing.skipped());
+        node.put("reconnects", pacing.reconnects());
+        node.put("maxLagMs", number(pacing.maxLagMs()));
         return node;
     }
 

@@ -9,6 +9,7 @@ import dev.pgclone.operator.postgres.rehearsal.LockWait;
 import dev.pgclone.operator.postgres.rehearsal.PlanComparison;
 import dev.pgclone.operator.postgres.rehearsal.QueryPhaseStats;
 import dev.pgclone.operator.postgres.rehearsal.QueryReport;
+import dev.pgclone.operator.postgres.rehearsal.WorkloadResult;
 import dev.pgclone.operator.postgres.rehearsal.StepEvidence;
 import dev.pgclone.operator.postgres.rehearsal.TableRewrite;
 import java.time.Duration;
@@ -46,6 +47,7 @@ final class Judge {
         judge.duration();
         judge.workloadWaits();
         judge.workloadErrors();
+        judge.workloadPacing();
         judge.checks();
         judge.plans();
         judge.sampling();
@@ -231,6 +233,30 @@ final class Judge {
         findings.add(fails
                 ? failure(Finding.WORKLOAD_ERRORS, message, null, subject, (double) total, (double) limit)
                 : note(Finding.WORKLOAD_ERRORS_SEEN, message, null, subject, (double) total, limit == null ? null : (double) limit));
+    }
+
+    /**
+     * A query that fell behind its schedule: the evidence is still what happened, but under less load
+     * than the rehearsal asked for, which a reviewer must know before trusting a pass.
+     */
+    private void workloadPacing() {
+        for (QueryReport query : evidence.workload()) {
+            if (!query.behindSchedule()) {
+                continue;
+            }
+            WorkloadResult.Pacing during = query.migrationPacing();
+            String message = "workload query " + query.name() + " fell behind its rate: " + pacing(query.baselinePacing()) + " before the migration, "
+                    + pacing(query.migrationPacing()) + " during it; late executions still ran, skipped ones did not, so less load was"
+                    + " offered than asked (the clone or the operator could not keep up)";
+            findings.add(note(Finding.WORKLOAD_BEHIND_SCHEDULE, message, null, query.name(), (double) (during.late() + during.skipped()), null));
+        }
+    }
+
+    private static String pacing(WorkloadResult.Pacing p) {
+        if (!p.behind()) {
+            return "on schedule";
+        }
+        return p.late() + " late, " + p.skipped() + " skipped (largest lag " + Wording.ms(p.maxLagMs()) + " ms)";
     }
 
     private void checks() {

@@ -255,6 +255,20 @@ final class MarkdownReport {
                     + " | " + errors(q.baseline()) + " | " + errors(q.migration()) + " |");
         }
         more(queries.omitted(), "query", "queries");
+        List<QueryReport> behind = queries.shown().stream().filter(QueryReport::behindSchedule).toList();
+        if (!behind.isEmpty()) {
+            line("");
+            line("Behind schedule (late: sent more than 100 ms after their turn, still measured; skipped: not sent, so less load than asked):");
+            line("");
+            line("| query | late | skipped | largest lag ms | reconnects |");
+            line("|---|---:|---:|---:|---:|");
+            for (QueryReport q : behind) {
+                line("| " + code(r.cell(q.name()), true) + " | " + q.baselinePacing().late() + " → " + q.migrationPacing().late()
+                        + " | " + q.baselinePacing().skipped() + " → " + q.migrationPacing().skipped()
+                        + " | " + Wording.ms(q.baselinePacing().maxLagMs()) + " → " + Wording.ms(q.migrationPacing().maxLagMs())
+                        + " | " + q.baselinePacing().reconnects() + " → " + q.migrationPacing().reconnects() + " |");
+            }
+        }
     }
 
     private static String phases(QueryReport q, Function<QueryPhaseStats, String> value) {

@@ -17,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pgclone.operator.postgres.rehearsal.PlanCapture;
 import dev.pgclone.operator.postgres.rehearsal.PlanComparison;
 import dev.pgclone.operator.postgres.rehearsal.Workload;
+import dev.pgclone.operator.postgres.rehearsal.WorkloadResult;
 import dev.pgclone.operator.rehearsal.Rehearsals.Evidence;
 import dev.pgclone.operator.rehearsal.Rehearsals.Step;
 import java.time.Duration;
@@ -61,7 +62,10 @@ class VerdictTest {
                 "statement 1 (inline:1) held AccessExclusiveLock on public.orders briefly (seen in one sample), within the 1 s"
                         + " limit: blocks every statement on it, SELECT included; no session waited behind it",
                 "workload query mark-shipped waited 2.1 s for a lock behind statement 2 (inline:2), for a row it had changed,"
-                        + " within the 5 s limit");
+                        + " within the 5 s limit",
+                "workload query recent-orders fell behind its rate: on schedule before the migration, 52 late, 1988 skipped"
+                        + " (largest lag 40790.5 ms) during it; late executions still ran, skipped ones did not, so less load was offered"
+                        + " than asked (the clone or the operator could not keep up)");
     }
 
     @Test
@@ -97,6 +101,25 @@ class VerdictTest {
         assertThat(verdict.reasons()).containsExactly(Finding.WRITE_BLOCKING_LOCK_TOO_LONG);
         assertThat(verdict.failures().get(0).message()).isEqualTo("statement 1 (inline:1) held ShareLock on public.orders"
                 + " for 3.1 s (limit 1 s on locks that block writes); 1 workload session waited up to 2.8 s (insert-order)");
+    }
+
+    @Test
+    void aWorkloadThatFellBehindItsRateIsNotedWithWhatItMissedButFailsNothing() {
+        Evidence e = new Evidence().step(new Step(1, "CREATE INDEX CONCURRENTLY orders_total ON orders (total);", 0, 4))
+                .query(Rehearsals.paced(calmQuery("recent-orders"), new WorkloadResult.Pacing(3, 0, 0, 140.0),
+                        new WorkloadResult.Pacing(41, 12, 1, 1_830.0)))
+                .query(calmQuery("on-time"));
+
+        Verdict verdict = Verdict.judge(e.build(), ordersLimits());
+
+        assertThat(verdict.passed()).isTrue();
+        assertThat(verdict.notes()).singleElement().satisfies(f -> {
+            assertThat(f.reason()).isEqualTo(Finding.WORKLOAD_BEHIND_SCHEDULE);
+            assertThat(f.subject()).isEqualTo("recent-orders");
+            assertThat(f.message()).isEqualTo("workload query recent-orders fell behind its rate: 3 late, 0 skipped (largest lag 140 ms)"
+                    + " before the migration, 41 late, 12 skipped (largest lag 1830 ms) during it; late executions still ran, skipped"
+                    + " ones did not, so less load was offered than asked (the clone or the operator could not keep up)");
+        });
     }
 
     @Test

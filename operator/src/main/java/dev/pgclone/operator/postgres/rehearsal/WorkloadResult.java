@@ -51,7 +51,15 @@ public record WorkloadResult(List<Phase> phases, List<QueryRun> queries) {
      * @param reconnects sessions of the query that lost their connection and opened a new one
      * @param maxLagMs   the largest lag seen, skipped turns included; 0 when nothing was scheduled
      */
-    public record Pacing(long late, long skipped, long reconnects, double maxLagMs) {}
+    public record Pacing(long late, long skipped, long reconnects, double maxLagMs) {
+
+        /** Nothing late, nothing skipped: the schedule was kept, or there was none. */
+        public static final Pacing NONE = new Pacing(0, 0, 0, 0);
+
+        public boolean behind() {
+            return late > 0 || skipped > 0;
+        }
+    }
 
     public QueryRun query(String name) {
         return queries.stream().filter(q -> q.name().equals(name)).findFirst()
@@ -66,7 +74,7 @@ public record WorkloadResult(List<Phase> phases, List<QueryRun> queries) {
 
     public Pacing pacing(String query, String phase) {
         Pacing p = query(query).pacing().get(phase);
-        return p != null ? p : new Pacing(0, 0, 0, 0);
+        return p != null ? p : Pacing.NONE;
     }
 
     /**
@@ -75,7 +83,7 @@ public record WorkloadResult(List<Phase> phases, List<QueryRun> queries) {
      */
     public QueryReport report(String query, Duration longestLockWait) {
         return new QueryReport(query, stats(query, Workload.BASELINE), stats(query, Workload.MIGRATION),
-                longestLockWait == null ? Duration.ZERO : longestLockWait);
+                longestLockWait == null ? Duration.ZERO : longestLockWait, pacing(query, Workload.BASELINE), pacing(query, Workload.MIGRATION));
     }
 
     /** {@link #report} for every query, in order; a query missing from the map never waited. */
