@@ -58,6 +58,8 @@ public record Finding(Severity severity, String reason, String message, Integer 
     public static final String WORKLOAD_ERRORS_SEEN = "WorkloadErrorsSeen";
     /** A workload query could not keep its rate: executions ran late or were skipped, so less load was offered than asked. */
     public static final String WORKLOAD_BEHIND_SCHEDULE = "WorkloadBehindSchedule";
+    /** A named query's time ratio is over maxPlanSlowdown, but it grew by less than EXPLAIN's timing can tell from noise. */
+    public static final String PLAN_SLOWDOWN_WITHIN_NOISE = "PlanSlowdownWithinNoise";
     /** A named query's plan changed shape without slowing down beyond the limit. */
     public static final String PLAN_SHAPE_CHANGED = "PlanShapeChanged";
     /** A named query failed already before the migration, so its plans cannot be compared. */

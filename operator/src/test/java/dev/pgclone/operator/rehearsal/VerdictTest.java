@@ -260,6 +260,20 @@ class VerdictTest {
     }
 
     @Test
+    void aSubMillisecondSlowdownOverTheLimitIsNotedAsNoiseAndFailsOnlyOnceItCostsAMillisecond() {
+        Verdict noise = Verdict.judge(safe().plan(plan("by-id", 0.04, Rehearsals.INDEX_SCAN, 0.1, Rehearsals.INDEX_SCAN)).build(),
+                ordersLimits());
+        assertThat(noise.passed()).isTrue();
+        assertThat(noise.notes()).filteredOn(f -> f.reason().equals(Finding.PLAN_SLOWDOWN_WITHIN_NOISE)).singleElement()
+                .extracting(Finding::message).isEqualTo("query by-id ran 2.5x slower after the migration, over the 2x limit, but by less"
+                        + " than 1 ms, which EXPLAIN's timing cannot tell from noise: 0.04 ms before, 0.1 ms after; same plan shape");
+
+        Verdict slower = Verdict.judge(safe().plan(plan("by-id", 0.5, Rehearsals.INDEX_SCAN, 1.6, Rehearsals.SEQ_SCAN)).build(),
+                ordersLimits());
+        assertThat(slower.reasons()).containsExactly(Finding.PLAN_SLOWED_DOWN);
+    }
+
+    @Test
     void aNamedQueryThatBreaksWithTheMigrationFailsEvenWithoutALimit() {
         PlanCapture ok = Rehearsals.capture(Rehearsals.INDEX_SCAN, 0.4);
         PlanCapture broken = new PlanCapture(null, 0, 0, 0, null, "42703 column \"note\" does not exist");
