@@ -105,7 +105,7 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
     public UpdateControl<MigrationRehearsal> reconcile(MigrationRehearsal r, Context<MigrationRehearsal> context) {
         MigrationRehearsalStatus previous = writtenStatus.newerThanCache(r).orElse(r.getStatus());
         MigrationRehearsalStatus status = statusFactory.startFrom(previous);
-        Duration reschedule = step(r, status);
+        Duration reschedule = step(r, status, context);
         if (!status.equals(previous)) {
             writeStatus(r, status);
         }
@@ -117,7 +117,7 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
     }
 
     /** One step of the rehearsal; returns when to look again (null: on the next event). */
-    private Duration step(MigrationRehearsal r, MigrationRehearsalStatus status) {
+    private Duration step(MigrationRehearsal r, MigrationRehearsalStatus status, Context<MigrationRehearsal> context) {
         if (RehearsalStatusFactory.ended(status)) {
             return keptClone(r, status);
         }
@@ -136,8 +136,11 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
                     + "); create a new MigrationRehearsal with an allowed image, or ask them to allow this one", false);
         }
         String key = r.getMetadata().getUid();
-        DatabaseClone clone = client.resources(DatabaseClone.class).inNamespace(r.getMetadata().getNamespace())
-                .withName(Names.rehearsalClone(r)).get();
+        // from the informer's cache (clones labelled for a rehearsal and controlled by this one): no GET per
+        // reconcile; one that is not there yet is created, and a create that finds it returns it
+        String cloneName = Names.rehearsalClone(r);
+        DatabaseClone clone = context.getSecondaryResources(DatabaseClone.class).stream()
+                .filter(c -> cloneName.equals(c.getMetadata().getName())).findFirst().orElse(null);
         if (clone != null && !ownership.ours(clone, key)) {
             return fail(r, status, plan, Reasons.NAME_CONFLICT, new Ownership.NameConflict(clone).describeFor(MigrationRehearsal.KIND,
                     r.getMetadata().getName()), false);
@@ -158,7 +161,6 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
             statusFactory.cloning(r, status, clone.getMetadata().getName(), Reasons.CLONING, "creating clone " + clone.getMetadata().getName());
             return null;
         }
-        String cloneName = clone.getMetadata().getName();
         String phase = clone.getStatus() == null ? null : clone.getStatus().getPhase();
         if (CLONE_FAILED_PHASE.equals(phase)) {
             String why = clone.getStatus().getConditions().stream().filter(c -> Conditions.READY.equals(c.getType())).findFirst()

@@ -59,6 +59,9 @@ public class RehearsalWork {
     }
 
     /** The finished run for this key, removed from here; empty while running or unknown. */
+    /** Set when the operator stops: a run it interrupts is not a failure of the rehearsal. */
+    private volatile boolean stopping;
+
     public Optional<Finished> take(String key) {
         Run r = runs.get(key);
         if (r == null || r.finished().get() == null) {
@@ -81,15 +84,23 @@ public class RehearsalWork {
                 });
                 finished.set(new Finished(evidence, null));
             } catch (RuntimeException e) {
+                if (stopping) {
+                    // cut short by the operator's own shutdown: the next operator reports it RehearsalInterrupted
+                    LOG.infof("rehearsal %s stopped with the operator (%s)", rehearsal, e);
+                    return;
+                }
                 LOG.errorf(e, "rehearsal %s failed unexpectedly", rehearsal);
                 finished.set(new Finished(null, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())));
             } finally {
-                wakeUps.propagateEvent(rehearsal);
+                if (!stopping) {
+                    wakeUps.propagateEvent(rehearsal);
+                }
             }
         });
     }
 
     public void shutdown() {
+        stopping = true;
         workers.shutdownNow();
     }
 }
