@@ -105,10 +105,10 @@ HelmRbacCoverageTest with the API requests the reconcilers make.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
-# a rehearsal's migration Job (migration.job); delete: when the migration times out
+# a rehearsal's migration Job (migration.job); watch: that one Job, by name, while it runs; delete: when the migration times out
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["get", "create", "delete"]
+  verbs: ["get", "watch", "create", "delete"]
 # update: a clone's claim (finalizer) on a CloneSource's snapshot; delete: snapshot bindings and unused source snapshots
 - apiGroups: ["snapshot.storage.k8s.io"]
   resources: ["volumesnapshots"]

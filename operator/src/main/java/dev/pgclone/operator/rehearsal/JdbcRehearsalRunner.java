@@ -41,8 +41,8 @@ public final class JdbcRehearsalRunner implements RehearsalRunner {
     static final Duration LOGIN_TIMEOUT = Duration.ofSeconds(10);
     /** statement_timeout of the checks session: a validation or an EXPLAIN ANALYZE is one query, not a migration. */
     static final Duration CHECK_TIMEOUT = Duration.ofMinutes(5);
-    /** How often the Job path looks at the Job. */
-    static final Duration JOB_POLL = Duration.ofMillis(500);
+    /** The longest the Job path waits for news of the Job before it checks the migration's deadline again. */
+    static final Duration JOB_WAIT = Duration.ofSeconds(1);
 
     private final Duration sampling;
 
@@ -133,15 +133,16 @@ public final class JdbcRehearsalRunner implements RehearsalRunner {
         Instant started = monitor.now();
         long t0 = System.nanoTime();
         long deadline = t0 + plan.migrationTimeout().toNanos();
-        request.job().start();
         String outcome;
-        while ((outcome = request.job().outcome()) == null) {
-            if (System.nanoTime() > deadline) {
-                request.job().stop();
-                outcome = "the migration Job ran longer than migration.timeout (" + Jdbc.human(plan.migrationTimeout()) + ") and was deleted";
-                break;
+        try (RehearsalRunner.MigrationJob job = request.job()) {
+            job.start();
+            while ((outcome = job.awaitOutcome(JOB_WAIT)) == null) {
+                if (System.nanoTime() > deadline) {
+                    job.stop();
+                    outcome = "the migration Job ran longer than migration.timeout (" + Jdbc.human(plan.migrationTimeout()) + ") and was deleted";
+                    break;
+                }
             }
-            sleep(JOB_POLL);
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - t0);
         SessionWatcher.JobEvidence evidence = watcher.finish();

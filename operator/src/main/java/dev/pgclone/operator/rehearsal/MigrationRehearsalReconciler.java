@@ -59,7 +59,7 @@ import org.jboss.logging.Logger;
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "configmaps", verbs = {"get", "create"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "secrets", verbs = {"get", "create"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = {"pods", "services"}, verbs = "get")
-@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "batch", resources = "jobs", verbs = {"get", "create", "delete"})
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "batch", resources = "jobs", verbs = {"get", "watch", "create", "delete"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "events", verbs = "create")
 @ControllerConfiguration(name = MigrationRehearsalReconciler.NAME)
 public class MigrationRehearsalReconciler implements Reconciler<MigrationRehearsal> {
@@ -369,15 +369,77 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
             String owner = rehearsal.getMetadata().getUid();
             ownership.createControlled(RehearsalResources.connection(rehearsal, host, 5432, plan.database(), user, password), owner);
             ownership.createControlled(RehearsalResources.job(rehearsal, plan.job(), Math.max(1, plan.migrationTimeout().toSeconds())), owner);
+            follow();
         }
 
+        /**
+         * The Job as the watch last reported it. One watch on this one Job for as long as the migration
+         * runs, so the end is seen when it happens, without a GET per poll; should the watch end
+         * early, each wait reads the Job once instead.
+         */
+        private final java.util.concurrent.atomic.AtomicReference<Job> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        private final java.util.concurrent.Semaphore news = new java.util.concurrent.Semaphore(0);
+        private volatile boolean gone;
+        private volatile boolean watching;
+        private io.fabric8.kubernetes.client.Watch watch;
+
         @Override
-        public String outcome() {
+        public String awaitOutcome(Duration max) {
+            String outcome = outcome(watching ? seen.get() : read());
+            if (outcome != null || max.isZero()) {
+                return outcome;
+            }
+            try {
+                if (news.tryAcquire(max.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    news.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("the rehearsal was interrupted (the operator is stopping)", e);
+            }
+            return outcome(watching ? seen.get() : read());
+        }
+
+        private Job read() {
             Job job = client.batch().v1().jobs().inNamespace(rehearsal.getMetadata().getNamespace()).withName(Names.rehearsalJob(rehearsal)).get();
-            if (job == null || !ownership.ours(job, rehearsal.getMetadata().getUid())) {
+            gone = job == null;
+            return job;
+        }
+
+        private void follow() {
+            watch = client.batch().v1().jobs().inNamespace(rehearsal.getMetadata().getNamespace()).withName(Names.rehearsalJob(rehearsal))
+                    .watch(new io.fabric8.kubernetes.client.Watcher<>() {
+                        @Override
+                        public void eventReceived(Action action, Job job) {
+                            if (action == Action.DELETED) {
+                                gone = true;
+                            } else if (action != Action.ERROR) {
+                                seen.set(job);
+                            }
+                            news.release();
+                        }
+
+                        @Override
+                        public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+                            LOG.infof("rehearsal %s/%s: the watch on its Job ended (%s); reading the Job instead",
+                                    rehearsal.getMetadata().getNamespace(), rehearsal.getMetadata().getName(), cause.getMessage());
+                            watching = false;
+                            news.release();
+                        }
+                    });
+            watching = true;
+            // the Job as it is now: the watch reports changes from here on
+            Job now = read();
+            if (now != null) {
+                seen.compareAndSet(null, now);
+            }
+        }
+
+        private String outcome(Job job) {
+            if (gone || (job != null && !ownership.ours(job, rehearsal.getMetadata().getUid()))) {
                 return "Job " + Names.rehearsalJob(rehearsal) + " is gone";
             }
-            if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+            if (job == null || job.getStatus() == null || job.getStatus().getConditions() == null) {
                 return null;
             }
             for (var c : job.getStatus().getConditions()) {
@@ -390,6 +452,14 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
                 }
             }
             return null;
+        }
+
+        @Override
+        public void close() {
+            watching = false;
+            if (watch != null) {
+                watch.close();
+            }
         }
 
         @Override

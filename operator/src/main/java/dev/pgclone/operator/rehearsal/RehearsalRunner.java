@@ -1,5 +1,6 @@
 package dev.pgclone.operator.rehearsal;
 
+import java.time.Duration;
 import dev.pgclone.operator.postgres.Jdbc;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -28,15 +29,22 @@ public interface RehearsalRunner {
                    LinkedHashMap<String, String> scripts, MigrationJob job) {}
 
     /** The Job path's handle on the Job: the runner starts it when the baseline is measured and waits for it to end. */
-    interface MigrationJob {
-        /** Creates the Job. */
+    interface MigrationJob extends AutoCloseable {
+        /** Creates the Job and starts following it. */
         void start();
 
-        /** Null while it runs; otherwise why it failed, or "" when it succeeded. */
-        String outcome();
+        /**
+         * Waits at most {@code max} for the Job to end: null while it still runs; otherwise why it
+         * failed, or "" when it succeeded. Returns as soon as the Job's status says it ended.
+         */
+        String awaitOutcome(Duration max);
 
         /** Deletes the Job and its Pods (the migration timed out). */
         void stop();
+
+        /** Stops following the Job; the Job itself stays (the rehearsal owns it). */
+        @Override
+        void close();
     }
 
     RehearsalEvidence run(Request request, Consumer<Stage> stage);

@@ -47,7 +47,8 @@ public final class ScriptedRehearsalRunner implements RehearsalRunner {
         if (request.job() != null) {
             // the Job path's Kubernetes side is the reconciler's: create the Job and look at it once
             request.job().start();
-            request.job().outcome();
+            request.job().awaitOutcome(java.time.Duration.ZERO);
+            request.job().close();
         }
         try {
             if (!hold.await(60, TimeUnit.SECONDS)) {
