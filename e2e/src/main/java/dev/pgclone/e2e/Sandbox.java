@@ -105,20 +105,13 @@ public final class Sandbox {
                   name: orders-staging
                   namespace: default
                 spec:
-                  source:
-                    pvcName: %s
-                    dataDirectory: %s
-                    checkpoint:
-                      secretName: %s
-                  postgres:
-                    image: %s
-                    runAsUser: %d
+                  %s
                   credentials:
                     roles: [app]
                   postClone:
                     sql: "UPDATE pgbench_branches SET filler = 'masked in the clone';"
                   ttl: 24h
-                """.formatted(prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(), prod.postgresImage(), prod.uid());
+                """.formatted(prod.cloneSpecYaml(2));
     }
 
     @SuppressWarnings("unchecked")

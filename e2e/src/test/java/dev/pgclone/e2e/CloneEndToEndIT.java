@@ -62,20 +62,12 @@ class CloneEndToEndIT {
                       name: %s
                       namespace: %s
                     spec:
-                      source:
-                        pvcName: %s
-                        dataDirectory: %s
-                        checkpoint:
-                          secretName: %s
-                      postgres:
-                        image: %s
-                        runAsUser: %d
+                      %s
                       credentials:
                         roles: [app]
                       postClone:
                         sql: "UPDATE pgbench_branches SET filler = 'masked';"
-                    """.formatted(CLONE, NS, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(), prod.postgresImage(),
-                    prod.uid()));
+                    """.formatted(CLONE, NS, prod.cloneSpecYaml(2)));
             client.load(Files.newInputStream(manifest)).createOrReplace();
 
             Process kubectlWait = null;

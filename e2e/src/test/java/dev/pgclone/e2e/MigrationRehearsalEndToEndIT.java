@@ -221,17 +221,9 @@ class MigrationRehearsalEndToEndIT {
                 spec:
                   clone:
                     spec:
-                      source:
-                        pvcName: %s
-                        dataDirectory: %s
-                        checkpoint:
-                          secretName: %s
-                      postgres:
-                        image: %s
-                        runAsUser: %d
+                      %s
                   migration:
-                %s%s%s""".formatted(name, NS, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(), prod.postgresImage(),
-                prod.uid(), migration, workloadAndChecks, limits);
+                %s%s%s""".formatted(name, NS, prod.cloneSpecYaml(6), migration, workloadAndChecks, limits);
         KubernetesClient client = shared.client();
         client.load(new ByteArrayInputStream(manifest.getBytes(StandardCharsets.UTF_8))).createOrReplace();
         long started = System.nanoTime();

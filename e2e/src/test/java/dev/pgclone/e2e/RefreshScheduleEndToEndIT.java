@@ -74,19 +74,11 @@ class RefreshScheduleEndToEndIT {
                       historyLimit: 0
                       template:
                         spec:
-                          source:
-                            pvcName: %s
-                            dataDirectory: %s
-                            checkpoint:
-                              secretName: %s
-                          postgres:
-                            image: %s
-                            runAsUser: %d
+                          %s
                           credentials:
                             roles: [app]
                             database: postgres
-                    """.formatted(SCHEDULE, NS, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(),
-                    prod.postgresImage(), prod.uid()));
+                    """.formatted(SCHEDULE, NS, prod.cloneSpecYaml(6)));
             client.load(Files.newInputStream(manifest)).createOrReplace();
 
             long t0 = System.nanoTime();

@@ -301,6 +301,24 @@ public final class SampleProduction implements AutoCloseable {
         return "postgres:" + major;
     }
 
+    /**
+     * The {@code source} and {@code postgres} fields of a clone spec of this database, in YAML: its
+     * PVC and data directory, a CHECKPOINT through its superuser Secret, its image and uid. The first
+     * line is not indented (it goes where a {@code %s} stands in a manifest); the others start at
+     * {@code column}, the column of that {@code %s}.
+     */
+    public String cloneSpecYaml(int column) {
+        String at = " ".repeat(column);
+        return "source:\n"
+                + at + "  pvcName: " + pvcName() + "\n"
+                + at + "  dataDirectory: " + DATA_DIRECTORY + "\n"
+                + at + "  checkpoint:\n"
+                + at + "    secretName: " + secretName() + "\n"
+                + at + "postgres:\n"
+                + at + "  image: " + postgresImage() + "\n"
+                + at + "  runAsUser: " + uid();
+    }
+
     public String major() {
         return major;
     }
