@@ -144,4 +144,73 @@ class JdbcRehearsalRunnerTest {
         Verdict verdict = Verdict.judge(evidence, plan("orders_broken", "").limits());
         assertThat(verdict.failures()).extracting(Finding::reason).contains(Finding.MIGRATION_FAILED);
     }
+
+    /** A Job that answers as told: never ending (null), or with its outcome after the first wait. */
+    private static final class FakeJob implements RehearsalRunner.MigrationJob {
+        private final String outcome;
+        final List<String> calls = new ArrayList<>();
+
+        FakeJob(String outcome) {
+            this.outcome = outcome;
+        }
+
+        @Override
+        public void start() {
+            calls.add("start");
+        }
+
+        @Override
+        public String awaitOutcome(Duration max) {
+            if (outcome == null) {
+                try {
+                    Thread.sleep(max.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return outcome;
+        }
+
+        @Override
+        public void stop() {
+            calls.add("stop");
+        }
+
+        @Override
+        public void close() {
+            calls.add("close");
+        }
+    }
+
+    private static RehearsalEvidence runJob(FakeJob job) {
+        var result = RehearsalValidator.validate(RehearsalValidatorTest.rehearsal("r", "{clone: {spec: {source: {pvcName: data},"
+                + " postgres: {image: \"postgres:15\"}}}, migration: {job: {image: \"postgres:15\", command: [psql]}, timeout: 2s},"
+                + " workload: {baseline: 1s}}"));
+        assertThat(result.problems()).isEmpty();
+        RehearsalRunner.Request request = new RehearsalRunner.Request("test/job", "job-clone", null, target, result.plan(),
+                new LinkedHashMap<>(), job);
+        return new JdbcRehearsalRunner().run(request, stage -> { });
+    }
+
+    @Test
+    void aJobThatNeverFinishesIsDeletedAtTheMigrationTimeoutAndFailsTheRehearsal() {
+        FakeJob job = new FakeJob(null);
+        RehearsalEvidence evidence = runJob(job);
+        assertThat(job.calls).containsExactly("start", "stop", "close");
+        assertThat(evidence.migrationError()).isEqualTo("the migration Job ran longer than migration.timeout (2 s) and was deleted");
+        assertThat(evidence.duration()).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        Verdict verdict = Verdict.judge(evidence, Limits.NONE);
+        assertThat(verdict.failures()).extracting(Finding::reason).containsExactly(Finding.MIGRATION_FAILED);
+    }
+
+    @Test
+    void aFailedJobFailsTheRehearsalWithWhatTheJobSaid() {
+        FakeJob job = new FakeJob("Job r-migration failed: BackoffLimitExceeded (Job has reached the specified backoff limit)");
+        RehearsalEvidence evidence = runJob(job);
+        assertThat(job.calls).containsExactly("start", "close");
+        assertThat(evidence.migrationError()).startsWith("Job r-migration failed: BackoffLimitExceeded");
+        assertThat(Verdict.judge(evidence, Limits.NONE).failures()).extracting(Finding::message)
+                .containsExactly("the migration did not finish: Job r-migration failed: BackoffLimitExceeded (Job has reached the specified"
+                        + " backoff limit)");
+    }
 }
