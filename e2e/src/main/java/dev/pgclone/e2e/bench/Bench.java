@@ -26,9 +26,10 @@ import java.util.stream.Collectors;
  * <p>
  * Settings (system property, else environment variable): {@code bench.scales} / BENCH_SCALES
  * (pgbench scales, default 20,150), {@code bench.repeats} / BENCH_REPEATS (clones and floors per
- * scale, default 3), {@code bench.parts} / BENCH_PARTS (clone,checkpoint,scale), {@code bench.clones}
+ * scale, default 3), {@code bench.parts} / BENCH_PARTS (clone,checkpoint,scale,monitor), {@code bench.clones}
  * / BENCH_CLONES (operator scale, default 500), {@code bench.walMb} / BENCH_WAL_MB (WAL before the
- * checkpoint comparison, default 1024), {@code bench.storage} / BENCH_STORAGE (auto or copy),
+ * checkpoint comparison, default 1024), {@code bench.monitorRounds} / BENCH_MONITOR_ROUNDS (rounds of the lock
+ * monitor's cost, default 3), {@code bench.storage} / BENCH_STORAGE (auto or copy),
  * {@code bench.out} / BENCH_OUT (directory of the report).
  */
 public final class Bench {
@@ -39,9 +40,10 @@ public final class Bench {
         List<Integer> scales = Arrays.stream(setting("bench.scales", "BENCH_SCALES", "20,150").split(",")).map(String::strip)
                 .map(Integer::parseInt).sorted().toList();
         int repeats = Integer.parseInt(setting("bench.repeats", "BENCH_REPEATS", "3"));
-        Set<String> parts = Arrays.stream(setting("bench.parts", "BENCH_PARTS", "clone,checkpoint,scale").split(",")).map(String::strip)
+        Set<String> parts = Arrays.stream(setting("bench.parts", "BENCH_PARTS", "clone,checkpoint,scale,monitor").split(",")).map(String::strip)
                 .collect(Collectors.toSet());
         int clones = Integer.parseInt(setting("bench.clones", "BENCH_CLONES", "500"));
+        int monitorRounds = Integer.parseInt(setting("bench.monitorRounds", "BENCH_MONITOR_ROUNDS", "3"));
         long walBytes = Long.parseLong(setting("bench.walMb", "BENCH_WAL_MB", "1024")) << 20;
         boolean copy = "copy".equalsIgnoreCase(setting("bench.storage", "BENCH_STORAGE", "auto"));
         Path out = Path.of(setting("bench.out", "BENCH_OUT", "bench-results"));
@@ -62,6 +64,16 @@ public final class Bench {
         try {
             if (parts.contains("clone") || parts.contains("checkpoint")) {
                 clonesAndCheckpoint(report, scales, repeats, parts, walBytes, copy, crds, jar);
+            }
+            if (parts.contains("monitor")) {
+                report.section("Rehearsal: the lock monitor's cost to the workload", """
+                        The same MigrationRehearsal run by the real operator jar on a pgbench database (scale 10): a migration that
+                        holds no lock for 20 s (SELECT pg_sleep(20)), under a pgbench script of point reads on pgbench_accounts at
+                        200/s over 4 sessions, with the lock monitor sampling pg_locks, pg_stat_activity and pg_blocking_pids every
+                        100 ms (the default), and with sampling set to once an hour (pgclone.rehearsal.sampling-interval; the monitor
+                        then samples only at statement boundaries). The two alternate, %d rounds, each on a fresh clone; the latencies
+                        are the operator's own workload measurements during the migration, from each report.json.""".formatted(monitorRounds));
+                MonitorOverhead.report(MonitorOverhead.measure(jar, crds, monitorRounds), report);
             }
             if (parts.contains("scale")) {
                 report.section("Operator scale: " + clones + " DatabaseClones", """

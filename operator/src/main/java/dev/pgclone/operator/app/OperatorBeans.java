@@ -20,6 +20,7 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -84,8 +85,13 @@ public class OperatorBeans {
     @Produces
     @Singleton
     @DefaultBean
-    RehearsalRunner rehearsalRunner() {
-        return new JdbcRehearsalRunner();
+    RehearsalRunner rehearsalRunner(@ConfigProperty(name = "pgclone.rehearsal.sampling-interval", defaultValue = "100ms") String interval) {
+        // 100ms: the 10 Hz the lock evidence is specified for; make bench sets 1h to measure the workload without sampling
+        Duration sampling = dev.pgclone.operator.spec.Durations.parseFine(interval);
+        if (!sampling.equals(dev.pgclone.operator.postgres.rehearsal.LockMonitor.DEFAULT_INTERVAL)) {
+            LOG.warn("pgclone.rehearsal.sampling-interval is " + interval + ", not 100ms: locks shorter than that may be missed");
+        }
+        return new JdbcRehearsalRunner(sampling);
     }
 
     @Produces

@@ -50,7 +50,11 @@ public final class JdbcRehearsalRunner implements RehearsalRunner {
         this(LockMonitor.DEFAULT_INTERVAL);
     }
 
-    JdbcRehearsalRunner(Duration sampling) {
+    /** @param sampling how often the lock monitor samples (between the samples each statement boundary takes anyway) */
+    public JdbcRehearsalRunner(Duration sampling) {
+        if (sampling.isNegative() || sampling.isZero()) {
+            throw new IllegalArgumentException("the lock monitor's sampling interval must be positive, not " + sampling);
+        }
         this.sampling = sampling;
     }
 
