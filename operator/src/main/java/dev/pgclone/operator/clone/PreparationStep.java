@@ -9,6 +9,7 @@ import dev.pgclone.operator.postgres.SqlScript;
 import dev.pgclone.operator.resources.Annotations;
 import dev.pgclone.operator.resources.ClonePods;
 import dev.pgclone.operator.resources.CloneSecrets;
+import dev.pgclone.operator.resources.Conflicts;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
@@ -265,8 +266,9 @@ final class PreparationStep implements CloneStep {
     private static void annotate(CloneContext ctx, PersistentVolumeClaim pvc, String value, Failure failure) {
         String sealed = value == null ? null : ctx.ownership().seal(pvc, value);
         String sealedFailure = failure == null ? null : ctx.ownership().seal(pvc, failure.value());
-        ctx.client().persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace()).withName(pvc.getMetadata().getName())
-                .edit(p -> {
+        // the volume binder writes the claim too: a conflict is read again and redone
+        Conflicts.retry(() -> ctx.client().persistentVolumeClaims().inNamespace(pvc.getMetadata().getNamespace())
+                .withName(pvc.getMetadata().getName()).edit(p -> {
                     if (p.getMetadata().getAnnotations() == null) {
                         p.getMetadata().setAnnotations(new LinkedHashMap<>());
                     }
@@ -281,15 +283,16 @@ final class PreparationStep implements CloneStep {
                         p.getMetadata().getAnnotations().put(Annotations.PREPARATION_FAILURE, sealedFailure);
                     }
                     return p;
-                });
+                }));
     }
 
     private static void labelPrepared(CloneContext ctx, Pod pod) {
-        ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+        // the kubelet writes the Pod's status meanwhile
+        Conflicts.retry(() -> ctx.client().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
                 .edit(p -> {
                     p.getMetadata().getLabels().put(Labels.PREPARED, "true");
                     return p;
-                });
+                }));
         ctx.events().normal(ctx.clone(), Reasons.PREPARED, "Pod " + pod.getMetadata().getName() + " prepared; Service "
                 + Names.service(ctx.clone()) + " now selects it on port " + ClonePods.PORT);
     }
