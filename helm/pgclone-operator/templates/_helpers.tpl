@@ -105,7 +105,8 @@ HelmRbacCoverageTest with the API requests the reconcilers make.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
-# a rehearsal's migration Job (migration.job); watch: that one Job, by name, while it runs; delete: when the migration times out
+# a rehearsal's migration Job (migration.job); watch: the operator watches only its own Job, by name, while it runs (the
+# verb itself allows watching every Job of a watched namespace); delete: when the migration times out
 - apiGroups: ["batch"]
   resources: ["jobs"]
   verbs: ["get", "watch", "create", "delete"]

@@ -139,13 +139,25 @@ public final class JdbcRehearsalRunner implements RehearsalRunner {
         long deadline = t0 + plan.migrationTimeout().toNanos();
         String outcome;
         try (RehearsalRunner.MigrationJob job = request.job()) {
-            job.start();
-            while ((outcome = job.awaitOutcome(JOB_WAIT)) == null) {
-                if (System.nanoTime() > deadline) {
-                    job.stop();
-                    outcome = "the migration Job ran longer than migration.timeout (" + Jdbc.human(plan.migrationTimeout()) + ") and was deleted";
-                    break;
+            try {
+                job.start();
+                while ((outcome = job.awaitOutcome(JOB_WAIT)) == null) {
+                    if (System.nanoTime() > deadline) {
+                        job.stop();
+                        outcome = "the migration Job ran longer than migration.timeout (" + Jdbc.human(plan.migrationTimeout())
+                                + ") and was deleted";
+                        break;
+                    }
                 }
+            } catch (RuntimeException e) {
+                // whatever ended the wait (the operator stopping, the API server failing), the tool must not go on
+                // migrating a clone whose rehearsal has ended, a kept one least of all
+                try {
+                    job.stop();
+                } catch (RuntimeException stopFailed) {
+                    e.addSuppressed(stopFailed);
+                }
+                throw e;
             }
         }
         Duration duration = Duration.ofNanos(System.nanoTime() - t0);

@@ -402,12 +402,33 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
 
         private Job read() {
             Job job = client.batch().v1().jobs().inNamespace(rehearsal.getMetadata().getNamespace()).withName(Names.rehearsalJob(rehearsal)).get();
-            gone = job == null;
+            if (job == null) {
+                // only ever set: a read that began before a DELETED event must not bring the Job back
+                gone = true;
+            }
             return job;
         }
 
         private void follow() {
-            watch = client.batch().v1().jobs().inNamespace(rehearsal.getMetadata().getNamespace()).withName(Names.rehearsalJob(rehearsal))
+            // before the watch exists: an onClose that comes at once must be the last word
+            watching = true;
+            try {
+                watch = open();
+            } catch (RuntimeException e) {
+                LOG.infof("rehearsal %s/%s: no watch on its Job (%s); reading the Job instead", rehearsal.getMetadata().getNamespace(),
+                        rehearsal.getMetadata().getName(), e.getMessage());
+                watching = false;
+                return;
+            }
+            // the Job as it is now: the watch reports changes from here on
+            Job now = read();
+            if (now != null) {
+                seen.compareAndSet(null, now);
+            }
+        }
+
+        private io.fabric8.kubernetes.client.Watch open() {
+            return client.batch().v1().jobs().inNamespace(rehearsal.getMetadata().getNamespace()).withName(Names.rehearsalJob(rehearsal))
                     .watch(new io.fabric8.kubernetes.client.Watcher<>() {
                         @Override
                         public void eventReceived(Action action, Job job) {
@@ -427,12 +448,6 @@ public class MigrationRehearsalReconciler implements Reconciler<MigrationRehears
                             news.release();
                         }
                     });
-            watching = true;
-            // the Job as it is now: the watch reports changes from here on
-            Job now = read();
-            if (now != null) {
-                seen.compareAndSet(null, now);
-            }
         }
 
         private String outcome(Job job) {

@@ -58,10 +58,10 @@ public class RehearsalWork {
         return r == null ? Optional.empty() : Optional.ofNullable(r.stage().get());
     }
 
-    /** The finished run for this key, removed from here; empty while running or unknown. */
     /** Set when the operator stops: a run it interrupts is not a failure of the rehearsal. */
     private volatile boolean stopping;
 
+    /** The finished run for this key, removed from here; empty while running or unknown. */
     public Optional<Finished> take(String key) {
         Run r = runs.get(key);
         if (r == null || r.finished().get() == null) {

@@ -6,8 +6,8 @@ import java.util.function.Supplier;
 /**
  * Read-modify-write of an object other controllers write too (a PVC the volume binder updates, a
  * Pod the kubelet does): the API server refuses a write based on a version it no longer has (409),
- * and the answer is to read it again and redo the change, a few times, as client-go's
- * RetryOnConflict does. Without it the reconcile fails on a routine race and waits for the
+ * and the answer is to read it again and redo the change, a few times, like client-go's
+ * RetryOnConflict (without its backoff: the next read already has the newer version). Without it the reconcile fails on a routine race and waits for the
  * framework's retry timer, which, racing with the same object's events, has been seen never to fire.
  */
 public final class Conflicts {

@@ -149,7 +149,7 @@ class JdbcRehearsalRunnerTest {
     }
 
     /** A Job that answers as told: never ending (null), or with its outcome after the first wait. */
-    private static final class FakeJob implements RehearsalRunner.MigrationJob {
+    private static class FakeJob implements RehearsalRunner.MigrationJob {
         private final String outcome;
         final List<String> calls = new ArrayList<>();
 
@@ -204,6 +204,18 @@ class JdbcRehearsalRunnerTest {
         assertThat(evidence.duration()).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
         Verdict verdict = Verdict.judge(evidence, Limits.NONE);
         assertThat(verdict.failures()).extracting(Finding::reason).containsExactly(Finding.MIGRATION_FAILED);
+    }
+
+    @Test
+    void aWaitThatFailsStopsTheJobBeforeTheErrorGoesOn() {
+        FakeJob job = new FakeJob(null) {
+            @Override
+            public String awaitOutcome(Duration max) {
+                throw new IllegalStateException("the API server is gone");
+            }
+        };
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runJob(job)).hasMessageContaining("the API server is gone");
+        assertThat(job.calls).as("the tool does not go on migrating the clone").containsExactly("start", "stop", "close");
     }
 
     @Test

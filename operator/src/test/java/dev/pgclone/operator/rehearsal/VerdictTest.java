@@ -65,7 +65,7 @@ class VerdictTest {
                         + " within the 5 s limit",
                 "workload query recent-orders fell behind its rate: on schedule before the migration, 52 late, 1988 skipped"
                         + " (largest lag 40790.5 ms) during it; late executions still ran, skipped ones did not, so less load was offered"
-                        + " than asked (the clone or the operator could not keep up)");
+                        + " than asked (its sessions were busy: waiting for a lock, or a slow clone or operator)");
     }
 
     @Test
@@ -118,7 +118,7 @@ class VerdictTest {
             assertThat(f.subject()).isEqualTo("recent-orders");
             assertThat(f.message()).isEqualTo("workload query recent-orders fell behind its rate: 3 late, 0 skipped (largest lag 140 ms)"
                     + " before the migration, 41 late, 12 skipped (largest lag 1830 ms) during it; late executions still ran, skipped"
-                    + " ones did not, so less load was offered than asked (the clone or the operator could not keep up)");
+                    + " ones did not, so less load was offered than asked (its sessions were busy: waiting for a lock, or a slow clone or operator)");
         });
     }
 
@@ -266,7 +266,11 @@ class VerdictTest {
         assertThat(noise.passed()).isTrue();
         assertThat(noise.notes()).filteredOn(f -> f.reason().equals(Finding.PLAN_SLOWDOWN_WITHIN_NOISE)).singleElement()
                 .extracting(Finding::message).isEqualTo("query by-id ran 2.5x slower after the migration, over the 2x limit, but by less"
-                        + " than 1 ms, which EXPLAIN's timing cannot tell from noise: 0.04 ms before, 0.1 ms after; same plan shape");
+                        + " than 1 ms with the same plan, which EXPLAIN's timing cannot tell from noise: 0.04 ms before, 0.1 ms after");
+        // a plan that changed shape is a regression whatever the times: no floor
+        Verdict newPlan = Verdict.judge(safe().plan(plan("by-id", 0.05, Rehearsals.INDEX_SCAN, 0.95, Rehearsals.SEQ_SCAN)).build(),
+                ordersLimits());
+        assertThat(newPlan.reasons()).containsExactly(Finding.PLAN_SLOWED_DOWN);
 
         Verdict slower = Verdict.judge(safe().plan(plan("by-id", 0.5, Rehearsals.INDEX_SCAN, 1.6, Rehearsals.SEQ_SCAN)).build(),
                 ordersLimits());
