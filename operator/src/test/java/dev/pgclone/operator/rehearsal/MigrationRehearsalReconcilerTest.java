@@ -201,6 +201,41 @@ class MigrationRehearsalReconcilerTest {
         assertThat(client.resources(MigrationRehearsal.class).inNamespace(ns).withName("flyway").get().getStatus().getReasons()).isNullOrEmpty();
     }
 
+    private void createJobRehearsal(String name) {
+        client.resource(Serialization.unmarshal("""
+                apiVersion: pgclone.dev/v1alpha1
+                kind: MigrationRehearsal
+                metadata: {name: %s, namespace: %s}
+                spec:
+                  clone: {spec: {source: {pvcName: data}, postgres: {image: "postgres:16"}}}
+                  migration: {job: {image: "flyway/flyway:10", args: [migrate]}}
+                """.formatted(name, ns), MigrationRehearsal.class)).create();
+    }
+
+    @Test
+    void theJobPathWakesWhenItsJobCompletesAndSeesItGoWhenItIsDeleted() {
+        harness.rehearsalRunner().answer(request -> Rehearsals.safe().build());
+        harness.rehearsalRunner().awaitJobs(Duration.ofSeconds(60));
+        createJobRehearsal("done");
+        await().atMost(WAIT).until(() -> client.batch().v1().jobs().inNamespace(ns).withName("done-migration").get() != null);
+        long completed = System.nanoTime();
+        client.batch().v1().jobs().inNamespace(ns).withName("done-migration").editStatus(j -> {
+            j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder().addNewCondition().withType("Complete")
+                    .withStatus("True").endCondition().build());
+            return j;
+        });
+        await().atMost(WAIT).until(() -> harness.rehearsalRunner().jobOutcomes().size() == 1);
+        assertThat(harness.rehearsalRunner().jobOutcomes()).containsExactly("");
+        assertThat(Duration.ofNanos(System.nanoTime() - completed)).as("woken by the watch, not by the end of the 60 s wait")
+                .isLessThan(Duration.ofSeconds(30));
+
+        createJobRehearsal("deleted");
+        await().atMost(WAIT).until(() -> client.batch().v1().jobs().inNamespace(ns).withName("deleted-migration").get() != null);
+        client.batch().v1().jobs().inNamespace(ns).withName("deleted-migration").delete();
+        await().atMost(WAIT).until(() -> harness.rehearsalRunner().jobOutcomes().size() == 2);
+        assertThat(harness.rehearsalRunner().jobOutcomes().get(1)).isEqualTo("Job deleted-migration is gone");
+    }
+
     @Test
     void someoneElsesReportConfigMapEndsTheRehearsalBeforeItRunsAndIsLeftAlone() {
         migrationScripts();

@@ -21,6 +21,9 @@ public final class ScriptedRehearsalRunner implements RehearsalRunner {
         throw new IllegalStateException("no evidence scripted for " + r.rehearsal());
     };
     private volatile CountDownLatch hold = new CountDownLatch(0);
+    /** Zero: the Job path's Job is looked at once; more: waited for that long, as the real runner does. */
+    private volatile java.time.Duration jobWait = java.time.Duration.ZERO;
+    private final List<String> jobOutcomes = new CopyOnWriteArrayList<>();
 
     public void answer(Function<Request, RehearsalEvidence> evidence) {
         this.evidence = evidence;
@@ -29,6 +32,16 @@ public final class ScriptedRehearsalRunner implements RehearsalRunner {
     /** Runs wait in their migration stage until {@link #release()}. */
     public void holdRuns() {
         hold = new CountDownLatch(1);
+    }
+
+    /** The Job path's runs wait up to this for their Job to end, and record what they saw ({@link #jobOutcomes()}). */
+    public void awaitJobs(java.time.Duration max) {
+        this.jobWait = max;
+    }
+
+    /** Per Job-path run: the outcome its wait ended with ("" succeeded, a reason, or "still running"). */
+    public List<String> jobOutcomes() {
+        return jobOutcomes;
     }
 
     public void release() {
@@ -47,7 +60,12 @@ public final class ScriptedRehearsalRunner implements RehearsalRunner {
         if (request.job() != null) {
             // the Job path's Kubernetes side is the reconciler's: create the Job and look at it once
             request.job().start();
-            request.job().awaitOutcome(java.time.Duration.ZERO);
+            String outcome = request.job().awaitOutcome(jobWait);
+            long deadline = System.nanoTime() + jobWait.toNanos();
+            while (outcome == null && System.nanoTime() < deadline) {
+                outcome = request.job().awaitOutcome(java.time.Duration.ofMillis(Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            }
+            jobOutcomes.add(outcome == null ? "still running" : outcome);
             request.job().close();
         }
         try {
