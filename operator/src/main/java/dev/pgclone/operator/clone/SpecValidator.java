@@ -28,6 +28,18 @@ public final class SpecValidator {
 
     private SpecValidator() {}
 
+    /** A field path of a clone's own spec, not one inside another path. */
+    private static final java.util.regex.Pattern SPEC_PATH = java.util.regex.Pattern.compile("(?<![\\w.])spec\\.");
+
+    /**
+     * The problems of a clone spec embedded in another resource, with their field paths under it:
+     * {@code spec.template.spec.} for a RefreshSchedule's template, {@code spec.clone.spec.} for a
+     * MigrationRehearsal's clone.
+     */
+    public static List<String> problemsAt(String path, DatabaseCloneSpec spec, String cloneName) {
+        return problems(spec, cloneName).stream().map(p -> SPEC_PATH.matcher(p).replaceAll(path)).toList();
+    }
+
     /** @return every problem, each saying what to change; empty when the spec is usable */
     public static List<String> problems(DatabaseCloneSpec spec, String cloneName) {
         List<String> problems = new ArrayList<>();

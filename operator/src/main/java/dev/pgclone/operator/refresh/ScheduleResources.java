@@ -9,10 +9,9 @@ import dev.pgclone.operator.resources.CloneSecrets;
 import dev.pgclone.operator.resources.CloneServices;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.Owners;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -81,24 +80,8 @@ public final class ScheduleResources {
         return credentials == null || credentials.getRoles() == null ? Set.of() : new LinkedHashSet<>(credentials.getRoles());
     }
 
-    static OwnerReference ownerReference(RefreshSchedule schedule) {
-        return new OwnerReferenceBuilder()
-                .withApiVersion(schedule.getApiVersion())
-                .withKind(schedule.getKind())
-                .withName(schedule.getMetadata().getName())
-                .withUid(schedule.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build();
-    }
-
     private static ObjectMeta owned(RefreshSchedule schedule, String name, String component) {
-        return new ObjectMetaBuilder()
-                .withName(name)
-                .withNamespace(schedule.getMetadata().getNamespace())
-                .withLabels(Labels.forSchedule(schedule, component))
-                .withOwnerReferences(ownerReference(schedule))
-                .build();
+        return Owners.owned(schedule, name, Labels.forSchedule(schedule, component));
     }
 
     /**

@@ -8,7 +8,6 @@ import dev.pgclone.operator.status.Reasons;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * What must hold before a schedule may create anything: a cron expression and time zone that
@@ -16,9 +15,6 @@ import java.util.regex.Pattern;
  * once, each naming the field to change.
  */
 final class ScheduleValidator {
-
-    /** SpecValidator speaks of a clone's "spec."; in a schedule that spec sits under spec.template.spec. */
-    private static final Pattern CLONE_SPEC_PATH = Pattern.compile("(?<![\\w.])spec\\.");
 
     /** A reason and a message that says what to change. */
     record Problem(String reason, String message) {}
@@ -83,9 +79,7 @@ final class ScheduleValidator {
         DatabaseCloneSpec spec = template.getSpec();
         String exampleClone = schedule.getMetadata().getName() + "-000000000000";
         List<String> problems = new ArrayList<>();
-        for (String p : SpecValidator.problems(spec, exampleClone)) {
-            problems.add(CLONE_SPEC_PATH.matcher(p).replaceAll("spec.template.spec."));
-        }
+        problems.addAll(SpecValidator.problemsAt("spec.template.spec.", spec, exampleClone));
         if (spec.getTtl() != null) {
             problems.add("spec.template.spec.ttl is not allowed: a schedule's clones live until a newer one serves (see spec.historyLimit); remove it");
         }

@@ -6,14 +6,12 @@ import dev.pgclone.operator.api.v1alpha1.MigrationRehearsal;
 import dev.pgclone.operator.api.v1alpha1.MigrationSpec.JobMigrationSpec;
 import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
+import dev.pgclone.operator.resources.Owners;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
@@ -142,24 +140,8 @@ public final class RehearsalResources {
                 .build();
     }
 
-    static OwnerReference ownerReference(MigrationRehearsal rehearsal) {
-        return new OwnerReferenceBuilder()
-                .withApiVersion(rehearsal.getApiVersion())
-                .withKind(rehearsal.getKind())
-                .withName(rehearsal.getMetadata().getName())
-                .withUid(rehearsal.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build();
-    }
-
     private static ObjectMeta owned(MigrationRehearsal rehearsal, String name, String component) {
-        return new ObjectMetaBuilder()
-                .withName(name)
-                .withNamespace(rehearsal.getMetadata().getNamespace())
-                .withLabels(Labels.forRehearsal(rehearsal, component))
-                .withOwnerReferences(ownerReference(rehearsal))
-                .build();
+        return Owners.owned(rehearsal, name, Labels.forRehearsal(rehearsal, component));
     }
 
     private static String encode(String s) {

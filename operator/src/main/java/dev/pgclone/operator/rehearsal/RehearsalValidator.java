@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * What must hold before a rehearsal creates anything, each problem naming the field to change; and
@@ -43,7 +42,6 @@ public final class RehearsalValidator {
     /** Environment variables the rehearsal sets for the migration Job and a user may not override. */
     public static final Set<String> CONNECTION_ENV = Set.of("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "DATABASE_URL",
             "JDBC_DATABASE_URL", "JDBC_DATABASE_USERNAME", "JDBC_DATABASE_PASSWORD", "PGSSLMODE");
-    private static final Pattern CLONE_SPEC_PATH = Pattern.compile("(?<![\\w.])spec\\.");
 
     /** Every problem, joined, or a plan. */
     public record Result(List<String> problems, RehearsalPlan plan) {
@@ -152,9 +150,7 @@ public final class RehearsalValidator {
             return Defaults.DATABASE;
         }
         DatabaseCloneSpec clone = spec.getClone().getSpec();
-        for (String p : SpecValidator.problems(clone, Names.rehearsalClone(rehearsal))) {
-            problems.add(CLONE_SPEC_PATH.matcher(p).replaceAll("spec.clone.spec."));
-        }
+        problems.addAll(SpecValidator.problemsAt("spec.clone.spec.", clone, Names.rehearsalClone(rehearsal)));
         if (clone.getTtl() != null) {
             problems.add("spec.clone.spec.ttl is not allowed: the rehearsal deletes its clone when it ends; use spec.keepClone.ttl to keep it longer");
         }
