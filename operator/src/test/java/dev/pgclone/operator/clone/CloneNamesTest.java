@@ -11,13 +11,9 @@ import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.testing.CloneObservations;
 import dev.pgclone.operator.testing.RefusedServiceNames;
 import dev.pgclone.operator.testing.OperatorHarness;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -122,11 +118,8 @@ class CloneNamesTest {
     private void start(OperatorHarness h) {
         harness = h;
         client = h.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-        client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data").withNamespace(NS).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("standard")
-                .withNewResources().withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec()
-                .build()).create();
+        h.namespace(NS);
+        h.sourcePvc(NS, "data", "1Gi", "standard");
     }
 
     private void create(String name) {

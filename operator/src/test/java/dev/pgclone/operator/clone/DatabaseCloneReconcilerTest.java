@@ -23,10 +23,8 @@ import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.RecordingPreparer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -58,7 +56,7 @@ class DatabaseCloneReconcilerTest {
         harness = OperatorHarness.start();
         client = harness.client();
         ns = "team-" + NS.incrementAndGet();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        harness.namespace(ns);
     }
 
     @AfterEach
@@ -563,10 +561,7 @@ class DatabaseCloneReconcilerTest {
     }
 
     private void sourcePvc(String name, String size, String storageClass) {
-        client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
-                .withNewResources().withRequests(Map.of("storage", new Quantity(size))).endResources().endSpec()
-                .build()).create();
+        harness.sourcePvc(ns, name, size, storageClass);
     }
 
     /**

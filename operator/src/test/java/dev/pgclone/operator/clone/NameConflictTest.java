@@ -19,13 +19,10 @@ import dev.pgclone.operator.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -59,11 +56,8 @@ class NameConflictTest {
         harness = OperatorHarness.start();
         client = harness.client();
         ns = "conflict-" + NS.incrementAndGet();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-        client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data-orders-0").withNamespace(ns).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("fast-ssd")
-                .withNewResources().withRequests(Map.of("storage", new Quantity("10Gi"))).endResources().endSpec()
-                .build()).create();
+        harness.namespace(ns);
+        harness.sourcePvc(ns, "data-orders-0", "10Gi", "fast-ssd");
         // the stand-in binder binds it once; from then on nothing may change it
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             var pvc = client.persistentVolumeClaims().inNamespace(ns).withName("data-orders-0").get();

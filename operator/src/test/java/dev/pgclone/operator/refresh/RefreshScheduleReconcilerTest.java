@@ -19,10 +19,7 @@ import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.RecordingPreparer;
 import dev.pgclone.operator.testing.ShiftableClock;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -67,7 +64,7 @@ class RefreshScheduleReconcilerTest {
         harness = OperatorHarness.start(clock);
         client = harness.client();
         ns = "sched-" + NS.incrementAndGet();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        harness.namespace(ns);
         sourcePvc("data");
     }
 
@@ -481,10 +478,7 @@ class RefreshScheduleReconcilerTest {
     }
 
     private void sourcePvc(String name) {
-        client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("standard")
-                .withNewResources().withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec()
-                .build()).create();
+        harness.sourcePvc(ns, name, "1Gi", "standard");
     }
 
     private static PostCloneSpec postCloneSql(String sql) {

@@ -13,9 +13,6 @@ import dev.pgclone.operator.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
@@ -48,10 +45,8 @@ class MigrationRehearsalReconcilerTest {
         harness = OperatorHarness.start();
         client = harness.client();
         ns = "rehearse-" + NS.incrementAndGet();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-        client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data").withNamespace(ns).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("standard")
-                .withNewResources().withRequests(Map.of("storage", new Quantity("1Gi"))).endResources().endSpec().build()).create();
+        harness.namespace(ns);
+        harness.sourcePvc(ns, "data", "1Gi", "standard");
     }
 
     @AfterEach

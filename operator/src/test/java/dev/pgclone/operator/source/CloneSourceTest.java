@@ -21,7 +21,6 @@ import dev.pgclone.operator.testing.OperatorHarness;
 import dev.pgclone.operator.testing.ShiftableClock;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -65,12 +64,9 @@ class CloneSourceTest {
         staging = "staging-" + n;
         qa = "qa-" + n;
         for (String ns : List.of(prod, staging, qa)) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+            harness.namespace(ns);
         }
-        client.resource(new PersistentVolumeClaimBuilder().withNewMetadata().withName("data-orders-0").withNamespace(prod).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName("fast-ssd")
-                .withNewResources().withRequests(Map.of("storage", new Quantity("20Gi"))).endResources().endSpec()
-                .build()).create();
+        harness.sourcePvc(prod, "data-orders-0", "20Gi", "fast-ssd");
         client.resource(new SecretBuilder().withNewMetadata().withName("orders-superuser").withNamespace(prod).endMetadata()
                 .withStringData(Map.of("uri", "postgresql://postgres:s3cret@orders-rw." + prod + ":5432/postgres")).build()).create();
     }

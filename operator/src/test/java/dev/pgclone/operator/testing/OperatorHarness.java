@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The real reconcilers on a plain JOSDK {@link Operator}, against the fabric8 mock API server in
@@ -146,6 +147,22 @@ public final class OperatorHarness implements AutoCloseable {
         work.shutdown();
         rehearsalWork.shutdown();
         operator = null;
+    }
+
+    /** Creates a namespace, as its administrators would; returns its name. */
+    public String namespace(String name) {
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name).endMetadata()
+                .build()).create();
+        return name;
+    }
+
+    /** A PVC holding a source's data (ReadWriteOnce, of this size and storage class); the provisioner stand-in binds it. */
+    public void sourcePvc(String namespace, String name, String size, String storageClass) {
+        client.resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder().withNewMetadata().withName(name)
+                .withNamespace(namespace).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
+                .withNewResources().withRequests(Map.of("storage", new io.fabric8.kubernetes.api.model.Quantity(size))).endResources()
+                .endSpec().build()).create();
     }
 
     public KubernetesClient client() { return client; }
