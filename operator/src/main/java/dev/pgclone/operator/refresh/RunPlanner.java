@@ -1,5 +1,6 @@
 package dev.pgclone.operator.refresh;
 
+import dev.pgclone.operator.spec.CronSchedule;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.refresh;
 
+import dev.pgclone.operator.spec.CronSchedule;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.SpecValidator;

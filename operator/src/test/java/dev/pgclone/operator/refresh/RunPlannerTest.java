@@ -1,5 +1,6 @@
 package dev.pgclone.operator.refresh;
 
+import dev.pgclone.operator.spec.CronSchedule;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgclone.operator.refresh.RunPlanner.Plan;

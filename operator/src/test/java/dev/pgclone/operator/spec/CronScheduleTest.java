@@ -1,4 +1,4 @@
-package dev.pgclone.operator.refresh;
+package dev.pgclone.operator.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

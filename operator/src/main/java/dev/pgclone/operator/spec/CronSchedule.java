@@ -1,4 +1,4 @@
-package dev.pgclone.operator.refresh;
+package dev.pgclone.operator.spec;
 
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
