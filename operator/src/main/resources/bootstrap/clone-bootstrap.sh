@@ -4,7 +4,9 @@
 # authenticate like that instance. Phase 1: postgres on a private unix socket only (no TCP, nothing
 # logged that could hold a secret) for crash recovery and the isolation (*.sql), a clean shutdown,
 # the WAL removed. Phase 2: exec postgres with TCP and scram; the readiness probe's socket exists
-# only now. Any failure: ONE line saying what to change goes to $PGCLONE_TERMINATION_LOG, exit 1.
+# only now. PGCLONE_BUILD=masked-snapshot: phase 2 runs postgres until the operator has masked the
+# data and asks for the finish, then stops it and removes whatever may still hold unmasked values.
+# Any failure: ONE line saying what to change goes to $PGCLONE_TERMINATION_LOG, exit 1.
 # Why each step: docs/security.md, "How a copied data directory is made safe".
 # The environment (PGCLONE_*), the files beside this script, the functions, the tests: docs/bootstrap.md.
 #
@@ -13,8 +15,9 @@
 # then sets the globals). An environment variable, because `. file args` is not POSIX and $0 under
 # sh -c cannot tell.
 #
-# POSIX sh (dash, busybox ash); needs the image's postgres, pg_ctl, psql, pg_resetwal and id, stat,
-# od, tr, readlink, printenv, sed, grep. The verifier never reaches argv, postgres's environment or a log.
+# POSIX sh (dash, busybox ash); needs the image's postgres, pg_ctl, psql, pg_resetwal (builds also
+# pg_controldata) and id, stat, od, tr, readlink, printenv, sed, grep, sleep, sync. The verifier
+# never reaches argv, postgres's environment or a log.
 
 log() { printf 'pgclone-bootstrap: %s\n' "$*" >&2; }
 
@@ -24,6 +27,7 @@ fail() {
     log "FAILED: $msg"
     printf '%s\n' "$msg" 2>/dev/null >"$TERMINATION_LOG" || log "(could not write the termination log $TERMINATION_LOG)"
     stop_phase1_immediately
+    stop_build_server
     exit 1
 }
 
@@ -40,6 +44,7 @@ stop_phase1_immediately() {
 on_signal() {
     log "received SIG$1 during the bootstrap; stopping"
     stop_phase1_immediately
+    stop_build_server
     exit "$2"
 }
 
@@ -77,6 +82,10 @@ read_environment() {
     # where pg_cron's launcher is sent in phase 1 (see phase1.conf)
     CRON_DECOY_DATABASE=pgclone_phase1_has_no_such_database
     ISOLATED_MARKER=${PGDATA:+${PGDATA%/}/pgclone_isolated}
+    BUILD=${PGCLONE_BUILD:-}
+    BUILD_PID=
+    # written by the server (MaskingScrub.requestFinish) when the masked data may be snapshotted
+    FINISH_TRIGGER=${PGDATA:+${PGDATA%/}/pgclone-finish-requested}
     CONFIG_FILE=
     OPTS=
     PHASE1_RUNNING=0
@@ -97,6 +106,7 @@ check_environment() {
     case $PORT in ''|*[!0-9]*) fail "PGCLONE_PORT=$PORT is not a port number" ;; esac
     case $RECOVERY_TIMEOUT in ''|*[!0-9]*|0) fail "PGCLONE_RECOVERY_TIMEOUT=$RECOVERY_TIMEOUT is not a positive number of seconds" ;; esac
     case $ISOLATION in strict|none) ;; *) fail "PGCLONE_ISOLATION=$ISOLATION: expected strict or none (spec isolation)" ;; esac
+    case $BUILD in ''|masked-snapshot) ;; *) fail "PGCLONE_BUILD=$BUILD: expected masked-snapshot, or unset for a clone" ;; esac
     for f in safety.conf phase1.conf list-databases.sql; do
         [ -r "$SQL_DIR/$f" ] || fail "$SQL_DIR/$f is missing: the bootstrap ConfigMap must hold the script's .sql and .conf files next to it (PGCLONE_SQL_DIR)"
     done
@@ -109,7 +119,7 @@ binary() {
         [ -x "$PGCLONE_BIN_DIR/$1" ] && printf '%s\n' "$PGCLONE_BIN_DIR/$1"
     else
         command -v "$1" 2>/dev/null
-    fi || fail "no $1 binary in ${PGCLONE_BIN_DIR:-the PATH}: spec.postgres.image must be a PostgreSQL server image (postgres, pg_ctl, psql, pg_resetwal)"
+    fi || fail "no $1 binary in ${PGCLONE_BIN_DIR:-the PATH}: spec.postgres.image must be a PostgreSQL server image (postgres, pg_ctl, psql, pg_resetwal, pg_controldata)"
 }
 
 find_binaries() {
@@ -117,6 +127,7 @@ find_binaries() {
     PG_CTL=$(binary pg_ctl) || exit 1
     PSQL=$(binary psql) || exit 1
     PG_RESETWAL=$(binary pg_resetwal) || exit 1
+    [ -z "$BUILD" ] || PG_CONTROLDATA=$(binary pg_controldata) || exit 1
 }
 
 # Where to look for PG_VERSION when PGDATA is wrong, so the message can name the right setting.
@@ -417,8 +428,8 @@ scrub_credentials() {
 # cleanly, so it cannot lose a change.
 remove_old_wal() {
     in_background "$WORK_DIR/pg_resetwal.out" "$PG_RESETWAL" -D "$PGDATA" \
-        || fail "could not remove the WAL copied from the source (pg_resetwal): $(cat "$WORK_DIR/pg_resetwal.out")"
-    log "WAL copied from the source removed (pg_resetwal after the clean phase-1 shutdown)"
+        || fail "could not remove the old WAL (pg_resetwal): $(cat "$WORK_DIR/pg_resetwal.out")"
+    log "WAL removed (pg_resetwal after a clean shutdown)"
 }
 
 # A container restart runs this script again on the same, already isolated volume. Isolating it
@@ -469,6 +480,115 @@ phase2() {
     eval "exec \"\$POSTGRES\" -D \"\$PGDATA\" $OPTS"
 }
 
+# ---- PGCLONE_BUILD=masked-snapshot: the operator masks and scrubs the data over TCP, then asks for
+# the finish; the volume is then snapshotted and shared, so no value from before the masking may
+# stay in any of its files. Why each removal: docs/bootstrap.md, "Masked-snapshot build".
+
+stop_build_server() {
+    [ -n "$BUILD_PID" ] || return 0
+    BUILD_PID=
+    "$PG_CTL" stop -D "$PGDATA" -m immediate -w -t 60 >/dev/null 2>&1 || true
+}
+
+build_start() {
+    # a trigger left on the volume would finish the build before any masking
+    rm -f "$FINISH_TRIGGER" || fail "cannot remove $FINISH_TRIGGER: the cloned volume must be writable"
+    build_options 2
+    log "masked-snapshot build: postgres on port $PORT (listen_addresses=$LISTEN_ADDRESSES) until $FINISH_TRIGGER appears"
+    eval "\"\$POSTGRES\" -D \"\$PGDATA\" $OPTS </dev/null &"
+    BUILD_PID=$!
+}
+
+await_finish_request() {
+    until [ -e "$FINISH_TRIGGER" ]; do
+        if ! kill -0 "$BUILD_PID" 2>/dev/null; then
+            BUILD_PID=
+            fail "postgres exited before the masked snapshot was finished: see the container log"
+        fi
+        in_background /dev/null sleep 1
+    done
+}
+
+# pg_resetwal would refuse an unclean data directory too; this says why in the operator's terms.
+build_stop() {
+    log "masked-snapshot build: finish requested; stopping postgres"
+    in_background "$WORK_DIR/pg_ctl.out" "$PG_CTL" stop -D "$PGDATA" -m fast -w -t 600 \
+        || fail "postgres did not shut down cleanly after the masking: $(cat "$WORK_DIR/pg_ctl.out")"
+    BUILD_PID=
+    state=$(LC_ALL=C "$PG_CONTROLDATA" -D "$PGDATA" 2>/dev/null | sed -n 's/^Database cluster state: *//p')
+    [ "$state" = "shut down" ] || fail "after the masking the data directory is not shut down cleanly (pg_controldata: ${state:-no state}): it cannot be snapshotted"
+}
+
+# configured_log_directory: log_directory as the configuration sets it, when it is a directory
+# below the data directory and not one of postgres's own (pg_log is removed anyway); else nothing.
+configured_log_directory() {
+    dir=$(eval "\"\$POSTGRES\" -D \"\$PGDATA\" $OPTS -C log_directory" 2>/dev/null) || return 0
+    case /$dir/ in //|/[/.]*|*/./*|*/../*|/base/*|/global/*|/pg_*) return 0 ;; esac
+    [ ! -d "$PGDATA/$dir" ] || printf '%s\n' "${dir%/}"
+}
+
+# empty_directory DIR: what postgres left in one of its own directories (it needs the directory).
+empty_directory() {
+    [ -d "$1" ] || return 0
+    rm -rf "${1:?}"/* "$1"/.[!.]* "$1"/..?* || fail "cannot empty $1: the cloned volume must be writable"
+}
+
+# kept PATH: 0 if PATH is the data directory, or the WAL or a tablespace it links to elsewhere on
+# the volume; 1 if it is a directory on the way to one; 2 otherwise.
+kept() {
+    r=2
+    for k in "$PGDATA" "$PGDATA/pg_wal" "$PGDATA"/pg_tblspc/*; do
+        k=$(readlink -f "$k") || continue
+        [ "$k" != "$1" ] || return 0
+        ! inside "$k" "$1" || r=1
+    done
+    return $r
+}
+
+# remove_outside_data_directory DIR: every entry of DIR that is not kept, descending into the
+# directories on the way to what is: production's dumps or logs beside the data directory.
+remove_outside_data_directory() {
+    for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+        [ -e "$entry" ] || [ -L "$entry" ] || continue
+        if [ -L "$entry" ]; then where=2; else kept "$entry"; where=$?; fi
+        case $where in
+            0) ;;
+            1) remove_outside_data_directory "$entry" ;;
+            *)
+                rm -rf "$entry" 2>/dev/null && { log "removed $entry (outside the data directory)"; continue; }
+                # the filesystem's own, root's: only fsck writes there
+                case $entry in */lost+found) log "left $entry (not removable by uid $(id -u))"; continue ;; esac
+                fail "cannot remove $entry from the volume: everything outside the data directory must be removable by uid $(id -u) for a masked snapshot" ;;
+        esac
+    done
+}
+
+# After pg_resetwal: statistics files (pg_stat_statements keeps query texts there), temporary
+# files, production's server logs, this build's own files, and everything else on the volume.
+remove_masking_leftovers() {
+    for d in "$PGDATA/pg_stat" "$PGDATA/pg_stat_tmp" "$PGDATA/base/pgsql_tmp" "$PGDATA"/pg_tblspc/*/PG_*/pgsql_tmp; do
+        empty_directory "$d"
+    done
+    logs=$(configured_log_directory)
+    rm -rf "$PGDATA/log" "$PGDATA/pg_log" ${logs:+"$PGDATA/$logs"} "$PGDATA/current_logfiles" "$PGDATA/postmaster.opts" \
+        "$FINISH_TRIGGER" || fail "cannot remove the server logs from $PGDATA: the cloned volume must be writable"
+    volume=$(readlink -f "$PGCLONE_VOLUME")
+    [ "$(readlink -f "$PGDATA")" = "$volume" ] || remove_outside_data_directory "$volume"
+}
+
+masked_snapshot_build() {
+    build_start
+    await_finish_request
+    build_stop
+    remove_old_wal
+    remove_masking_leftovers
+    in_background /dev/null sync
+    msg="masked snapshot finished: postgres shut down cleanly; WAL reset with pg_resetwal (no segment from before or during the masking remains); statistics files, temporary files, server logs and files outside the data directory removed"
+    printf '%s\n' "$msg" 2>/dev/null >"$TERMINATION_LOG" || log "(could not write the termination log $TERMINATION_LOG)"
+    log "$msg"
+    exit 0
+}
+
 bootstrap_main() {
     set -u
     umask 077
@@ -485,6 +605,7 @@ bootstrap_main() {
     prepare_work_dir
     clear_source_state
     phase1
+    [ -z "$BUILD" ] || masked_snapshot_build
     phase2
 }
 

@@ -165,6 +165,7 @@ class BootstrapFunctionsTest {
         cases.put(Map.of("PGCLONE_PORT", "54x"), "PGCLONE_PORT=54x is not a port number");
         cases.put(Map.of("PGCLONE_RECOVERY_TIMEOUT", "0"), "PGCLONE_RECOVERY_TIMEOUT=0 is not a positive number of seconds");
         cases.put(Map.of("PGCLONE_ISOLATION", "loose"), "PGCLONE_ISOLATION=loose: expected strict or none (spec isolation)");
+        cases.put(Map.of("PGCLONE_BUILD", "snapshot"), "PGCLONE_BUILD=snapshot: expected masked-snapshot, or unset for a clone");
         cases.forEach((override, message) -> {
             Map<String, String> saved = new LinkedHashMap<>(env);
             env.putAll(override);
@@ -199,7 +200,7 @@ class BootstrapFunctionsTest {
         Run missing = source(shell, "read_environment; binary pg_dump");
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(terminationLog()).isEqualTo("no pg_dump binary in " + bin + ": spec.postgres.image must be a PostgreSQL"
-                + " server image (postgres, pg_ctl, psql, pg_resetwal)\n");
+                + " server image (postgres, pg_ctl, psql, pg_resetwal, pg_controldata)\n");
 
         env.remove("PGCLONE_BIN_DIR");
         env.put("PATH", bin + ":" + System.getenv("PATH"));
@@ -540,7 +541,139 @@ class BootstrapFunctionsTest {
         assertThat(read(base.resolve("out"))).isEqualTo("hi\nerr\n");
     }
 
+    // ------------------------------------------------------------------------------- masked-snapshot build
+
+    /** postgres on the build's options until the server writes the trigger; a trigger left on the volume does not count. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void aBuildRunsPostgresUntilTheFinishIsRequestedAndNeedsACleanShutdown(String shell) throws IOException {
+        env.put("PGCLONE_BUILD", "masked-snapshot");
+        fakeBinary("postgres", "case \"$*\" in *--version*) echo 'postgres (PostgreSQL) 15.4' ;; *' -C '*) ;;"
+                + " *) exec >/dev/null 2>&1; sleep 1; echo new >\"$PGDATA/pgclone-finish-requested\"; sleep 5 ;; esac");
+        // what the script saw when it stopped the server
+        fakeBinary("pg_ctl", "cp \"$PGDATA/pgclone-finish-requested\" \"$PGCLONE_WORK_DIR/trigger-seen\"");
+        fakeBinary("pg_controldata", "echo 'Database cluster state:               in production'");
+        Files.writeString(pgdata.resolve("pgclone-finish-requested"), "left from an earlier build\n");
+        String build = "read_environment; check_environment; find_binaries; IMAGE_MAJOR=15; prepare_work_dir; masked_snapshot_build";
+
+        Run unclean = source(shell, build);
+
+        assertThat(unclean.exit()).isEqualTo(1);
+        assertThat(read(work.resolve("trigger-seen"))).isEqualTo("new\n");
+        assertThat(terminationLog()).isEqualTo("after the masking the data directory is not shut down cleanly"
+                + " (pg_controldata: in production): it cannot be snapshotted\n");
+
+        fakeBinary("pg_controldata", "echo 'Database cluster state:               shut down'");
+        Run finished = source(shell, build);
+
+        assertThat(finished.exit()).as(finished.stderr()).isZero();
+        assertThat(terminationLog()).startsWith("masked snapshot finished: postgres shut down cleanly; WAL reset with pg_resetwal")
+                .hasLineCount(1);
+        assertThat(finished.stderr()).contains("masked-snapshot build: finish requested; stopping postgres",
+                "WAL removed (pg_resetwal after a clean shutdown)");
+        assertThat(pgdata.resolve("pgclone-finish-requested")).doesNotExist();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void aBuildFailsWhenPostgresExitsBeforeTheFinish(String shell) throws IOException {
+        env.put("PGCLONE_BUILD", "masked-snapshot");
+        fakeBinary("postgres", "case \"$*\" in *--version*) echo 'postgres (PostgreSQL) 15.4' ;; *) exit 3 ;; esac");
+        fakeBinary("pg_controldata", "exit 0");
+
+        Run run = source(shell, "read_environment; check_environment; find_binaries; IMAGE_MAJOR=15; prepare_work_dir; masked_snapshot_build");
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(terminationLog()).isEqualTo("postgres exited before the masked snapshot was finished: see the container log\n");
+    }
+
+    /**
+     * Production's dumps and logs beside the data directory go, the data directory's ancestors stay
+     * and so do the WAL and tablespaces it links to elsewhere on the volume; inside the data
+     * directory, statistics and temporary files, server logs and the build's own files go.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void removeMaskingLeftoversKeepsOnlyTheDataDirectoryAndWhatItLinksTo(String shell) throws IOException {
+        Path data = volume.resolve("srv/pgdata");
+        Path wal = volume.resolve("srv/wal");
+        Path tablespace = volume.resolve("tablespaces/ts1");
+        for (String f : List.of("PG_VERSION", "postgresql.conf", "base/1/1234", "global/pg_control", "pg_stat/pgstat.stat",
+                "pg_stat_tmp/pgss_query_texts.stat", "base/pgsql_tmp/pgsql_tmp12.0", "base/pgsql_tmp/.hidden",
+                "log/postgresql-Mon.log", "pg_log/old.log", "custom_logs/postgresql.log", "current_logfiles",
+                "postmaster.opts", "pgclone-finish-requested")) {
+            touch(data.resolve(f));
+        }
+        touch(wal.resolve("000000010000000000000002"));
+        touch(tablespace.resolve("PG_15_202209061/5/16390"));
+        touch(tablespace.resolve("PG_15_202209061/pgsql_tmp/pgsql_tmp7.1"));
+        Files.createSymbolicLink(data.resolve("pg_wal"), wal);
+        Files.createDirectories(data.resolve("pg_tblspc"));
+        Files.createSymbolicLink(data.resolve("pg_tblspc/16389"), tablespace);
+        for (String f : List.of("dump.sql", ".hidden", "..dots", "backups/2024/full.sql", "srv/app.log", "srv/pgdata.old/PG_VERSION",
+                "tablespaces/ts2/PG_VERSION")) {
+            touch(volume.resolve(f));
+        }
+        Files.createSymbolicLink(volume.resolve("current"), data);
+        env.put("PGDATA", data.toString());
+        fakeBinary("postgres", "case \"$*\" in *' -C log_directory'*) echo custom_logs ;; *) echo 'postgres (PostgreSQL) 15.4' ;; esac");
+
+        Run run = source(shell, "read_environment; find_binaries; remove_masking_leftovers");
+
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        String ts = "tablespaces/ts1/PG_15_202209061";
+        assertThat(tree(volume)).containsExactlyInAnyOrder("srv", "srv/pgdata", "srv/pgdata/PG_VERSION",
+                "srv/pgdata/postgresql.conf", "srv/pgdata/base", "srv/pgdata/base/1", "srv/pgdata/base/1/1234",
+                "srv/pgdata/base/pgsql_tmp", "srv/pgdata/global", "srv/pgdata/global/pg_control", "srv/pgdata/pg_stat",
+                "srv/pgdata/pg_stat_tmp", "srv/pgdata/pg_wal", "srv/pgdata/pg_tblspc", "srv/pgdata/pg_tblspc/16389",
+                "srv/wal", "srv/wal/000000010000000000000002", "tablespaces", "tablespaces/ts1", ts, ts + "/5", ts + "/5/16390",
+                ts + "/pgsql_tmp");
+        assertThat(run.stderr()).contains("removed " + volume.toRealPath().resolve("dump.sql") + " (outside the data directory)");
+
+        // the volume is the data directory: nothing is outside it
+        env.put("PGDATA", volume.toString());
+        touch(volume.resolve("dump.sql"));
+        assertThat(source(shell, "read_environment; find_binaries; remove_masking_leftovers").exit()).isZero();
+        assertThat(volume.resolve("dump.sql")).exists();
+        assertThat(volume.resolve("srv/pgdata/base/1/1234")).exists();
+    }
+
+    /** Only a directory of its own below the data directory: never the data directory, one of postgres's, or a path out of it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void configuredLogDirectoryIsOnlyALogDirectoryOfItsOwn(String shell) throws IOException {
+        fakeBinary("postgres", "printf '%s\\n' \"$FAKE_LOG_DIRECTORY\"");
+        for (String dir : List.of("custom_logs", "logs/server", "base", "global", "pg_wal", "pg_logical", ".", "..")) {
+            Files.createDirectories(pgdata.resolve(dir));
+        }
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("custom_logs", "custom_logs\n");
+        expected.put("custom_logs/", "custom_logs\n");
+        expected.put("logs/server", "logs/server\n");
+        expected.put("missing", "");
+        for (String refused : List.of(".", "./", "..", "../x", "logs/../..", "logs/./server", "base", "global", "pg_wal",
+                "pg_logical", ".hidden", "/var/log/postgresql", pgdata + "/custom_logs", "")) {
+            expected.put(refused, "");
+        }
+        expected.forEach((value, output) -> {
+            env.put("FAKE_LOG_DIRECTORY", value);
+            assertThat(source(shell, "read_environment; find_binaries; configured_log_directory").stdout()).as(value).isEqualTo(output);
+        });
+    }
+
     // ------------------------------------------------------------------------------- helpers
+
+    /** Every path below {@code dir}, relative, symlinks listed and not followed. */
+    private static List<String> tree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).toList();
+        }
+    }
+
+    private static void touch(Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "x");
+    }
 
     record Run(int exit, String stdout, String stderr) {}
 

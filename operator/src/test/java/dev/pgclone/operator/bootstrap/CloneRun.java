@@ -212,6 +212,13 @@ final class CloneRun implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The script's shell (under runuser when the tests run as root): where the kubelet's TERM goes. */
+    long scriptPid() {
+        return process.descendants()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(script.toString())).orElse(false))
+                .findFirst().orElse(process.toHandle()).pid();
+    }
+
     boolean alive() {
         return process != null && process.isAlive();
     }
