@@ -86,9 +86,10 @@ HelmRbacCoverageTest with the API requests the reconcilers make.
 - apiGroups: ["pgclone.dev"]
   resources: ["clonesources"]
   verbs: ["get", "list", "watch", "patch"]
-# owner references with blockOwnerDeletion on what a clone, a schedule or a rehearsal owns
+# owner references with blockOwnerDeletion on what a clone, a schedule, a rehearsal or a CloneSource (its masked
+# snapshots and their builds) owns
 - apiGroups: ["pgclone.dev"]
-  resources: ["databaseclones/finalizers", "refreshschedules/finalizers", "migrationrehearsals/finalizers"]
+  resources: ["databaseclones/finalizers", "refreshschedules/finalizers", "migrationrehearsals/finalizers", "clonesources/finalizers"]
   verbs: ["update"]
 - apiGroups: ["pgclone.dev"]
   resources: ["refreshschedules", "migrationrehearsals"]

@@ -33,6 +33,8 @@ public final class CloneContext {
     private CloneSource cloneSource;
     private List<SqlScript> mandatoryScripts = List.of();
     private String checkpointNote;
+    /** A masked-snapshot build of the granted CloneSource ({@link dev.pgclone.operator.sourcesnapshots.MaskedSnapshots#buildOf}). */
+    private boolean maskingBuild;
     /** What the snapshot step will do this reconcile: decided once, asked by the CHECKPOINT step and acted on by the snapshot step. */
     private SnapshotStep.Plan snapshotPlan;
     private final List<Learned> learned = new java.util.ArrayList<>();
@@ -54,6 +56,14 @@ public final class CloneContext {
         this.mandatoryScripts = scripts;
     }
 
+    /** Records that this clone builds a masked snapshot of its CloneSource: the operator made it so. */
+    void maskingBuild(boolean build) {
+        this.maskingBuild = build;
+    }
+
+    /** Whether this clone builds a masked snapshot of its CloneSource (docs/clonesource.md, "Masked snapshots"). */
+    public boolean maskingBuild() { return maskingBuild; }
+
     /** The effective clone: the user's spec with the CloneSource's values and the defaults filled in ({@link EffectiveClone}). */
     public DatabaseClone clone() { return clone; }
     /** The granted CloneSource, for clones of one; null otherwise. */
@@ -71,8 +81,18 @@ public final class CloneContext {
         }
         return snapshotPlan;
     }
-    /** SQL the CloneSource's owners require, run before the clone's own post-clone SQL. */
-    public List<SqlScript> mandatoryScripts() { return mandatoryScripts; }
+    /**
+     * SQL the CloneSource's owners require, run before the clone's own post-clone SQL: their
+     * masking. A clone that restores from a masked snapshot has it already and runs none; which
+     * snapshot that is, is told by the clone's claim in the source namespace, never by anything in
+     * the clone's own namespace ({@link SourceSnapshotUse#claimsMasked}).
+     */
+    public List<SqlScript> mandatoryScripts() {
+        if (cloneSource != null && !maskingBuild && SourceSnapshotUse.claimsMasked(this)) {
+            return List.of();
+        }
+        return mandatoryScripts;
+    }
     /** The status as the last reconcile wrote it: to read; the {@link CloneStatusFactory} writes it. */
     public DatabaseCloneStatus status() { return status; }
 

@@ -34,7 +34,8 @@ final class CloneWorkflow {
                 new BootstrapConfigStep(bootstrapFiles),
                 new ServiceStep(),
                 new PodStep(key),
-                new PreparationStep(work, preparer, address, key));
+                new PreparationStep(work, preparer, address, key),
+                new MaskingStep(work, preparer, address, key));
     }
 
     /** A step that ran in this reconcile, and what it concluded and found. */

@@ -13,7 +13,10 @@ import dev.pgclone.operator.resources.MarkedOnly;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.status.BackoffPolicy;
+import dev.pgclone.operator.sourcesnapshots.MaskedSnapshots;
 import dev.pgclone.operator.sourcesnapshots.SourceSnapshotClaims;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import dev.pgclone.operator.spec.Durations;
 import dev.pgclone.operator.status.Conditions;
 import dev.pgclone.operator.status.EventRecorder;
@@ -91,6 +94,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     private final Ownership ownership;
     private final CloneAdmission admission;
     private final SourceSnapshotClaims sourceSnapshots;
+    private final MaskedSnapshots maskedSnapshots;
     /** Deleting a clone of a CloneSource frees a slot: this wakes the clones waiting for one. */
     private final SimpleInboundEventSource<DatabaseClone> slotFreed = new SimpleInboundEventSource<>("clonesource-slots");
 
@@ -103,6 +107,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         this.ownership = new Ownership(client, key);
         this.admission = new CloneAdmission(allowedImages);
         this.sourceSnapshots = new SourceSnapshotClaims(client, ownership);
+        this.maskedSnapshots = new MaskedSnapshots(client, ownership);
         this.events = new EventRecorder(client, clock);
         this.work = work;
         this.metrics = metrics;
@@ -160,6 +165,11 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     @Override
     public UpdateControl<DatabaseClone> reconcile(DatabaseClone clone, Context<DatabaseClone> josdk) {
         DatabaseCloneStatus previous = clone.getStatus();
+        boolean build = maskedSnapshots.buildOf(clone).isPresent();
+        if (build) {
+            // what a build does is decided by its CloneSource alone: whatever its spec was edited to say is ignored
+            clone = asBuild(clone);
+        }
         DatabaseCloneStatus status = statusFactory.startFrom(previous);
         Optional<String> nameProblem = Names.cloneNameProblem(clone.getMetadata().getName());
         List<String> problems = SpecValidator.problems(clone.getSpec(), clone.getMetadata().getName());
@@ -174,6 +184,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         CloneContext ctx = new CloneContext(effective, status, josdk, client, clock.instant(), events, ownership);
         if (grant instanceof CloneSourceGrant.Granted g) {
             ctx.granted(g.source(), g.mandatoryScripts());
+            ctx.maskingBuild(build && Ownership.controlledBy(clone, g.source().getMetadata().getUid()));
         }
         Optional<Instant> expiresAt = expiresAt(clone);
         statusFactory.observed(status, ctx.generation(),
@@ -192,7 +203,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             problems = SpecValidator.effectiveProblems(effective.getSpec());
         }
         Optional<CloneAdmission.Refusal> refusal = problems.isEmpty() && !(grant instanceof CloneSourceGrant.Refused)
-                ? admission.check(effective, granted, sameSource(josdk, clone), countsFor(granted))
+                ? admission.check(effective, granted, build ? List.of() : sameSource(josdk, clone), countsFor(granted))
                 : Optional.empty();
         long generation = ctx.generation();
         CloneStatusFactory.Written written;
@@ -246,6 +257,17 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             control.rescheduleAfter(reschedule.isNegative() ? Duration.ZERO : reschedule);
         }
         return control;
+    }
+
+    /** A copy of a masked-snapshot build with the spec its CloneSource decides (the build's controller names the source). */
+    private static DatabaseClone asBuild(DatabaseClone clone) {
+        DatabaseClone copy = Serialization.unmarshal(Serialization.asJson(clone), DatabaseClone.class);
+        String sourceName = Ownership.controller(clone).map(OwnerReference::getName).orElseThrow();
+        CloneSource named = new CloneSource();
+        named.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(sourceName)
+                .withNamespace(clone.getMetadata().getNamespace()).build());
+        copy.setSpec(MaskedSnapshots.buildSpec(named));
+        return copy;
     }
 
     /** A Warning event (and a log line) for every new failure, or one that says something new. */
@@ -306,7 +328,9 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     /** The clones of the CloneSource this clone names, from the informer cache (empty for other clones). */
     private static List<DatabaseClone> sameSource(Context<DatabaseClone> josdk, DatabaseClone clone) {
         var ref = clone.getSpec() == null || clone.getSpec().getSource() == null ? null : clone.getSpec().getSource().getCloneSource();
-        return ref == null ? List.of() : josdk.getPrimaryCache().byIndex(CLONE_SOURCE_INDEX, ref.toString());
+        // masked-snapshot builds take no clone's slot (mode Snapshot): they would otherwise starve the clones they serve
+        return ref == null ? List.of() : josdk.getPrimaryCache().byIndex(CLONE_SOURCE_INDEX, ref.toString()).stream()
+                .filter(c -> c.getMetadata().getLabels() == null || !c.getMetadata().getLabels().containsKey(Labels.MASKING_BUILD)).toList();
     }
 
     /**

@@ -45,7 +45,7 @@ final class PodStep implements CloneStep {
 
     @Override
     public Outcome run(CloneContext ctx) {
-        Pod desired = ClonePods.desired(ctx.clone(), OperatorLogin.of(key, ctx.clone().getMetadata().getUid()).verifier());
+        Pod desired = ClonePods.desired(ctx.clone(), OperatorLogin.of(key, ctx.clone().getMetadata().getUid()).verifier(), ctx.maskingBuild());
         String hash = hash(desired);
         Optional<Pod> existing = ctx.owned(Pod.class, Names.pod(ctx.clone()));
         if (existing.isEmpty()) {
@@ -59,6 +59,10 @@ final class PodStep implements CloneStep {
             return Outcome.waitFor();
         }
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        // a build's Pod ends once asked to (it may end before the ask is recorded): never restarted
+        if (ctx.maskingBuild() && ("Succeeded".equals(phase) || MaskingStep.stopping(ctx))) {
+            return stoppingForSnapshot(ctx, pod, phase);
+        }
         String podHash = pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get(SPEC_HASH);
         if ("Failed".equals(phase) || "Succeeded".equals(phase) || !hash.equals(podHash)) {
             ctx.client().resource(pod).delete();
@@ -85,6 +89,26 @@ final class PodStep implements CloneStep {
         }
         return Outcome.waitFor(Finding.isFalse(Reasons.POD_STARTING,
                 "waiting for postgres in Pod " + pod.getMetadata().getName() + " (crash recovery of the copied data runs first)"));
+    }
+
+    /**
+     * A masked-snapshot build asked its postgres to stop: the Pod ending with 0 is the bootstrap
+     * having stopped it cleanly and removed the WAL, and is never restarted; any other end fails the build.
+     */
+    private Outcome stoppingForSnapshot(CloneContext ctx, Pod pod, String phase) {
+        if ("Succeeded".equals(phase)) {
+            return Outcome.proceed(Finding.isTrue(Reasons.POSTGRES_RUNNING, "postgres in Pod " + pod.getMetadata().getName()
+                    + " stopped cleanly after the masking and its WAL was removed"));
+        }
+        Optional<ContainerStatus> container = pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? Optional.empty()
+                : pod.getStatus().getContainerStatuses().stream().filter(c -> ClonePods.CONTAINER.equals(c.getName())).findFirst();
+        if ("Failed".equals(phase)) {
+            Optional<Outcome> failure = container.flatMap(c -> failure(c, ctx));
+            return failure.orElse(Outcome.fail(Reasons.BOOTSTRAP_FAILED, "Pod " + pod.getMetadata().getName()
+                    + " failed while stopping postgres for the masked snapshot: see kubectl logs " + pod.getMetadata().getName()));
+        }
+        return Outcome.waitFor(Finding.isFalse(Reasons.POD_STARTING, "stopping postgres cleanly in Pod " + pod.getMetadata().getName()
+                + " and removing its WAL before the masked snapshot is taken"));
     }
 
     private Optional<Outcome> failure(ContainerStatus c, CloneContext ctx) {

@@ -1,6 +1,8 @@
 package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.api.v1alpha1.MaskingSpec;
+import dev.pgclone.operator.sourcesnapshots.MaskedSnapshots;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.CloneSnapshots;
 import dev.pgclone.operator.resources.Names;
@@ -39,10 +41,36 @@ final class SourceSnapshotUse {
         record SourceMissing() implements Choice {}
         /** None to use: take one, private to this clone (no window) or shared within the window. */
         record TakeNew(Duration window) implements Choice {}
+        /** The source is in masking mode Snapshot and has no masked snapshot to restore from yet. */
+        record NoMaskedSnapshot() implements Choice {}
+    }
+
+    /** Masked snapshots are in another namespace and not watched: how often a waiting clone looks for the first one. */
+    static final Duration MASKED_RECHECK = Duration.ofSeconds(10);
+
+    /**
+     * Whether the clone restores from a masked snapshot of its CloneSource: it claims one, and no
+     * production snapshot. Read from the claims in the source namespace, which nobody in the
+     * clone's namespace can write.
+     */
+    static boolean claimsMasked(CloneContext ctx) {
+        CloneSource source = ctx.cloneSource();
+        if (source == null || !MaskingSpec.snapshotMode(source.getSpec())) {
+            return false;
+        }
+        boolean masked = masked(ctx).of(source).stream().anyMatch(s -> SourceSnapshots.usedBy(s, ctx.clone()));
+        return masked && claims(ctx).of(source).stream().noneMatch(s -> SourceSnapshots.usedBy(s, ctx.clone()));
+    }
+
+    private static MaskedSnapshots masked(CloneContext ctx) {
+        return new MaskedSnapshots(ctx.client(), ctx.ownership());
     }
 
     Choice choose(CloneContext ctx) {
         CloneSource source = ctx.cloneSource();
+        if (MaskingSpec.snapshotMode(source.getSpec()) && !ctx.maskingBuild()) {
+            return chooseMasked(ctx, source);
+        }
         List<VolumeSnapshot> snapshots = claims(ctx).of(source);
         Optional<VolumeSnapshot> claimed = snapshots.stream().filter(s -> SourceSnapshots.usedBy(s, ctx.clone()))
                 .max(Comparator.comparing(s -> s.getMetadata().getCreationTimestamp()));
@@ -60,6 +88,17 @@ final class SourceSnapshotUse {
         var pvc = ctx.client().persistentVolumeClaims().inNamespace(source.getMetadata().getNamespace())
                 .withName(source.getSpec().getPvcName()).get();
         return pvc == null ? new Choice.SourceMissing() : new Choice.TakeNew(window);
+    }
+
+    /** A clone of a source in mode Snapshot: the masked snapshot it claimed, else the newest one; never production's. */
+    private static Choice chooseMasked(CloneContext ctx, CloneSource source) {
+        List<VolumeSnapshot> masked = masked(ctx).of(source);
+        Optional<VolumeSnapshot> claimed = masked.stream().filter(s -> SourceSnapshots.usedBy(s, ctx.clone())).findFirst();
+        if (claimed.isPresent()) {
+            return new Choice.Claimed(claimed.get());
+        }
+        return masked.stream().filter(MaskedSnapshots::usable).findFirst().<Choice>map(Choice.Share::new)
+                .orElse(new Choice.NoMaskedSnapshot());
     }
 
     Outcome bind(CloneContext ctx, Choice choice) {
@@ -80,6 +119,12 @@ final class SourceSnapshotUse {
         }
         if (choice instanceof Choice.Share share) {
             return claims.claim(share.snapshot(), ctx.clone()).map(s -> bindWhenReady(ctx, s)).orElse(Outcome.recheckAfter(Duration.ofSeconds(1)));
+        }
+        if (choice instanceof Choice.NoMaskedSnapshot) {
+            // fail closed: no production snapshot is ever used instead
+            return Outcome.recheckAfter(MASKED_RECHECK, Finding.isFalse(Reasons.MASKED_SNAPSHOT_NOT_READY, "CloneSource " + ns + "/"
+                    + source.getMetadata().getName() + " serves masked snapshots (spec.masking.mode Snapshot) and has none ready yet:"
+                    + " waiting for its build (kubectl get clonesource " + source.getMetadata().getName() + " -n " + ns + " -o yaml shows status.build)"));
         }
         if (choice instanceof Choice.SourceMissing) {
             return Outcome.retry(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ns + "/" + source.getSpec().getPvcName()
@@ -115,7 +160,10 @@ final class SourceSnapshotUse {
             return waiting(ctx, sourceSnapshot);
         }
         ctx.ownership().createMarked(SourceSnapshots.boundContent(ctx.clone(), sourceSnapshot, content));
-        String dataAsOf = st.getCreationTime() != null ? st.getCreationTime() : sourceSnapshot.getMetadata().getCreationTimestamp();
+        // a masked snapshot's data is as old as the production snapshot it was built from
+        String dataAsOf = MaskedSnapshots.dataAsOf(sourceSnapshot) != null && masked(ctx).masked(sourceSnapshot, ctx.cloneSource())
+                ? MaskedSnapshots.dataAsOf(sourceSnapshot)
+                : st.getCreationTime() != null ? st.getCreationTime() : sourceSnapshot.getMetadata().getCreationTimestamp();
         VolumeSnapshot bound = ctx.create(SourceSnapshots.bound(ctx.clone(), sourceSnapshot, dataAsOf));
         int users = SourceSnapshots.users(sourceSnapshot);
         String shared = users > 1 ? ", shared with " + (users - 1) + " other clone(s)" : "";

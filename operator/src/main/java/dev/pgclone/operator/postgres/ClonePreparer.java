@@ -14,4 +14,11 @@ public interface ClonePreparer {
      * an exception, and no text in the result contains a password from the request.
      */
     PreparationResult prepare(PreparationRequest request);
+
+    /**
+     * Finishes a masked-snapshot build after its preparation ran the masking: rewrites what the
+     * masking touched, runs the PII check, and asks the server to stop for the snapshot
+     * ({@link JdbcMaskingFinisher}). Failures come back as a failed {@link MaskingResult}.
+     */
+    MaskingResult finishMasking(MaskingRequest request);
 }

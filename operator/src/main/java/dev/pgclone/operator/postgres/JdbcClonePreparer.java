@@ -94,6 +94,11 @@ public final class JdbcClonePreparer implements ClonePreparer {
     }
 
     @Override
+    public MaskingResult finishMasking(MaskingRequest request) {
+        return JdbcMaskingFinisher.finish(request);
+    }
+
+    @Override
     public PreparationResult prepare(PreparationRequest request) {
         PreparationResult result = new Run(request).execute();
         if (result.succeeded()) {

@@ -25,6 +25,8 @@ public final class ClonePods {
     public static final String BOOTSTRAP_MOUNT = "/pgclone/bootstrap";
     public static final String SOCKET_DIR = "/var/run/postgresql";
     public static final String WORK_DIR = "/tmp/pgclone";
+    /** PGCLONE_BUILD of a masked-snapshot build's Pod. */
+    public static final String MASKED_SNAPSHOT_BUILD = "masked-snapshot";
 
     private ClonePods() {}
 
@@ -34,12 +36,25 @@ public final class ClonePods {
      *                          log in until preparation publishes the clone's own passwords
      */
     public static Pod desired(DatabaseClone clone, String superuserVerifier) {
+        return desired(clone, superuserVerifier, false);
+    }
+
+    /**
+     * @param maskingBuild the clone builds a masked snapshot: its bootstrap stops postgres cleanly and
+     *                     removes the WAL when asked, then exits 0, and the Pod is not restarted
+     *                     (docs/bootstrap.md, "Masked-snapshot build")
+     */
+    public static Pod desired(DatabaseClone clone, String superuserVerifier, boolean maskingBuild) {
         var pg = clone.getSpec().getPostgres();
         long uid = pg.getRunAsUser();
+        List<EnvVar> env = env(clone, superuserVerifier);
+        if (maskingBuild) {
+            env.add(plain("PGCLONE_BUILD", MASKED_SNAPSHOT_BUILD));
+        }
         return new PodBuilder()
                 .withMetadata(Owners.owned(clone, Names.pod(clone), "database"))
                 .withNewSpec()
-                    .withRestartPolicy("Always")
+                    .withRestartPolicy(maskingBuild ? "Never" : "Always")
                     .withEnableServiceLinks(false)
                     .withAutomountServiceAccountToken(false)
                     .withTerminationGracePeriodSeconds(30L)
@@ -53,7 +68,7 @@ public final class ClonePods {
                         .withName(CONTAINER)
                         .withImage(pg.getImage())
                         .withCommand("sh", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.SCRIPT_KEY)
-                        .withEnv(env(clone, superuserVerifier))
+                        .withEnv(env)
                         .addNewPort().withName("postgres").withContainerPort(PORT).withProtocol("TCP").endPort()
                         .withResources(pg.getResources())
                         .withNewSecurityContext()

@@ -25,6 +25,10 @@ public final class Labels {
     public static final String OPERATOR = "pgclone-operator";
     /** On the snapshots the operator takes of a CloneSource: the CloneSource's name (they live in its namespace). */
     public static final String CLONE_SOURCE = "pgclone.dev/clone-source";
+    /** On a CloneSource's masked snapshots (mode Snapshot): "true"; they carry {@link #CLONE_SOURCE} too. */
+    public static final String MASKED = "pgclone.dev/masked";
+    /** On the DatabaseClone that builds a masked snapshot: the CloneSource's name. */
+    public static final String MASKING_BUILD = "pgclone.dev/masking-build";
     /** Selector of the informers: only objects this operator made. */
     public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR;
     /**

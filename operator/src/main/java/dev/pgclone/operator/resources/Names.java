@@ -29,6 +29,9 @@ public final class Names {
     /** A rehearsal's clone is named {@code <rehearsal>-clone}, 6 characters more, and must fit {@link #MAX_LABEL}. */
     public static final int MAX_REHEARSAL_NAME = MAX_LABEL - 6;
 
+    /** A CloneSource in masking mode Snapshot names its builds {@code <source>-mask-<yyyymmddhhmm>}, 18 characters more. */
+    public static final int MAX_MASKED_SOURCE_NAME = MAX_LABEL - 18;
+
     private Names() {}
 
     /**
@@ -157,6 +160,17 @@ public final class Names {
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
+    }
+
+    /** The DatabaseClone that builds a masked snapshot of a CloneSource, started at {@code startedAt}: {@code <source>-mask-<yyyymmddhhmm>} (UTC). */
+    public static String maskingBuild(dev.pgclone.operator.api.v1alpha1.CloneSource source, Instant startedAt) {
+        return source.getMetadata().getName() + "-mask-" + RUN_TIME.format(startedAt.atOffset(ZoneOffset.UTC));
+    }
+
+    /** The masked snapshot a build publishes: {@code <source>-masked-<yyyymmddhhmm>}, the build's start time. */
+    public static String maskedSnapshot(String buildName) {
+        int cut = buildName.lastIndexOf("-mask-");
+        return buildName.substring(0, cut) + "-masked-" + buildName.substring(cut + "-mask-".length());
     }
 
     /** The DatabaseClone a rehearsal runs on. */

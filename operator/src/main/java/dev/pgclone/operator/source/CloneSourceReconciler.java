@@ -2,6 +2,9 @@ package dev.pgclone.operator.source;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus;
+import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
+import dev.pgclone.operator.sourcesnapshots.MaskedSnapshots;
+import java.util.Optional;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus.SharedSnapshot;
 import dev.pgclone.operator.resources.CloneSnapshots;
 import dev.pgclone.operator.config.OperatorKey;
@@ -44,10 +47,11 @@ import java.util.Set;
  * Deleting the CloneSource waits, through its own finalizer, until no clone uses its snapshots,
  * so a snapshot is never deleted under a clone; the clones themselves are refused once it is gone.
  */
-@ControllerConfiguration(name = CloneSourceReconciler.NAME)
+// not generation-aware: the rebuild-masked-snapshot annotation changes metadata only, and must start a build
+@ControllerConfiguration(name = CloneSourceReconciler.NAME, generationAwareEventProcessing = false)
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshots", verbs = {"get", "list", "watch", "update", "delete"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshotcontents", verbs = "delete")
-@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "pgclone.dev", resources = "databaseclones", verbs = "get")
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "pgclone.dev", resources = "databaseclones", verbs = {"get", "list", "watch", "create", "delete"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "persistentvolumeclaims", verbs = "get")
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "events", verbs = "create")
 public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<CloneSource> {
@@ -61,6 +65,7 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     private final EventRecorder events;
     private final Ownership ownership;
     private final SourceSnapshotClaims sourceSnapshots;
+    private final MaskedSnapshotKeeper maskedSnapshots;
 
     public CloneSourceReconciler(KubernetesClient client, Clock clock, OperatorKey key) {
         this.client = client;
@@ -69,6 +74,7 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
         this.statusFactory = new CloneSourceStatusFactory(clock);
         this.sourceSnapshots = new SourceSnapshotClaims(client, ownership);
         this.events = new EventRecorder(client, clock);
+        this.maskedSnapshots = new MaskedSnapshotKeeper(client, ownership, events);
     }
 
     @Override
@@ -83,7 +89,18 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
                 .withSecondaryToPrimaryMapper(s -> Set.of(new ResourceID(s.getMetadata().getLabels().get(Labels.CLONE_SOURCE),
                         s.getMetadata().getNamespace())))
                 .build();
-        return List.of(new InformerEventSource<>(config, context));
+        // the masked-snapshot builds (mode Snapshot): their progress and end wake their CloneSource
+        var builds = InformerEventSourceConfiguration.from(DatabaseClone.class, CloneSource.class)
+                .withName("maskingbuilds")
+                .withLabelSelector(Labels.MARKED_SELECTOR + "," + Labels.MASKING_BUILD)
+                .withItemStore(new MarkedOnly<>(ownership))
+                .withOnAddFilter(ownership::marked)
+                .withOnUpdateFilter((now, before) -> ownership.marked(now) || ownership.marked(before))
+                .withOnDeleteFilter((gone, unknownState) -> ownership.marked(gone))
+                .withSecondaryToPrimaryMapper(b -> Set.of(new ResourceID(b.getMetadata().getLabels().get(Labels.MASKING_BUILD),
+                        b.getMetadata().getNamespace())))
+                .build();
+        return List.of(new InformerEventSource<>(config, context), new InformerEventSource<>(builds, context));
     }
 
     @Override
@@ -118,8 +135,19 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
         kept.sort(Comparator.comparing(SharedSnapshot::getCreatedAt).reversed());
 
         CloneSourceStatusFactory.Problem problem = problem(source, problems);
+        Optional<MaskedSnapshotKeeper.Report> masking = maskedSnapshots.keep(source, previous, now, problem == null);
+        users += masking.map(MaskedSnapshotKeeper.Report::users).orElse(0);
         if (statusFactory.write(source, status, kept, users, problem)) {
             events.warning(source, problem.reason(), problem.message());
+        }
+        if (statusFactory.writeMasking(source, status, masking)) {
+            var ready = status.condition(Conditions.MASKED_SNAPSHOT_READY).orElseThrow();
+            events.warning(source, ready.getReason().equals(Reasons.MASKED_SNAPSHOT_PUBLISHED) ? Reasons.MASKING_FAILED : ready.getReason(),
+                    "masked-snapshot build " + status.getBuild().getName() + " failed, nothing was published: " + status.getBuild().getMessage());
+        }
+        Instant maskingWake = masking.map(MaskedSnapshotKeeper.Report::wakeAt).orElse(null);
+        if (maskingWake != null && (nextExpiry == null || maskingWake.isBefore(nextExpiry))) {
+            nextExpiry = maskingWake;
         }
 
         UpdateControl<CloneSource> control;
@@ -146,7 +174,9 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     @Override
     public DeleteControl cleanup(CloneSource source, Context<CloneSource> context) {
         boolean inUse = false;
-        for (VolumeSnapshot s : sourceSnapshots.of(source)) {
+        List<VolumeSnapshot> all = new ArrayList<>(sourceSnapshots.of(source));
+        all.addAll(new MaskedSnapshots(client, ownership).of(source));
+        for (VolumeSnapshot s : all) {
             s = sourceSnapshots.withoutOrphanedClaims(s);
             if (SourceSnapshots.users(s) > 0 || !sourceSnapshots.deleteUnclaimed(s)) {
                 inUse = true;

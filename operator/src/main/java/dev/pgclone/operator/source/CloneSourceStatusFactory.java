@@ -10,6 +10,9 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import dev.pgclone.operator.api.v1alpha1.MaskedSnapshotStatus;
+import dev.pgclone.operator.api.v1alpha1.MaskingBuildStatus;
 
 /**
  * The one writer of a CloneSource's status: its snapshots and their users, and Ready, True when
@@ -53,6 +56,51 @@ final class CloneSourceStatusFactory {
                         + (source.getSpec().getMaxClones() == null ? "" : ", at most " + source.getSpec().getMaxClones()
                                 + " at once (spec.maxClones; status.clones counts those using its snapshots)"), generation);
         return false;
+    }
+
+    /**
+     * The masked snapshots (mode Snapshot) and MaskedSnapshotReady; a source in the other mode
+     * reports none and has no such condition.
+     * @return true when a build failed in this reconcile: worth a Warning event
+     */
+    boolean writeMasking(CloneSource source, CloneSourceStatus status, Optional<MaskedSnapshotKeeper.Report> report) {
+        long generation = source.getMetadata().getGeneration() == null ? 0L : source.getMetadata().getGeneration();
+        if (report.isEmpty()) {
+            status.setMaskedSnapshots(null);
+            status.setBuild(null);
+            status.getConditions().removeIf(c -> Conditions.MASKED_SNAPSHOT_READY.equals(c.getType()));
+            return false;
+        }
+        MaskedSnapshotKeeper.Report r = report.get();
+        List<MaskedSnapshotStatus> masked = new ArrayList<>();
+        for (MaskedSnapshotKeeper.Masked m : r.masked()) {
+            MaskedSnapshotStatus s = new MaskedSnapshotStatus();
+            s.setName(m.name());
+            s.setDataAsOf(m.dataAsOf());
+            s.setBuiltAt(Conditions.format(m.builtAt()));
+            s.setBuildSeconds(m.buildSeconds());
+            s.setMaskingSeconds(m.maskingSeconds());
+            s.setSize(m.size());
+            s.setReadyToUse(m.readyToUse());
+            s.setUsers(m.users());
+            s.setPiiFindings(m.piiFindings());
+            masked.add(s);
+        }
+        status.setMaskedSnapshots(masked);
+        if (r.build() == null) {
+            status.setBuild(null);
+        } else {
+            MaskingBuildStatus build = new MaskingBuildStatus();
+            build.setName(r.build().name());
+            build.setState(r.build().state());
+            build.setStartedAt(r.build().startedAt() == null ? null : Conditions.format(r.build().startedAt()));
+            build.setMessage(r.build().message());
+            build.setPiiFindings(new ArrayList<>(r.build().findings()));
+            status.setBuild(build);
+        }
+        status.setLastRebuildRequest(r.rebuildRequest());
+        conditions.set(status.getConditions(), Conditions.MASKED_SNAPSHOT_READY, r.readyStatus(), r.readyReason(), r.readyMessage(), generation);
+        return r.buildFailedNow();
     }
 
     private static String allowed(CloneSource source) {

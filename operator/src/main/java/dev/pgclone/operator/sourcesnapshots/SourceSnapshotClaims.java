@@ -41,11 +41,14 @@ public final class SourceSnapshotClaims {
         this.ownership = ownership;
     }
 
-    /** The snapshots the operator took of this source: the label finds them, the mark proves they are ours. */
+    /**
+     * The snapshots the operator took of this source's PVC: the label finds them, the mark proves they
+     * are ours. Its masked snapshots ({@link MaskedSnapshots}), controlled by the source, are not among them.
+     */
     public List<VolumeSnapshot> of(CloneSource source) {
         return client.resources(VolumeSnapshot.class).inNamespace(source.getMetadata().getNamespace())
                 .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems().stream()
-                .filter(ownership::marked).toList();
+                .filter(ownership::marked).filter(s -> Ownership.controller(s).isEmpty()).toList();
     }
 
     /**

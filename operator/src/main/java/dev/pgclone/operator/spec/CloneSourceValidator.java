@@ -2,6 +2,9 @@ package dev.pgclone.operator.spec;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
+import dev.pgclone.operator.api.v1alpha1.Defaults;
+import dev.pgclone.operator.api.v1alpha1.MaskingSpec;
+import dev.pgclone.operator.api.v1alpha1.PiiCheckSpec;
 import dev.pgclone.operator.resources.LabelSelectors;
 import dev.pgclone.operator.resources.Names;
 import java.time.Duration;
@@ -28,6 +31,10 @@ public final class CloneSourceValidator {
         if (name.length() > Names.MAX_LABEL) {
             problems.add("metadata.name \"" + name + "\" has " + name.length() + " characters: a CloneSource's name may have at most "
                     + Names.MAX_LABEL + ", because it is a label value on every snapshot taken of it; recreate it with a shorter name");
+        }
+        if (source.getSpec() != null && MaskingSpec.snapshotMode(source.getSpec()) && name.length() > Names.MAX_MASKED_SOURCE_NAME) {
+            problems.add("metadata.name \"" + name + "\" has " + name.length() + " characters: with spec.masking.mode Snapshot a CloneSource's name may have at most "
+                    + Names.MAX_MASKED_SOURCE_NAME + ", because its builds are DatabaseClones named <source>-mask-<yyyymmddhhmm>; recreate it with a shorter name");
         }
         problems.addAll(problems(source.getSpec()));
         return problems;
@@ -68,6 +75,7 @@ public final class CloneSourceValidator {
         if (timeoutProblem != null) {
             problems.add(timeoutProblem);
         }
+        problems.addAll(maskingProblems(spec));
         var selector = spec.getAllowedNamespaceSelector();
         if (selector != null && LabelSelectors.isEmpty(selector)) {
             problems.add("spec.allowedNamespaceSelector is empty, which would select every namespace: give matchLabels or matchExpressions, or remove it");
@@ -85,6 +93,92 @@ public final class CloneSourceValidator {
             }
         }
         return problems;
+    }
+
+    private static List<String> maskingProblems(CloneSourceSpec spec) {
+        List<String> problems = new ArrayList<>();
+        MaskingSpec masking = spec.getMasking();
+        if (masking == null) {
+            return problems;
+        }
+        if (masking.getMode() != null && !MaskingSpec.PER_CLONE.equals(masking.getMode()) && !MaskingSpec.SNAPSHOT.equals(masking.getMode())) {
+            problems.add("spec.masking.mode must be PerClone or Snapshot");
+            return problems;
+        }
+        if (!MaskingSpec.snapshotMode(spec)) {
+            if (masking.getSchedule() != null || masking.getMaxAge() != null) {
+                problems.add("spec.masking.schedule and maxAge apply to mode Snapshot only: set mode: Snapshot or remove them");
+            }
+            return problems;
+        }
+        var postClone = spec.getPostClone();
+        if (postClone == null || (blank(postClone.getSql()) && blank(postClone.getConfigMapName()))) {
+            problems.add("spec.masking.mode Snapshot needs the masking itself: set spec.postClone (sql or configMapName)");
+        }
+        if (masking.getMaxAge() != null) {
+            try {
+                if (Durations.parse(masking.getMaxAge()).compareTo(MIN_SHARE) < 0) {
+                    problems.add("spec.masking.maxAge must be at least 1m (builds are named to the minute)");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("spec.masking.maxAge \"" + masking.getMaxAge() + "\" is not a usable duration: use e.g. 24h or 7d");
+            }
+        }
+        if (masking.getSchedule() != null) {
+            try {
+                CronSchedule.parse(masking.getSchedule(), masking.getTimeZone() == null ? Defaults.TIME_ZONE : masking.getTimeZone());
+            } catch (CronSchedule.InvalidScheduleException e) {
+                problems.add("spec.masking: " + e.getMessage());
+            }
+        } else if (masking.getTimeZone() != null) {
+            problems.add("spec.masking.timeZone applies to spec.masking.schedule: set a schedule or remove it");
+        }
+        if (masking.getRewrite() != null && !MaskingSpec.REWRITE_TOUCHED.equals(masking.getRewrite()) && !MaskingSpec.REWRITE_ALL.equals(masking.getRewrite())) {
+            problems.add("spec.masking.rewrite must be Touched or All");
+        }
+        PiiCheckSpec pii = masking.getPiiCheck();
+        if (pii != null && pii.getColumnNamePatterns() != null) {
+            for (String pattern : pii.getColumnNamePatterns()) {
+                try {
+                    java.util.regex.Pattern.compile(pattern);
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    problems.add("spec.masking.piiCheck.columnNamePatterns: \"" + pattern + "\" is not a regular expression (" + e.getDescription() + ")");
+                }
+            }
+        }
+        if (pii != null && pii.getSampleRows() != null && (pii.getSampleRows() < 1 || pii.getSampleRows() > 100_000)) {
+            problems.add("spec.masking.piiCheck.sampleRows must be between 1 and 100000");
+        }
+        return problems;
+    }
+
+    /**
+     * How old the newest masked snapshot may get before the next build (mode Snapshot, a spec
+     * without problems); null when only the schedule builds.
+     */
+    public static Duration maskedSnapshotMaxAge(CloneSourceSpec spec) {
+        MaskingSpec masking = spec.getMasking();
+        if (masking.getMaxAge() != null) {
+            return Durations.parse(masking.getMaxAge());
+        }
+        return masking.getSchedule() != null ? null : Durations.parse(Defaults.MASKED_SNAPSHOT_MAX_AGE);
+    }
+
+    /** The build schedule (mode Snapshot, a spec without problems), or empty. */
+    public static java.util.Optional<CronSchedule> maskingSchedule(CloneSourceSpec spec) {
+        MaskingSpec masking = spec.getMasking();
+        if (masking.getSchedule() == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(CronSchedule.parse(masking.getSchedule(), masking.getTimeZone() == null ? Defaults.TIME_ZONE : masking.getTimeZone()));
+        } catch (CronSchedule.InvalidScheduleException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 
     /** The sharing window, or null: every clone gets its own snapshot. Only for specs without problems. */

@@ -21,6 +21,8 @@ public final class Conditions {
     public static final String POSTGRES_STARTED = "PostgresStarted";
     public static final String PREPARED = "Prepared";
     public static final String READY = "Ready";
+    /** CloneSource in masking mode Snapshot: a masked snapshot is there for new clones. */
+    public static final String MASKED_SNAPSHOT_READY = "MaskedSnapshotReady";
 
     /** The order in which they appear in status and in which the phase is derived. */
     public static final List<String> CLONE_TYPES = List.of(SNAPSHOT_READY, VOLUME_READY, POSTGRES_STARTED, PREPARED, READY);

@@ -90,5 +90,17 @@ public final class Reasons {
     public static final String MIGRATION_CONFIGMAP_NOT_FOUND = "MigrationConfigMapNotFound";
     public static final String CLONE_DELETED = "CloneDeleted";
 
+    // masked snapshots (CloneSource spec.masking.mode Snapshot)
+    /** A clone of a source in mode Snapshot waits: no masked snapshot has been published yet. */
+    public static final String MASKED_SNAPSHOT_NOT_READY = "MaskedSnapshotNotReady";
+    public static final String MASKED_SNAPSHOT_BUILDING = "MaskedSnapshotBuilding";
+    public static final String MASKED_SNAPSHOT_PUBLISHED = "MaskedSnapshotPublished";
+    /** A masking script, the rewrite or the clean stop failed: nothing was published. */
+    public static final String MASKING_FAILED = dev.pgclone.operator.postgres.MaskingResult.MASKING_FAILED;
+    /** The PII check found personal data and failOnFindings is set: nothing was published. */
+    public static final String PII_FOUND = dev.pgclone.operator.postgres.MaskingResult.PII_FOUND;
+    /** The operator restarted during a build's rewrite: the build is abandoned, the next one starts afresh. */
+    public static final String MASKING_INTERRUPTED = dev.pgclone.operator.postgres.MaskingResult.MASKING_INTERRUPTED;
+
     private Reasons() {}
 }

@@ -105,6 +105,7 @@ class HelmRbacCoverageTest {
             Map.entry("coordination.k8s.io/leases:update", "fabric8's LeaseLock patches the Lease, but JOSDK's start-up check "
                     + "(LeaderElectionManager.checkLeaseAccess) insists on get, create and update"),
             Map.entry("pgclone.dev/migrationrehearsals/finalizers:update", "same, for the clone, report, Job and Secret a MigrationRehearsal owns"),
+            Map.entry("pgclone.dev/clonesources/finalizers:update", "same, for the masked snapshots and their builds a CloneSource owns"),
             Map.entry("batch/jobs:delete", "a migration Job that outlives migration.timeout is deleted (the scenario's Job never runs on the mock)"));
 
     /** Allowed to every authenticated user by Kubernetes' default system:basic-user ClusterRole. */

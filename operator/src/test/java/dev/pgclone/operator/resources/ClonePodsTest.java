@@ -144,6 +144,32 @@ class ClonePodsTest {
     }
 
     @Test
+    void aMaskedSnapshotBuildsPodFinishesOnceAndIsNeverRestarted() {
+        Pod ordinary = ClonePods.desired(effective(TestClones.minimal()), VERIFIER);
+        assertThat(ordinary.getSpec().getRestartPolicy()).isEqualTo("Always");
+        assertThat(postgres(ordinary).getEnv()).extracting(EnvVar::getName).doesNotContain("PGCLONE_BUILD");
+        Pod build = ClonePods.desired(effective(TestClones.minimal()), VERIFIER, true);
+        // the bootstrap stops postgres, removes the WAL and exits 0: a restart would start postgres on the finished copy again
+        assertThat(build.getSpec().getRestartPolicy()).isEqualTo("Never");
+        assertThat(postgres(build).getEnv()).filteredOn(e -> "PGCLONE_BUILD".equals(e.getName())).singleElement()
+                .extracting(EnvVar::getValue).isEqualTo("masked-snapshot");
+    }
+
+    @Test
+    void aBuildAndTheSnapshotItPublishesAreNamedAfterTheSourceAndTheBuildsStart() {
+        var source = new dev.pgclone.operator.api.v1alpha1.CloneSource();
+        source.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("orders").withNamespace("prod").build());
+        String build = Names.maskingBuild(source, java.time.Instant.parse("2026-12-07T19:05:42Z"));
+        assertThat(build).isEqualTo("orders-mask-202612071905");
+        assertThat(Names.maskedSnapshot(build)).isEqualTo("orders-masked-202612071905");
+        // a source whose own name holds "-mask-" still maps on its last occurrence
+        source.getMetadata().setName("un-mask-me");
+        assertThat(Names.maskedSnapshot(Names.maskingBuild(source, java.time.Instant.parse("2026-12-07T19:05:42Z"))))
+                .isEqualTo("un-mask-me-masked-202612071905");
+        assertThat(("x".repeat(Names.MAX_MASKED_SOURCE_NAME) + "-mask-202612071905").length()).isEqualTo(Names.MAX_LABEL);
+    }
+
+    @Test
     void failuresAreReportedThroughTheTerminationLog() {
         Container c = postgres(ClonePods.desired(effective(TestClones.minimal()), VERIFIER));
         assertThat(c.getTerminationMessagePath()).isEqualTo("/dev/termination-log");

@@ -600,32 +600,11 @@ class CloneSourceTest {
     // ------------------------------------------------------------------ helpers
 
     private CloneSource source(String name, java.util.function.Consumer<CloneSourceSpec> customize) {
-        CloneSource source = new CloneSource();
-        source.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(prod).build());
-        CloneSourceSpec spec = new CloneSourceSpec();
-        spec.setPvcName("data-orders-0");
-        SourcePostgresDefaults pg = new SourcePostgresDefaults();
-        pg.setImage("postgres:16");
-        spec.setPostgres(pg);
-        customize.accept(spec);
-        source.setSpec(spec);
-        return client.resource(source).create();
+        return new SourceFixture(client, prod).source(name, customize);
     }
 
     private DatabaseClone clone(String ns, String name, String sourceName) {
-        DatabaseClone clone = new DatabaseClone();
-        clone.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-        DatabaseCloneSpec spec = new DatabaseCloneSpec();
-        SourceSpec source = new SourceSpec();
-        if (sourceName != null) {
-            source.setCloneSource(new CloneSourceRef(sourceName, prod));
-        }
-        spec.setSource(source);
-        var pg = new dev.pgclone.operator.api.v1alpha1.PostgresSpec();
-        pg.setImage("postgres:16");
-        spec.setPostgres(pg);
-        clone.setSpec(spec);
-        return clone;
+        return new SourceFixture(client, prod).clone(ns, name, sourceName);
     }
 
     /** A clone in staging that names a PVC or snapshot of its own namespace. */
@@ -636,14 +615,11 @@ class CloneSourceTest {
     }
 
     private void masking(String name, Map<String, String> scripts) {
-        client.resource(new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(prod).endMetadata().withData(scripts).build()).create();
+        new SourceFixture(client, prod).masking(name, scripts);
     }
 
     private static PostCloneSpec postClone(String sql, String configMap) {
-        PostCloneSpec p = new PostCloneSpec();
-        p.setSql(sql);
-        p.setConfigMapName(configMap);
-        return p;
+        return SourceFixture.postClone(sql, configMap);
     }
 
     private static CheckpointSpec checkpoint(String secret) {

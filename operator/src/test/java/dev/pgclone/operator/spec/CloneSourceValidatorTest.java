@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceSpec;
+import dev.pgclone.operator.api.v1alpha1.MaskingSpec;
+import dev.pgclone.operator.api.v1alpha1.PiiCheckSpec;
+import dev.pgclone.operator.api.v1alpha1.PostCloneSpec;
 import dev.pgclone.operator.api.v1alpha1.SourcePostgresDefaults;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -86,6 +89,72 @@ class CloneSourceValidatorTest {
         spec.setPvcName("data-orders-0");
         spec.setSnapshotMaxAge("1h30m");
         assertThat(CloneSourceValidator.shareWindow(spec)).isEqualTo(Duration.ofMinutes(90));
+    }
+
+    @Test
+    void snapshotModeNeedsMaskingAndAUsableScheduleAgeAndPatterns() {
+        CloneSourceSpec spec = new CloneSourceSpec();
+        spec.setPvcName("data-orders-0");
+        spec.setPostgres(image("postgres:16"));
+        MaskingSpec masking = new MaskingSpec();
+        masking.setMode(MaskingSpec.SNAPSHOT);
+        spec.setMasking(masking);
+        assertThat(CloneSourceValidator.problems(spec)).containsExactly(
+                "spec.masking.mode Snapshot needs the masking itself: set spec.postClone (sql or configMapName)");
+
+        PostCloneSpec postClone = new PostCloneSpec();
+        postClone.setConfigMapName("orders-masking");
+        spec.setPostClone(postClone);
+        assertThat(CloneSourceValidator.problems(spec)).isEmpty();
+        assertThat(CloneSourceValidator.maskedSnapshotMaxAge(spec)).as("a masked snapshot a day by default").isEqualTo(Duration.ofHours(24));
+        assertThat(CloneSourceValidator.maskingSchedule(spec)).isEmpty();
+
+        masking.setMaxAge("30s");
+        masking.setSchedule("0 25 * * *");
+        masking.setRewrite("Some");
+        PiiCheckSpec pii = new PiiCheckSpec();
+        pii.setColumnNamePatterns(java.util.List.of("(?i)ssn", "([a-z"));
+        masking.setPiiCheck(pii);
+        assertThat(CloneSourceValidator.problems(spec)).satisfiesExactly(
+                p -> assertThat(p).isEqualTo("spec.masking.maxAge must be at least 1m (builds are named to the minute)"),
+                p -> assertThat(p).startsWith("spec.masking: "),
+                p -> assertThat(p).isEqualTo("spec.masking.rewrite must be Touched or All"),
+                p -> assertThat(p).startsWith("spec.masking.piiCheck.columnNamePatterns: \"([a-z\" is not a regular expression"));
+
+        masking.setMaxAge(null);
+        masking.setSchedule("0 3 * * *");
+        masking.setTimeZone("Europe/Berlin");
+        masking.setRewrite(MaskingSpec.REWRITE_ALL);
+        pii.setColumnNamePatterns(java.util.List.of("(?i)ssn"));
+        assertThat(CloneSourceValidator.problems(spec)).isEmpty();
+        assertThat(CloneSourceValidator.maskedSnapshotMaxAge(spec)).as("only the schedule builds").isNull();
+        assertThat(CloneSourceValidator.maskingSchedule(spec)).hasValueSatisfying(c -> assertThat(c.zone().getId()).isEqualTo("Europe/Berlin"));
+    }
+
+    @Test
+    void perCloneModeTakesNoScheduleAndALongNameIsRefusedOnlyInSnapshotMode() {
+        CloneSourceSpec spec = new CloneSourceSpec();
+        spec.setPvcName("data-orders-0");
+        spec.setPostgres(image("postgres:16"));
+        MaskingSpec masking = new MaskingSpec();
+        masking.setSchedule("@daily");
+        spec.setMasking(masking);
+        assertThat(CloneSourceValidator.problems(spec)).containsExactly(
+                "spec.masking.schedule and maxAge apply to mode Snapshot only: set mode: Snapshot or remove them");
+
+        masking.setSchedule(null);
+        CloneSource source = new CloneSource();
+        source.setSpec(spec);
+        source.setMetadata(new ObjectMetaBuilder().withName("o".repeat(46)).withNamespace("prod").build());
+        assertThat(CloneSourceValidator.problems(source)).isEmpty();
+        masking.setMode(MaskingSpec.SNAPSHOT);
+        PostCloneSpec postClone = new PostCloneSpec();
+        postClone.setSql("UPDATE users SET email = NULL");
+        spec.setPostClone(postClone);
+        assertThat(CloneSourceValidator.problems(source)).singleElement().asString()
+                .contains("has 46 characters", "at most 45", "<source>-mask-<yyyymmddhhmm>");
+        source.getMetadata().setName("o".repeat(45));
+        assertThat(CloneSourceValidator.problems(source)).isEmpty();
     }
 
     private static SourcePostgresDefaults image(String image) {

@@ -77,6 +77,29 @@ public final class OperatorHarness implements AutoCloseable {
         client = server.createClient();
         applyCrds();
         standIns = StandIns.start(client);
+        preparer.answerMasking(request -> {
+            endBuildPodsAt(request.host());
+            return dev.pgclone.operator.postgres.MaskingResult.finishing(java.util.List.of("app.public.customers"), java.util.List.of());
+        });
+    }
+
+    /**
+     * What a masked-snapshot build's bootstrap does once the operator asks it to finish: it stops
+     * postgres, removes the WAL and exits 0, so its Pod (restartPolicy Never) ends Succeeded.
+     */
+    public void endBuildPodsAt(String podIp) {
+        client.pods().inAnyNamespace().list().getItems().stream()
+                .filter(p -> "Never".equals(p.getSpec().getRestartPolicy()) && p.getStatus() != null && podIp.equals(p.getStatus().getPodIP()))
+                .filter(p -> p.getSpec().getContainers().get(0).getEnv().stream().anyMatch(e -> "PGCLONE_BUILD".equals(e.getName())))
+                .forEach(p -> {
+                    p.getStatus().setPhase("Succeeded");
+                    p.getStatus().getContainerStatuses().forEach(c -> {
+                        c.setReady(false);
+                        c.setState(new io.fabric8.kubernetes.api.model.ContainerStateBuilder().withNewTerminated().withExitCode(0)
+                                .withReason("Completed").withMessage("masked snapshot finished").endTerminated().build());
+                    });
+                    client.resource(p).updateStatus();
+                });
     }
 
     public static OperatorHarness start() {

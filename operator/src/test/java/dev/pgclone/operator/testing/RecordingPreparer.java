@@ -1,6 +1,8 @@
 package dev.pgclone.operator.testing;
 
 import dev.pgclone.operator.postgres.ClonePreparer;
+import dev.pgclone.operator.postgres.MaskingRequest;
+import dev.pgclone.operator.postgres.MaskingResult;
 import dev.pgclone.operator.postgres.PreparationRequest;
 import dev.pgclone.operator.postgres.PreparationResult;
 import dev.pgclone.operator.postgres.StepOutcome;
@@ -35,6 +37,24 @@ public final class RecordingPreparer implements ClonePreparer {
             }
         }
         return answer.apply(request);
+    }
+
+    private final List<MaskingRequest> maskingRequests = new CopyOnWriteArrayList<>();
+    private volatile Function<MaskingRequest, MaskingResult> maskingAnswer = r -> MaskingResult.finishing(List.of("app.public.customers"), List.of());
+
+    /** Records the request; the stand-in kubelet ends a build's Pod as its bootstrap would once asked. */
+    @Override
+    public MaskingResult finishMasking(MaskingRequest request) {
+        maskingRequests.add(request);
+        return maskingAnswer.apply(request);
+    }
+
+    public List<MaskingRequest> maskingRequests() {
+        return maskingRequests;
+    }
+
+    public void answerMasking(Function<MaskingRequest, MaskingResult> answer) {
+        this.maskingAnswer = answer;
     }
 
     public List<PreparationRequest> requests() {

@@ -20,11 +20,18 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames({"clonesrc", "csrc"})
 @SchemaSwap(originalType = CloneSourceSpec.class, fieldName = "allowedNamespaceSelector", targetType = NamespaceSelectorSchema.class)
 @AdditionalPrinterColumn(name = "PVC", jsonPath = ".spec.pvcName", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Masking", jsonPath = ".spec.masking.mode", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Clones", jsonPath = ".status.clones", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class CloneSource extends CustomResource<CloneSourceSpec, CloneSourceStatus> implements Namespaced {
 
     public static final String KIND = "CloneSource";
+
+    /**
+     * {@code kubectl annotate clonesource/x pgclone.dev/rebuild-masked-snapshot=<anything new>}
+     * starts a masked-snapshot build now (mode Snapshot), unless one is running.
+     */
+    public static final String REBUILD_MASKED_SNAPSHOT = "pgclone.dev/rebuild-masked-snapshot";
 
     // Overridden only to describe spec and status for kubectl explain.
     @Override

@@ -40,6 +40,9 @@ public class CloneSourceSpec {
     @JsonPropertyDescription("Mandatory SQL run as the superuser in every clone of this source before the clone's own spec.postClone and before the clone serves, e.g. PII masking. configMapName names a ConfigMap in this namespace; a clone is refused while it is missing.")
     private PostCloneSpec postClone;
 
+    @JsonPropertyDescription("Where spec.postClone runs: in every clone (mode PerClone, the default) or once per masked snapshot that clones restore from (mode Snapshot).")
+    private MaskingSpec masking;
+
     @Pattern("^([0-9]+(d|h|m|s))+$")
     @JsonPropertyDescription("Clones created within this age of a snapshot share it instead of taking a new one, e.g. 1h. An unused snapshot is deleted once it is this old. Unset: every clone gets a fresh snapshot, deleted with it.")
     private String snapshotMaxAge;
@@ -66,6 +69,8 @@ public class CloneSourceSpec {
     public void setPostClone(PostCloneSpec postClone) { this.postClone = postClone; }
     public Integer getMaxClones() { return maxClones; }
     public void setMaxClones(Integer maxClones) { this.maxClones = maxClones; }
+    public MaskingSpec getMasking() { return masking; }
+    public void setMasking(MaskingSpec masking) { this.masking = masking; }
     public String getSnapshotMaxAge() { return snapshotMaxAge; }
     public void setSnapshotMaxAge(String snapshotMaxAge) { this.snapshotMaxAge = snapshotMaxAge; }
 }

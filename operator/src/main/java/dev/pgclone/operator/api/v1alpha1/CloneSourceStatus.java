@@ -24,6 +24,15 @@ public class CloneSourceStatus {
     @JsonPropertyDescription("The snapshots of this source the operator keeps, newest first.")
     private List<SharedSnapshot> snapshots = new ArrayList<>();
 
+    @JsonPropertyDescription("Mode Snapshot: the masked snapshots clones restore from, newest first.")
+    private List<MaskedSnapshotStatus> maskedSnapshots;
+
+    @JsonPropertyDescription("Mode Snapshot: the newest masked-snapshot build.")
+    private MaskingBuildStatus build;
+
+    @JsonPropertyDescription("The last value of the pgclone.dev/rebuild-masked-snapshot annotation that started a build.")
+    private String lastRebuildRequest;
+
     public java.util.Optional<Condition> condition(String type) {
         return Condition.find(conditions, type);
     }
@@ -36,16 +45,24 @@ public class CloneSourceStatus {
     public void setClones(Integer clones) { this.clones = clones; }
     public List<SharedSnapshot> getSnapshots() { return snapshots; }
     public void setSnapshots(List<SharedSnapshot> snapshots) { this.snapshots = snapshots; }
+    public List<MaskedSnapshotStatus> getMaskedSnapshots() { return maskedSnapshots; }
+    public void setMaskedSnapshots(List<MaskedSnapshotStatus> maskedSnapshots) { this.maskedSnapshots = maskedSnapshots; }
+    public MaskingBuildStatus getBuild() { return build; }
+    public void setBuild(MaskingBuildStatus build) { this.build = build; }
+    public String getLastRebuildRequest() { return lastRebuildRequest; }
+    public void setLastRebuildRequest(String lastRebuildRequest) { this.lastRebuildRequest = lastRebuildRequest; }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof CloneSourceStatus s && Objects.equals(observedGeneration, s.observedGeneration)
-                && Objects.equals(conditions, s.conditions) && Objects.equals(clones, s.clones) && Objects.equals(snapshots, s.snapshots);
+                && Objects.equals(conditions, s.conditions) && Objects.equals(clones, s.clones) && Objects.equals(snapshots, s.snapshots)
+                && Objects.equals(maskedSnapshots, s.maskedSnapshots) && Objects.equals(build, s.build)
+                && Objects.equals(lastRebuildRequest, s.lastRebuildRequest);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, conditions, clones, snapshots);
+        return Objects.hash(observedGeneration, conditions, clones, snapshots, maskedSnapshots, build, lastRebuildRequest);
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

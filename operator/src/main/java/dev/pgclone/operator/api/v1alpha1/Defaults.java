@@ -65,5 +65,26 @@ public final class Defaults {
     /** RefreshSchedule spec.historyLimit: one superseded clone kept, to go back to. */
     public static final int HISTORY_LIMIT = 1;
 
+    /** CloneSource spec.masking.mode: the mandatory SQL runs in every clone. */
+    public static final String MASKING_MODE = MaskingSpec.PER_CLONE;
+
+    /** CloneSource spec.masking.maxAge (mode Snapshot) when no schedule is set: a masked snapshot a day. */
+    public static final String MASKED_SNAPSHOT_MAX_AGE = "24h";
+
+    /** CloneSource spec.masking.rewrite. */
+    public static final String MASKING_REWRITE = MaskingSpec.REWRITE_TOUCHED;
+
+    /** CloneSource spec.masking.piiCheck.enabled. */
+    public static final boolean PII_CHECK_ENABLED = true;
+
+    /** CloneSource spec.masking.piiCheck.failOnFindings. */
+    public static final boolean PII_FAIL_ON_FINDINGS = false;
+
+    /** CloneSource spec.masking.piiCheck.sampleRows. */
+    public static final int PII_SAMPLE_ROWS = 1000;
+
+    /** How long after a failed masked-snapshot build the next one starts by itself (the rebuild annotation starts one at once). */
+    public static final Duration MASKING_RETRY = Duration.ofMinutes(5);
+
     private Defaults() {}
 }
