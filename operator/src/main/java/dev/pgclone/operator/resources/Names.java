@@ -173,6 +173,24 @@ public final class Names {
         return buildName.substring(0, cut) + "-masked-" + buildName.substring(cut + "-mask-".length());
     }
 
+    /**
+     * When the build behind a masked snapshot (or the build itself) started, by the operator's clock,
+     * from its name: {@code <source>-masked-<yyyymmddhhmm>} or {@code <source>-mask-<yyyymmddhhmm>}.
+     * Names cannot be edited and the operator's mark covers them, so the schedule of builds is never
+     * steered by an annotation or by the API server's clock.
+     */
+    public static Optional<Instant> maskingBuildStart(String name) {
+        int dash = name == null ? -1 : name.lastIndexOf('-');
+        if (dash < 0 || name.length() - dash - 1 != 12) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalDateTime.parse(name.substring(dash + 1), RUN_TIME).toInstant(ZoneOffset.UTC));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The DatabaseClone a rehearsal runs on. */
     public static String rehearsalClone(dev.pgclone.operator.api.v1alpha1.MigrationRehearsal rehearsal) {
         return rehearsal.getMetadata().getName() + "-clone";

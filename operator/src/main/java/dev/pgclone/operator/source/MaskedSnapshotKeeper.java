@@ -170,8 +170,8 @@ final class MaskedSnapshotKeeper {
         if (newest.isEmpty()) {
             return Instant.EPOCH;
         }
-        Instant built = Instant.parse(newest.get().getMetadata().getCreationTimestamp());
-        Instant started = startedAt(newest.get()).orElse(built);
+        Instant started = Names.maskingBuildStart(newest.get().getMetadata().getName())
+                .orElse(Instant.parse(newest.get().getMetadata().getCreationTimestamp()));
         Instant due = null;
         Duration maxAge = CloneSourceValidator.maskedSnapshotMaxAge(source.getSpec());
         if (maxAge != null) {
@@ -204,7 +204,7 @@ final class MaskedSnapshotKeeper {
 
     private Build describe(DatabaseClone build, List<VolumeSnapshot> masked) {
         String name = build.getMetadata().getName();
-        Instant started = Instant.parse(build.getMetadata().getCreationTimestamp());
+        Instant started = Names.maskingBuildStart(name).orElse(Instant.parse(build.getMetadata().getCreationTimestamp()));
         Optional<Condition> ready = build.getStatus() == null ? Optional.empty() : build.getStatus().condition("Ready");
         String message = ready.map(Condition::getMessage).orElse("starting");
         List<MaskingBuildStatus.PiiFinding> findings = findings(build);

@@ -167,6 +167,11 @@ class ClonePodsTest {
         assertThat(Names.maskedSnapshot(Names.maskingBuild(source, java.time.Instant.parse("2026-12-07T19:05:42Z"))))
                 .isEqualTo("un-mask-me-masked-202612071905");
         assertThat(("x".repeat(Names.MAX_MASKED_SOURCE_NAME) + "-mask-202612071905").length()).isEqualTo(Names.MAX_LABEL);
+        // the start, by the operator's clock, is read back from either name, to the minute
+        assertThat(Names.maskingBuildStart(build)).hasValue(java.time.Instant.parse("2026-12-07T19:05:00Z"));
+        assertThat(Names.maskingBuildStart(Names.maskedSnapshot(build))).hasValue(java.time.Instant.parse("2026-12-07T19:05:00Z"));
+        assertThat(Names.maskingBuildStart("orders-masked-2026120719")).isEmpty();
+        assertThat(Names.maskingBuildStart("orders-masked-20261207190x")).isEmpty();
     }
 
     @Test

@@ -198,9 +198,7 @@ class MaskedSnapshotsTest {
 
         // a day later (the default maxAge is 24h), any event brings the CloneSource to build again
         clock.shift(Duration.ofHours(25));
-        client.resources(CloneSource.class).inNamespace(prod).withName("orders").patch(
-                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-                "{\"metadata\":{\"labels\":{\"touched\":\"yes\"}}}");
+        touch();
         CloneSource renewed = awaitSource(s -> {
             assertThat(s.getStatus().getBuild().getState()).isEqualTo("Published");
             assertThat(s.getStatus().getMaskedSnapshots()).hasSize(2);
@@ -215,6 +213,43 @@ class MaskedSnapshotsTest {
         client.resources(DatabaseClone.class).inNamespace(staging).withName("keeps-old").delete();
         awaitSource(s -> assertThat(s.getStatus().getMaskedSnapshots()).extracting(m -> m.getName()).containsExactly(fresh));
         assertThat(masked()).extracting(s -> s.getMetadata().getName()).containsExactly(fresh);
+    }
+
+    @Test
+    void withAScheduleAndNoMaxAgeOnlyTheScheduleBuildsAgain() {
+        fixture.source("orders", s -> {
+            s.setAllowedNamespaces(List.of(staging));
+            s.setPostClone(SourceFixture.postClone(null, "orders-masking"));
+            MaskingSpec masking = new MaskingSpec();
+            masking.setMode(MaskingSpec.SNAPSHOT);
+            masking.setSchedule("0 3 * * *");
+            masking.setTimeZone("Europe/Berlin");
+            s.setMasking(masking);
+        });
+        CloneSource first = awaitSource(s -> assertThat(s.getStatus().getBuild().getState()).isEqualTo("Published"));
+        String firstBuild = first.getStatus().getBuild().getName();
+
+        // two days on: past a 03:00 in Berlin, and far past the 24h a maxAge would default to without a schedule
+        clock.shift(Duration.ofHours(48));
+        touch();
+        CloneSource second = awaitSource(s -> {
+            assertThat(s.getStatus().getBuild().getName()).isNotEqualTo(firstBuild);
+            assertThat(s.getStatus().getBuild().getState()).isEqualTo("Published");
+        });
+        // right after a build nothing is due until the next 03:00: another event starts nothing
+        int builds = harness.preparer().maskingRequests().size();
+        touch();
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(harness.preparer().maskingRequests()).hasSize(builds);
+            assertThat(client.resources(CloneSource.class).inNamespace(prod).withName("orders").get().getStatus().getBuild().getName())
+                    .isEqualTo(second.getStatus().getBuild().getName());
+        });
+    }
+
+    private void touch() {
+        client.resources(CloneSource.class).inNamespace(prod).withName("orders").patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"metadata\":{\"labels\":{\"touched\":\"" + System.nanoTime() + "\"}}}");
     }
 
     @Test
