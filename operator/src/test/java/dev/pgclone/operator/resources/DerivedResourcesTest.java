@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.sourcesnapshots.MaskedSnapshots;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
 import dev.pgclone.operator.clone.EffectiveClone;
@@ -60,6 +61,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       location and server settings reach the objects through {@link EffectiveClone}, and the
  *       snapshot comes from {@link SourceSnapshots}: {@code source-snapshot.yaml} (in the source
  *       namespace), {@code snapshot-content.yaml} (cluster-scoped) and {@code snapshot.yaml}.</li>
+ *   <li>A masked-snapshot build (CloneSource masking mode Snapshot) has no {@code input.yaml}: the
+ *       CloneSource controller writes the DatabaseClone ({@code build.yaml}, from
+ *       {@code inputs.yaml}'s {@code build.startedAt}); its Pod runs the bootstrap in build mode, and
+ *       {@code masked-snapshot.yaml} is what it publishes (annotations from {@code build.maskedSnapshot}).</li>
  *   <li>{@code configmaps.yaml}, when a spec.postClone names a ConfigMap (the clone's, or its
  *       CloneSource's): a {@code kind: List} of those ConfigMaps, as the operator would read them.
  *       Every one must be read: a ConfigMap no script list reads fails the case, as a stale file does.</li>
@@ -136,7 +141,7 @@ class DerivedResourcesTest {
             cases = dirs.filter(Files::isDirectory).sorted().toList();
         }
         // A renamed or emptied golden directory must not turn this test into one that checks nothing.
-        assertThat(cases).as("golden cases").hasSizeGreaterThanOrEqualTo(6);
+        assertThat(cases).as("golden cases").hasSizeGreaterThanOrEqualTo(7);
         return cases.stream().map(DerivedResourcesTest::goldenCase);
     }
 
@@ -171,12 +176,23 @@ class DerivedResourcesTest {
     }
 
     private static Map<String, Object> deriveClone(Path dir) {
-        DatabaseClone written = read(dir.resolve(INPUT), DatabaseClone.class);
         CloneSource source = Files.exists(dir.resolve(CLONE_SOURCE)) ? read(dir.resolve(CLONE_SOURCE), CloneSource.class) : null;
-        // what the reconciler hands every builder: the builders decide no default of their own
-        DatabaseClone clone = EffectiveClone.of(written, source);
         JsonNode inputs = readTree(dir.resolve(INPUTS));
         Map<String, Object> produced = new LinkedHashMap<>();
+        // a masked-snapshot build has no input.yaml: the CloneSource controller writes it (build.yaml)
+        JsonNode build = inputs.path("build");
+        DatabaseClone written;
+        if (build.isObject()) {
+            assertThat(source).as("%s: a build needs %s", dir, CLONE_SOURCE).isNotNull();
+            written = MaskedSnapshots.build(source, Instant.parse(required(build, "startedAt", dir)));
+            produced.put("build.yaml", SERIALIZATION.convertValue(written, DatabaseClone.class));
+            written.getMetadata().setUid(required(build, "uid", dir));
+            written.getMetadata().setCreationTimestamp(required(build, "createdAt", dir));
+        } else {
+            written = read(dir.resolve(INPUT), DatabaseClone.class);
+        }
+        // what the reconciler hands every builder: the builders decide no default of their own
+        DatabaseClone clone = EffectiveClone.of(written, source);
         String checkpointNote = text(inputs.at("/snapshot/checkpointNote"));
         if (source != null) {
             JsonNode taken = inputs.path("sourceSnapshot");
@@ -206,7 +222,14 @@ class DerivedResourcesTest {
                 produced.put("secret-" + role + ".yaml", CloneSecrets.role(clone, role, PASSWORD));
             }
         }
-        produced.put("pod.yaml", ClonePods.desired(clone, VERIFIER));
+        produced.put("pod.yaml", ClonePods.desired(clone, VERIFIER, build.isObject()));
+        if (build.isObject()) {
+            JsonNode masked = build.path("maskedSnapshot");
+            assertThat(masked.path("annotations").isObject()).as("%s: build.maskedSnapshot.annotations in %s", dir, INPUTS).isTrue();
+            Map<String, String> annotations = new LinkedHashMap<>();
+            masked.path("annotations").properties().forEach(e -> annotations.put(e.getKey(), e.getValue().asText()));
+            produced.put("masked-snapshot.yaml", MaskedSnapshots.desired(source, clone, Names.volume(clone), annotations));
+        }
         produced.put("service.yaml", CloneServices.desired(clone));
         produced.put("post-clone-scripts.yaml", postCloneScripts(dir, written, source, clone));
         return produced;
