@@ -194,6 +194,10 @@ final class MaskingStep implements CloneStep {
                     + " stopped cleanly after masking; taking masked snapshot " + name);
         } else if (!Ownership.controlledBy(snapshot, source.getMetadata().getUid()) || !ctx.ownership().marked(snapshot)) {
             throw new Ownership.NameConflict(snapshot);
+        } else if (!MaskedSnapshots.takenBy(snapshot, ctx.clone(), pvc.getMetadata().getName())) {
+            // an earlier build of the same minute published under this name: its data is not this build's masking
+            return Outcome.fail(Reasons.MASKING_FAILED, "masked snapshot " + name + " already exists from an earlier build"
+                    + " started the same minute; this build publishes nothing and the next one starts afresh");
         }
         if (CloneSnapshots.failed(snapshot)) {
             return Outcome.fail(Reasons.SNAPSHOT_FAILED, "masked snapshot " + name + " failed: " + snapshot.getStatus().getError().getMessage()

@@ -151,9 +151,12 @@ final class PreparationStep implements CloneStep {
         } catch (RuntimeException e) {
             return Outcome.retry(Reasons.UNREACHABLE, "cannot reach Pod " + pod.getMetadata().getName() + ": " + e.getMessage());
         }
+        String operatorPassword = OperatorLogin.of(operatorKey, clone.getMetadata().getUid()).password();
+        // a masked-snapshot build publishes no credential: its superuser keeps the operator's password, with
+        // which MaskingStep logs in after the masking, and nobody else can log in before the clean stop
+        String superuserPassword = ctx.maskingBuild() ? operatorPassword : CloneSecrets.value(superuser, CloneSecrets.PASSWORD);
         PreparationRequest request = new PreparationRequest(target.host(), target.port(), CloneSecrets.superuserName(clone),
-                OperatorLogin.of(operatorKey, clone.getMetadata().getUid()).password(), CloneSecrets.value(superuser, CloneSecrets.PASSWORD),
-                rolePasswords, scripts, CloneSecrets.database(clone), CONNECT_TIMEOUT);
+                operatorPassword, superuserPassword, rolePasswords, scripts, CloneSecrets.database(clone), CONNECT_TIMEOUT);
         annotate(ctx, pvc, Annotations.PREPARATION_STARTED);
         if (!work.submit(BackgroundWork.Lane.PREPARATION, key, ResourceID.fromResource(clone), () -> preparer.prepare(request))) {
             annotate(ctx, pvc, null);

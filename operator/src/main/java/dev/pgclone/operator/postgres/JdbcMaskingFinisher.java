@@ -57,14 +57,14 @@ public final class JdbcMaskingFinisher {
             return MaskingResult.finishing(rewritten, findings);
         } catch (SQLException e) {
             return MaskingResult.failed(MaskingResult.MASKING_FAILED, "finishing the masked copy failed on " + at + ": " + Jdbc.describe(e)
-                    + "; nothing was published and the previous masked snapshot keeps serving", rewritten, findings);
+                    + "; nothing was published", rewritten, findings);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return MaskingResult.failed(MaskingResult.MASKING_INTERRUPTED, "finishing the masked copy was interrupted (operator shutdown);"
                     + " nothing was published", rewritten, findings);
         } catch (RuntimeException e) {
             return MaskingResult.failed(MaskingResult.MASKING_FAILED, "finishing the masked copy failed on " + at + ": " + e.getMessage()
-                    + "; nothing was published and the previous masked snapshot keeps serving", rewritten, findings);
+                    + "; nothing was published", rewritten, findings);
         }
     }
 

@@ -119,6 +119,9 @@ final class MaskedSnapshotKeeper {
                     ? (current != null ? failedAt(current) : build.startedAt() != null ? build.startedAt() : now).plus(Defaults.MASKING_RETRY) : null;
             if (retryAt != null && now.isBefore(retryAt)) {
                 wakeAt = retryAt;
+            } else if (nameTaken(source, now, previous, builds, masked)) {
+                // builds are named to the minute: one of this minute's name existed, and its volume may still be going
+                wakeAt = now.truncatedTo(java.time.temporal.ChronoUnit.MINUTES).plusSeconds(61);
             } else {
                 if (current != null && !MaskingBuildStatus.PUBLISHED.equals(build.state())) {
                     client.resource(current).delete();
@@ -152,6 +155,15 @@ final class MaskedSnapshotKeeper {
         }
         String[] ready = ready(newest, build);
         return Optional.of(new Report(kept, users, build, ready[0], ready[1], ready[2], handledRequest, wakeAt, failedNow));
+    }
+
+    /** Whether a build of this minute would reuse the name of one that exists, existed, or published a snapshot. */
+    private static boolean nameTaken(CloneSource source, Instant now, CloneSourceStatus previous, List<DatabaseClone> builds,
+                                     List<VolumeSnapshot> masked) {
+        String name = Names.maskingBuild(source, now);
+        return builds.stream().anyMatch(b -> b.getMetadata().getName().equals(name))
+                || previous != null && previous.getBuild() != null && name.equals(previous.getBuild().getName())
+                || masked.stream().anyMatch(s -> s.getMetadata().getName().equals(Names.maskedSnapshot(name)));
     }
 
     /** The build the last status reported, which no longer exists: published (and deleted), or gone before it published. */

@@ -36,6 +36,8 @@ public final class MaskedSnapshots {
 
     /** Annotations a build leaves on the snapshot it publishes, read back into the CloneSource's status. */
     public static final String BUILD_STARTED = "pgclone.dev/build-started";
+    /** The uid of the build that took it: a snapshot of the same name from an earlier build is never taken for this one's. */
+    public static final String BUILD_UID = "pgclone.dev/build-uid";
     public static final String MASKING_SECONDS = "pgclone.dev/masking-seconds";
     public static final String PII_FINDINGS = "pgclone.dev/pii-findings";
     /** On a build (the DatabaseClone): the PII check's findings as JSON, for the CloneSource's status. */
@@ -124,6 +126,7 @@ public final class MaskedSnapshots {
         metadata.getLabels().put(Labels.MASKED, "true");
         metadata.setAnnotations(new LinkedHashMap<>(annotations));
         metadata.getAnnotations().put(BUILD_STARTED, build.getMetadata().getCreationTimestamp());
+        metadata.getAnnotations().put(BUILD_UID, build.getMetadata().getUid());
         return new VolumeSnapshotBuilder()
                 .withMetadata(metadata)
                 .withNewSpec()
@@ -131,6 +134,14 @@ public final class MaskedSnapshots {
                     .withNewSource().withPersistentVolumeClaimName(pvcName).endSource()
                 .endSpec()
                 .build();
+    }
+
+    /** Whether this masked snapshot was taken by this very build (of its volume, with its uid). */
+    public static boolean takenBy(VolumeSnapshot snapshot, DatabaseClone build, String pvcName) {
+        var a = snapshot.getMetadata().getAnnotations();
+        var source = snapshot.getSpec() == null ? null : snapshot.getSpec().getSource();
+        return a != null && build.getMetadata().getUid().equals(a.get(BUILD_UID))
+                && source != null && pvcName.equals(source.getPersistentVolumeClaimName());
     }
 
     /** The data-as-of a masked snapshot carries: that of the production snapshot it was built from. */

@@ -100,8 +100,12 @@ class MaskedSnapshotsTest {
         });
         // the build ran the masking once, as the superuser, then was finished and stopped
         String buildName = published.getStatus().getBuild().getName();
-        assertThat(harness.preparer().requests()).singleElement().satisfies(r -> assertThat(r.scripts()).extracting(SqlScript::name)
-                .containsExactly("cloneSource " + prod + "/orders: orders-masking/10-users.sql"));
+        assertThat(harness.preparer().requests()).singleElement().satisfies(r -> {
+            assertThat(r.scripts()).extracting(SqlScript::name).containsExactly("cloneSource " + prod + "/orders: orders-masking/10-users.sql");
+            // a build publishes no credential: only the operator can log in, up to the clean stop
+            assertThat(r.superuserPassword()).isEqualTo(r.operatorPassword());
+            assertThat(r.rolePasswords()).isEmpty();
+        });
         assertThat(harness.preparer().maskingRequests()).singleElement().satisfies(r -> {
             assertThat(r.rewriteAll()).isFalse();
             assertThat(r.piiRules()).as("the PII check runs by default").isNotNull();
