@@ -494,6 +494,9 @@ build_start() {
     # a trigger left on the volume would finish the build before any masking
     rm -f "$FINISH_TRIGGER" || fail "cannot remove $FINISH_TRIGGER: the cloned volume must be writable"
     build_options 2
+    # nothing may hold back the old row versions the operator's rewrite removes (MaskingScrub checks it too)
+    add autovacuum off
+    [ "$IMAGE_MAJOR" -gt 15 ] || add vacuum_defer_cleanup_age 0
     log "masked-snapshot build: postgres on port $PORT (listen_addresses=$LISTEN_ADDRESSES) until $FINISH_TRIGGER appears"
     eval "\"\$POSTGRES\" -D \"\$PGDATA\" $OPTS </dev/null &"
     BUILD_PID=$!
@@ -566,7 +569,8 @@ remove_outside_data_directory() {
 # After pg_resetwal: statistics files (pg_stat_statements keeps query texts there), temporary
 # files, production's server logs, this build's own files, and everything else on the volume.
 remove_masking_leftovers() {
-    for d in "$PGDATA/pg_stat" "$PGDATA/pg_stat_tmp" "$PGDATA/base/pgsql_tmp" "$PGDATA"/pg_tblspc/*/PG_*/pgsql_tmp; do
+    # pg_notify: a trigger's NOTIFY payload can hold a row; postgres itself clears it only at its next start
+    for d in "$PGDATA/pg_stat" "$PGDATA/pg_stat_tmp" "$PGDATA/base/pgsql_tmp" "$PGDATA"/pg_tblspc/*/PG_*/pgsql_tmp "$PGDATA/pg_notify"; do
         empty_directory "$d"
     done
     logs=$(configured_log_directory)

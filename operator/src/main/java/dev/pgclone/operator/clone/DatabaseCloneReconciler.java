@@ -165,10 +165,14 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     @Override
     public UpdateControl<DatabaseClone> reconcile(DatabaseClone clone, Context<DatabaseClone> josdk) {
         DatabaseCloneStatus previous = clone.getStatus();
+        if (maskedSnapshots.awaitsBuildSeal(clone)) {
+            // a build the CloneSource controller is about to seal (or will delete): nothing runs on it before
+            return UpdateControl.<DatabaseClone>noUpdate().rescheduleAfter(Duration.ofSeconds(2));
+        }
         boolean build = maskedSnapshots.buildOf(clone).isPresent();
         if (build) {
             // what a build does is decided by its CloneSource alone: whatever its spec was edited to say is ignored
-            clone = asBuild(clone);
+            clone = asBuild(clone, josdk);
         }
         DatabaseCloneStatus status = statusFactory.startFrom(previous);
         Optional<String> nameProblem = Names.cloneNameProblem(clone.getMetadata().getName());
@@ -259,14 +263,20 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         return control;
     }
 
-    /** A copy of a masked-snapshot build with the spec its CloneSource decides (the build's controller names the source). */
-    private static DatabaseClone asBuild(DatabaseClone clone) {
+    /**
+     * A copy of a masked-snapshot build with the spec its CloneSource decides (the build's controller
+     * names the source; read from the cache, as the grant will read it again).
+     */
+    private DatabaseClone asBuild(DatabaseClone clone, Context<DatabaseClone> josdk) {
         DatabaseClone copy = Serialization.unmarshal(Serialization.asJson(clone), DatabaseClone.class);
         String sourceName = Ownership.controller(clone).map(OwnerReference::getName).orElseThrow();
-        CloneSource named = new CloneSource();
-        named.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(sourceName)
-                .withNamespace(clone.getMetadata().getNamespace()).build());
-        copy.setSpec(MaskedSnapshots.buildSpec(named));
+        CloneSource source = client.resources(CloneSource.class).inNamespace(clone.getMetadata().getNamespace()).withName(sourceName).get();
+        if (source == null) {
+            source = new CloneSource();
+            source.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(sourceName)
+                    .withNamespace(clone.getMetadata().getNamespace()).build());
+        }
+        copy.setSpec(MaskedSnapshots.buildSpec(source));
         return copy;
     }
 
@@ -326,11 +336,11 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     }
 
     /** The clones of the CloneSource this clone names, from the informer cache (empty for other clones). */
-    private static List<DatabaseClone> sameSource(Context<DatabaseClone> josdk, DatabaseClone clone) {
+    private List<DatabaseClone> sameSource(Context<DatabaseClone> josdk, DatabaseClone clone) {
         var ref = clone.getSpec() == null || clone.getSpec().getSource() == null ? null : clone.getSpec().getSource().getCloneSource();
         // masked-snapshot builds take no clone's slot (mode Snapshot): they would otherwise starve the clones they serve
         return ref == null ? List.of() : josdk.getPrimaryCache().byIndex(CLONE_SOURCE_INDEX, ref.toString()).stream()
-                .filter(c -> c.getMetadata().getLabels() == null || !c.getMetadata().getLabels().containsKey(Labels.MASKING_BUILD)).toList();
+                .filter(c -> !MaskedSnapshots.labelledBuild(c) || maskedSnapshots.buildOf(c).isEmpty()).toList();
     }
 
     /**

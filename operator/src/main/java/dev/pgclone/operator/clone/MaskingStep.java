@@ -138,7 +138,8 @@ final class MaskingStep implements CloneStep {
         boolean failOnFindings = pii.getFailOnFindings() == null ? Defaults.PII_FAIL_ON_FINDINGS : pii.getFailOnFindings();
         MaskingRequest request = new MaskingRequest(target.host(), target.port(), CloneSecrets.database(ctx.clone()),
                 CloneSecrets.superuserName(ctx.clone()), OperatorLogin.of(key, ctx.clone().getMetadata().getUid()).password(),
-                MaskingSpec.REWRITE_ALL.equals(masking.getRewrite()), rules, failOnFindings, PreparationStep.CONNECT_TIMEOUT);
+                MaskingSpec.REWRITE_ALL.equals(masking.getRewrite() == null ? Defaults.MASKING_REWRITE : masking.getRewrite()), rules,
+                failOnFindings, PreparationStep.CONNECT_TIMEOUT);
         record(ctx, pvc, STARTED, null, null, null);
         if (!work.submit(BackgroundWork.Lane.PREPARATION, workKey, ResourceID.fromResource(ctx.clone()), () -> preparer.finishMasking(request))) {
             record(ctx, pvc, null, null, null, null);
@@ -198,6 +199,11 @@ final class MaskingStep implements CloneStep {
             // an earlier build of the same minute published under this name: its data is not this build's masking
             return Outcome.fail(Reasons.MASKING_FAILED, "masked snapshot " + name + " already exists from an earlier build"
                     + " started the same minute; this build publishes nothing and the next one starts afresh");
+        }
+        MaskedSnapshots masked = new MaskedSnapshots(ctx.client(), ctx.ownership());
+        if (masked.awaitsSeal(snapshot, source)) {
+            // from now on clones may restore from it: sealed to its uid and this build's volume
+            snapshot = masked.seal(snapshot);
         }
         if (CloneSnapshots.failed(snapshot)) {
             return Outcome.fail(Reasons.SNAPSHOT_FAILED, "masked snapshot " + name + " failed: " + snapshot.getStatus().getError().getMessage()

@@ -48,6 +48,12 @@ final class PodStep implements CloneStep {
         Pod desired = ClonePods.desired(ctx.clone(), OperatorLogin.of(key, ctx.clone().getMetadata().getUid()).verifier(), ctx.maskingBuild());
         String hash = hash(desired);
         Optional<Pod> existing = ctx.owned(Pod.class, Names.pod(ctx.clone()));
+        if (ctx.maskingBuild() && maskingBegan(ctx) && (existing.isEmpty() || "Failed".equals(phaseOf(existing.get())))) {
+            // a new Pod would start postgres on a half-masked copy whose statistics and sessions are gone: a build is never resumed
+            return Outcome.fail(Reasons.MASKING_INTERRUPTED, "the build's Pod " + (existing.isEmpty() ? "went away" : "failed")
+                    + " after its masking began; this build is abandoned and publishes nothing, the next one starts from a fresh copy"
+                    + existing.map(p -> lastTermination(p).map(m -> " (" + m + ")").orElse("")).orElse(""));
+        }
         if (existing.isEmpty()) {
             desired.getMetadata().setAnnotations(new HashMap<>(java.util.Map.of(SPEC_HASH, hash)));
             ctx.create(desired);
@@ -89,6 +95,23 @@ final class PodStep implements CloneStep {
         }
         return Outcome.waitFor(Finding.isFalse(Reasons.POD_STARTING,
                 "waiting for postgres in Pod " + pod.getMetadata().getName() + " (crash recovery of the copied data runs first)"));
+    }
+
+    private static boolean maskingBegan(CloneContext ctx) {
+        return ctx.owned(io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class, Names.volume(ctx.clone()))
+                .map(pvc -> pvc.getMetadata().getAnnotations() != null && pvc.getMetadata().getAnnotations().containsKey(
+                        dev.pgclone.operator.resources.Annotations.PREPARATION)).orElse(false);
+    }
+
+    private static String phaseOf(Pod pod) {
+        return pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    }
+
+    private static Optional<String> lastTermination(Pod pod) {
+        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? Optional.empty()
+                : pod.getStatus().getContainerStatuses().stream().map(c -> c.getState() == null ? null : c.getState().getTerminated())
+                        .filter(java.util.Objects::nonNull).map(t -> t.getMessage()).filter(m -> m != null && !m.isBlank())
+                        .map(m -> lastLine(m)).findFirst();
     }
 
     /**

@@ -35,6 +35,7 @@ public final class JdbcMaskingFinisher {
         String at = "the build's database at " + req.host() + ":" + req.port();
         try (Connection main = connect(req, req.database())) {
             MaskingScrub.awaitOtherSessionsGone(main, SESSIONS_GONE);
+            MaskingScrub.assertNothingHoldsOldRows(main);
             for (String database : databases(main)) {
                 try (Connection c = database.equals(req.database()) ? null : connect(req, database)) {
                     Connection in = c == null ? main : c;
@@ -74,13 +75,23 @@ public final class JdbcMaskingFinisher {
         return String.join("; ", lines) + (findings.size() > 3 ? "; and " + (findings.size() - 3) + " more in the CloneSource's status" : "");
     }
 
+    /**
+     * The databases to rewrite and check: every one that takes connections, template1 included (a
+     * script may have changed it). One that takes none (other than template0, which is never
+     * changed) could not be rewritten or checked, and a clone's superuser could open it: refused.
+     */
     private static List<String> databases(Connection c) throws SQLException {
         List<String> names = new ArrayList<>();
+        List<String> closed = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname")) {
+             ResultSet rs = st.executeQuery("SELECT datname, datallowconn FROM pg_catalog.pg_database WHERE datname <> 'template0' ORDER BY datname")) {
             while (rs.next()) {
-                names.add(rs.getString(1));
+                (rs.getBoolean(2) ? names : closed).add(rs.getString(1));
             }
+        }
+        if (!closed.isEmpty()) {
+            throw new SQLException("database(s) " + String.join(", ", closed) + " do not allow connections, so they can be neither"
+                    + " rewritten nor checked; drop them in spec.postClone or allow connections to them");
         }
         return names;
     }

@@ -8,6 +8,7 @@ import dev.pgclone.operator.api.v1alpha1.MaskingBuildStatus;
 import dev.pgclone.operator.api.v1alpha1.MaskingSpec;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.CloneSnapshots;
+import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.SourceSnapshots;
@@ -73,18 +74,25 @@ final class MaskedSnapshotKeeper {
      * @return empty for a source not in mode Snapshot, after its builds are gone and its unused masked snapshots deleted
      */
     Optional<Report> keep(CloneSource source, CloneSourceStatus previous, Instant now, boolean usable) {
-        List<DatabaseClone> builds = maskedSnapshots.builds(source);
+        List<DatabaseClone> builds = new ArrayList<>();
+        for (DatabaseClone b : maskedSnapshots.builds(source)) {
+            if (maskedSnapshots.awaitsBuildSeal(b)) {
+                // made by a reconcile that stopped before sealing it, or recreated under an old name: never run
+                client.resource(b).delete();
+            } else {
+                builds.add(b);
+            }
+        }
         List<VolumeSnapshot> masked = new ArrayList<>();
         for (VolumeSnapshot s : maskedSnapshots.of(source)) {
             masked.add(claims.withoutOrphanedClaims(s));
         }
-        if (!usable || !MaskingSpec.snapshotMode(source.getSpec())) {
-            // the mode was switched off (or the spec broke): no build runs; masked snapshots still in use stay
+        if (!MaskingSpec.snapshotMode(source.getSpec())) {
+            // the mode was switched off: no build runs; masked snapshots still in use stay until their clones go.
+            // A spec that is only broken for now (a ConfigMap being replaced) keeps both, and starts no build.
             builds.forEach(b -> client.resource(b).delete());
             masked.stream().filter(s -> SourceSnapshots.users(s) == 0).forEach(claims::deleteUnclaimed);
-            if (!MaskingSpec.snapshotMode(source.getSpec())) {
-                return Optional.empty();
-            }
+            return Optional.empty();
         }
         Optional<VolumeSnapshot> newest = masked.stream().filter(MaskedSnapshots::usable).findFirst();
         String handledRequest = previous == null ? null : previous.getLastRebuildRequest();
@@ -103,12 +111,19 @@ final class MaskedSnapshotKeeper {
                 client.resource(current).delete();
                 events.normal(source, Reasons.MASKED_SNAPSHOT_PUBLISHED, "Published masked snapshot "
                         + Names.maskedSnapshot(current.getMetadata().getName()) + "; new clones restore from it");
+            } else if (MaskingBuildStatus.BUILDING.equals(build.state()) && build.startedAt() != null
+                    && !now.isBefore(build.startedAt().plus(Defaults.MASKING_BUILD_DEADLINE))) {
+                client.resource(current).delete();
+                build = new Build(build.name(), MaskingBuildStatus.FAILED, build.startedAt(), Reasons.MASKING_FAILED + ": did not publish within "
+                        + Defaults.MASKING_BUILD_DEADLINE.toHours() + "h (last: " + build.message() + "); abandoned", build.findings());
+                current = null;
+                failedNow = true;
             } else if (MaskingBuildStatus.FAILED.equals(build.state())) {
                 MaskingBuildStatus earlier = previous == null ? null : previous.getBuild();
                 failedNow = earlier == null || !current.getMetadata().getName().equals(earlier.getName()) || !MaskingBuildStatus.FAILED.equals(earlier.getState());
             }
         }
-        if (current == null && previous != null && previous.getBuild() != null) {
+        if (current == null && build == null && previous != null && previous.getBuild() != null) {
             // the last build's outcome stays in the status until the next one starts
             build = carriedOver(previous.getBuild());
         }
@@ -140,6 +155,13 @@ final class MaskedSnapshotKeeper {
         } else if (due != null && !inProgress) {
             wakeAt = due;
         }
+
+        // a masked snapshot whose build stopped before sealing it is of no use
+        String building = current == null ? null : Names.maskedSnapshot(current.getMetadata().getName());
+        client.resources(VolumeSnapshot.class).inNamespace(source.getMetadata().getNamespace())
+                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems().stream()
+                .filter(s -> maskedSnapshots.awaitsSeal(s, source) && !s.getMetadata().getName().equals(building))
+                .forEach(claims::deleteUnclaimed);
 
         // masked snapshots no clone uses are deleted once a newer one serves: no new clone would take them
         List<Masked> kept = new ArrayList<>();
@@ -202,9 +224,12 @@ final class MaskedSnapshotKeeper {
         DatabaseClone desired = MaskedSnapshots.build(source, now);
         try {
             DatabaseClone made = ownership.createControlled(desired, source.getMetadata().getUid());
-            if (made.getMetadata().getDeletionTimestamp() != null) {
+            if (made.getMetadata().getDeletionTimestamp() != null || made.getMetadata().getAnnotations() != null
+                    && made.getMetadata().getAnnotations().containsKey(MaskedSnapshots.SEAL)) {
                 return null;
             }
+            // the clone controller runs it as a build only once sealed to its uid (it waits until then)
+            made = maskedSnapshots.sealBuild(made);
             events.normal(source, Reasons.MASKED_SNAPSHOT_BUILDING, "Started masked-snapshot build " + made.getMetadata().getName()
                     + ": a private copy of " + source.getSpec().getPvcName() + " in this namespace, masked by spec.postClone");
             return made;

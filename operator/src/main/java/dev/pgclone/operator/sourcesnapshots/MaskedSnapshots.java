@@ -51,9 +51,55 @@ public final class MaskedSnapshots {
         this.ownership = ownership;
     }
 
-    /** Whether the snapshot is one of this source's masked snapshots. */
+    /**
+     * The seal that makes an object of ours a build or a masked snapshot: written once it exists,
+     * sealed to its uid (and, for a snapshot, to the volume it was taken of). The mark alone covers
+     * only kind, namespace, name and owner, so a copy recreated under an old name with a copied mark
+     * would pass; it cannot carry this seal.
+     */
+    public static final String SEAL = "pgclone.dev/masking-seal";
+    private static final String BUILD = "build";
+
+    /** Whether the snapshot is one of this source's masked snapshots: ours, and sealed to its uid and the build volume it was taken of. */
     public boolean masked(VolumeSnapshot snapshot, CloneSource source) {
-        return ownership.ours(snapshot, source.getMetadata().getUid());
+        return ownership.ours(snapshot, source.getMetadata().getUid()) && sealedValue(snapshot).equals(Optional.of(snapshotSeal(snapshot)));
+    }
+
+    /** Whether the snapshot is ours and waits for its seal (the step that took it writes it next). */
+    public boolean awaitsSeal(VolumeSnapshot snapshot, CloneSource source) {
+        return ownership.ours(snapshot, source.getMetadata().getUid()) && sealedValue(snapshot).isEmpty();
+    }
+
+    /** Seals a masked snapshot this build took, once it exists: from then on clones may use it. */
+    public VolumeSnapshot seal(VolumeSnapshot snapshot) {
+        return seal(snapshot, snapshotSeal(snapshot));
+    }
+
+    /** Seals a build the CloneSource controller just created: from then on the clone controller runs it as one. */
+    public DatabaseClone sealBuild(DatabaseClone build) {
+        return seal(build, BUILD);
+    }
+
+    private <R extends io.fabric8.kubernetes.api.model.HasMetadata> R seal(R object, String value) {
+        String sealed = ownership.seal(object, value);
+        return dev.pgclone.operator.resources.Conflicts.retry(() -> client.resource(object).edit(o -> {
+            if (o.getMetadata().getAnnotations() == null) {
+                o.getMetadata().setAnnotations(new LinkedHashMap<>());
+            }
+            o.getMetadata().getAnnotations().put(SEAL, sealed);
+            return o;
+        }));
+    }
+
+    private Optional<String> sealedValue(io.fabric8.kubernetes.api.model.HasMetadata object) {
+        var a = object.getMetadata().getAnnotations();
+        return ownership.unseal(object, a == null ? null : a.get(SEAL));
+    }
+
+    /** What a masked snapshot's seal says: masked, of this volume (a snapshot's source cannot change once created). */
+    private static String snapshotSeal(VolumeSnapshot snapshot) {
+        var source = snapshot.getSpec() == null ? null : snapshot.getSpec().getSource();
+        return "masked:" + (source == null ? "" : source.getPersistentVolumeClaimName());
     }
 
     /** The source's masked snapshots, newest first. */
@@ -75,11 +121,15 @@ public final class MaskedSnapshots {
                 && s.getStatus() != null && Boolean.TRUE.equals(s.getStatus().getReadyToUse());
     }
 
-    /** The builds of this source (the operator's own, never a look-alike), newest first. */
+    /**
+     * The builds of this source (the operator's own, never a look-alike), newest first; one just
+     * created whose seal is not written yet counts ({@link #awaitsBuildSeal}).
+     */
     public List<DatabaseClone> builds(CloneSource source) {
         return client.resources(DatabaseClone.class).inNamespace(source.getMetadata().getNamespace())
                 .withLabel(Labels.MASKING_BUILD, source.getMetadata().getName()).list().getItems().stream()
                 .filter(c -> ownership.ours(c, source.getMetadata().getUid()))
+                .filter(c -> sealedValue(c).equals(Optional.of(BUILD)) || sealedValue(c).isEmpty())
                 .sorted(Comparator.comparing((DatabaseClone c) -> c.getMetadata().getCreationTimestamp()).reversed())
                 .toList();
     }
@@ -94,7 +144,19 @@ public final class MaskedSnapshots {
             return Optional.empty();
         }
         return Ownership.controller(clone).filter(ref -> CloneSource.KIND.equals(ref.getKind()))
-                .map(OwnerReference::getUid).filter(uid -> ownership.ours(clone, uid));
+                .map(OwnerReference::getUid).filter(uid -> ownership.ours(clone, uid))
+                .filter(uid -> sealedValue(clone).equals(Optional.of(BUILD)));
+    }
+
+    /** Whether the clone carries the build label: the operator's builds do, and a look-alike is refused rather than run. */
+    public static boolean labelledBuild(DatabaseClone clone) {
+        return clone.getMetadata().getLabels() != null && clone.getMetadata().getLabels().containsKey(Labels.MASKING_BUILD);
+    }
+
+    /** Whether the clone is the operator's build of a source, created but not sealed yet. */
+    public boolean awaitsBuildSeal(DatabaseClone clone) {
+        return labelledBuild(clone) && Ownership.controller(clone).filter(ref -> CloneSource.KIND.equals(ref.getKind()))
+                .map(OwnerReference::getUid).filter(uid -> ownership.ours(clone, uid)).isPresent() && sealedValue(clone).isEmpty();
     }
 
     /**
@@ -115,8 +177,14 @@ public final class MaskedSnapshots {
 
     /** All a build's spec says: the source. Whatever else a build's spec is edited to say is ignored. */
     public static DatabaseCloneSpec buildSpec(CloneSource source) {
-        return Serialization.jsonMapper().convertValue(Map.of("source", Map.of("cloneSource",
-                Map.of("name", source.getMetadata().getName(), "namespace", source.getMetadata().getNamespace()))), DatabaseCloneSpec.class);
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("source", Map.of("cloneSource", Map.of("name", source.getMetadata().getName(), "namespace", source.getMetadata().getNamespace())));
+        var masking = source.getSpec() == null ? null : source.getSpec().getMasking();
+        if (masking != null && masking.getDatabase() != null && !masking.getDatabase().isBlank()) {
+            // the database the masking runs in: the CloneSource's owners decide, as they decide the masking
+            spec.put("credentials", Map.of("database", masking.getDatabase()));
+        }
+        return Serialization.jsonMapper().convertValue(spec, DatabaseCloneSpec.class);
     }
 
     /** The snapshot a build publishes: its volume, controlled by the CloneSource, with what the status reports. */

@@ -71,8 +71,11 @@ public final class Defaults {
     /** CloneSource spec.masking.maxAge (mode Snapshot) when no schedule is set: a masked snapshot a day. */
     public static final String MASKED_SNAPSHOT_MAX_AGE = "24h";
 
-    /** CloneSource spec.masking.rewrite. */
-    public static final String MASKING_REWRITE = MaskingSpec.REWRITE_TOUCHED;
+    /**
+     * CloneSource spec.masking.rewrite: every table. Touched, faster on a large database, trusts the
+     * statistics counters, which a reset, a crash or a role setting can empty (docs/clonesource.md).
+     */
+    public static final String MASKING_REWRITE = MaskingSpec.REWRITE_ALL;
 
     /** CloneSource spec.masking.piiCheck.enabled. */
     public static final boolean PII_CHECK_ENABLED = true;
@@ -85,6 +88,9 @@ public final class Defaults {
 
     /** How long after a failed masked-snapshot build the next one starts by itself (the rebuild annotation starts one at once). */
     public static final Duration MASKING_RETRY = Duration.ofMinutes(5);
+
+    /** A masked-snapshot build that has not published after this long is abandoned, so renewal cannot stall for good. */
+    public static final Duration MASKING_BUILD_DEADLINE = Duration.ofHours(24);
 
     private Defaults() {}
 }

@@ -36,8 +36,11 @@ public class MaskingSpec {
     @JsonPropertyDescription("IANA time zone of schedule, e.g. Europe/Berlin. Default UTC.")
     private String timeZone;
 
+    @JsonPropertyDescription("Snapshot mode: the database spec.postClone runs in, in the build. Default postgres. (In mode PerClone it runs in each clone's spec.credentials.database.)")
+    private String database;
+
     @Pattern("^(Touched|All)$")
-    @JsonPropertyDescription("Snapshot mode: which tables are rewritten (VACUUM FULL) after masking so no pre-masking row version stays in a data file. Touched (default): those the statistics show written since the copy started, and those with dropped columns. All: every table.")
+    @JsonPropertyDescription("Snapshot mode: which tables are rewritten (VACUUM FULL) after masking so no pre-masking row version stays in a data file. All (default): every table. Touched: those the statistics show written since the copy started, emptied ones and those with dropped columns; faster on a large database, but statistics a reset or a crash emptied miss tables.")
     private String rewrite;
 
     @JsonPropertyDescription("Snapshot mode: the check for personal data the masking missed, run on the masked copy before it is published.")
@@ -51,6 +54,8 @@ public class MaskingSpec {
     public void setSchedule(String schedule) { this.schedule = schedule; }
     public String getTimeZone() { return timeZone; }
     public void setTimeZone(String timeZone) { this.timeZone = timeZone; }
+    public String getDatabase() { return database; }
+    public void setDatabase(String database) { this.database = database; }
     public String getRewrite() { return rewrite; }
     public void setRewrite(String rewrite) { this.rewrite = rewrite; }
     public PiiCheckSpec getPiiCheck() { return piiCheck; }
@@ -65,11 +70,11 @@ public class MaskingSpec {
     public boolean equals(Object o) {
         return o instanceof MaskingSpec m && Objects.equals(mode, m.mode) && Objects.equals(maxAge, m.maxAge)
                 && Objects.equals(schedule, m.schedule) && Objects.equals(timeZone, m.timeZone)
-                && Objects.equals(rewrite, m.rewrite) && Objects.equals(piiCheck, m.piiCheck);
+                && Objects.equals(rewrite, m.rewrite) && Objects.equals(piiCheck, m.piiCheck) && Objects.equals(database, m.database);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(mode, maxAge, schedule, timeZone, rewrite, piiCheck);
+        return Objects.hash(mode, maxAge, schedule, timeZone, rewrite, piiCheck, database);
     }
 }

@@ -88,6 +88,50 @@ public final class MaskingScrub {
         }
     }
 
+    /**
+     * Fails unless nothing in the server can hold back old row versions, which VACUUM FULL would
+     * then copy into the rewritten files as "recently dead": no other backend of any kind with a
+     * snapshot or transaction (an autovacuum worker's ANALYZE, a background worker), no prepared
+     * transaction, no replication slot with an xmin, and no {@code vacuum_defer_cleanup_age}.
+     * Call after {@link #awaitOtherSessionsGone}; it checks once, and the build's server runs
+     * without autovacuum, so nothing starts meanwhile.
+     *
+     * @throws SQLException naming what holds them back (never query text)
+     */
+    public static void assertNothingHoldsOldRows(Connection c) throws SQLException {
+        List<String> holders = new ArrayList<>();
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_catalog.pg_stat_clear_snapshot()");
+            try (ResultSet rs = s.executeQuery("""
+                    SELECT pid, backend_type FROM pg_catalog.pg_stat_activity
+                     WHERE pid <> pg_catalog.pg_backend_pid() AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)
+                     ORDER BY pid""")) {
+                while (rs.next()) {
+                    holders.add("backend pid " + rs.getInt(1) + " (" + rs.getString(2) + ") holds a snapshot or transaction");
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_catalog.pg_prepared_xacts")) {
+                if (rs.next() && rs.getLong(1) > 0) {
+                    holders.add(rs.getLong(1) + " prepared transaction(s)");
+                }
+            }
+            try (ResultSet rs = s.executeQuery("""
+                    SELECT slot_name FROM pg_catalog.pg_replication_slots WHERE xmin IS NOT NULL OR catalog_xmin IS NOT NULL ORDER BY 1""")) {
+                while (rs.next()) {
+                    holders.add("replication slot " + rs.getString(1));
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT pg_catalog.current_setting('vacuum_defer_cleanup_age', true)")) {
+                if (rs.next() && rs.getString(1) != null && !"0".equals(rs.getString(1))) {
+                    holders.add("vacuum_defer_cleanup_age = " + rs.getString(1));
+                }
+            }
+        }
+        if (!holders.isEmpty()) {
+            throw new SQLException("old row versions could survive the rewrite, so nothing is published: " + String.join("; ", holders));
+        }
+    }
+
     private static List<String> otherSessions(Connection c) throws SQLException {
         List<String> sessions = new ArrayList<>();
         try (Statement s = c.createStatement()) {
