@@ -80,15 +80,29 @@ public final class MaskedSnapshots {
         return seal(build, BUILD);
     }
 
+    /**
+     * Adds the seal: to a snapshot by read and update with the resourceVersion read (the operator
+     * may update snapshots, not patch them), to a build by fabric8's edit, a patch (the reverse).
+     */
     private <R extends io.fabric8.kubernetes.api.model.HasMetadata> R seal(R object, String value) {
         String sealed = ownership.seal(object, value);
-        return dev.pgclone.operator.resources.Conflicts.retry(() -> client.resource(object).edit(o -> {
+        java.util.function.UnaryOperator<R> addSeal = o -> {
             if (o.getMetadata().getAnnotations() == null) {
                 o.getMetadata().setAnnotations(new LinkedHashMap<>());
             }
             o.getMetadata().getAnnotations().put(SEAL, sealed);
             return o;
-        }));
+        };
+        return dev.pgclone.operator.resources.Conflicts.retry(() -> {
+            if (!(object instanceof VolumeSnapshot)) {
+                return client.resource(object).edit(addSeal);
+            }
+            R latest = client.resource(object).get();
+            if (latest == null || !object.getMetadata().getUid().equals(latest.getMetadata().getUid())) {
+                throw new IllegalStateException("VolumeSnapshot " + object.getMetadata().getName() + " went away before it was sealed");
+            }
+            return client.resource(addSeal.apply(latest)).update();
+        });
     }
 
     private Optional<String> sealedValue(io.fabric8.kubernetes.api.model.HasMetadata object) {

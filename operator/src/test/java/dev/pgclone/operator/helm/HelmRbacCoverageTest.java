@@ -157,7 +157,9 @@ class HelmRbacCoverageTest {
                 .withLeaderElectionConfiguration(new LeaderElectionConfiguration("pgclone-leader", Chart.NAMESPACE,
                         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
                         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, null, false)));
-        operator.register(new DatabaseCloneReconciler(operatorClient, Clock.systemUTC(), work, new RecordingPreparer(), new RecordingCheckpointer(),
+        RecordingPreparer preparer = new RecordingPreparer();
+        preparer.answerMasking(OperatorHarness.finishingBuildsOn(cluster));
+        operator.register(new DatabaseCloneReconciler(operatorClient, Clock.systemUTC(), work, preparer, new RecordingCheckpointer(),
                 ClonePodAddress.podIp(), new CloneMetrics(new SimpleMeterRegistry()), ImageAllowList.allowAll(), TestOperatorKey.KEY, BackoffPolicy.STANDARD));
         operator.register(new RefreshScheduleReconciler(operatorClient, scheduleClock, new SimpleMeterRegistry(), TestOperatorKey.KEY,
                 BackoffPolicy.STANDARD));
@@ -354,6 +356,27 @@ class HelmRbacCoverageTest {
                   source: {cloneSource: {name: orders, namespace: prod-1}}
                 """);
         awaitPhase("from-prod", "Ready");
+        // the same production in masking mode Snapshot: a build in prod-1 publishes a masked snapshot, a clone restores it
+        apply("""
+                apiVersion: pgclone.dev/v1alpha1
+                kind: CloneSource
+                metadata: {name: orders-masked, namespace: prod-1}
+                spec:
+                  pvcName: data-orders-0
+                  postgres: {image: "postgres:16"}
+                  allowedNamespaceSelector: {matchLabels: {pgclone.dev/may-clone-orders: "true"}}
+                  postClone: {configMapName: masking}
+                  masking: {mode: Snapshot}
+                ---
+                apiVersion: pgclone.dev/v1alpha1
+                kind: DatabaseClone
+                metadata: {name: from-masked, namespace: team-1}
+                spec:
+                  source: {cloneSource: {name: orders-masked, namespace: prod-1}}
+                """);
+        awaitPhase("from-masked", "Ready");
+        cluster.resources(DatabaseClone.class).inNamespace(NS).withName("from-masked").delete();
+        cluster.resources(CloneSource.class).inNamespace("prod-1").withName("orders-masked").delete();
         cluster.resources(CloneSource.class).inNamespace("prod-1").withName("orders").delete();
         awaitPhase("from-prod", "Failed");
         cluster.resources(DatabaseClone.class).inNamespace(NS).withName("from-prod").delete();

@@ -77,17 +77,23 @@ public final class OperatorHarness implements AutoCloseable {
         client = server.createClient();
         applyCrds();
         standIns = StandIns.start(client);
-        preparer.answerMasking(request -> {
-            endBuildPodsAt(request.host());
+        preparer.answerMasking(finishingBuildsOn(client));
+    }
+
+    /** A masking answer that succeeds and ends the build's Pod, as the bootstrap does once asked ({@link #endBuildPodsAt}). */
+    public static java.util.function.Function<dev.pgclone.operator.postgres.MaskingRequest, dev.pgclone.operator.postgres.MaskingResult>
+            finishingBuildsOn(KubernetesClient client) {
+        return request -> {
+            endBuildPodsAt(client, request.host());
             return dev.pgclone.operator.postgres.MaskingResult.finishing(java.util.List.of("app.public.customers"), java.util.List.of());
-        });
+        };
     }
 
     /**
      * What a masked-snapshot build's bootstrap does once the operator asks it to finish: it stops
      * postgres, removes the WAL and exits 0, so its Pod (restartPolicy Never) ends Succeeded.
      */
-    public void endBuildPodsAt(String podIp) {
+    public static void endBuildPodsAt(KubernetesClient client, String podIp) {
         client.pods().inAnyNamespace().list().getItems().stream()
                 .filter(p -> "Never".equals(p.getSpec().getRestartPolicy()) && p.getStatus() != null && podIp.equals(p.getStatus().getPodIP()))
                 .filter(p -> p.getSpec().getContainers().get(0).getEnv().stream().anyMatch(e -> "PGCLONE_BUILD".equals(e.getName())))
