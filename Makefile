@@ -54,9 +54,9 @@ sandbox: build testkit $(CONTROLPLANE_IF_REAL) ## local cluster + sample product
 clean: ## remove build output
 	$(MVN) clean
 
-bench: build testkit $(CONTROLPLANE_IF_REAL) ## measure clone vs dump, the CHECKPOINT effect, 500 clones and the rehearsal monitor's cost; writes bench-results/<time>.md (BENCH_SCALES=20,150 BENCH_REPEATS=3 BENCH_PARTS=clone,checkpoint,scale,monitor BENCH_CLONES=500 BENCH_MONITOR_ROUNDS=3)
+bench: build testkit $(CONTROLPLANE_IF_REAL) ## measure clone vs dump, the CHECKPOINT effect, 500 clones, the rehearsal monitor's cost and masked clones in both masking modes; writes bench-results/<time>.md (BENCH_SCALES=20,150 BENCH_REPEATS=3 BENCH_PARTS=clone,checkpoint,scale,monitor,masked BENCH_CLONES=500 BENCH_MONITOR_ROUNDS=3)
 	$(MVN) -q -pl e2e exec:exec@bench -Dbench.scales=$(or $(BENCH_SCALES),20,150) -Dbench.repeats=$(or $(BENCH_REPEATS),3) \
-		-Dbench.parts=$(or $(BENCH_PARTS),clone,checkpoint,scale,monitor) -Dbench.clones=$(or $(BENCH_CLONES),500) \
+		-Dbench.parts=$(or $(BENCH_PARTS),clone,checkpoint,scale,monitor,masked) -Dbench.clones=$(or $(BENCH_CLONES),500) \
 		-Dbench.monitorRounds=$(or $(BENCH_MONITOR_ROUNDS),3) \
 		-Dbench.walMb=$(or $(BENCH_WAL_MB),1024) -Dbench.storage=$(or $(BENCH_STORAGE),auto)
 

@@ -54,6 +54,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The trust boundary tried as an attacker would: someone who may create DatabaseClones,
@@ -73,6 +75,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * attacker's. What other classes do meanwhile cannot pass for an attack's effect or hide one: every
  * check of the audit log is of the operator's requests to this class's namespaces and objects, and
  * the operator's log kept in {@code target/AttackIT-operator.log} is what it wrote during the attacks.
+ *
+ * <p>The attacks on a CloneSource's masking run for both of its masking modes ({@link Mode}): PerClone,
+ * where each clone runs the masking on its own copy of production, and Snapshot, where clones restore
+ * from a masked snapshot the operator built in production's namespace and run no masking at all. In
+ * Snapshot mode the masking runs in the build, so what is tried against a clone's masking in PerClone
+ * mode is tried against the build, and the consumer's own volume is searched for pre-masking values.
  */
 @ExtendWith(SharedCluster.Resolver.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -92,6 +100,14 @@ class AttackIT {
     static final String SOURCE = "orders";
     /** CloneSource whose mandatory masking sleeps first, so its clones stay unprepared for a while. */
     static final String SLOW_SOURCE = "orders-slow";
+    /** As {@link #SOURCE}, in masking mode Snapshot: its clones restore from masked snapshots built in production's namespace. */
+    static final String SNAPSHOT_SOURCE = "orders-snap";
+    /** As {@link #SLOW_SOURCE}, in masking mode Snapshot; made by attack 7 itself, so that its build runs while the attack watches. */
+    static final String SLOW_SNAPSHOT_SOURCE = "orders-slow-snap";
+    /** Every production e-mail ends so; the masking replaces them all. */
+    static final String PRODUCTION_VALUE = "@real-customer.example";
+    /** A masked-snapshot build restores, starts, masks, rewrites, checks, stops and is snapshotted within this. */
+    static final Duration BUILD_TIMEOUT = Duration.ofMinutes(4);
     static final int SLOW_MASKING_SECONDS = 20;
     static final String EVIL_IMAGE = "evil/image:1";
     /** A refusal comes from the first reconciles; an attack that gets through shows within this too. */
@@ -164,15 +180,57 @@ class AttackIT {
                       10-customers.sql: "SELECT pg_sleep(%5$d); UPDATE customers SET email = 'customer' || id || '@example.test';"
                     %6$s
                     %7$s
+                    %8$s
                     """.formatted(PROD_SERVICE, PROD, MASKING, SLOW_MASKING, SLOW_MASKING_SECONDS,
-                    cloneSource(SOURCE, MASKING), cloneSource(SLOW_SOURCE, SLOW_MASKING)));
+                    cloneSource(SOURCE, MASKING, Mode.PER_CLONE), cloneSource(SLOW_SOURCE, SLOW_MASKING, Mode.PER_CLONE),
+                    // its first build runs meanwhile, while the attacks that need no masked snapshot run
+                    cloneSource(SNAPSHOT_SOURCE, MASKING, Mode.SNAPSHOT)));
         } catch (RuntimeException | IOException e) {
             stop();
             throw e;
         }
     }
 
-    private String cloneSource(String name, String configMap) {
+    /**
+     * The CloneSources' masking modes. In mode Snapshot the masked copy's e-mails (example.test) are
+     * allowed by the PII check, so that the check reports nothing about the masking these attacks use.
+     */
+    enum Mode {
+        PER_CLONE("PerClone", SOURCE, ""),
+        SNAPSHOT("Snapshot", SNAPSHOT_SOURCE, "-snap");
+
+        final String mode;
+        /** The CloneSource with the quick masking in this mode. */
+        final String source;
+        private final String suffix;
+
+        Mode(String mode, String source, String suffix) {
+            this.mode = mode;
+            this.source = source;
+            this.suffix = suffix;
+        }
+
+        /** A clone's name for this mode: the modes' runs of an attack share its namespace, never a name. */
+        String name(String clone) {
+            return clone + suffix;
+        }
+
+        String maskingSpec() {
+            return this == PER_CLONE ? "" : """
+                      masking:
+                        mode: Snapshot
+                        piiCheck:
+                          allowedEmailDomains: [example.test]
+                    """;
+        }
+
+        @Override
+        public String toString() {
+            return mode;
+        }
+    }
+
+    private String cloneSource(String name, String configMap, Mode mode) {
         return """
                 ---
                 apiVersion: %s
@@ -189,8 +247,8 @@ class AttackIT {
                   allowedNamespaces: [%s]
                   postClone:
                     configMapName: %s
-                """.formatted(API, name, PROD, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.postgresImage(), prod.uid(),
-                String.join(", ", ATTACK_NAMESPACES), configMap);
+                %s""".formatted(API, name, PROD, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.postgresImage(), prod.uid(),
+                String.join(", ", ATTACK_NAMESPACES), configMap, mode.maskingSpec());
     }
 
     @AfterAll
@@ -415,17 +473,20 @@ class AttackIT {
     /**
      * A masked clone's own volume and snapshot hold production's data as the CloneSource allowed
      * it; cloning them again by pvcName or snapshotName (even with isolation: none) would escape the
-     * CloneSource's rules and its revocation.
+     * CloneSource's rules and its revocation. In mode Snapshot the clone's volume is a copy of the
+     * masked snapshot, which is no licence either: the CloneSource may be revoked, or rebuilt.
      */
-    @Test
+    @ParameterizedTest(name = "masking mode {0}")
+    @EnumSource(Mode.class)
     @Order(6)
-    void recloningACloneSourceCloneByPvcOrSnapshotIsRefused() throws Exception {
+    void recloningACloneSourceCloneByPvcOrSnapshotIsRefused(Mode mode) throws Exception {
         String ns = "a-derived";
-        String masked = "masked";
+        String masked = mode.name("masked");
         Production before = Production.of(this, prod);
-        List<String> reclones = List.of("again-by-pvc", "again-by-snapshot", "again-unisolated");
+        List<String> reclones = Stream.of("again-by-pvc", "again-by-snapshot", "again-unisolated").map(mode::name).toList();
+        awaitMaskedSnapshotOf(mode);
         try {
-            apply(masked, cloneOfSource(masked, ns, SOURCE, ""));
+            apply(masked, cloneOfSource(masked, ns, mode.source, ""));
             awaitReady(ns, masked);
             List<VolumeSnapshot> snapshots = cluster.client().resources(VolumeSnapshot.class).inNamespace(ns).list().getItems();
             assertThat(snapshots).as("VolumeSnapshots of the masked clone in %s", ns).hasSize(1);
@@ -438,7 +499,7 @@ class AttackIT {
             for (String reclone : reclones) {
                 GenericKubernetesResource outcome = awaitOutcome(ns, reclone, "DerivedFromCloneSource",
                         Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-                assertRefused(soft, ns, "databaseclone", reclone, outcome, "DerivedFromCloneSource", SOURCE);
+                assertRefused(soft, ns, "databaseclone", reclone, outcome, "DerivedFromCloneSource", mode.source);
                 soft.assertThat(cluster.client().pods().inNamespace(ns).withName(reclone).get()).as("Pod of %s", reclone).isNull();
             }
             soft.assertThat(cluster.client().resources(VolumeSnapshot.class).inNamespace(ns).list().getItems())
@@ -448,6 +509,8 @@ class AttackIT {
         } finally {
             deleteClones(ns, reclones.toArray(String[]::new));
             deleteClones(ns, masked);
+            // the other mode's run counts the VolumeSnapshots of this namespace
+            await(Duration.ofSeconds(60), () -> cluster.client().resources(VolumeSnapshot.class).inNamespace(ns).list().getItems(), List::isEmpty);
         }
     }
 
@@ -516,15 +579,122 @@ class AttackIT {
     }
 
     /**
-     * Production's password hashes and the passwords in a subscription's connection string and a
-     * user mapping must be gone from every file of a prepared clone, WAL and old row versions
-     * included; the same search finds them in production's own files, so it can see them.
+     * Attack 7 in masking mode Snapshot, where the masking runs once, in a build in production's
+     * namespace, and clones wait for its masked snapshot. While the build's masking sleeps before it
+     * masks, every Secret of production's namespace (production's own, and whatever the build
+     * publishes) and of the consumer's is tried against the build's Pod, and the consumer's against
+     * the consumer's Pod: nobody may log in while the masking runs. The consumer has no masking of
+     * its own to wait for: it must run no Pod before a masked snapshot is published, and its volume
+     * must hold no pre-masking value, not even in old row versions or WAL.
      */
     @Test
+    @Order(7)
+    void noSecretLogsIntoTheMaskingBuildAndTheConsumerNeverRunsUnmaskedInModeSnapshot() throws Exception {
+        String ns = "a-login";
+        String clone = Mode.SNAPSHOT.name("early");
+        Production before = Production.of(this, prod);
+        try {
+            apply(SLOW_SNAPSHOT_SOURCE, cloneSource(SLOW_SNAPSHOT_SOURCE, SLOW_MASKING, Mode.SNAPSHOT));
+            apply(clone, cloneOfSource(clone, ns, SLOW_SNAPSHOT_SOURCE, "  credentials:\n    roles: [app]\n"));
+            List<String> breaches = new ArrayList<>();
+            List<String> consumerPodsUnpublished = new ArrayList<>();
+            java.util.Set<String> builds = new java.util.LinkedHashSet<>();
+            int attemptsOnBuild = 0;
+            int buildReached = 0;
+            long deadline = System.nanoTime() + BUILD_TIMEOUT.toNanos() + READY_TIMEOUT.toNanos();
+            while (!isReady(clone(ns, clone)) && System.nanoTime() < deadline) {
+                // read before the snapshots: a consumer Pod seen now ran while none of them was usable
+                String consumerIp = podIp(ns, clone);
+                boolean published = !usableMaskedSnapshots(SLOW_SNAPSHOT_SOURCE).isEmpty();
+                if (consumerIp != null && !published) {
+                    consumerPodsUnpublished.add("Pod " + clone + " at " + consumerIp);
+                }
+                List<Secret> secrets = new ArrayList<>(cluster.client().secrets().inNamespace(ns).list().getItems());
+                if (consumerIp != null) {
+                    breaches.addAll(breachesOf("consumer Pod " + clone, consumerIp, secrets).breaches());
+                }
+                secrets.addAll(cluster.client().secrets().inNamespace(PROD).list().getItems());
+                for (GenericKubernetesResource build : builds(SLOW_SNAPSHOT_SOURCE)) {
+                    String name = build.getMetadata().getName();
+                    builds.add(name);
+                    String ip = podIp(PROD, name);
+                    if (ip != null && !published) {
+                        Attempts tried = breachesOf("build Pod " + name, ip, secrets);
+                        attemptsOnBuild += tried.made();
+                        buildReached += tried.reachedPostgres();
+                        breaches.addAll(tried.breaches());
+                    }
+                }
+                Thread.sleep(300);
+            }
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(isReady(clone(ns, clone))).as("clone %s Ready; status %s", clone, CloneScenarios.status(clone(ns, clone))).isTrue();
+            soft.assertThat(builds).as("builds of CloneSource %s seen", SLOW_SNAPSHOT_SOURCE).isNotEmpty();
+            soft.assertThat(buildReached).as("login attempts that reached the build's postgres before its snapshot was published (of %d made)",
+                    attemptsOnBuild).isPositive();
+            soft.assertThat(breaches).as("logins into the build or the consumer while the masking ran, or seeing unmasked rows").isEmpty();
+            soft.assertThat(consumerPodsUnpublished).as("the consumer's Pod while no masked snapshot was published").isEmpty();
+            soft.assertThat(CloneScenarios.map(CloneScenarios.status(clone(ns, clone)).get("snapshot")).get("name")).as("snapshot of %s", clone)
+                    .isEqualTo(newestMaskedSnapshot(SLOW_SNAPSHOT_SOURCE));
+            Map<String, String> value = Map.of("pre-masking value", PRODUCTION_VALUE);
+            soft.assertThat(filesContaining(Volumes.hostPath(cluster.client(), PROD, prod.pvcName()), value).get("pre-masking value"))
+                    .as("files of production holding %s", PRODUCTION_VALUE).isNotEmpty();
+            soft.assertThat(filesContaining(Volumes.hostPath(cluster.client(), ns, clone), value).get("pre-masking value"))
+                    .as("files of consumer %s holding %s", clone, PRODUCTION_VALUE).isEmpty();
+            try (Connection db = DriverManager.getConnection(jdbc(podIp(ns, clone)), "postgres", secretPassword(ns, clone + "-superuser"))) {
+                soft.assertThat(CloneScenarios.single(db, "SELECT count(*) FROM customers")).isEqualTo("500");
+                soft.assertThat(CloneScenarios.single(db, "SELECT count(*) FROM customers WHERE email LIKE '%@example.test'"))
+                        .as("masked rows seen with the published Secret after Ready").isEqualTo("500");
+            }
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(ns, clone);
+            deleteCloneSource(SLOW_SNAPSHOT_SOURCE);
+        }
+    }
+
+    /** Login attempts on one Pod: how many were made, how many reached postgres, and what each that got in saw during the masking. */
+    record Attempts(int made, int reachedPostgres, List<String> breaches) {}
+
+    /** Every password of these Secrets, as their username and as the superuser, against the Pod at {@code ip}. */
+    private static Attempts breachesOf(String target, String ip, List<Secret> secrets) {
+        int made = 0;
+        int reached = 0;
+        List<String> breaches = new ArrayList<>();
+        for (Secret s : secrets) {
+            String password = secretValue(s, "password");
+            if (password == null) {
+                continue;
+            }
+            for (String user : usersToTry(s)) {
+                made++;
+                Login login = login(ip, user, password);
+                if (login.reachedPostgres()) {
+                    reached++;
+                }
+                if (login.duringPreparation()) {
+                    breaches.add(target + ", Secret " + s.getMetadata().getNamespace() + "/" + s.getMetadata().getName() + " as " + user + ": "
+                            + login.seen());
+                }
+            }
+        }
+        return new Attempts(made, reached, breaches);
+    }
+
+    /**
+     * Production's password hashes and the passwords in a subscription's connection string and a
+     * user mapping must be gone from every file of a prepared clone, WAL and old row versions
+     * included; the same search finds them in production's own files, so it can see them. In mode
+     * Snapshot the masked snapshot is rebuilt after they were made, and the clone restores from the
+     * new one: then not even the values the masking replaced may be in any file of the clone.
+     */
+    @ParameterizedTest(name = "masking mode {0}")
+    @EnumSource(Mode.class)
     @Order(8)
-    void noFileOfAPreparedCloneHoldsProductionsCredentials() throws Exception {
+    void noFileOfAPreparedCloneHoldsProductionsCredentials(Mode mode) throws Exception {
         String ns = "a-files";
-        String clone = "scrubbed";
+        String clone = mode.name("scrubbed");
         String publisherPassword = "publisher-" + random();
         String mappingPassword = "mapping-" + random();
         prod.psql("CREATE SUBSCRIPTION orders_feed CONNECTION 'host=publisher.example.internal port=5432 dbname=orders user=replicator password="
@@ -542,11 +712,20 @@ class AttackIT {
         secrets.put("user mapping password", mappingPassword);
         Production before = Production.of(this, prod);
         try {
-            apply(clone, cloneOfSource(clone, ns, SOURCE, "  credentials:\n    roles: [app]\n"));
+            String masked = mode == Mode.SNAPSHOT ? rebuildMaskedSnapshot(SNAPSHOT_SOURCE, "attack-8-" + random()) : null;
+            if (mode == Mode.SNAPSHOT) {
+                // the values the masking replaced: in production's files, and in none of the clone's
+                secrets.put("pre-masking value", PRODUCTION_VALUE);
+            }
+            apply(clone, cloneOfSource(clone, ns, mode.source, "  credentials:\n    roles: [app]\n"));
             awaitReady(ns, clone);
             Map<String, List<Path>> inProduction = filesContaining(Volumes.hostPath(cluster.client(), PROD, prod.pvcName()), secrets);
             Map<String, List<Path>> inClone = filesContaining(Volumes.hostPath(cluster.client(), ns, clone), secrets);
             SoftAssertions soft = new SoftAssertions();
+            if (masked != null) {
+                soft.assertThat(CloneScenarios.map(CloneScenarios.status(clone(ns, clone)).get("snapshot")).get("name"))
+                        .as("snapshot of %s: the masked snapshot built after the credentials were made", clone).isEqualTo(masked);
+            }
             secrets.keySet().forEach(what -> soft.assertThat(inProduction.get(what)).as("files of production holding the %s", what).isNotEmpty());
             secrets.keySet().forEach(what -> soft.assertThat(inClone.get(what)).as("files of clone %s holding the %s", clone, what).isEmpty());
             before.assertUntouched(soft);
@@ -561,15 +740,22 @@ class AttackIT {
         }
     }
 
-    /** Settings under which the mandatory masking would not do its job (triggers off) or would log what it masks. */
-    @Test
+    /**
+     * Settings under which the mandatory masking would not do its job (triggers off) or would log what
+     * it masks. In mode Snapshot the masking runs in a build whose settings only the CloneSource
+     * decides, but the same settings are refused all the same: a consumer's allowed settings do not
+     * depend on where the masking runs.
+     */
+    @ParameterizedTest(name = "masking mode {0}")
+    @EnumSource(Mode.class)
     @Order(9)
-    void cloneSourceConsumerParametersThatLoosenTheMaskingAreRefused() throws Exception {
+    void cloneSourceConsumerParametersThatLoosenTheMaskingAreRefused(Mode mode) throws Exception {
         String ns = "a-params";
         Production before = Production.of(this, prod);
-        Map<String, String> attempts = Map.of("replica-role", "session_replication_role: replica", "log-everything", "log_statement: all");
+        Map<String, String> attempts = Map.of(mode.name("replica-role"), "session_replication_role: replica", mode.name("log-everything"),
+                "log_statement: all");
         try {
-            attempts.forEach((clone, parameter) -> apply(clone, cloneOfSource(clone, ns, SOURCE,
+            attempts.forEach((clone, parameter) -> apply(clone, cloneOfSource(clone, ns, mode.source,
                     "  postgres:\n    parameters:\n      " + parameter + "\n")));
             SoftAssertions soft = new SoftAssertions();
             attempts.forEach((clone, parameter) -> {
@@ -739,6 +925,143 @@ class AttackIT {
         } finally {
             deleteClones(ns, clone);
         }
+    }
+
+    /**
+     * Mode Snapshot's own attack: someone who may create DatabaseClones in production's namespace
+     * dresses one up as a masked-snapshot build (the build label naming the CloneSource, the
+     * operator's labels with a forged mark, a controller reference to the CloneSource), to have the
+     * copy it gets published as a masked snapshot that every consumer namespace would then restore.
+     * It must stay an ordinary clone: its Pod not in build mode, no snapshot published, and the
+     * CloneSource's build status not naming it.
+     */
+    @Test
+    @Order(14)
+    void aCloneDressedUpAsAMaskedSnapshotBuildPublishesNothing() throws Exception {
+        String fake = SNAPSHOT_SOURCE + "-mask-209901010000";
+        String serving = awaitMaskedSnapshotOf(Mode.SNAPSHOT);
+        String uid = cloneSourceObject(SNAPSHOT_SOURCE).getMetadata().getUid();
+        List<String> maskedBefore = maskedSnapshotNames();
+        Production before = Production.of(this, prod);
+        try {
+            apply(fake, """
+                    apiVersion: %1$s
+                    kind: DatabaseClone
+                    metadata:
+                      name: %2$s
+                      namespace: %3$s
+                      labels:
+                        app.kubernetes.io/managed-by: pgclone-operator
+                        app.kubernetes.io/component: masking-build
+                        pgclone.dev/masking-build: %4$s
+                        pgclone.dev/mark: forged-%5$s
+                      ownerReferences:
+                      - apiVersion: %1$s
+                        kind: CloneSource
+                        name: %4$s
+                        uid: %6$s
+                        controller: true
+                    spec:
+                      source:
+                        cloneSource:
+                          name: %4$s
+                          namespace: %3$s
+                    """.formatted(API, fake, PROD, SNAPSHOT_SOURCE, random(), uid));
+            // a build publishes its snapshot before it is Ready; an ordinary clone is Ready without one
+            GenericKubernetesResource outcome = await(READY_TIMEOUT, () -> clone(PROD, fake),
+                    c -> isReady(c) || "Failed".equals(CloneScenarios.status(c).get("phase")));
+            SoftAssertions soft = new SoftAssertions();
+            soft.assertThat(maskedSnapshotNames()).as("VolumeSnapshots labelled pgclone.dev/masked=true in %s", PROD).isEqualTo(maskedBefore);
+            soft.assertThat(cluster.client().resources(VolumeSnapshot.class).inNamespace(PROD).list().getItems())
+                    .as("VolumeSnapshots of the look-alike's volume").filteredOn(v -> v.getSpec().getSource() != null
+                            && fake.equals(v.getSpec().getSource().getPersistentVolumeClaimName())).isEmpty();
+            Pod pod = cluster.client().pods().inNamespace(PROD).withName(fake).get();
+            if (pod != null) {
+                soft.assertThat(pod.getSpec().getRestartPolicy()).as("restartPolicy of Pod %s", fake).isEqualTo("Always");
+                soft.assertThat(pod.getSpec().getContainers().get(0).getEnv()).as("environment of Pod %s", fake)
+                        .noneMatch(e -> "PGCLONE_BUILD".equals(e.getName()));
+            }
+            soft.assertThat(CloneScenarios.map(CloneScenarios.status(cloneSourceObject(SNAPSHOT_SOURCE)).get("build")).get("name"))
+                    .as("status.build of CloneSource %s", SNAPSHOT_SOURCE).isNotEqualTo(fake);
+            soft.assertThat(isReady(outcome)).as("the look-alike Ready as an ordinary clone; status %s", CloneScenarios.status(outcome)).isTrue();
+            soft.assertThat(CloneScenarios.map(CloneScenarios.status(outcome).get("snapshot")).get("name"))
+                    .as("the look-alike restored from the masked snapshot, as any clone of %s", SNAPSHOT_SOURCE).isEqualTo(serving);
+            before.assertUntouched(soft);
+            soft.assertAll();
+        } finally {
+            deleteClones(PROD, fake);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ masked snapshots
+
+    private GenericKubernetesResource cloneSourceObject(String name) {
+        return cluster.client().genericKubernetesResources(API, "CloneSource").inNamespace(PROD).withName(name).get();
+    }
+
+    /** Mode Snapshot: waits until the CloneSource serves a masked snapshot and returns its name; mode PerClone: null. */
+    private String awaitMaskedSnapshotOf(Mode mode) {
+        return mode == Mode.SNAPSHOT ? awaitMaskedSnapshot(mode.source) : null;
+    }
+
+    private String awaitMaskedSnapshot(String source) {
+        GenericKubernetesResource s = await(BUILD_TIMEOUT, () -> cloneSourceObject(source), c -> newestMasked(c) != null
+                && "True".equals(CloneScenarios.condition(c, "MaskedSnapshotReady").get("status")));
+        assertThat(newestMasked(s)).as("CloneSource %s serving a masked snapshot within %d s; status %s", source, BUILD_TIMEOUT.toSeconds(),
+                CloneScenarios.status(s)).isNotNull();
+        return newestMasked(s);
+    }
+
+    /** The newest masked snapshot the CloneSource's status lists as ready, or null. */
+    private static String newestMasked(GenericKubernetesResource source) {
+        return CloneScenarios.status(source).get("maskedSnapshots") instanceof List<?> l ? l.stream().map(CloneScenarios::map)
+                .filter(m -> Boolean.TRUE.equals(m.get("readyToUse"))).map(m -> Objects.toString(m.get("name"))).findFirst().orElse(null) : null;
+    }
+
+    private String newestMaskedSnapshot(String source) {
+        return newestMasked(cloneSourceObject(source));
+    }
+
+    /**
+     * Asks for a new masked snapshot with the rebuild annotation, as production's owners would, and
+     * waits until it is published; returns its name.
+     */
+    private String rebuildMaskedSnapshot(String source, String request) {
+        String previous = awaitMaskedSnapshot(source);
+        kubectl.ok("annotate", "clonesource", source, "-n", PROD, "--overwrite", "pgclone.dev/rebuild-masked-snapshot=" + request);
+        GenericKubernetesResource s = await(BUILD_TIMEOUT, () -> cloneSourceObject(source), c -> request.equals(CloneScenarios.status(c)
+                .get("lastRebuildRequest")) && "Published".equals(CloneScenarios.map(CloneScenarios.status(c).get("build")).get("state"))
+                && newestMasked(c) != null && !previous.equals(newestMasked(c)));
+        assertThat(newestMasked(s)).as("CloneSource %s: a masked snapshot newer than %s within %d s of the rebuild annotation; status %s", source,
+                previous, BUILD_TIMEOUT.toSeconds(), CloneScenarios.status(s)).isNotNull().isNotEqualTo(previous);
+        return newestMasked(s);
+    }
+
+    /** The source's masked snapshots that a clone could restore from now. */
+    private List<VolumeSnapshot> usableMaskedSnapshots(String source) {
+        return cluster.client().resources(VolumeSnapshot.class).inNamespace(PROD).withLabel("pgclone.dev/masked", "true")
+                .withLabel("pgclone.dev/clone-source", source).list().getItems().stream()
+                .filter(v -> v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReadyToUse())).toList();
+    }
+
+    /** Names of every VolumeSnapshot in production's namespace labelled as masked, sorted. */
+    private List<String> maskedSnapshotNames() {
+        return cluster.client().resources(VolumeSnapshot.class).inNamespace(PROD).withLabel("pgclone.dev/masked", "true").list().getItems()
+                .stream().map(v -> v.getMetadata().getName()).sorted().toList();
+    }
+
+    /** The source's masked-snapshot builds (DatabaseClones in production's namespace). */
+    private List<GenericKubernetesResource> builds(String source) {
+        return cluster.client().genericKubernetesResources(API, "DatabaseClone").inNamespace(PROD).withLabel("pgclone.dev/masking-build", source)
+                .list().getItems();
+    }
+
+    /** Deletes a CloneSource and waits until its builds and masked snapshots are gone with it. */
+    private void deleteCloneSource(String name) {
+        kubectl.run(Duration.ofSeconds(60), "delete", "clonesource", name, "-n", PROD, "--ignore-not-found", "--wait=false");
+        await(Duration.ofSeconds(90), () -> cloneSourceObject(name) != null || !builds(name).isEmpty()
+                || !cluster.client().resources(VolumeSnapshot.class).inNamespace(PROD).withLabel("pgclone.dev/clone-source", name).list().getItems()
+                .isEmpty(), held -> !held);
     }
 
     // ------------------------------------------------------------------------------------ manifests
@@ -996,7 +1319,7 @@ class AttackIT {
     // ------------------------------------------------------------------------------------ files
 
     /** For each secret, the files under {@code root} whose bytes contain it. */
-    private static Map<String, List<Path>> filesContaining(Path root, Map<String, String> secrets) throws IOException {
+    static Map<String, List<Path>> filesContaining(Path root, Map<String, String> secrets) throws IOException {
         Map<String, List<Path>> found = new LinkedHashMap<>();
         secrets.keySet().forEach(k -> found.put(k, new ArrayList<>()));
         List<Path> files;
@@ -1037,15 +1360,24 @@ class AttackIT {
             Map<String, HasMetadata> objects = new LinkedHashMap<>();
             objects.put("PersistentVolumeClaim " + db.pvcName(), client.persistentVolumeClaims().inNamespace(ns).withName(db.pvcName()).get());
             objects.put("Secret " + db.secretName(), client.secrets().inNamespace(ns).withName(db.secretName()).get());
+            // the objects of masked-snapshot builds (mode Snapshot) are their DatabaseClones', which come and go: not production's
             for (Service s : client.services().inNamespace(ns).list().getItems()) {
-                objects.put("Service " + s.getMetadata().getName(), s);
+                if (!ownedByAClone(s)) {
+                    objects.put("Service " + s.getMetadata().getName(), s);
+                }
             }
             for (ConfigMap c : client.configMaps().inNamespace(ns).list().getItems()) {
-                objects.put("ConfigMap " + c.getMetadata().getName(), c);
+                if (!ownedByAClone(c)) {
+                    objects.put("ConfigMap " + c.getMetadata().getName(), c);
+                }
             }
             Path dataDir = Volumes.hostPath(client, ns, db.pvcName()).resolve(SampleProduction.DATA_DIRECTORY);
             String pidFile = Files.readString(dataDir.resolve("postmaster.pid"));
             return new Production(test, db, objects, pidFile, Long.parseLong(pidFile.lines().findFirst().orElseThrow().strip()), dataDir);
+        }
+
+        private static boolean ownedByAClone(HasMetadata o) {
+            return o.getMetadata().getOwnerReferences().stream().anyMatch(r -> "DatabaseClone".equals(r.getKind()));
         }
 
         void assertUntouched(SoftAssertions soft) throws IOException {

@@ -150,18 +150,18 @@ class CloneSourceEndToEndIT {
                 """.formatted(name, namespace, PROD);
     }
 
-    private static void apply(KubernetesClient client, String yaml) {
+    static void apply(KubernetesClient client, String yaml) {
         client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).createOrReplace();
     }
 
-    private static GenericKubernetesResource awaitReady(KubernetesClient client, String ns, String name) {
+    static GenericKubernetesResource awaitReady(KubernetesClient client, String ns, String name) {
         return client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(ns).withName(name)
                 .waitUntilCondition(c -> "True".equals(CloneScenarios.condition(c, "Ready").get("status")),
                         150, TimeUnit.SECONDS);
     }
 
     /** Through the clone's own superuser, the only one who could see more: the masked values, and none of the originals. */
-    private static void assertServesMaskedData(KubernetesClient client, String ns, String name) throws SQLException {
+    static void assertServesMaskedData(KubernetesClient client, String ns, String name) throws SQLException {
         String ip = client.pods().inNamespace(ns).withName(name).get().getStatus().getPodIP();
         Secret su = client.secrets().inNamespace(ns).withName(name + "-superuser").get();
         String password = new String(Base64.getDecoder().decode(su.getData().get("password")), StandardCharsets.UTF_8);

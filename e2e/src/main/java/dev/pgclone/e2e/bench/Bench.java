@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  * <p>
  * Settings (system property, else environment variable): {@code bench.scales} / BENCH_SCALES
  * (pgbench scales, default 20,150), {@code bench.repeats} / BENCH_REPEATS (clones and floors per
- * scale, default 3), {@code bench.parts} / BENCH_PARTS (clone,checkpoint,scale,monitor), {@code bench.clones}
+ * scale, default 3), {@code bench.parts} / BENCH_PARTS (clone,checkpoint,scale,monitor,masked), {@code bench.clones}
  * / BENCH_CLONES (operator scale, default 500), {@code bench.walMb} / BENCH_WAL_MB (WAL before the
  * checkpoint comparison, default 1024), {@code bench.monitorRounds} / BENCH_MONITOR_ROUNDS (rounds of the lock
  * monitor's cost, default 3), {@code bench.storage} / BENCH_STORAGE (auto or copy),
@@ -40,7 +40,7 @@ public final class Bench {
         List<Integer> scales = Arrays.stream(setting("bench.scales", "BENCH_SCALES", "20,150").split(",")).map(String::strip)
                 .map(Integer::parseInt).sorted().toList();
         int repeats = Integer.parseInt(setting("bench.repeats", "BENCH_REPEATS", "3"));
-        Set<String> parts = Arrays.stream(setting("bench.parts", "BENCH_PARTS", "clone,checkpoint,scale,monitor").split(",")).map(String::strip)
+        Set<String> parts = Arrays.stream(setting("bench.parts", "BENCH_PARTS", "clone,checkpoint,scale,monitor,masked").split(",")).map(String::strip)
                 .collect(Collectors.toSet());
         int clones = Integer.parseInt(setting("bench.clones", "BENCH_CLONES", "500"));
         int monitorRounds = Integer.parseInt(setting("bench.monitorRounds", "BENCH_MONITOR_ROUNDS", "3"));
@@ -64,6 +64,9 @@ public final class Bench {
         try {
             if (parts.contains("clone") || parts.contains("checkpoint")) {
                 clonesAndCheckpoint(report, scales, repeats, parts, walBytes, copy, crds, jar);
+            }
+            if (parts.contains("masked")) {
+                maskedClones(report, scales, repeats, copy, crds, jar);
             }
             if (parts.contains("monitor")) {
                 report.section("Rehearsal: the lock monitor's cost to the workload", """
@@ -149,6 +152,37 @@ public final class Bench {
                         postgres log (redo starts / redo done).""".formatted(walBytes >> 20));
                 CheckpointEffect.report(checkpointRuns, report);
             }
+        }
+    }
+
+    private static void maskedClones(Report report, List<Integer> scales, int repeats, boolean copy, Path crds, Path jar) throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(new LocalCluster.Options()
+                .storage(copy ? LocalCluster.StorageChoice.COPY : LocalCluster.StorageChoice.AUTO)
+                .btrfsBytes(96L << 30).operatorCrds(crds));
+             OperatorProcess operator = cluster.startOperator(jar, cluster.workDir().resolve("operator.log"), Duration.ofSeconds(120), Map.of())) {
+            MaskedClones masked = new MaskedClones(cluster);
+            List<MaskedClones.Size> sizes = new ArrayList<>();
+            for (int scale : scales) {
+                System.out.printf("Creating the sample production database at pgbench scale %d for the masked clones ...%n", scale);
+                String name = "pgbench-s" + scale;
+                try (SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(MaskedClones.PROD_NS)
+                        .name(name).scale(scale))) {
+                    sizes.add(masked.measure(prod, scale, repeats));
+                    removeProduction(cluster, prod, name);
+                }
+            }
+            report.section("Masked clones (CloneSource spec.masking)", """
+                    Each size is a pgbench database (--foreign-keys), without write load, and three CloneSources of it: one whose
+                    masking script rewrites every row of the largest table, in mode Snapshot; the same in mode PerClone; and
+                    one without spec.postClone, the unmasked baseline. Every clone is in another namespace and is timed from
+                    the create call to the Ready condition as a watching client sees it, then deleted; the three kinds
+                    alternate. In mode Snapshot the masking runs once, in the build of the masked snapshot (timed apart, from
+                    the CloneSource's create to MaskedSnapshotReady=True), and the clones timed are consumers created after it
+                    was published; in mode PerClone each clone runs the script on its own copy before it is Ready. Bytes held
+                    alone: the exclusive bytes of the clone's volume.
+                    The masking script: `%s`.
+                    Storage: %s.""".formatted(MaskedClones.MASKING_SQL, cluster.storage().describe()));
+            MaskedClones.report(sizes, report);
         }
     }
 

@@ -50,10 +50,14 @@ final class BenchClones {
      * volume are gone, so the next measurement starts from the same state.
      */
     static Measured createMeasureDelete(LocalCluster cluster, SampleProduction prod, String name, boolean checkpoint, Duration timeout) {
+        return createMeasureDelete(cluster, prod.namespace(), name, manifest(name, prod, checkpoint), timeout);
+    }
+
+    /** As {@link #createMeasureDelete(LocalCluster, SampleProduction, String, boolean, Duration)}, for a clone of any manifest. */
+    static Measured createMeasureDelete(LocalCluster cluster, String namespace, String name, String manifest, Duration timeout) {
         KubernetesClient client = cluster.client();
-        var dbc = client.genericKubernetesResources(API_VERSION, KIND).inNamespace(prod.namespace());
-        GenericKubernetesResource resource = client.getKubernetesSerialization().unmarshal(manifest(name, prod, checkpoint),
-                GenericKubernetesResource.class);
+        var dbc = client.genericKubernetesResources(API_VERSION, KIND).inNamespace(namespace);
+        GenericKubernetesResource resource = client.getKubernetesSerialization().unmarshal(manifest, GenericKubernetesResource.class);
         long start = System.nanoTime();
         client.resource(resource).create();
         GenericKubernetesResource ready;
@@ -65,19 +69,19 @@ final class BenchClones {
                     + (now == null ? null : now.getAdditionalProperties().get("status")), e);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        long exclusive = cluster.storage().exclusiveBytes(Volumes.volumeHandle(client, prod.namespace(), name));
+        long exclusive = cluster.storage().exclusiveBytes(Volumes.volumeHandle(client, namespace, name));
         Map<String, Object> timings = map(status(ready).get("timings"));
-        String podLog = cluster.kubelet().logFile(prod.namespace(), name).map(p -> {
+        String podLog = cluster.kubelet().logFile(namespace, name).map(p -> {
             try {
                 return java.nio.file.Files.readString(p);
             } catch (java.io.IOException e) {
                 return "";
             }
         }).orElse("");
-        String volume = Volumes.volumeHandle(client, prod.namespace(), name);
+        String volume = Volumes.volumeHandle(client, namespace, name);
         dbc.withName(name).delete();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (client.pods().inNamespace(prod.namespace()).withName(name).get() != null || cluster.storage().hasVolume(volume)) {
+        while (client.pods().inNamespace(namespace).withName(name).get() != null || cluster.storage().hasVolume(volume)) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("clone " + name + " was not gone (pod and volume) 120 s after its deletion");
             }
