@@ -1092,19 +1092,8 @@ class AttackIT {
                 %s""".formatted(API, name, ns, field, source, SampleProduction.DATA_DIRECTORY, image, prod.uid(), extraSpec);
     }
 
-    private static String cloneOfSource(String name, String ns, String source, String extraSpec) {
-        return """
-                apiVersion: %s
-                kind: DatabaseClone
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  source:
-                    cloneSource:
-                      name: %s
-                      namespace: %s
-                %s""".formatted(API, name, ns, source, PROD, extraSpec);
+    private String cloneOfSource(String name, String ns, String source, String extraSpec) {
+        return prod.cloneOfSourceYaml(name, ns, source, extraSpec);
     }
 
     /** kubectl apply -f, as the attacker (or production's owners) would. */

@@ -79,30 +79,16 @@ class MaskedSnapshotEndToEndIT {
                     data:
                       10-customers.sql: "%s"
                     ---
-                    apiVersion: %s
-                    kind: CloneSource
-                    metadata:
-                      name: %s
-                      namespace: %s
-                    spec:
-                      pvcName: %s
-                      dataDirectory: %s
-                      checkpoint:
-                        secretName: %s
-                      postgres:
-                        image: %s
-                        runAsUser: %d
-                      allowedNamespaces: [%s]
+                    """.formatted(PROD, MASKING) + prod.cloneSourceYaml(SOURCE, List.of(STAGING), """
                       postClone:
                         configMapName: orders-masking
                       masking:
                         mode: Snapshot
                         piiCheck:
                           allowedEmailDomains: [example.test]
-                    """.formatted(PROD, MASKING, API, SOURCE, PROD, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(),
-                    prod.postgresImage(), prod.uid(), STAGING));
+                    """));
             // created at once: it must wait for the masked snapshot, never fall back to a production snapshot
-            CloneSourceEndToEndIT.apply(client, consumer("first"));
+            CloneSourceEndToEndIT.apply(client, prod.cloneOfSourceYaml("first", STAGING, SOURCE, ""));
 
             Observed first = awaitFirstMaskedSnapshot(client);
             SoftAssertions soft = new SoftAssertions();
@@ -181,7 +167,7 @@ class MaskedSnapshotEndToEndIT {
                             && SOURCE.equals(e.getInvolvedObject().getName()));
             soft.assertAll();
 
-            CloneSourceEndToEndIT.apply(client, consumer("second"));
+            CloneSourceEndToEndIT.apply(client, prod.cloneOfSourceYaml("second", STAGING, SOURCE, ""));
             GenericKubernetesResource second = CloneSourceEndToEndIT.awaitReady(client, STAGING, "second");
             assertThat(snapshotOf(second)).as("status.snapshot of the clone made after the failed build").containsEntry("name", masked);
             assertRanNoMasking(client, second);
@@ -199,7 +185,7 @@ class MaskedSnapshotEndToEndIT {
                     .findFirst().orElse(null);
             assertThat(renewed).as("the newest ready masked snapshot after build %s was published; status %s", build(fixed).get("name"),
                     CloneScenarios.status(fixed)).isNotNull().isNotEqualTo(masked);
-            CloneSourceEndToEndIT.apply(client, consumer("third"));
+            CloneSourceEndToEndIT.apply(client, prod.cloneOfSourceYaml("third", STAGING, SOURCE, ""));
             GenericKubernetesResource third = CloneSourceEndToEndIT.awaitReady(client, STAGING, "third");
             assertThat(snapshotOf(third)).as("status.snapshot of the clone made after the fixed build").containsEntry("name", renewed);
             assertThat(query(client, "third", "SELECT email FROM customers WHERE id = 7")).as("e-mail 7 in the clone of %s", renewed)
@@ -304,20 +290,6 @@ class MaskedSnapshotEndToEndIT {
         }
     }
 
-    private static String consumer(String name) {
-        return """
-                apiVersion: %s
-                kind: DatabaseClone
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  source:
-                    cloneSource:
-                      name: %s
-                      namespace: %s
-                """.formatted(API, name, STAGING, SOURCE, PROD);
-    }
 
     private static GenericKubernetesResource source(KubernetesClient client) {
         return client.genericKubernetesResources(API, "CloneSource").inNamespace(PROD).withName(SOURCE).get();

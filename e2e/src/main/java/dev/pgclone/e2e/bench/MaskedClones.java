@@ -91,10 +91,10 @@ final class MaskedClones {
             List<BenchClones.Measured> snapshotMode = new ArrayList<>();
             List<BenchClones.Measured> perCloneMode = new ArrayList<>();
             for (int i = 1; i <= repeats; i++) {
-                unmasked.add(clone(plain, "unmasked-s" + scale + "-" + i, scale, i, repeats, "unmasked (no postClone)"));
-                BenchClones.Measured consumer = clone(snapshot, "snap-s" + scale + "-" + i, scale, i, repeats, "mode Snapshot consumer");
+                unmasked.add(clone(prod, plain, "unmasked-s" + scale + "-" + i, scale, i, repeats, "unmasked (no postClone)"));
+                BenchClones.Measured consumer = clone(prod, snapshot, "snap-s" + scale + "-" + i, scale, i, repeats, "mode Snapshot consumer");
                 snapshotMode.add(consumer);
-                perCloneMode.add(clone(perClone, "perclone-s" + scale + "-" + i, scale, i, repeats, "mode PerClone"));
+                perCloneMode.add(clone(prod, perClone, "perclone-s" + scale + "-" + i, scale, i, repeats, "mode PerClone"));
             }
             return new Size(scale, databaseBytes, accountsBytes, build, unmasked, snapshotMode, perCloneMode);
         } finally {
@@ -108,51 +108,20 @@ final class MaskedClones {
         }
     }
 
-    private BenchClones.Measured clone(String source, String name, int scale, int i, int repeats, String what) {
-        BenchClones.Measured c = BenchClones.createMeasureDelete(cluster, CLONE_NS, name, consumer(name, source), READY_TIMEOUT);
+    private BenchClones.Measured clone(SampleProduction prod, String source, String name, int scale, int i, int repeats, String what) {
+        BenchClones.Measured c = BenchClones.createMeasureDelete(cluster, CLONE_NS, name, prod.cloneOfSourceYaml(name, CLONE_NS, source, ""), READY_TIMEOUT);
         System.out.printf("  scale %d, %s %d/%d: create -> Ready %.2f s, timings %s, %s held alone%n", scale, what, i, repeats,
                 c.createToReadySeconds(), c.timings(), Report.bytes(c.exclusiveBytes()));
         return c;
     }
 
     private static String cloneSource(String name, SampleProduction prod, boolean masking, String mode) {
-        return """
-                apiVersion: %s
-                kind: CloneSource
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  pvcName: %s
-                  dataDirectory: %s
-                  checkpoint:
-                    secretName: %s
-                  postgres:
-                    image: %s
-                    runAsUser: %d
-                  allowedNamespaces: [%s]
-                %s""".formatted(BenchClones.API_VERSION, name, PROD_NS, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(),
-                prod.postgresImage(), prod.uid(), CLONE_NS, !masking ? "" : """
+        return prod.cloneSourceYaml(name, java.util.List.of(CLONE_NS), !masking ? "" : """
                   postClone:
                     configMapName: %s
                   masking:
                     mode: %s
                 """.formatted(MASKING_CONFIGMAP, mode));
-    }
-
-    private static String consumer(String name, String source) {
-        return """
-                apiVersion: %s
-                kind: %s
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  source:
-                    cloneSource:
-                      name: %s
-                      namespace: %s
-                """.formatted(BenchClones.API_VERSION, BenchClones.KIND, name, CLONE_NS, source, PROD_NS);
     }
 
     private static void apply(KubernetesClient client, String yaml) {

@@ -319,6 +319,47 @@ public final class SampleProduction implements AutoCloseable {
                 + at + "  runAsUser: " + uid();
     }
 
+    /**
+     * A CloneSource of this production, in its namespace: its volume, data directory, CHECKPOINT
+     * Secret, image and uid, the namespaces it allows, then {@code extraSpec} (more spec fields,
+     * indented by two spaces, e.g. its postClone and masking).
+     */
+    public String cloneSourceYaml(String name, java.util.List<String> allowedNamespaces, String extraSpec) {
+        return """
+                apiVersion: pgclone.dev/v1alpha1
+                kind: CloneSource
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  pvcName: %s
+                  dataDirectory: %s
+                  checkpoint:
+                    secretName: %s
+                  postgres:
+                    image: %s
+                    runAsUser: %d
+                  allowedNamespaces: [%s]
+                %s""".formatted(name, namespace(), pvcName(), DATA_DIRECTORY, secretName(), postgresImage(), uid(),
+                String.join(", ", allowedNamespaces), extraSpec);
+    }
+
+    /** A DatabaseClone in {@code namespace} of the CloneSource {@code source} of this production, then {@code extraSpec}. */
+    public String cloneOfSourceYaml(String name, String namespace, String source, String extraSpec) {
+        return """
+                apiVersion: pgclone.dev/v1alpha1
+                kind: DatabaseClone
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  source:
+                    cloneSource:
+                      name: %s
+                      namespace: %s
+                %s""".formatted(name, namespace, source, namespace(), extraSpec);
+    }
+
     public String major() {
         return major;
     }
