@@ -265,7 +265,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
 
     /**
      * A copy of a masked-snapshot build with the spec its CloneSource decides (the build's controller
-     * names the source; read from the cache, as the grant will read it again).
+     * names the source, read from the API server like the grant reads it).
      */
     private DatabaseClone asBuild(DatabaseClone clone, Context<DatabaseClone> josdk) {
         DatabaseClone copy = Serialization.unmarshal(Serialization.asJson(clone), DatabaseClone.class);

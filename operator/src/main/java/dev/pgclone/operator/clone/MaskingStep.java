@@ -35,7 +35,8 @@ import java.util.Optional;
 /**
  * The end of a masked-snapshot build (docs/clonesource.md, "Masked snapshots"); every other clone
  * passes it. After the preparation ran the CloneSource's masking, on a background worker: the
- * tables masking touched are rewritten and the PII check runs ({@link ClonePreparer#finishMasking});
+ * tables are rewritten (every one, or those the masking touched: spec.masking.rewrite) and the PII
+ * check runs ({@link ClonePreparer#finishMasking});
  * then postgres is asked to stop, the bootstrap stops it cleanly and removes the WAL, and the Pod
  * ends ({@link PodStep}); then the copy's volume is snapshotted as the CloneSource's masked
  * snapshot. Progress is sealed on the PVC, as the preparation's is: a build interrupted by an
@@ -99,7 +100,7 @@ final class MaskingStep implements CloneStep {
         }
         if (work.running(workKey)) {
             return Outcome.waitFor(Finding.isFalse(Reasons.MASKED_SNAPSHOT_BUILDING,
-                    "rewriting the tables the masking touched, then checking the copy for personal data"));
+                    "rewriting the tables after the masking, then checking the copy for personal data"));
         }
         String state = ctx.ownership().unseal(pvc, annotation(pvc, STATE)).orElse(null);
         if (state == null) {
@@ -147,7 +148,7 @@ final class MaskingStep implements CloneStep {
                     "too many preparations are waiting for the operator's database workers; trying again shortly"));
         }
         return Outcome.waitFor(Finding.isFalse(Reasons.MASKED_SNAPSHOT_BUILDING,
-                "masking done; rewriting the tables it touched" + (rules == null ? "" : ", then checking the copy for personal data")));
+                "masking done; rewriting the tables" + (rules == null ? "" : ", then checking the copy for personal data")));
     }
 
     private Outcome finished(CloneContext ctx, PersistentVolumeClaim pvc, BackgroundWork.Finished<MaskingResult> finished) {
