@@ -131,6 +131,7 @@ class RealApiServerIT {
                 + "CloneSource: remove them";
         String immutable = "spec.source is immutable: create a new DatabaseClone to clone another source";
         String ref = "cloneSource: {name: orders, namespace: prod}";
+        String snapshotOnly = "schedule and maxAge apply to mode Snapshot only";
         String sqlMigration = "{sql: {inline: \"SELECT 1\"}}";
         String oneMigration = "set exactly one of migration.sql and migration.job";
         String sqlText = "migration.sql needs inline, configMapName or both";
@@ -181,6 +182,12 @@ class RealApiServerIT {
                         "{schedule: \"@daily\", historyLimit: -1, template: {spec: {source: {pvcName: data}, " + pg + "}}}"),
                 SchemaCase.accepts(SCHEDULE, "minimum spec.historyLimit",
                         "{schedule: \"@daily\", suspend: true, historyLimit: 0, template: {spec: {source: {pvcName: data}, " + pg + "}}}"),
+                // CEL: a masked-snapshot schedule or age means nothing in mode PerClone
+                SchemaCase.rejects(SOURCE, snapshotOnly, "{pvcName: data, postgres: {image: \"postgres:16\"}, masking: {schedule: \"@daily\"}}"),
+                SchemaCase.rejects(SOURCE, snapshotOnly, "{pvcName: data, postgres: {image: \"postgres:16\"}, masking: {mode: PerClone, maxAge: 1h}}"),
+                SchemaCase.acceptsRule(SOURCE, snapshotOnly, "{pvcName: data, postgres: {image: \"postgres:16\"}, masking: {mode: Snapshot, maxAge: 24h}}"),
+                SchemaCase.rejects(SOURCE, "pattern spec.masking.mode", "should match '^(PerClone|Snapshot)$'",
+                        "{pvcName: data, postgres: {image: \"postgres:16\"}, masking: {mode: Nightly}}"),
                 SchemaCase.rejects(SOURCE, "minimum spec.maxClones", "should be greater than or equal to 1",
                         "{pvcName: data, postgres: {image: \"postgres:16\"}, maxClones: 0}"),
                 SchemaCase.rejects(CLONE, "required spec.source", "spec.source: Required value", "{" + pg + "}"),
@@ -288,6 +295,7 @@ class RealApiServerIT {
         assertThat(kinds).as("kinds of schema constraints in the CRDs").contains("pattern", "minimum", "required", "type");
         assertThat(inCrds.get(CLONE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of DatabaseClone").hasSize(3);
         assertThat(inCrds.get(SCHEDULE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of RefreshSchedule").hasSize(2);
+        assertThat(inCrds.get(SOURCE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of CloneSource").hasSize(1);
     }
 
     @Test
