@@ -60,25 +60,11 @@ class CloneSourceEndToEndIT {
                     data:
                       10-customers.sql: "UPDATE customers SET email = 'customer' || id || '@example.test';"
                     ---
-                    apiVersion: pgclone.dev/v1alpha1
-                    kind: CloneSource
-                    metadata:
-                      name: orders
-                      namespace: %s
-                    spec:
-                      pvcName: %s
-                      dataDirectory: %s
-                      checkpoint:
-                        secretName: %s
-                      postgres:
-                        image: %s
-                        runAsUser: %d
-                      allowedNamespaces: [%s]
+                    """.formatted(PROD) + prod.cloneSourceYaml("orders", List.of(STAGING), """
                       postClone:
                         configMapName: orders-masking
                       snapshotMaxAge: 1h
-                    """.formatted(PROD, PROD, prod.pvcName(), SampleProduction.DATA_DIRECTORY, prod.secretName(), prod.postgresImage(),
-                    prod.uid(), STAGING));
+                    """));
 
             apply(client, cloneOf("first", STAGING));
             GenericKubernetesResource first = awaitReady(client, STAGING, "first");

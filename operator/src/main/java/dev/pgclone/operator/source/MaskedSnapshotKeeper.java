@@ -8,7 +8,6 @@ import dev.pgclone.operator.api.v1alpha1.MaskingBuildStatus;
 import dev.pgclone.operator.api.v1alpha1.MaskingSpec;
 import dev.pgclone.operator.api.v1alpha1.common.Condition;
 import dev.pgclone.operator.resources.CloneSnapshots;
-import dev.pgclone.operator.resources.Labels;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
 import dev.pgclone.operator.resources.SourceSnapshots;
@@ -83,8 +82,10 @@ final class MaskedSnapshotKeeper {
                 builds.add(b);
             }
         }
+        // one list of the source's snapshots serves the masked ones and those still waiting for their seal
+        List<VolumeSnapshot> labelled = maskedSnapshots.labelled(source);
         List<VolumeSnapshot> masked = new ArrayList<>();
-        for (VolumeSnapshot s : maskedSnapshots.of(source)) {
+        for (VolumeSnapshot s : maskedSnapshots.of(source, labelled)) {
             masked.add(claims.withoutOrphanedClaims(s));
         }
         if (!MaskingSpec.snapshotMode(source.getSpec())) {
@@ -158,9 +159,7 @@ final class MaskedSnapshotKeeper {
 
         // a masked snapshot whose build stopped before sealing it is of no use
         String building = current == null ? null : Names.maskedSnapshot(current.getMetadata().getName());
-        client.resources(VolumeSnapshot.class).inNamespace(source.getMetadata().getNamespace())
-                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems().stream()
-                .filter(s -> maskedSnapshots.awaitsSeal(s, source) && !s.getMetadata().getName().equals(building))
+        labelled.stream().filter(s -> maskedSnapshots.awaitsSeal(s, source) && !s.getMetadata().getName().equals(building))
                 .forEach(claims::deleteUnclaimed);
 
         // masked snapshots no clone uses are deleted once a newer one serves: no new clone would take them

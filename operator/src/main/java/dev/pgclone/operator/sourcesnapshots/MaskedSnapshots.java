@@ -118,11 +118,20 @@ public final class MaskedSnapshots {
 
     /** The source's masked snapshots, newest first. */
     public List<VolumeSnapshot> of(CloneSource source) {
-        return client.resources(VolumeSnapshot.class).inNamespace(source.getMetadata().getNamespace())
-                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems().stream()
-                .filter(s -> masked(s, source))
+        return of(source, labelled(source));
+    }
+
+    /** The masked snapshots among {@code labelled} (all snapshots labelled with the source), newest first. */
+    public List<VolumeSnapshot> of(CloneSource source, List<VolumeSnapshot> labelled) {
+        return labelled.stream().filter(s -> masked(s, source))
                 .sorted(Comparator.comparing((VolumeSnapshot s) -> s.getMetadata().getCreationTimestamp()).reversed())
                 .toList();
+    }
+
+    /** Every snapshot in the source namespace labelled with the source: production's, masked ones, look-alikes. */
+    public List<VolumeSnapshot> labelled(CloneSource source) {
+        return client.resources(VolumeSnapshot.class).inNamespace(source.getMetadata().getNamespace())
+                .withLabel(Labels.CLONE_SOURCE, source.getMetadata().getName()).list().getItems();
     }
 
     /** The newest masked snapshot a new clone may restore from: ready, not failed, not being deleted. */
