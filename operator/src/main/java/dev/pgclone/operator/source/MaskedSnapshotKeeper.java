@@ -54,6 +54,9 @@ final class MaskedSnapshotKeeper {
     record Report(List<Masked> masked, int users, Build build, String readyStatus, String readyReason, String readyMessage,
                   String rebuildRequest, Instant wakeAt, boolean buildFailedNow) {}
 
+    /** While a build runs, how often the CloneSource looks at it even without an event. */
+    static final Duration BUILD_RECHECK = Duration.ofSeconds(15);
+
     private final KubernetesClient client;
     private final Ownership ownership;
     private final MaskedSnapshots maskedSnapshots;
@@ -155,6 +158,9 @@ final class MaskedSnapshotKeeper {
             }
         } else if (due != null && !inProgress) {
             wakeAt = due;
+        } else if (inProgress) {
+            // a build's end is an event on it or on its snapshot; one missed would leave it Building for good: look again
+            wakeAt = now.plus(BUILD_RECHECK);
         }
 
         // a masked snapshot whose build stopped before sealing it is of no use
