@@ -130,6 +130,8 @@ class RealApiServerIT {
         String fromCloneSource = "with spec.source.cloneSource, namespace, volumeSnapshotClassName, dataDirectory and checkpoint come from the "
                 + "CloneSource: remove them";
         String immutable = "spec.source is immutable: create a new DatabaseClone to clone another source";
+        String walBeside = "spec.source.walPvcName is the WAL volume beside spec.source.pvcName: set pvcName too, or remove walPvcName";
+        String walInside = "spec.source.walDirectory is a path inside spec.source.walPvcName: set walPvcName, or remove walDirectory";
         String ref = "cloneSource: {name: orders, namespace: prod}";
         String snapshotOnly = "schedule and maxAge apply to mode Snapshot only";
         String sqlMigration = "{sql: {inline: \"SELECT 1\"}}";
@@ -156,6 +158,19 @@ class RealApiServerIT {
                         + "dataDirectory: pgdata, checkpoint: {secretName: su}}, " + pg + "}"),
                 SchemaCase.rejects(SCHEDULE, fromCloneSource, schedule("{source: {" + ref + ", dataDirectory: pgdata}}")),
                 SchemaCase.acceptsRule(SCHEDULE, fromCloneSource, schedule("{source: {" + ref + "}}")),
+                // CEL: a WAL volume is beside a data volume, and its directory inside a WAL volume
+                SchemaCase.rejects(CLONE, walBeside, "{source: {snapshotName: nightly, walPvcName: data-wal}, " + pg + "}"),
+                SchemaCase.acceptsRule(CLONE, walBeside, "{source: {pvcName: data, walPvcName: data-wal, checkpoint: {secretName: su}}, " + pg + "}"),
+                SchemaCase.rejects(SCHEDULE, walBeside, schedule("{source: {snapshotName: nightly, walPvcName: data-wal}, " + pg + "}")),
+                SchemaCase.rejects(CLONE, walInside, "{source: {pvcName: data, walDirectory: pg_wal}, " + pg + "}"),
+                SchemaCase.acceptsRule(CLONE, walInside, "{source: {pvcName: data, walPvcName: data-wal, walDirectory: wal/pg_wal}, " + pg + "}"),
+                SchemaCase.acceptsRule(SCHEDULE, walBeside, schedule("{source: {pvcName: data, walPvcName: data-wal}, " + pg + "}")),
+                SchemaCase.rejects(SCHEDULE, walInside, schedule("{source: {pvcName: data, walDirectory: pg_wal}, " + pg + "}")),
+                SchemaCase.acceptsRule(SCHEDULE, walInside, schedule("{source: {pvcName: data, walPvcName: data-wal, walDirectory: pg_wal}, " + pg + "}")),
+                SchemaCase.rejects(REHEARSAL, walBeside, rehearsal("{source: {snapshotName: nightly, walPvcName: data-wal}, " + pg + "}", sqlMigration)),
+                SchemaCase.acceptsRule(REHEARSAL, walBeside, rehearsal("{source: {pvcName: data, walPvcName: data-wal}, " + pg + "}", sqlMigration)),
+                SchemaCase.rejects(REHEARSAL, walInside, rehearsal("{source: {pvcName: data, walDirectory: pg_wal}, " + pg + "}", sqlMigration)),
+                SchemaCase.acceptsRule(REHEARSAL, walInside, rehearsal("{source: {pvcName: data, walPvcName: data-wal, walDirectory: pg_wal}, " + pg + "}", sqlMigration)),
                 // CEL transition rule: the source of an existing clone
                 SchemaCase.rejectsUpdate(CLONE, immutable, "{source: {pvcName: data-a}, " + pg + "}", "{source: {pvcName: data-b}, " + pg + "}"),
                 SchemaCase.rejectsUpdate(CLONE, immutable, "{source: {pvcName: data-a}, " + pg + "}", "{source: {snapshotName: nightly}, " + pg + "}"),
@@ -293,8 +308,8 @@ class RealApiServerIT {
                     .anyMatch(c -> c.constraint().startsWith(type + " ") && c.expect() != null);
         }
         assertThat(kinds).as("kinds of schema constraints in the CRDs").contains("pattern", "minimum", "required", "type");
-        assertThat(inCrds.get(CLONE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of DatabaseClone").hasSize(3);
-        assertThat(inCrds.get(SCHEDULE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of RefreshSchedule").hasSize(2);
+        assertThat(inCrds.get(CLONE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of DatabaseClone").hasSize(5);
+        assertThat(inCrds.get(SCHEDULE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of RefreshSchedule").hasSize(4);
         assertThat(inCrds.get(SOURCE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of CloneSource").hasSize(1);
     }
 

@@ -1,6 +1,7 @@
 package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.resources.CloneBootstrap;
+import dev.pgclone.operator.resources.CloneSnapshots;
 import dev.pgclone.operator.resources.Names;
 import dev.pgclone.operator.resources.Ownership;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -30,8 +31,8 @@ final class BootstrapConfigStep implements CloneStep {
 
     @Override
     public Outcome run(CloneContext ctx) {
-        ConfigMap desired = CloneBootstrap.desired(ctx.clone(), files);
         Optional<ConfigMap> existing = ctx.owned(ConfigMap.class, Names.bootstrapConfigMap(ctx.clone()));
+        ConfigMap desired = CloneBootstrap.desired(ctx.clone(), files, backupLabel(ctx, existing));
         if (existing.isEmpty()) {
             try {
                 ctx.create(desired);
@@ -45,6 +46,21 @@ final class BootstrapConfigStep implements CloneStep {
             ctx.client().resource(ctx.ownership().stamp(updated)).update();
         }
         return Outcome.proceed();
+    }
+
+    /**
+     * A source with a WAL volume: the label of the backup its snapshots were taken in, from the WAL
+     * snapshot; once written it stays, also when that snapshot is gone (the Pod may restart later).
+     */
+    private static String backupLabel(CloneContext ctx, Optional<ConfigMap> existing) {
+        if (!SourceBackup.applies(ctx)) {
+            return null;
+        }
+        String label = SnapshotStep.walSnapshot(ctx).map(CloneSnapshots::backupLabel).orElse(null);
+        if (label == null && existing.isPresent() && existing.get().getData() != null) {
+            label = existing.get().getData().get(CloneBootstrap.BACKUP_LABEL_KEY);
+        }
+        return label;
     }
 
     /**

@@ -31,11 +31,13 @@ final class CheckpointStep implements CloneStep {
     private final BackgroundWork work;
     private final SourceCheckpointer checkpointer;
     private final SnapshotStep snapshot;
+    private final SourceBackup backup;
 
     CheckpointStep(BackgroundWork work, SourceCheckpointer checkpointer, SnapshotStep snapshot) {
         this.work = work;
         this.checkpointer = checkpointer;
         this.snapshot = snapshot;
+        this.backup = new SourceBackup(work, checkpointer);
     }
 
     @Override
@@ -50,6 +52,10 @@ final class CheckpointStep implements CloneStep {
 
     @Override
     public Outcome run(CloneContext ctx) {
+        if (requested(ctx) && SourceBackup.applies(ctx)) {
+            // the backup takes the snapshots itself; until it ends the snapshot step must not look at a half-made pair
+            return backup.run(ctx, snapshot);
+        }
         if (!requested(ctx) || !snapshot.takesNewSnapshot(ctx)) {
             return Outcome.proceed();
         }
@@ -88,11 +94,25 @@ final class CheckpointStep implements CloneStep {
 
     /** The CHECKPOINT to run, or, when the Secret does not lead to a connection, a failed result saying why. */
     private Supplier<CheckpointResult> task(CloneContext ctx) {
+        try {
+            SourceConnection connection = connection(ctx);
+            return () -> checkpointer.checkpoint(connection, CHECKPOINT_TIMEOUT);
+        } catch (IllegalArgumentException e) {
+            return failed(e.getMessage());
+        }
+    }
+
+    /**
+     * The source connection spec.source.checkpoint.secretName leads to.
+     *
+     * @throws IllegalArgumentException saying why there is none
+     */
+    static SourceConnection connection(CloneContext ctx) {
         String secretName = ctx.clone().getSpec().getSource().getCheckpoint().getSecretName();
         String where = "Secret " + ctx.sourceNamespace() + "/" + secretName;
         Secret secret = ctx.client().secrets().inNamespace(ctx.sourceNamespace()).withName(secretName).get();
         if (secret == null) {
-            return failed(where + " named by spec.source.checkpoint.secretName does not exist");
+            throw new IllegalArgumentException(where + " named by spec.source.checkpoint.secretName does not exist");
         }
         Map<String, String> data = new HashMap<>();
         if (secret.getData() != null) {
@@ -102,10 +122,9 @@ final class CheckpointStep implements CloneStep {
             data.putAll(secret.getStringData());
         }
         try {
-            SourceConnection connection = SourceConnection.fromSecretData(data, ctx.sourceNamespace());
-            return () -> checkpointer.checkpoint(connection, CHECKPOINT_TIMEOUT);
+            return SourceConnection.fromSecretData(data, ctx.sourceNamespace());
         } catch (IllegalArgumentException e) {
-            return failed(where + " is not usable: " + e.getMessage());
+            throw new IllegalArgumentException(where + " is not usable: " + e.getMessage(), e);
         }
     }
 

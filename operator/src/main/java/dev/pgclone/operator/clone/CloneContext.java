@@ -159,6 +159,9 @@ public final class CloneContext {
             return "cloneSource " + source.getCloneSource();
         }
         String ns = sourceNamespace();
+        if (source.getWalPvcName() != null && !source.getWalPvcName().isBlank()) {
+            return "pvc " + ns + "/" + source.getPvcName() + " with WAL volume " + source.getWalPvcName();
+        }
         return source.getPvcName() != null ? "pvc " + ns + "/" + source.getPvcName()
                 : "snapshot " + ns + "/" + source.getSnapshotName();
     }

@@ -43,6 +43,9 @@ public final class EffectiveClone {
         if (source != null) {
             fromCloneSource(spec, source);
         }
+        if (spec.getSource() != null && !blank(spec.getSource().getWalPvcName()) && blank(spec.getSource().getWalDirectory())) {
+            spec.getSource().setWalDirectory(Defaults.WAL_DIRECTORY);
+        }
         PostgresSpec pg = spec.getPostgres();
         if (pg.getRunAsUser() == null) {
             pg.setRunAsUser(Defaults.RUN_AS_USER);

@@ -51,6 +51,8 @@ final class SnapshotStep implements CloneStep {
         record TakeNew() implements Plan {}
         /** A clone of a CloneSource without its bound snapshot yet. */
         record FromCloneSource(SourceSnapshotUse.Choice choice) implements Plan {}
+        /** A data snapshot of a source with a WAL volume whose WAL snapshot was never taken (its backup ended early). */
+        record Incomplete(VolumeSnapshot data) implements Plan {}
     }
 
     @Override
@@ -64,6 +66,11 @@ final class SnapshotStep implements CloneStep {
         }
         if (plan instanceof Plan.FromCloneSource fromSource) {
             return sourceSnapshots.bind(ctx, fromSource.choice());
+        }
+        if (plan instanceof Plan.Incomplete incomplete) {
+            ctx.ownership().deleteIfControlled(incomplete.data(), ctx.clone().getMetadata().getUid());
+            return Outcome.waitFor(Finding.isFalse(Reasons.SNAPSHOT_CREATED, "snapshot " + incomplete.data().getMetadata().getName()
+                    + " has no snapshot of the WAL volume beside it (the backup around it did not finish): deleted, both are taken again"));
         }
         return createSnapshot(ctx);
     }
@@ -96,7 +103,7 @@ final class SnapshotStep implements CloneStep {
         }
         Optional<VolumeSnapshot> snapshot = source.getSnapshotName() != null ? given(ctx, source.getSnapshotName()) : taken(ctx);
         if (snapshot.isPresent()) {
-            return new Plan.Use(snapshot.get());
+            return SourceBackup.applies(ctx) && walSnapshot(ctx).isEmpty() ? new Plan.Incomplete(snapshot.get()) : new Plan.Use(snapshot.get());
         }
         if (source.getSnapshotName() != null) {
             return new Plan.Stop(Outcome.retry(Reasons.SNAPSHOT_NOT_FOUND, "VolumeSnapshot " + ctx.sourceNamespace() + "/" + source.getSnapshotName()
@@ -106,6 +113,11 @@ final class SnapshotStep implements CloneStep {
         if (ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace()).withName(pvcName).get() == null) {
             return new Plan.Stop(Outcome.retry(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ctx.sourceNamespace() + "/" + pvcName
                     + " does not exist: check spec.source.pvcName and spec.source.namespace"));
+        }
+        if (SourceBackup.applies(ctx)
+                && ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace()).withName(source.getWalPvcName()).get() == null) {
+            return new Plan.Stop(Outcome.retry(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ctx.sourceNamespace() + "/"
+                    + source.getWalPvcName() + " does not exist: check spec.source.walPvcName (the source's WAL volume)"));
         }
         return new Plan.TakeNew();
     }
@@ -151,6 +163,12 @@ final class SnapshotStep implements CloneStep {
             Finding found = Finding.isFalse(Reasons.SNAPSHOT_CREATED, "waiting for VolumeSnapshot " + vs.getMetadata().getName() + " to become ready");
             return source.getSnapshotName() != null ? Outcome.recheckAfter(GIVEN_SNAPSHOT_RECHECK, found) : Outcome.waitFor(found);
         }
+        if (SourceBackup.applies(ctx)) {
+            Optional<Outcome> wal = walReadiness(ctx);
+            if (wal.isPresent()) {
+                return wal.get();
+            }
+        }
         Map<String, String> annotations = vs.getMetadata().getAnnotations() == null ? Map.of() : vs.getMetadata().getAnnotations();
         // a clone of a CloneSource reports the source snapshot it shares and when that was taken
         String created = annotations.containsKey(Annotations.DATA_AS_OF) ? annotations.get(Annotations.DATA_AS_OF)
@@ -168,6 +186,29 @@ final class SnapshotStep implements CloneStep {
                 + caveat);
         // only a snapshot the operator took has a snapshotting time of this clone's
         return Outcome.proceed(source.getSnapshotName() == null ? ready.since(vs.getMetadata().getCreationTimestamp()) : ready).learned(snapshot);
+    }
+
+    /** The WAL volume's snapshot, while it is not ready (or failed); empty once it is. */
+    private static Optional<Outcome> walReadiness(CloneContext ctx) {
+        Optional<VolumeSnapshot> wal = walSnapshot(ctx);
+        if (wal.isEmpty()) {
+            return Optional.of(Outcome.waitFor(Finding.isFalse(Reasons.SNAPSHOT_CREATED, "waiting for the snapshot of the WAL volume")));
+        }
+        VolumeSnapshot vs = wal.get();
+        if (CloneSnapshots.failed(vs)) {
+            return Optional.of(Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + vs.getMetadata().getName() + " of the WAL volume "
+                    + ctx.clone().getSpec().getSource().getWalPvcName() + " failed: " + vs.getStatus().getError().getMessage()
+                    + " (check that spec.source.volumeSnapshotClassName names a class of the PVC's CSI driver)"));
+        }
+        if (vs.getStatus() == null || !Boolean.TRUE.equals(vs.getStatus().getReadyToUse())) {
+            return Optional.of(Outcome.waitFor(Finding.isFalse(Reasons.SNAPSHOT_CREATED, "waiting for VolumeSnapshot "
+                    + vs.getMetadata().getName() + " of the WAL volume to become ready")));
+        }
+        return Optional.empty();
+    }
+
+    static Optional<VolumeSnapshot> walSnapshot(CloneContext ctx) {
+        return ctx.owned(VolumeSnapshot.class, Names.walSnapshot(ctx.clone()));
     }
 
     private Optional<VolumeSnapshot> given(CloneContext ctx, String name) {

@@ -70,6 +70,24 @@ public final class SpecValidator {
         if (source.getDataDirectory() != null && (source.getDataDirectory().contains("..") || source.getDataDirectory().startsWith("/"))) {
             problems.add("spec.source.dataDirectory must be a relative path inside the volume without '..' (e.g. pgdata)");
         }
+        if (notBlank(source.getWalPvcName())) {
+            if (!pvc) {
+                problems.add("spec.source.walPvcName is the WAL volume beside spec.source.pvcName: set pvcName too, or remove walPvcName");
+            } else if (source.getWalPvcName().equals(source.getPvcName())) {
+                problems.add("spec.source.walPvcName names the data volume spec.source.pvcName: name the source's WAL volume, or remove walPvcName");
+            }
+            if (source.getCheckpoint() == null || !notBlank(source.getCheckpoint().getSecretName())) {
+                problems.add("spec.source.walPvcName needs spec.source.checkpoint.secretName: the data and WAL volumes are snapshotted inside"
+                        + " an online backup on the source (pg_backup_start, data snapshot, pg_backup_stop, WAL snapshot), which needs a"
+                        + " superuser connection; set a Secret with one");
+            }
+        } else if (source.getWalDirectory() != null) {
+            problems.add("spec.source.walDirectory is a path inside spec.source.walPvcName: set walPvcName, or remove walDirectory");
+        }
+        if (source.getWalDirectory() != null && (source.getWalDirectory().contains("..") || source.getWalDirectory().startsWith("/")
+                || source.getWalDirectory().isBlank())) {
+            problems.add("spec.source.walDirectory must be a relative path inside the WAL volume without '..' (e.g. pg_wal)");
+        }
         if (spec.getPostgres() == null || !notBlank(spec.getPostgres().getImage())) {
             if (!cloneSource) {
                 problems.add("spec.postgres.image is required: the source's major version, e.g. postgres:16");

@@ -33,6 +33,17 @@ final class VolumeStep implements CloneStep {
             return Outcome.waitFor();
         }
         PersistentVolumeClaim pvc = existing.orElseGet(() -> create(ctx));
+        if (SourceBackup.applies(ctx)) {
+            Optional<PersistentVolumeClaim> wal = ctx.owned(PersistentVolumeClaim.class, Names.walVolume(ctx.clone()));
+            if (wal.isPresent() && wal.get().getMetadata().getDeletionTimestamp() != null) {
+                return Outcome.waitFor();
+            }
+            PersistentVolumeClaim walPvc = wal.orElseGet(() -> createWal(ctx));
+            if (walPvc.getStatus() != null && "Lost".equals(walPvc.getStatus().getPhase())) {
+                return Outcome.fail(Reasons.VOLUME_LOST, "PersistentVolumeClaim " + walPvc.getMetadata().getName()
+                        + " lost its volume: delete the DatabaseClone and create it again");
+            }
+        }
         String recorded = pvc.getMetadata().getAnnotations() == null ? null : pvc.getMetadata().getAnnotations().get(Annotations.SOURCE);
         if (recorded != null && !recorded.equals(ctx.describeSource())) {
             return Outcome.fail(Reasons.SOURCE_CHANGED, "spec.source was changed to " + ctx.describeSource() + " after the clone was made from "
@@ -50,6 +61,27 @@ final class VolumeStep implements CloneStep {
         return Outcome.proceed(Finding.isFalse(Reasons.VOLUME_PENDING, "PersistentVolumeClaim "
                 + pvc.getMetadata().getName() + " is being restored from snapshot " + ctx.restoreFrom()
                 + " (storage classes with WaitForFirstConsumer bind it once the Pod is scheduled)"));
+    }
+
+    /** The WAL volume beside the data volume, restored from the WAL snapshot, as large as the source's WAL volume. */
+    private PersistentVolumeClaim createWal(CloneContext ctx) {
+        var spec = ctx.clone().getSpec();
+        PersistentVolumeClaim sourceWal = ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace())
+                .withName(spec.getSource().getWalPvcName()).get();
+        var snapshot = ctx.owned(io.fabric8.volumesnapshot.api.model.VolumeSnapshot.class, Names.walSnapshot(ctx.clone()));
+        Quantity restoreSize = snapshot.map(s -> s.getStatus() == null ? null : s.getStatus().getRestoreSize()).orElse(null);
+        Quantity sourceRequest = sourceWal == null || sourceWal.getSpec().getResources() == null
+                || sourceWal.getSpec().getResources().getRequests() == null ? null : sourceWal.getSpec().getResources().getRequests().get("storage");
+        Quantity size = CloneVolumes.restoreSize(restoreSize, sourceRequest);
+        String storageClass = spec.getStorage() != null && spec.getStorage().getStorageClassName() != null
+                && !spec.getStorage().getStorageClassName().isBlank() ? spec.getStorage().getStorageClassName()
+                : sourceWal == null ? null : sourceWal.getSpec().getStorageClassName();
+        PersistentVolumeClaim created = ctx.create(CloneVolumes.desiredWal(ctx.clone(), size == null ? new Quantity(Defaults.VOLUME_SIZE) : size,
+                storageClass, ctx.describeSource()));
+        ctx.events().normal(ctx.clone(), Reasons.VOLUME_PENDING, "Created PersistentVolumeClaim " + created.getMetadata().getName()
+                + " (" + created.getSpec().getResources().getRequests().get("storage") + ") from snapshot " + Names.walSnapshot(ctx.clone())
+                + " of the WAL volume");
+        return created;
     }
 
     private PersistentVolumeClaim create(CloneContext ctx) {

@@ -2,6 +2,8 @@ package dev.pgclone.operator.postgres;
 
 import java.net.SocketTimeoutException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -52,6 +54,72 @@ public final class JdbcSourceCheckpointer implements SourceCheckpointer {
         String message = Jdbc.redact(result.message(), List.of(source.password()));
         LOG.debugf("checkpoint: %s", message);
         return new CheckpointResult(result.succeeded(), result.durationSeconds(), message);
+    }
+
+    @Override
+    public BackupResult backup(SourceConnection source, Duration timeout, BackupWindow window) {
+        Duration limit = timeout == null || timeout.isNegative() || timeout.isZero() ? DEFAULT_TIMEOUT : timeout;
+        long start = System.nanoTime();
+        String where = Jdbc.hostPort(source.host(), source.port());
+        Jdbc.Target target = new Jdbc.Target(source.host(), source.port(), source.database(), source.username(),
+                source.password(), source.sslMode());
+        boolean connected = false;
+        BackupResult result;
+        // the session holds the backup: closing it (also when anything below fails) makes the source abort it
+        try (Connection c = Jdbc.connect(target, limit, limit.plus(SOCKET_SLACK)); Statement st = c.createStatement()) {
+            connected = true;
+            c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, limit.plus(SOCKET_SLACK).toMillis()));
+            st.execute("SET statement_timeout = " + limit.toMillis());
+            int version;
+            boolean standby;
+            try (ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int, pg_is_in_recovery()")) {
+                rs.next();
+                version = rs.getInt(1);
+                standby = rs.getBoolean(2);
+            }
+            // a fast checkpoint (a restartpoint on a standby), so the clone's recovery starts close to the snapshot
+            try (PreparedStatement ps = c.prepareStatement(version >= 150000 ? "SELECT pg_backup_start(?, true)"
+                    : "SELECT pg_start_backup(?, true, false)")) {
+                ps.setString(1, "pgclone");
+                ps.execute();
+            }
+            double started = Jdbc.secondsSince(start);
+            String done;
+            try {
+                done = window.run();
+            } catch (Exception e) {
+                return BackupResult.failed(Jdbc.secondsSince(start), Jdbc.redact("the snapshot of the data volume failed during the backup on the"
+                        + " source at " + where + ": " + e.getMessage() + "; the backup was aborted", List.of(source.password())));
+            }
+            String label;
+            String tablespaceMap;
+            // no wait for the archive: the WAL the clone needs is on the WAL volume, snapshotted after this returns
+            try (ResultSet rs = st.executeQuery(version >= 150000 ? "SELECT labelfile, spcmapfile FROM pg_backup_stop(false)"
+                    : "SELECT labelfile, spcmapfile FROM pg_stop_backup(false, false)")) {
+                rs.next();
+                label = rs.getString(1);
+                tablespaceMap = rs.getString(2);
+            }
+            double seconds = Jdbc.secondsSince(start);
+            if (tablespaceMap != null && !tablespaceMap.isBlank()) {
+                result = BackupResult.failed(seconds, "the source at " + where + " has tablespaces outside its data directory, which"
+                        + " volume snapshots of the data and WAL volumes do not capture: only sources without such tablespaces can be cloned");
+            } else {
+                result = new BackupResult(true, seconds, "online backup on the " + (standby ? "standby" : "source") + " at " + where
+                        + ": pg_backup_start took " + String.format(java.util.Locale.ROOT, "%.3f", started) + " s; " + done
+                        + "; pg_backup_stop after " + String.format(java.util.Locale.ROOT, "%.3f", seconds) + " s", label, standby);
+            }
+        } catch (SQLException e) {
+            String why = Jdbc.sqlState(e).equals("42501")
+                    ? "role \"" + source.username() + "\" may not run an online backup on the source at " + where + " (" + Jdbc.describe(e)
+                            + "): use a superuser's Secret, or GRANT EXECUTE ON FUNCTION pg_backup_start, pg_backup_stop TO \""
+                            + source.username() + "\""
+                    : failure(e, connected, source, where, limit).replace("CHECKPOINT on", "the online backup on");
+            result = BackupResult.failed(Jdbc.secondsSince(start), why);
+        }
+        String message = Jdbc.redact(result.message(), List.of(source.password()));
+        LOG.debugf("backup: %s", message);
+        return new BackupResult(result.succeeded(), result.durationSeconds(), message, result.backupLabel(), result.fromStandby());
     }
 
     private static String failure(SQLException e, boolean connected, SourceConnection source, String where, Duration limit) {

@@ -15,4 +15,21 @@ public interface SourceCheckpointer {
      * result, never as an exception.
      */
     CheckpointResult checkpoint(SourceConnection source, Duration timeout);
+
+    /**
+     * Runs {@code window} inside an online backup on the source: {@code pg_backup_start} with a fast
+     * checkpoint (a restartpoint on a standby), the window (the snapshot of the data volume is cut
+     * there), {@code pg_backup_stop}, whose backup label the result carries. One session holds the
+     * backup; if the window fails or the session ends, the source aborts the backup by itself.
+     * Blocks for at most about {@code timeout} plus the window. Expected failures come back as a
+     * failed result, never as an exception; the window's exception ends in one too.
+     */
+    BackupResult backup(SourceConnection source, Duration timeout, BackupWindow window);
+
+    /** What happens between the start and the stop of the backup. */
+    @FunctionalInterface
+    interface BackupWindow {
+        /** @return one line on what was done (for the result's message) */
+        String run() throws Exception;
+    }
 }

@@ -32,6 +32,13 @@ public final class Annotations {
     public static final String CHECKPOINT_FAILED_PREFIX = "failed: ";
 
     /**
+     * On the snapshot of a source's WAL volume: the backup_label text pg_backup_stop returned for the
+     * online backup inside which both volumes were snapshotted. The clone's bootstrap installs it, so
+     * its recovery starts at the backup's checkpoint and refuses to end before the backup's end.
+     */
+    public static final String BACKUP_LABEL = "pgclone.dev/backup-label";
+
+    /**
      * On a clone's own VolumeSnapshot of a CloneSource: the source snapshot it is bound to
      * ({@code namespace/name}) and when that was taken, which is when the clone's data is from.
      */

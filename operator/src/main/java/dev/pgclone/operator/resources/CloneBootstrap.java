@@ -24,6 +24,8 @@ public final class CloneBootstrap {
 
     public static final String SCRIPT_KEY = "clone-bootstrap.sh";
     public static final String PARAMETERS_KEY = "parameters.conf";
+    /** The backup label of a source with a WAL volume (PGCLONE_BACKUP_LABEL_FILE). */
+    public static final String BACKUP_LABEL_KEY = "backup_label";
     /** Where the files are in the operator jar (and in src/main/resources). */
     public static final String RESOURCE_DIR = "/bootstrap/";
     /**
@@ -42,12 +44,23 @@ public final class CloneBootstrap {
 
     /** {@code files}: the bootstrap's files by name ({@link #files()}), the same for every clone. */
     public static ConfigMap desired(DatabaseClone clone, Map<String, String> files) {
-        if (files.containsKey(PARAMETERS_KEY)) {
-            throw new IllegalArgumentException("a bootstrap file may not be named " + PARAMETERS_KEY);
+        return desired(clone, files, null);
+    }
+
+    /**
+     * @param backupLabel the label of the online backup inside which a source with a WAL volume was
+     *                    snapshotted (key {@link #BACKUP_LABEL_KEY}), or null
+     */
+    public static ConfigMap desired(DatabaseClone clone, Map<String, String> files, String backupLabel) {
+        if (files.containsKey(PARAMETERS_KEY) || files.containsKey(BACKUP_LABEL_KEY)) {
+            throw new IllegalArgumentException("a bootstrap file may not be named " + PARAMETERS_KEY + " or " + BACKUP_LABEL_KEY);
         }
         // sorted, as the API server keeps them: the same object whatever order the files came in
         Map<String, String> data = new TreeMap<>(files);
         data.put(PARAMETERS_KEY, parametersFile(clone));
+        if (backupLabel != null) {
+            data.put(BACKUP_LABEL_KEY, backupLabel);
+        }
         return new ConfigMapBuilder()
                 .withMetadata(Owners.owned(clone, Names.bootstrapConfigMap(clone), "bootstrap"))
                 .withData(data)

@@ -23,6 +23,8 @@ public final class ClonePods {
     public static final String CONTAINER = "postgres";
     public static final String VOLUME_MOUNT = "/pgclone/volume";
     public static final String BOOTSTRAP_MOUNT = "/pgclone/bootstrap";
+    /** Where the clone's WAL volume is mounted, for a source with spec.source.walPvcName. */
+    public static final String WAL_MOUNT = "/pgclone/wal";
     public static final String SOCKET_DIR = "/var/run/postgresql";
     public static final String WORK_DIR = "/tmp/pgclone";
     /** PGCLONE_BUILD of a masked-snapshot build's Pod. */
@@ -51,7 +53,7 @@ public final class ClonePods {
         if (maskingBuild) {
             env.add(plain("PGCLONE_BUILD", MASKED_SNAPSHOT_BUILD));
         }
-        return new PodBuilder()
+        Pod pod = new PodBuilder()
                 .withMetadata(Owners.owned(clone, Names.pod(clone), "database"))
                 .withNewSpec()
                     .withRestartPolicy(maskingBuild ? "Never" : "Always")
@@ -104,6 +106,19 @@ public final class ClonePods {
                     .endVolume()
                 .endSpec()
                 .build();
+        String walPvc = clone.getSpec().getSource().getWalPvcName();
+        if (walPvc != null && !walPvc.isBlank()) {
+            // the bootstrap points pg_wal at the restored WAL directory and installs the backup's label
+            env.add(plain("PGCLONE_WAL_VOLUME", WAL_MOUNT));
+            env.add(plain("PGCLONE_WAL_DIRECTORY", clone.getSpec().getSource().getWalDirectory()));
+            env.add(plain("PGCLONE_BACKUP_LABEL_FILE", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.BACKUP_LABEL_KEY));
+            var container = pod.getSpec().getContainers().get(0);
+            container.setEnv(env);
+            container.getVolumeMounts().add(1, new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("wal").withMountPath(WAL_MOUNT).build());
+            pod.getSpec().getVolumes().add(1, new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("wal")
+                    .withNewPersistentVolumeClaim().withClaimName(Names.walVolume(clone)).endPersistentVolumeClaim().build());
+        }
+        return pod;
     }
 
     /**

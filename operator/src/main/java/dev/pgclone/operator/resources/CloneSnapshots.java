@@ -25,6 +25,26 @@ public final class CloneSnapshots {
         return content.getSpec() != null && content.getSpec().getSource() != null ? content.getSpec().getSource().getSnapshotHandle() : null;
     }
 
+    /** The snapshot of the source's WAL volume, taken after pg_backup_stop; it carries the backup's label. */
+    public static VolumeSnapshot desiredWal(DatabaseClone clone, String backupLabel) {
+        var source = clone.getSpec().getSource();
+        var metadata = Owners.owned(clone, Names.walSnapshot(clone), "wal-snapshot");
+        metadata.setAnnotations(java.util.Map.of(Annotations.BACKUP_LABEL, backupLabel));
+        return new VolumeSnapshotBuilder()
+                .withMetadata(metadata)
+                .withNewSpec()
+                    .withVolumeSnapshotClassName(source.getVolumeSnapshotClassName())
+                    .withNewSource().withPersistentVolumeClaimName(source.getWalPvcName()).endSource()
+                .endSpec()
+                .build();
+    }
+
+    /** The backup label a WAL snapshot carries, or null. */
+    public static String backupLabel(VolumeSnapshot walSnapshot) {
+        var annotations = walSnapshot.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(Annotations.BACKUP_LABEL);
+    }
+
     /** @param checkpointNote what the CHECKPOINT before the snapshot did, kept on the snapshot; null when none was asked for */
     public static VolumeSnapshot desired(DatabaseClone clone, String checkpointNote) {
         var source = clone.getSpec().getSource();

@@ -19,8 +19,18 @@ public final class CloneVolumes {
      */
     public static PersistentVolumeClaim desired(DatabaseClone clone, String snapshotName, Quantity size,
                                                 String storageClassName, String sourceDescription) {
+        return desired(clone, Names.volume(clone), "volume", snapshotName, size, storageClassName, sourceDescription);
+    }
+
+    /** The clone's WAL volume (a source with spec.source.walPvcName), restored from the WAL snapshot. */
+    public static PersistentVolumeClaim desiredWal(DatabaseClone clone, Quantity size, String storageClassName, String sourceDescription) {
+        return desired(clone, Names.walVolume(clone), "wal-volume", Names.walSnapshot(clone), size, storageClassName, sourceDescription);
+    }
+
+    private static PersistentVolumeClaim desired(DatabaseClone clone, String name, String component, String snapshotName, Quantity size,
+                                                 String storageClassName, String sourceDescription) {
         PersistentVolumeClaim pvc = new PersistentVolumeClaimBuilder()
-                .withMetadata(Owners.owned(clone, Names.volume(clone), "volume"))
+                .withMetadata(Owners.owned(clone, name, component))
                 .withNewSpec()
                     .withAccessModes("ReadWriteOnce")
                     .withStorageClassName(storageClassName)

@@ -100,6 +100,16 @@ public final class Names {
         return clone.getMetadata().getName();
     }
 
+    /** The snapshot of a source's separate WAL volume (spec.source.walPvcName), taken right after its backup stopped. */
+    public static String walSnapshot(DatabaseClone clone) {
+        return clone.getMetadata().getName() + "-wal";
+    }
+
+    /** The clone's WAL volume, restored from {@link #walSnapshot}. */
+    public static String walVolume(DatabaseClone clone) {
+        return clone.getMetadata().getName() + "-wal";
+    }
+
     public static String pod(DatabaseClone clone) {
         return clone.getMetadata().getName();
     }

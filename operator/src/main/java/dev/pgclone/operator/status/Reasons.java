@@ -7,6 +7,8 @@ public final class Reasons {
 
     // progress
     public static final String CHECKPOINTING = "Checkpointing";
+    /** An online backup on the source holds while its data volume is snapshotted (a source with a WAL volume). */
+    public static final String BACKING_UP = "BackingUp";
     public static final String SNAPSHOT_CREATED = "SnapshotCreated";
     public static final String SNAPSHOT_READY = "SnapshotReady";
     public static final String VOLUME_PENDING = "VolumePending";
@@ -48,6 +50,8 @@ public final class Reasons {
     public static final String PREPARATION_INTERRUPTED = "PreparationInterrupted";
     public static final String EXPIRED = "Expired";
     public static final String CHECKPOINT_FAILED = "CheckpointFailed";
+    /** The online backup around the snapshots of a source with a WAL volume failed; nothing was kept, it is tried again. */
+    public static final String SOURCE_BACKUP_FAILED = "SourceBackupFailed";
     /** An object under a name the operator needs exists and is not the operator's (never touched). */
     public static final String NAME_CONFLICT = "NameConflict";
     /** The given PVC or snapshot holds (a copy of) a CloneSource's data: clone the CloneSource instead. */

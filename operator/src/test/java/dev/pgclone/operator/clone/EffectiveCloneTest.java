@@ -88,6 +88,22 @@ class EffectiveCloneTest {
     }
 
     @Test
+    void aWalVolumeGetsCloudNativePgsWalDirectoryUnlessTheUserNamesOne() {
+        DatabaseClone clone = TestClones.clone("x", "shop", """
+                source:
+                  pvcName: orders-1
+                  walPvcName: orders-1-wal
+                  checkpoint: {secretName: orders-superuser}
+                postgres: {image: "postgres:16"}
+                """);
+        assertThat(EffectiveClone.of(clone, null).getSpec().getSource().getWalDirectory()).isEqualTo("pg_wal").isEqualTo(Defaults.WAL_DIRECTORY);
+        clone.getSpec().getSource().setWalDirectory("wal/pg_wal");
+        assertThat(EffectiveClone.of(clone, null).getSpec().getSource().getWalDirectory()).isEqualTo("wal/pg_wal");
+        // without a WAL volume there is no WAL directory to name
+        assertThat(EffectiveClone.of(TestClones.minimal(), null).getSpec().getSource().getWalDirectory()).isNull();
+    }
+
+    @Test
     void aSpecWithoutAPostgresSectionStillGetsTheServerDefaults() {
         DatabaseClone clone = TestClones.clone("x", "shop", """
                 source:

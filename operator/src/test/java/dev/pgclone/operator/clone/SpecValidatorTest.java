@@ -140,6 +140,41 @@ class SpecValidatorTest {
         assertThat(problems(spec)).containsExactly("spec.source.cloneSource needs both name and namespace");
     }
 
+    @Test
+    void aWalVolumeNeedsADataVolumeBesideItAndAConnectionForTheBackup() {
+        DatabaseCloneSpec spec = fullSpec();
+        spec.getSource().setWalPvcName("orders-1-wal");
+        assertThat(problems(spec)).isEmpty();
+
+        spec.getSource().setCheckpoint(null);
+        assertThat(problems(spec)).singleElement().asString().startsWith("spec.source.walPvcName needs spec.source.checkpoint.secretName")
+                .contains("pg_backup_start");
+        spec = fullSpec();
+        spec.getSource().setWalPvcName(spec.getSource().getPvcName());
+        assertThat(problems(spec)).containsExactly(
+                "spec.source.walPvcName names the data volume spec.source.pvcName: name the source's WAL volume, or remove walPvcName");
+        spec = fullSpec();
+        spec.getSource().setPvcName(null);
+        spec.getSource().setSnapshotName("nightly");
+        spec.getSource().setWalPvcName("orders-1-wal");
+        assertThat(problems(spec)).contains(
+                "spec.source.walPvcName is the WAL volume beside spec.source.pvcName: set pvcName too, or remove walPvcName");
+        spec = fullSpec();
+        spec.getSource().setWalDirectory("pg_wal");
+        assertThat(problems(spec)).containsExactly(
+                "spec.source.walDirectory is a path inside spec.source.walPvcName: set walPvcName, or remove walDirectory");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../other", "wal/../../etc", "/pg_wal", " "})
+    void walDirectoryMustStayInsideTheWalVolume(String dir) {
+        DatabaseCloneSpec spec = fullSpec();
+        spec.getSource().setWalPvcName("orders-1-wal");
+        spec.getSource().setWalDirectory(dir);
+        assertThat(problems(spec)).containsExactly(
+                "spec.source.walDirectory must be a relative path inside the WAL volume without '..' (e.g. pg_wal)");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"../other", "pgdata/../../etc", "/pgdata", "/"})
     void dataDirectoryMustStayInsideTheVolume(String dir) {

@@ -163,4 +163,58 @@ class JdbcSourceCheckpointerTest {
         assertThat(result.succeeded()).isFalse();
         assertThat(result.message()).contains("does not support SSL").contains("check sslmode");
     }
+    private static SourceConnection superuser() {
+        return SourceConnection.fromSecretData(Map.of("username", "postgres", "password", PASSWORD, "host", "127.0.0.1",
+                "port", Integer.toString(pg.port())));
+    }
+
+    @Test
+    void anOnlineBackupRunsTheWindowBetweenStartAndStopAndReturnsTheLabel() {
+        writeSomeWal();
+        String before = checkpointLsn();
+        List<String> during = new ArrayList<>();
+
+        BackupResult result = checkpointer.backup(superuser(), Duration.ofSeconds(10), () -> {
+            // inside the window pg_backup_start has run: its fast checkpoint is done, and the session holding it waits
+            during.add(checkpointLsn());
+            return "window ran";
+        });
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.fromStandby()).isFalse();
+        assertThat(result.message()).contains("online backup on the source at 127.0.0.1:" + pg.port()).contains("window ran");
+        // the label PostgreSQL wrote: where recovery starts, and that it came from a primary
+        assertThat(result.backupLabel()).startsWith("START WAL LOCATION: ").contains("CHECKPOINT LOCATION: ")
+                .contains("BACKUP FROM: primary").contains("LABEL: pgclone");
+        // the fast checkpoint of pg_backup_start moved the source's checkpoint before the window, and it is where recovery starts
+        assertThat(during).singleElement().satisfies(lsn -> {
+            assertThat(pg.psql("SELECT '" + lsn + "'::pg_lsn > '" + before + "'::pg_lsn")).isEqualTo("t");
+            assertThat(result.backupLabel()).contains("CHECKPOINT LOCATION: " + lsn);
+        });
+    }
+
+    @Test
+    void aFailingWindowAbortsTheBackupAndSaysWhy() {
+        BackupResult result = checkpointer.backup(superuser(), Duration.ofSeconds(10), () -> {
+            throw new IllegalStateException("VolumeSnapshot x failed: no space");
+        });
+
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.backupLabel()).isNull();
+        assertThat(result.message()).contains("the snapshot of the data volume failed").contains("no space").contains("aborted")
+                .doesNotContain(PASSWORD);
+        // the session that held the backup is gone, so the source no longer has it running: a new backup starts and stops
+        BackupResult next = checkpointer.backup(superuser(), Duration.ofSeconds(10), () -> "again");
+        assertThat(next.succeeded()).as(next.message()).isTrue();
+    }
+
+    @Test
+    void aRoleWithoutTheBackupFunctionsIsToldWhatToGrant() {
+        BackupResult result = checkpointer.backup(SourceConnection.fromSecretData(Map.of("username", "plain", "password", "plain-password-1",
+                "host", "127.0.0.1", "port", Integer.toString(pg.port()))), Duration.ofSeconds(10), () -> "never");
+
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.message()).contains("role \"plain\" may not run an online backup")
+                .contains("GRANT EXECUTE ON FUNCTION pg_backup_start, pg_backup_stop TO \"plain\"");
+    }
 }

@@ -72,12 +72,15 @@ import org.junit.jupiter.api.io.TempDir;
  *       from the cluster (the snapshot's status, the source PVC, the CHECKPOINT); here they are fixed:
  *       {@code snapshot.checkpointNote}, {@code volume.snapshotName/size/storageClassName/sourceDescription}
  *       and, for a CloneSource, {@code sourceSnapshot.takenAt/dataAsOf} and {@code sourceContent}
- *       (the VolumeSnapshotContent of the source snapshot, as the CSI driver made it).</li>
+ *       (the VolumeSnapshotContent of the source snapshot, as the CSI driver made it); for a
+ *       source with a WAL volume {@code wal.backupLabel/size/storageClassName} (the label
+ *       pg_backup_stop returned, the WAL volume's restore size and class).</li>
  *   <li>one expected file per derived object: {@code snapshot.yaml} (for a pvcName source or a
  *       CloneSource: a given snapshot is not the operator's to create), {@code volume.yaml},
  *       {@code pod.yaml}, {@code service.yaml}, {@code bootstrap-configmap.yaml} (the script itself
  *       replaced by {@link #SCRIPT_MARKER}: it has its own tests against real PostgreSQL), and
- *       {@code secret-superuser.yaml} plus {@code secret-<role>.yaml} per role. Secrets are built
+ *       {@code secret-superuser.yaml} plus {@code secret-<role>.yaml} per role; with a WAL volume
+ *       also {@code wal-snapshot.yaml} and {@code wal-volume.yaml}. Secrets are built
  *       with {@link #PASSWORD} instead of a random one, and compared as the builder makes them
  *       (base64 data): CloneSecretsTest checks the decoded values. And {@code post-clone-scripts.yaml}:
  *       the SQL the preparation is handed ({@link PostCloneScripts#forClone}), in the order it runs,
@@ -214,7 +217,16 @@ class DerivedResourcesTest {
                 new Quantity(required(volume, "size", dir)),
                 text(volume.path("storageClassName")),
                 required(volume, "sourceDescription", dir)));
-        produced.put("bootstrap-configmap.yaml", CloneBootstrap.desired(clone, BOOTSTRAP_MARKERS));
+        String backupLabel = null;
+        if (clone.getSpec().getSource().getWalPvcName() != null) {
+            // a source with a WAL volume: the label pg_backup_stop returned, and the WAL volume's own size and class
+            JsonNode wal = inputs.path("wal");
+            backupLabel = required(wal, "backupLabel", dir);
+            produced.put("wal-snapshot.yaml", CloneSnapshots.desiredWal(clone, backupLabel));
+            produced.put("wal-volume.yaml", CloneVolumes.desiredWal(clone, new Quantity(required(wal, "size", dir)),
+                    text(wal.path("storageClassName")), required(volume, "sourceDescription", dir)));
+        }
+        produced.put("bootstrap-configmap.yaml", CloneBootstrap.desired(clone, BOOTSTRAP_MARKERS, backupLabel));
         produced.put("secret-superuser.yaml", CloneSecrets.superuser(clone, PASSWORD));
         var credentials = clone.getSpec().getCredentials();
         if (credentials != null && credentials.getRoles() != null) {

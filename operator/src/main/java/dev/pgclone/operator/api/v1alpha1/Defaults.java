@@ -35,6 +35,9 @@ public final class Defaults {
     /** spec.postgres.runAsUser: the postgres uid of the official image (CloudNativePG's is 26, Bitnami's 1001). */
     public static final long RUN_AS_USER = 999L;
 
+    /** spec.source.walDirectory: the WAL directory inside a separate WAL volume, where CloudNativePG keeps it. */
+    public static final String WAL_DIRECTORY = "pg_wal";
+
     /** spec.postgres.superuser. */
     public static final String SUPERUSER = "postgres";
 

@@ -11,12 +11,24 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource")
 @ValidationRule(value = "!has(self.cloneSource) || !(has(self.namespace) || has(self.volumeSnapshotClassName) || has(self.dataDirectory) || has(self.checkpoint))",
         message = "with spec.source.cloneSource, namespace, volumeSnapshotClassName, dataDirectory and checkpoint come from the CloneSource: remove them")
+@ValidationRule(value = "!has(self.walPvcName) || has(self.pvcName)",
+        message = "spec.source.walPvcName is the WAL volume beside spec.source.pvcName: set pvcName too, or remove walPvcName")
+@ValidationRule(value = "!has(self.walDirectory) || has(self.walPvcName)",
+        message = "spec.source.walDirectory is a path inside spec.source.walPvcName: set walPvcName, or remove walDirectory")
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class SourceSpec {
 
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     @JsonPropertyDescription("The production PostgreSQL data volume to snapshot, e.g. data-orders-0 (a StatefulSet PVC) or orders-1 (CloudNativePG).")
     private String pvcName;
+
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @JsonPropertyDescription("The source's WAL volume, when pg_wal is a link to a volume of its own (e.g. orders-1-wal, CloudNativePG walStorage). "
+            + "Both volumes are snapshotted inside an online backup on the source, which needs spec.source.checkpoint.secretName.")
+    private String walPvcName;
+
+    @JsonPropertyDescription("Path of the WAL directory inside walPvcName. Default pg_wal (CloudNativePG's layout).")
+    private String walDirectory;
 
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     @JsonPropertyDescription("An existing, ready VolumeSnapshot to restore from instead of taking a new one (e.g. a CloudNativePG volume-snapshot backup). Never deleted by the operator.")
@@ -39,6 +51,10 @@ public class SourceSpec {
 
     public String getPvcName() { return pvcName; }
     public void setPvcName(String pvcName) { this.pvcName = pvcName; }
+    public String getWalPvcName() { return walPvcName; }
+    public void setWalPvcName(String walPvcName) { this.walPvcName = walPvcName; }
+    public String getWalDirectory() { return walDirectory; }
+    public void setWalDirectory(String walDirectory) { this.walDirectory = walDirectory; }
     public String getSnapshotName() { return snapshotName; }
     public void setSnapshotName(String snapshotName) { this.snapshotName = snapshotName; }
     public CloneSourceRef getCloneSource() { return cloneSource; }
@@ -55,6 +71,7 @@ public class SourceSpec {
     @Override
     public boolean equals(Object o) {
         return o instanceof SourceSpec s && java.util.Objects.equals(pvcName, s.pvcName)
+                && java.util.Objects.equals(walPvcName, s.walPvcName) && java.util.Objects.equals(walDirectory, s.walDirectory)
                 && java.util.Objects.equals(snapshotName, s.snapshotName) && java.util.Objects.equals(namespace, s.namespace)
                 && java.util.Objects.equals(cloneSource, s.cloneSource)
                 && java.util.Objects.equals(volumeSnapshotClassName, s.volumeSnapshotClassName)
@@ -63,6 +80,6 @@ public class SourceSpec {
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(pvcName, snapshotName, cloneSource, namespace, volumeSnapshotClassName, dataDirectory, checkpoint);
+        return java.util.Objects.hash(pvcName, walPvcName, walDirectory, snapshotName, cloneSource, namespace, volumeSnapshotClassName, dataDirectory, checkpoint);
     }
 }
