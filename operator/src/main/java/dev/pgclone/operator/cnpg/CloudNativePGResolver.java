@@ -505,7 +505,6 @@ public final class CloudNativePGResolver {
                 + ": CloudNativePG is not installed in this Kubernetes cluster; install it, or choose another kind of source");
     }
 
-    @SuppressWarnings("unchecked")
     private static <T> Resolution<T> retype(Resolution<?> problem) {
         Resolution.Problem<?> p = (Resolution.Problem<?>) problem;
         return Resolution.problem(p.reason(), p.message());

@@ -296,7 +296,7 @@ class CloudNativePGResolverTest {
 
     @Test
     void specImageNameWhenTheStatusHasNone() {
-        cnpg.cluster("orders", 1).spec("imageName", "registry.local:5000/pg@sha256:abcd").status("image", null)
+        cnpg.cluster("orders", 1).status("image", null)
                 .spec("imageName", "registry.local:5000/pg:15.10@sha256:abcd").createWithInstances();
 
         ResolvedInstance i = instance("orders", InstanceChoice.primary());
