@@ -9,6 +9,7 @@
 # A source with its WAL on a volume of its own is copied as an online backup (data volume between
 # pg_backup_start and pg_backup_stop, WAL volume after): pg_wal is pointed at the restored WAL
 # volume and the backup's label makes recovery run to the backup's end.
+# How: docs/bootstrap.md, "A source with a WAL volume".
 # Any failure: ONE line saying what to change goes to $PGCLONE_TERMINATION_LOG, exit 1.
 # Why each step: docs/security.md, "How a copied data directory is made safe".
 # The environment (PGCLONE_*), the files beside this script, the functions, the tests: docs/bootstrap.md.
