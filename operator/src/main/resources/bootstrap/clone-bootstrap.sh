@@ -637,7 +637,7 @@ move_wal_into_data_directory() {
     [ -n "$WAL_VOLUME" ] || return 0
     { rm -f "$PGDATA/pg_wal" && mkdir "$PGDATA/pg_wal" && cp -Rp "$WAL_DIR"/. "$PGDATA/pg_wal"; } \
         || fail "cannot copy the WAL from $WAL_DIR into $PGDATA/pg_wal: the cloned volume must be writable"
-    log "pg_wal is a directory of the data volume again, holding the WAL pg_resetwal started"
+    log "pg_wal is now a directory of the data volume, holding the one segment pg_resetwal started"
 }
 
 # After pg_resetwal: statistics files (pg_stat_statements keeps query texts there), temporary

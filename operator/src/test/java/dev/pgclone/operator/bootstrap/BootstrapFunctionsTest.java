@@ -438,7 +438,7 @@ class BootstrapFunctionsTest {
         assertThat(tree(pgdata.resolve("pg_wal"))).containsExactlyInAnyOrder("000000010000000000000005", "archive_status");
         assertThat(Files.getPosixFilePermissions(pgdata.resolve("pg_wal")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        assertThat(run.stderr()).contains("pg_wal is a directory of the data volume again");
+        assertThat(run.stderr()).contains("pg_wal is now a directory of the data volume, holding the one segment pg_resetwal started");
     }
 
     @ParameterizedTest(name = "{0}")
