@@ -6,6 +6,10 @@
 # the WAL removed. Phase 2: exec postgres with TCP and scram; the readiness probe's socket exists
 # only now. PGCLONE_BUILD=masked-snapshot: phase 2 runs postgres until the operator has masked the
 # data and asks for the finish, then stops it and removes whatever may still hold unmasked values.
+# A source with its WAL on a volume of its own is copied as an online backup (data volume between
+# pg_backup_start and pg_backup_stop, WAL volume after): pg_wal is pointed at the restored WAL
+# volume and the backup's label makes recovery run to the backup's end.
+# How: docs/bootstrap.md, "A source with a WAL volume".
 # Any failure: ONE line saying what to change goes to $PGCLONE_TERMINATION_LOG, exit 1.
 # Why each step: docs/security.md, "How a copied data directory is made safe".
 # The environment (PGCLONE_*), the files beside this script, the functions, the tests: docs/bootstrap.md.
@@ -16,7 +20,7 @@
 # sh -c cannot tell.
 #
 # POSIX sh (dash, busybox ash); needs the image's postgres, pg_ctl, psql, pg_resetwal (builds also
-# pg_controldata) and id, stat, od, tr, readlink, printenv, sed, grep, sleep, sync. The verifier
+# pg_controldata) and id, stat, od, tr, readlink, printenv, sed, grep, sleep, sync, cp, ln. The verifier
 # never reaches argv, postgres's environment or a log.
 
 log() { printf 'pgclone-bootstrap: %s\n' "$*" >&2; }
@@ -66,6 +70,10 @@ read_environment() {
     ISOLATION=${PGCLONE_ISOLATION:-strict}
     RECOVERY_TIMEOUT=${PGCLONE_RECOVERY_TIMEOUT:-3600}
     PARAMETERS_FILE=${PGCLONE_PARAMETERS_FILE:-}
+    WAL_VOLUME=${PGCLONE_WAL_VOLUME:-}
+    WAL_DIRECTORY=${PGCLONE_WAL_DIRECTORY:-pg_wal}
+    WAL_DIR=${WAL_VOLUME:+${WAL_VOLUME%/}/$WAL_DIRECTORY}
+    BACKUP_LABEL_FILE=${PGCLONE_BACKUP_LABEL_FILE:-}
     case $0 in */*) SQL_DIR=${0%/*} ;; *) SQL_DIR=. ;; esac
     SQL_DIR=${PGCLONE_SQL_DIR:-$SQL_DIR}
     # postgres reads the hba and ident files from here after changing into the data directory
@@ -107,6 +115,7 @@ check_environment() {
     case $RECOVERY_TIMEOUT in ''|*[!0-9]*|0) fail "PGCLONE_RECOVERY_TIMEOUT=$RECOVERY_TIMEOUT is not a positive number of seconds" ;; esac
     case $ISOLATION in strict|none) ;; *) fail "PGCLONE_ISOLATION=$ISOLATION: expected strict or none (spec isolation)" ;; esac
     case $BUILD in ''|masked-snapshot) ;; *) fail "PGCLONE_BUILD=$BUILD: expected masked-snapshot, or unset for a clone" ;; esac
+    case /$WAL_DIRECTORY/ in //*|*/../*) fail "PGCLONE_WAL_DIRECTORY=$WAL_DIRECTORY: spec.source.walDirectory must be a path inside the WAL volume, relative to its root" ;; esac
     for f in safety.conf phase1.conf list-databases.sql; do
         [ -r "$SQL_DIR/$f" ] || fail "$SQL_DIR/$f is missing: the bootstrap ConfigMap must hold the script's .sql and .conf files next to it (PGCLONE_SQL_DIR)"
     done
@@ -176,6 +185,7 @@ inside() {
 
 # One snapshot captures one volume. WAL or tablespaces on other volumes would come from another
 # moment (or not at all), which is not a consistent copy; and their paths do not exist in the pod.
+# The one exception is a WAL volume the operator copied as an online backup (check_wal_volume).
 check_volume_layout() {
     volume=$(readlink -f "$PGCLONE_VOLUME") || fail "the volume path $PGCLONE_VOLUME does not exist (PGCLONE_VOLUME)"
     inside "$(readlink -f "$PGDATA")" "$volume" || fail "data directory $PGDATA is not inside the cloned volume $PGCLONE_VOLUME: spec.source.dataDirectory must be a path inside the volume"
@@ -184,10 +194,35 @@ check_volume_layout() {
         resolved=$(readlink -f "$link" 2>/dev/null) || resolved=
         [ -d "$resolved" ] && inside "$resolved" "$volume" && continue
         case $link in
-            */pg_wal) fail "pg_wal in the data directory is a symlink to $(readlink "$link"), outside the cloned volume $PGCLONE_VOLUME: the source keeps its WAL on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned (e.g. CloudNativePG without walStorage)" ;;
-            *) fail "tablespace ${link##*/} is at $(readlink "$link"), outside the cloned volume $PGCLONE_VOLUME: the source keeps a tablespace on a separate volume, which one snapshot cannot capture; only single-volume sources can be cloned" ;;
+            */pg_wal) [ -z "$WAL_VOLUME" ] || continue
+                fail "pg_wal in the data directory is a symlink to $(readlink "$link"), outside the cloned volume $PGCLONE_VOLUME: the source keeps its WAL on a separate volume (e.g. CloudNativePG walStorage), so set spec.source.walPvcName to it (and spec.source.walDirectory to the WAL's path in it)" ;;
+            *) fail "tablespace ${link##*/} is at $(readlink "$link"), outside the cloned volume $PGCLONE_VOLUME: the source keeps a tablespace on a separate volume, which one snapshot cannot capture; only sources without tablespaces on other volumes can be cloned" ;;
         esac
     done
+}
+
+# suggest_wal_directory: where in the WAL volume a WAL directory (one with archive_status) is.
+suggest_wal_directory() {
+    for candidate in "$WAL_VOLUME" "$WAL_VOLUME"/* "$WAL_VOLUME"/*/*; do
+        [ -d "$candidate/archive_status" ] || continue
+        rel=${candidate#"$WAL_VOLUME"}
+        rel=${rel#/}
+        printf ': the WAL volume has one at %s, so set spec.source.walDirectory to "%s"' "$candidate" "${rel:-.}"
+        return
+    done
+    printf ': set spec.source.walDirectory to the path of pg_wal in the volume spec.source.walPvcName'
+}
+
+# The source's pg_wal links to the WAL volume's path on the source's node; the operator restored
+# that volume at PGCLONE_WAL_VOLUME. Only the link must say so, which link_wal_volume changes.
+check_wal_volume() {
+    [ -n "$WAL_VOLUME" ] || return 0
+    if [ ! -L "$PGDATA/pg_wal" ] || inside "$(readlink -f "$PGDATA/pg_wal")" "$(readlink -f "$PGCLONE_VOLUME")"; then
+        fail "pg_wal in $PGDATA is not a symlink to another volume: the data directory keeps its WAL inside the data volume: remove spec.source.walPvcName"
+    fi
+    [ -d "$WAL_DIR" ] || fail "no WAL directory at $WAL_DIR in the restored WAL volume$(suggest_wal_directory)"
+    wal_uid=$(stat -c %u "$WAL_DIR")
+    [ "$wal_uid" = "$(id -u)" ] || fail "WAL directory $WAL_DIR is owned by uid $wal_uid, the clone runs as uid $(id -u): spec.source.walPvcName must be the WAL volume of the same source as the data volume"
 }
 
 check_version() {
@@ -213,6 +248,32 @@ prepare_work_dir() {
         CONFIG_FILE=$SQL_DIR/empty.conf
         log "no postgresql.conf in the data directory; using an empty one"
     fi
+}
+
+# Only the clone's own copy of the data volume changes: the link, not the WAL volume.
+link_wal_volume() {
+    [ -n "$WAL_VOLUME" ] || return 0
+    was=$(readlink "$PGDATA/pg_wal")
+    [ "$was" = "$WAL_DIR" ] && return 0
+    { rm -f "$PGDATA/pg_wal" && ln -s "$WAL_DIR" "$PGDATA/pg_wal"; } \
+        || fail "cannot replace the symlink $PGDATA/pg_wal: the cloned volume must be writable"
+    log "pg_wal linked to the restored WAL volume at $WAL_DIR (on the source: $was)"
+}
+
+# The data volume's snapshot was taken after pg_backup_start: its pg_control may name a later
+# checkpoint than the one the backup starts from, and the WAL volume's snapshot (taken after
+# pg_backup_stop) is of another moment. The label makes recovery start at the backup's checkpoint
+# and refuse to end before the backup's end. Only before the first isolation: afterwards the WAL
+# it needs is gone (pg_resetwal).
+install_backup_label() {
+    [ -n "$BACKUP_LABEL_FILE" ] || return 0
+    first=$(head -n 1 "$BACKUP_LABEL_FILE" 2>/dev/null) || fail "cannot read the backup label $BACKUP_LABEL_FILE (PGCLONE_BACKUP_LABEL_FILE)"
+    case $first in 'START WAL LOCATION: '?*) ;;
+        *) fail "$BACKUP_LABEL_FILE is not a backup label (its first line is not START WAL LOCATION: ...): the bootstrap ConfigMap's backup_label must be the labelfile pg_backup_stop returned" ;;
+    esac
+    { cp "$BACKUP_LABEL_FILE" "$PGDATA/backup_label" && chmod 0600 "$PGDATA/backup_label"; } \
+        || fail "cannot write $PGDATA/backup_label: the cloned volume must be writable"
+    log "backup label installed: recovery starts from the backup's checkpoint ($(sed -n 's/^CHECKPOINT LOCATION: //p' "$BACKUP_LABEL_FILE")) and must reach the backup's end"
 }
 
 # The copy carries the running source's state: its lock file, and when the source was a standby
@@ -307,6 +368,10 @@ phase1_start_failure() {
         *'could not access file "'*)
             library=$(printf '%s' "$reason" | sed 's/^could not access file "\([^"]*\)".*/\1/')
             fail "postgres could not load library $library (shared_preload_libraries of the source): use a spec.postgres.image that has it, or set shared_preload_libraries in spec.postgres.parameters" ;;
+        *'WAL ends before end of online backup'*)
+            fail "recovery from the backup label reached the end of the WAL before the backup's end ($reason): the WAL volume's snapshot lacks segments written during the backup, e.g. it was taken before pg_backup_stop returned" ;;
+        *'could not locate required checkpoint record'*)
+            fail "recovery from the backup label found no checkpoint record at the backup's start ($reason): the WAL volume's snapshot lacks the backup's first segments, or spec.source.walPvcName is not the WAL volume of the same source" ;;
         '') fail "postgres did not start for crash recovery (phase 1) and logged no reason: see the container log" ;;
         *) fail "postgres did not start for crash recovery (phase 1): $reason" ;;
     esac
@@ -566,6 +631,15 @@ remove_outside_data_directory() {
     done
 }
 
+# A masked snapshot is one volume: the fresh segment pg_resetwal wrote (nothing from before the
+# masking) is copied from the WAL volume into a real pg_wal, so the snapshot needs no other volume.
+move_wal_into_data_directory() {
+    [ -n "$WAL_VOLUME" ] || return 0
+    { rm -f "$PGDATA/pg_wal" && mkdir "$PGDATA/pg_wal" && cp -Rp "$WAL_DIR"/. "$PGDATA/pg_wal"; } \
+        || fail "cannot copy the WAL from $WAL_DIR into $PGDATA/pg_wal: the cloned volume must be writable"
+    log "pg_wal is now a directory of the data volume, holding the one segment pg_resetwal started"
+}
+
 # After pg_resetwal: statistics files (pg_stat_statements keeps query texts there), temporary
 # files, production's server logs, this build's own files, and everything else on the volume.
 remove_masking_leftovers() {
@@ -585,6 +659,7 @@ masked_snapshot_build() {
     await_finish_request
     build_stop
     remove_old_wal
+    move_wal_into_data_directory
     remove_masking_leftovers
     in_background /dev/null sync
     msg="masked snapshot finished: postgres shut down cleanly; WAL reset with pg_resetwal (no segment from before or during the masking remains); statistics files, temporary files, server logs and files outside the data directory removed"
@@ -606,8 +681,11 @@ bootstrap_main() {
     check_mode
     check_version
     check_volume_layout
+    check_wal_volume
     prepare_work_dir
     clear_source_state
+    link_wal_volume
+    already_isolated || install_backup_label
     phase1
     [ -z "$BUILD" ] || masked_snapshot_build
     phase2

@@ -280,13 +280,165 @@ class BootstrapFunctionsTest {
         Files.createSymbolicLink(pgdata.resolve("pg_wal"), elsewhere);
         assertThat(source(shell, "read_environment; check_volume_layout").exit()).isEqualTo(1);
         assertThat(terminationLog()).startsWith("pg_wal in the data directory is a symlink to " + elsewhere
-                + ", outside the cloned volume " + volume).contains("only single-volume sources can be cloned");
+                + ", outside the cloned volume " + volume + ": the source keeps its WAL on a separate volume (e.g. CloudNativePG"
+                + " walStorage), so set spec.source.walPvcName to it (and spec.source.walDirectory to the WAL's path in it)\n");
 
         Files.delete(pgdata.resolve("pg_wal"));
         Files.createDirectories(pgdata.resolve("pg_tblspc"));
         Files.createSymbolicLink(pgdata.resolve("pg_tblspc/16384"), base.resolve("gone"));
         source(shell, "read_environment; check_volume_layout");
         assertThat(terminationLog()).startsWith("tablespace 16384 is at " + base.resolve("gone") + ", outside the cloned volume");
+    }
+
+    // ------------------------------------------------------------------------------- a WAL volume
+
+    /** CloudNativePG's walStorage: pg_wal links to the source's WAL volume, whose path does not exist in the Pod. */
+    private Path walVolume() throws IOException {
+        Path walVolume = base.resolve("wal-volume");
+        Files.createDirectories(walVolume.resolve("pg_wal/archive_status"));
+        Files.createSymbolicLink(pgdata.resolve("pg_wal"), Path.of("/var/lib/postgresql/wal/pg_wal"));
+        env.put("PGCLONE_WAL_VOLUME", walVolume.toString());
+        return walVolume;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void checkWalVolumeNamesTheSettingToChange(String shell) throws IOException {
+        Path walVolume = walVolume();
+        assertThat(source(shell, "read_environment; check_volume_layout; check_wal_volume && echo ok").stdout()).isEqualTo("ok\n");
+
+        env.put("PGCLONE_WAL_DIRECTORY", "wal");
+        assertThat(source(shell, "read_environment; check_volume_layout; check_wal_volume").exit()).isEqualTo(1);
+        assertThat(terminationLog()).isEqualTo("no WAL directory at " + walVolume.resolve("wal") + " in the restored WAL volume:"
+                + " the WAL volume has one at " + walVolume.resolve("pg_wal") + ", so set spec.source.walDirectory to \"pg_wal\"\n");
+
+        for (String outside : List.of("/pg_wal", "../pg_wal", "a/../../b")) {
+            env.put("PGCLONE_WAL_DIRECTORY", outside);
+            source(shell, "read_environment; check_environment");
+            assertThat(terminationLog()).as(outside).isEqualTo("PGCLONE_WAL_DIRECTORY=" + outside
+                    + ": spec.source.walDirectory must be a path inside the WAL volume, relative to its root\n");
+        }
+        env.remove("PGCLONE_WAL_DIRECTORY");
+
+        // the WAL in the data volume, as a directory or a symlink within it
+        Files.delete(pgdata.resolve("pg_wal"));
+        Files.createDirectories(pgdata.resolve("pg_wal"));
+        String inTheDataVolume = "pg_wal in " + pgdata + " is not a symlink to another volume: the data directory keeps its"
+                + " WAL inside the data volume: remove spec.source.walPvcName\n";
+        assertThat(source(shell, "read_environment; check_volume_layout; check_wal_volume").exit()).isEqualTo(1);
+        assertThat(terminationLog()).isEqualTo(inTheDataVolume);
+        Files.move(pgdata.resolve("pg_wal"), volume.resolve("wal"));
+        Files.createSymbolicLink(pgdata.resolve("pg_wal"), volume.resolve("wal"));
+        source(shell, "read_environment; check_volume_layout; check_wal_volume");
+        assertThat(terminationLog()).isEqualTo(inTheDataVolume);
+
+        // without a WAL volume, the same layout is what check_volume_layout accepts
+        env.remove("PGCLONE_WAL_VOLUME");
+        assertThat(source(shell, "read_environment; check_volume_layout; check_wal_volume && echo ok").stdout()).isEqualTo("ok\n");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void checkWalVolumeWantsTheWalOwnedByTheRunUid(String shell) throws IOException {
+        assumeTrue(Os.isRoot(), "files of other uids need root");
+        Path walVolume = walVolume();
+        chown(walVolume.resolve("pg_wal"), "4321");
+
+        assertThat(source(shell, "read_environment; check_wal_volume").exit()).isEqualTo(1);
+        assertThat(terminationLog()).isEqualTo("WAL directory " + walVolume.resolve("pg_wal") + " is owned by uid 4321, the clone"
+                + " runs as uid 0: spec.source.walPvcName must be the WAL volume of the same source as the data volume\n");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void linkWalVolumePointsPgWalAtTheRestoredWal(String shell) throws IOException {
+        Path wal = walVolume().resolve("pg_wal");
+
+        Run run = source(shell, "read_environment; link_wal_volume");
+
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(Files.readSymbolicLink(pgdata.resolve("pg_wal"))).isEqualTo(wal);
+        assertThat(run.stderr()).isEqualTo("pgclone-bootstrap: pg_wal linked to the restored WAL volume at " + wal
+                + " (on the source: /var/lib/postgresql/wal/pg_wal)\n");
+        // a restarted container finds it linked
+        assertThat(source(shell, "read_environment; link_wal_volume").stderr()).isEmpty();
+        // without a WAL volume nothing changes
+        env.remove("PGCLONE_WAL_VOLUME");
+        Files.delete(pgdata.resolve("pg_wal"));
+        Files.createDirectories(pgdata.resolve("pg_wal"));
+        assertThat(source(shell, "read_environment; link_wal_volume").exit()).isZero();
+        assertThat(Files.isSymbolicLink(pgdata.resolve("pg_wal"))).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void installBackupLabelCopiesOnlyABackupLabel(String shell) throws IOException {
+        Path label = base.resolve("backup_label");
+        env.put("PGCLONE_BACKUP_LABEL_FILE", label.toString());
+        String bad = label + " is not a backup label (its first line is not START WAL LOCATION: ...): the bootstrap"
+                + " ConfigMap's backup_label must be the labelfile pg_backup_stop returned\n";
+        for (String content : List.of("", "\n", "START WAL LOCATION: \n", "LABEL: pgclone\nSTART WAL LOCATION: 0/2000028\n")) {
+            Files.writeString(label, content);
+            assertThat(source(shell, "read_environment; install_backup_label").exit()).as(content).isEqualTo(1);
+            assertThat(terminationLog()).as(content).isEqualTo(bad);
+        }
+        Files.delete(label);
+        source(shell, "read_environment; install_backup_label");
+        assertThat(terminationLog()).isEqualTo("cannot read the backup label " + label + " (PGCLONE_BACKUP_LABEL_FILE)\n");
+        assertThat(pgdata.resolve("backup_label")).doesNotExist();
+
+        String text = "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\nCHECKPOINT LOCATION: 0/2002798\n"
+                + "BACKUP METHOD: streamed\nBACKUP FROM: primary\nSTART TIME: 2024-05-01 10:00:00 UTC\nLABEL: pgclone\n"
+                + "START TIMELINE: 1\n";
+        Files.writeString(label, text);
+        Run run = source(shell, "read_environment; install_backup_label");
+
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(pgdata.resolve("backup_label")).hasContent(text);
+        assertThat(Files.getPosixFilePermissions(pgdata.resolve("backup_label")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(run.stderr()).isEqualTo("pgclone-bootstrap: backup label installed: recovery starts from the backup's"
+                + " checkpoint (0/2002798) and must reach the backup's end\n");
+    }
+
+    /** What postgres logs when the WAL volume's snapshot does not hold the whole backup, as the operator's one line. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void phase1StartFailureExplainsAnIncompleteWalSnapshot(String shell) throws IOException {
+        Files.createDirectories(work);
+        Path log = work.resolve("phase1.log");
+        Files.writeString(log, "2024-05-01 10:00:00.000 UTC [42] LOG:  redo done at 0/2164EE8\n"
+                + "2024-05-01 10:00:00.000 UTC [42] FATAL:  WAL ends before end of online backup\n"
+                + "2024-05-01 10:00:00.000 UTC [42] HINT:  All WAL generated while online backup was taken must be available at recovery.\n");
+        source(shell, "read_environment; phase1_start_failure");
+        assertThat(terminationLog()).isEqualTo("recovery from the backup label reached the end of the WAL before the backup's end"
+                + " (WAL ends before end of online backup): the WAL volume's snapshot lacks segments written during the backup,"
+                + " e.g. it was taken before pg_backup_stop returned\n");
+
+        Files.writeString(log, "2024-05-01 10:00:00.000 UTC [42] FATAL:  could not locate required checkpoint record\n");
+        source(shell, "read_environment; phase1_start_failure");
+        assertThat(terminationLog()).startsWith("recovery from the backup label found no checkpoint record at the backup's start"
+                + " (could not locate required checkpoint record): ").hasLineCount(1);
+    }
+
+    /** A masked snapshot is one volume: after pg_resetwal its WAL moves into a real pg_wal. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shells")
+    void moveWalIntoDataDirectoryLeavesNoLinkToTheWalVolume(String shell) throws IOException {
+        Path wal = walVolume().resolve("pg_wal");
+        touch(wal.resolve("000000010000000000000005"));
+        // as initdb makes it; cp -p keeps the mode
+        CloneRun.chmod(wal, "rwx------");
+        assertThat(source(shell, "read_environment; link_wal_volume").exit()).isZero();
+
+        Run run = source(shell, "read_environment; move_wal_into_data_directory");
+
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(Files.isSymbolicLink(pgdata.resolve("pg_wal"))).isFalse();
+        assertThat(tree(pgdata.resolve("pg_wal"))).containsExactlyInAnyOrder("000000010000000000000005", "archive_status");
+        assertThat(Files.getPosixFilePermissions(pgdata.resolve("pg_wal")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(run.stderr()).contains("pg_wal is now a directory of the data volume, holding the one segment pg_resetwal started");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -400,7 +400,7 @@ class BootstrapIsolationTest {
             assertThat(clone.terminationMessage())
                     .startsWith("pg_wal in the data directory is a symlink to " + wal + ", outside the cloned volume "
                             + clone.volume + ": ")
-                    .contains("only single-volume sources can be cloned")
+                    .contains("so set spec.source.walPvcName to it (and spec.source.walDirectory")
                     .endsWith("\n")
                     .hasLineCount(1);
             assertThat(clone.workDir.resolve("phase1.log")).doesNotExist();

@@ -30,6 +30,11 @@ final class CrashConsistentCopy {
     private CrashConsistentCopy() {}
 
     static void take(LocalPostgres source, Path target) {
+        take(source, source.dataDir(), target);
+    }
+
+    /** A directory of the running instance other than its data directory, e.g. the volume its pg_wal links to. */
+    static void take(LocalPostgres source, Path directory, Path target) {
         String postmaster = postmasterPid(source.dataDir());
         List<String> frozen = new ArrayList<>();
         try {
@@ -38,7 +43,7 @@ final class CrashConsistentCopy {
             List<String> children = children(postmaster);
             signal("STOP", children);
             frozen.addAll(children);
-            Os.exec(COMMAND_TIMEOUT, List.of("cp", "-a", source.dataDir().toString(), target.toString()), null)
+            Os.exec(COMMAND_TIMEOUT, List.of("cp", "-a", directory.toString(), target.toString()), null)
                     .requireSuccess();
         } finally {
             if (!frozen.isEmpty()) {
