@@ -115,12 +115,17 @@ HelmRbacCoverageTest with the API requests the reconcilers make.
 - apiGroups: ["snapshot.storage.k8s.io"]
   resources: ["volumesnapshots"]
   verbs: ["get", "list", "watch", "create", "update", "delete"]
+# spec.source.cloudNativePG / cloudNativePGBackup: read only (docs/cloudnativepg.md lists the fields)
+- apiGroups: ["postgresql.cnpg.io"]
+  resources: ["clusters", "backups", "imagecatalogs"]
+  verbs: ["get"]
 {{- end -}}
 
 {{/*
 Cluster-scoped resources the operator uses, granted by a ClusterRole whatever watchNamespaces
 says: the pre-provisioned VolumeSnapshotContent through which a clone of a CloneSource restores
-in its own namespace, and the Namespace whose labels an allowedNamespaceSelector matches.
+in its own namespace, the Namespace whose labels an allowedNamespaceSelector matches, and the
+ClusterImageCatalog a CloudNativePG Cluster may take its image from.
 */}}
 {{- define "pgclone-operator.clusterScopedRules" -}}
 - apiGroups: ["snapshot.storage.k8s.io"]
@@ -128,6 +133,10 @@ in its own namespace, and the Namespace whose labels an allowedNamespaceSelector
   verbs: ["get", "create", "delete"]
 - apiGroups: [""]
   resources: ["namespaces"]
+  verbs: ["get"]
+# a CloudNativePG Cluster's imageCatalogRef may name a ClusterImageCatalog
+- apiGroups: ["postgresql.cnpg.io"]
+  resources: ["clusterimagecatalogs"]
   verbs: ["get"]
 {{- end -}}
 

@@ -126,10 +126,12 @@ class RealApiServerIT {
      */
     static Stream<Arguments> schemaCases() {
         String pg = "postgres: {image: \"postgres:16\"}";
-        String exactlyOne = "set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource";
+        String exactlyOne = "set exactly one of spec.source.pvcName, snapshotName, cloneSource, cloudNativePG and cloudNativePGBackup";
         String fromCloneSource = "with spec.source.cloneSource, namespace, volumeSnapshotClassName, dataDirectory and checkpoint come from the "
                 + "CloneSource: remove them";
         String immutable = "spec.source is immutable: create a new DatabaseClone to clone another source";
+        String cnpgOwn = "with spec.source.cloudNativePG or cloudNativePGBackup the volumes and directories come from CloudNativePG, in the"
+                + " clone's namespace: remove dataDirectory and namespace";
         String walBeside = "spec.source.walPvcName is the WAL volume beside spec.source.pvcName: set pvcName too, or remove walPvcName";
         String walInside = "spec.source.walDirectory is a path inside spec.source.walPvcName: set walPvcName, or remove walDirectory";
         String ref = "cloneSource: {name: orders, namespace: prod}";
@@ -158,6 +160,18 @@ class RealApiServerIT {
                         + "dataDirectory: pgdata, checkpoint: {secretName: su}}, " + pg + "}"),
                 SchemaCase.rejects(SCHEDULE, fromCloneSource, schedule("{source: {" + ref + ", dataDirectory: pgdata}}")),
                 SchemaCase.acceptsRule(SCHEDULE, fromCloneSource, schedule("{source: {" + ref + "}}")),
+                // CEL: CloudNativePG sources bring their own volumes and directories, in the clone's namespace
+                SchemaCase.acceptsRule(CLONE, exactlyOne, "{source: {cloudNativePG: {cluster: orders, instance: preferStandby}}}"),
+                SchemaCase.rejects(CLONE, exactlyOne, "{source: {cloudNativePG: {cluster: orders}, cloudNativePGBackup: nightly}}"),
+                SchemaCase.rejects(CLONE, cnpgOwn, "{source: {cloudNativePG: {cluster: orders}, dataDirectory: pgdata}}"),
+                SchemaCase.rejects(CLONE, cnpgOwn, "{source: {cloudNativePGBackup: nightly, namespace: prod}}"),
+                SchemaCase.acceptsRule(CLONE, cnpgOwn, "{source: {cloudNativePGBackup: nightly, checkpoint: {secretName: su}}}"),
+                SchemaCase.rejects(SCHEDULE, cnpgOwn, schedule("{source: {cloudNativePG: {cluster: orders}, dataDirectory: pgdata}}")),
+                SchemaCase.acceptsRule(SCHEDULE, cnpgOwn, schedule("{source: {cloudNativePG: {cluster: orders}}}")),
+                SchemaCase.rejects(REHEARSAL, cnpgOwn, rehearsal("{source: {cloudNativePG: {cluster: orders}, namespace: prod}}", sqlMigration)),
+                SchemaCase.acceptsRule(REHEARSAL, cnpgOwn, rehearsal("{source: {cloudNativePG: {cluster: orders}}}", sqlMigration)),
+                SchemaCase.rejects(CLONE, "pattern spec.source.cloudNativePG.instance", "should match",
+                        "{source: {cloudNativePG: {cluster: orders, instance: Orders_2}}}"),
                 // CEL: a WAL volume is beside a data volume, and its directory inside a WAL volume
                 SchemaCase.rejects(CLONE, walBeside, "{source: {snapshotName: nightly, walPvcName: data-wal}, " + pg + "}"),
                 SchemaCase.acceptsRule(CLONE, walBeside, "{source: {pvcName: data, walPvcName: data-wal, checkpoint: {secretName: su}}, " + pg + "}"),
@@ -308,8 +322,8 @@ class RealApiServerIT {
                     .anyMatch(c -> c.constraint().startsWith(type + " ") && c.expect() != null);
         }
         assertThat(kinds).as("kinds of schema constraints in the CRDs").contains("pattern", "minimum", "required", "type");
-        assertThat(inCrds.get(CLONE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of DatabaseClone").hasSize(5);
-        assertThat(inCrds.get(SCHEDULE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of RefreshSchedule").hasSize(4);
+        assertThat(inCrds.get(CLONE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of DatabaseClone").hasSize(6);
+        assertThat(inCrds.get(SCHEDULE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of RefreshSchedule").hasSize(5);
         assertThat(inCrds.get(SOURCE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of CloneSource").hasSize(1);
     }
 

@@ -122,7 +122,10 @@ final class CheckpointStep implements CloneStep {
             data.putAll(secret.getStringData());
         }
         try {
-            return SourceConnection.fromSecretData(data, ctx.sourceNamespace());
+            SourceConnection named = SourceConnection.fromSecretData(data, ctx.sourceNamespace());
+            // a CloudNativePG Secret names the Cluster's Service, which may point at another instance by now
+            return ctx.sourceHost() == null ? named : new SourceConnection(ctx.sourceHost(), named.port(), named.username(), named.password(),
+                    named.database(), named.sslMode());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + " is not usable: " + e.getMessage(), e);
         }

@@ -33,6 +33,8 @@ public final class CloneContext {
     private CloneSource cloneSource;
     private List<SqlScript> mandatoryScripts = List.of();
     private String checkpointNote;
+    /** A CloudNativePG instance's Pod IP: the CHECKPOINT or backup runs there, on the instance snapshotted. */
+    private String sourceHost;
     /** A masked-snapshot build of the granted CloneSource ({@link dev.pgclone.operator.sourcesnapshots.MaskedSnapshots#buildOf}). */
     private boolean maskingBuild;
     /** What the snapshot step will do this reconcile: decided once, asked by the CHECKPOINT step and acted on by the snapshot step. */
@@ -73,6 +75,8 @@ public final class CloneContext {
      * set by {@link CheckpointStep}, null when none ran.
      */
     String checkpointNote() { return checkpointNote; }
+    String sourceHost() { return sourceHost; }
+    void sourceHost(String host) { this.sourceHost = host; }
     void checkpointNote(String note) { this.checkpointNote = note; }
 
     SnapshotStep.Plan snapshotPlan(java.util.function.Supplier<SnapshotStep.Plan> decide) {
@@ -157,6 +161,10 @@ public final class CloneContext {
         var source = clone.getSpec().getSource();
         if (source.getCloneSource() != null) {
             return "cloneSource " + source.getCloneSource();
+        }
+        if (source.getCloudNativePG() != null) {
+            // the Cluster and the choice as written: what it resolved to is in status.cloudNativePG
+            return "cloudNativePG " + sourceNamespace() + "/" + source.getCloudNativePG();
         }
         String ns = sourceNamespace();
         if (source.getWalPvcName() != null && !source.getWalPvcName().isBlank()) {

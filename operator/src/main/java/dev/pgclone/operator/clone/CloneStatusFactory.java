@@ -70,11 +70,14 @@ final class CloneStatusFactory {
      * What the reconcile knows before any step runs.
      * @param source    the source as the status describes it, null when the spec has none
      * @param expiresAt when the clone's ttl ends, null without one
+     * @param cloudNativePG what spec.source.cloudNativePG was found to be (or was recorded as), null for other sources
      */
-    void observed(DatabaseCloneStatus status, long generation, String source, String expiresAt) {
+    void observed(DatabaseCloneStatus status, long generation, String source, String expiresAt,
+                  dev.pgclone.operator.api.v1alpha1.CloudNativePGStatus cloudNativePG) {
         status.setObservedGeneration(generation);
         status.setSource(source);
         status.setExpiresAt(expiresAt);
+        status.setCloudNativePG(cloudNativePG);
     }
 
     /** The clone's name or spec is unusable: nothing of the workflow ran, Ready says why. */

@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import dev.pgclone.operator.cnpg.CloudNativePGResolver;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -69,6 +70,7 @@ import org.jboss.logging.Logger;
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshotcontents", verbs = {"get", "create", "delete"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "pgclone.dev", resources = "clonesources", verbs = {"get", "list", "watch"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "", resources = "namespaces", verbs = "get")
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "postgresql.cnpg.io", resources = {"clusters", "backups", "imagecatalogs", "clusterimagecatalogs"}, verbs = "get")
 // leader election (JOSDK checks get, create, update; fabric8's LeaseLock patches)
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = {"get", "create", "update", "patch"})
 @ControllerConfiguration(name = DatabaseCloneReconciler.NAME)
@@ -95,6 +97,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
     private final CloneAdmission admission;
     private final SourceSnapshotClaims sourceSnapshots;
     private final MaskedSnapshots maskedSnapshots;
+    private final CloudNativePGResolver cloudNativePG;
     /** Deleting a clone of a CloneSource frees a slot: this wakes the clones waiting for one. */
     private final SimpleInboundEventSource<DatabaseClone> slotFreed = new SimpleInboundEventSource<>("clonesource-slots");
 
@@ -108,6 +111,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         this.admission = new CloneAdmission(allowedImages);
         this.sourceSnapshots = new SourceSnapshotClaims(client, ownership);
         this.maskedSnapshots = new MaskedSnapshots(client, ownership);
+        this.cloudNativePG = new CloudNativePGResolver(client);
         this.events = new EventRecorder(client, clock);
         this.work = work;
         this.metrics = metrics;
@@ -184,8 +188,18 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         CloneSourceGrant.Decision grant = problems.isEmpty() && clone.getSpec().getSource().getCloneSource() != null
                 ? CloneSourceGrant.decide(client, clone) : null;
         CloneSource granted = grant instanceof CloneSourceGrant.Granted g ? g.source() : null;
-        DatabaseClone effective = problems.isEmpty() ? EffectiveClone.of(clone, granted) : clone;
+        CloudNativePGSources.Decision cnpg = problems.isEmpty() && clone.getSpec().getSource().getCloudNativePG() != null
+                ? CloudNativePGSources.decide(cloudNativePG, client, clone, previous, made(clone, josdk)) : null;
+        CloudNativePGSources.Found found = cnpg instanceof CloudNativePGSources.Found f ? f : null;
+        DatabaseClone effective = problems.isEmpty() ? EffectiveClone.of(clone, granted, found) : clone;
         CloneContext ctx = new CloneContext(effective, status, josdk, client, clock.instant(), events, ownership);
+        if (found != null) {
+            ctx.sourceHost(found.podIp());
+            if (found.note() != null && (previous == null || !found.used().equals(previous.getCloudNativePG()))) {
+                events.normal(clone, Reasons.CLOUDNATIVEPG_INSTANCE_CHOSEN, "Cluster " + found.used().getCluster() + ": snapshotting instance "
+                        + found.used().getInstance() + " (" + found.used().getRole() + "): " + found.note());
+            }
+        }
         if (grant instanceof CloneSourceGrant.Granted g) {
             ctx.granted(g.source(), g.mandatoryScripts());
             ctx.maskingBuild(build && Ownership.controlledBy(clone, g.source().getMetadata().getUid()));
@@ -193,7 +207,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         Optional<Instant> expiresAt = expiresAt(clone);
         statusFactory.observed(status, ctx.generation(),
                 ctx.clone().getSpec() == null || ctx.clone().getSpec().getSource() == null ? null : ctx.describeSource(),
-                expiresAt.map(Conditions::format).orElse(null));
+                expiresAt.map(Conditions::format).orElse(null), found == null ? status.getCloudNativePG() : found.used());
         if (expiresAt.isPresent() && !ctx.now().isBefore(expiresAt.get())) {
             events.normal(clone, Reasons.EXPIRED, "spec.ttl " + clone.getSpec().getTtl() + " elapsed at "
                     + Conditions.format(expiresAt.get()) + "; deleting the clone");
@@ -202,11 +216,12 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         }
 
         Duration reschedule = null;
-        if (problems.isEmpty() && !(grant instanceof CloneSourceGrant.Refused)) {
-            // a refused clone lacks what the CloneSource would have filled in: the refusal is what to report
+        if (problems.isEmpty() && !(grant instanceof CloneSourceGrant.Refused) && !(cnpg instanceof CloudNativePGSources.Problem)) {
+            // a refused clone lacks what the CloneSource (or the Cluster) would have filled in: the refusal is what to report
             problems = SpecValidator.effectiveProblems(effective.getSpec());
         }
         Optional<CloneAdmission.Refusal> refusal = problems.isEmpty() && !(grant instanceof CloneSourceGrant.Refused)
+                && !(cnpg instanceof CloudNativePGSources.Problem)
                 ? admission.check(effective, granted, build ? List.of() : sameSource(josdk, clone), countsFor(granted))
                 : Optional.empty();
         long generation = ctx.generation();
@@ -216,6 +231,10 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
                     nameProblem.get() + "; nothing was created for this clone"));
         } else if (!problems.isEmpty()) {
             written = warnIfNew(ctx, statusFactory.invalid(status, generation, Reasons.INVALID_SPEC, "invalid spec: " + String.join("; ", problems)));
+        } else if (cnpg instanceof CloudNativePGSources.Problem p) {
+            // nothing is snapshotted until the Cluster is as the message asks; its changes are not watched
+            written = warnIfNew(ctx, statusFactory.invalid(status, generation, p.reason(), p.message()));
+            reschedule = backoff.after(written.problemSince(), ctx.now(), written.problemBegan());
         } else if (grant instanceof CloneSourceGrant.Refused refused) {
             boolean dataDeleted = refuse(ctx, refused);
             written = warnIfNew(ctx, statusFactory.refused(status, generation, refused.reason(), refused.message(), dataDeleted));
@@ -261,6 +280,18 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             control.rescheduleAfter(reschedule.isNegative() ? Duration.ZERO : reschedule);
         }
         return control;
+    }
+
+    /**
+     * Whether anything was made from the source for this clone (its snapshot or volume, or a
+     * CHECKPOINT or backup running for it): from then on the CloudNativePG instance it was made
+     * of stays the one recorded.
+     */
+    private boolean made(DatabaseClone clone, Context<DatabaseClone> josdk) {
+        String uid = clone.getMetadata().getUid();
+        return work.running("backup/" + uid) || work.running("checkpoint/" + uid)
+                || josdk.getSecondaryResources(VolumeSnapshot.class).stream().anyMatch(s -> Ownership.controlledBy(s, uid))
+                || josdk.getSecondaryResources(PersistentVolumeClaim.class).stream().anyMatch(p -> Ownership.controlledBy(p, uid));
     }
 
     /**

@@ -32,6 +32,15 @@ public final class EffectiveClone {
      * @throws IllegalArgumentException for a clone without spec (or without spec.source, with a CloneSource)
      */
     public static DatabaseClone of(DatabaseClone clone, CloneSource source) {
+        return of(clone, source, null);
+    }
+
+    /**
+     * @param cloudNativePG for spec.source.cloudNativePG: the instance found (or recorded). Its volumes
+     *                      and directories become the source; its image and uid fill what the clone
+     *                      leaves unset, its superuser Secret the connection for the CHECKPOINT or backup.
+     */
+    static DatabaseClone of(DatabaseClone clone, CloneSource source, CloudNativePGSources.Found cloudNativePG) {
         if (clone == null || clone.getSpec() == null) {
             throw new IllegalArgumentException("a DatabaseClone without spec has no effective form: validate it first");
         }
@@ -42,6 +51,9 @@ public final class EffectiveClone {
         }
         if (source != null) {
             fromCloneSource(spec, source);
+        }
+        if (cloudNativePG != null) {
+            fromCloudNativePG(spec, cloudNativePG);
         }
         if (spec.getSource() != null && !blank(spec.getSource().getWalPvcName()) && blank(spec.getSource().getWalDirectory())) {
             spec.getSource().setWalDirectory(Defaults.WAL_DIRECTORY);
@@ -94,6 +106,22 @@ public final class EffectiveClone {
         }
         // production's owners' data never reaches the systems their jobs and foreign servers point at
         spec.setIsolation(Defaults.ISOLATION);
+    }
+
+    private static void fromCloudNativePG(DatabaseCloneSpec spec, CloudNativePGSources.Found found) {
+        var used = found.used();
+        var target = spec.getSource();
+        target.setPvcName(used.getData());
+        target.setDataDirectory(Defaults.CLOUDNATIVEPG_DATA_DIRECTORY);
+        target.setWalPvcName(used.getWal());
+        if (found.superuserSecret() != null && target.getCheckpoint() == null) {
+            var checkpoint = new dev.pgclone.operator.api.v1alpha1.CheckpointSpec();
+            checkpoint.setSecretName(found.superuserSecret());
+            target.setCheckpoint(checkpoint);
+        }
+        PostgresSpec pg = spec.getPostgres();
+        pg.setImage(blank(pg.getImage()) ? used.getImage() : pg.getImage());
+        pg.setRunAsUser(pg.getRunAsUser() == null ? used.getRunAsUser() : pg.getRunAsUser());
     }
 
     private static boolean blank(String s) {

@@ -103,7 +103,8 @@ final class SnapshotStep implements CloneStep {
         }
         Optional<VolumeSnapshot> snapshot = source.getSnapshotName() != null ? given(ctx, source.getSnapshotName()) : taken(ctx);
         if (snapshot.isPresent()) {
-            return SourceBackup.applies(ctx) && walSnapshot(ctx).isEmpty() ? new Plan.Incomplete(snapshot.get()) : new Plan.Use(snapshot.get());
+            return SourceBackup.applies(ctx) && walSnapshot(ctx).isEmpty() && !walSnapshotExists(ctx)
+                    ? new Plan.Incomplete(snapshot.get()) : new Plan.Use(snapshot.get());
         }
         if (source.getSnapshotName() != null) {
             return new Plan.Stop(Outcome.retry(Reasons.SNAPSHOT_NOT_FOUND, "VolumeSnapshot " + ctx.sourceNamespace() + "/" + source.getSnapshotName()
@@ -113,6 +114,11 @@ final class SnapshotStep implements CloneStep {
         if (ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace()).withName(pvcName).get() == null) {
             return new Plan.Stop(Outcome.retry(Reasons.SOURCE_NOT_FOUND, "PersistentVolumeClaim " + ctx.sourceNamespace() + "/" + pvcName
                     + " does not exist: check spec.source.pvcName and spec.source.namespace"));
+        }
+        if (SourceBackup.applies(ctx) && (source.getCheckpoint() == null || source.getCheckpoint().getSecretName() == null)) {
+            // one snapshot of the data volume alone would lack the WAL: never taken without the backup around both
+            return new Plan.Stop(Outcome.retry(Reasons.SOURCE_BACKUP_FAILED, "the source keeps its WAL on volume " + source.getWalPvcName()
+                    + " and no connection for the online backup around both snapshots is known: set spec.source.checkpoint.secretName"));
         }
         if (SourceBackup.applies(ctx)
                 && ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace()).withName(source.getWalPvcName()).get() == null) {
@@ -205,6 +211,15 @@ final class SnapshotStep implements CloneStep {
                     + vs.getMetadata().getName() + " of the WAL volume to become ready")));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Asks the API server, not the informer cache: a WAL snapshot the backup made a moment ago may
+     * not be in the cache yet, and its data snapshot must not be taken for one left incomplete.
+     */
+    private static boolean walSnapshotExists(CloneContext ctx) {
+        VolumeSnapshot wal = ctx.client().resources(VolumeSnapshot.class).inNamespace(ctx.namespace()).withName(Names.walSnapshot(ctx.clone())).get();
+        return wal != null && ctx.ownership().ours(wal, ctx.clone().getMetadata().getUid());
     }
 
     static Optional<VolumeSnapshot> walSnapshot(CloneContext ctx) {

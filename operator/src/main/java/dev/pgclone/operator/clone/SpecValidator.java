@@ -44,15 +44,24 @@ public final class SpecValidator {
     public static List<String> problems(DatabaseCloneSpec spec, String cloneName) {
         List<String> problems = new ArrayList<>();
         if (spec == null || spec.getSource() == null) {
-            problems.add("spec.source is required: set spec.source.pvcName, spec.source.snapshotName or spec.source.cloneSource");
+            problems.add("spec.source is required: set spec.source.pvcName, snapshotName, cloneSource, cloudNativePG or cloudNativePGBackup");
             return problems;
         }
         var source = spec.getSource();
         boolean pvc = notBlank(source.getPvcName());
         boolean snapshot = notBlank(source.getSnapshotName());
         boolean cloneSource = source.getCloneSource() != null;
-        if ((pvc ? 1 : 0) + (snapshot ? 1 : 0) + (cloneSource ? 1 : 0) != 1) {
-            problems.add("set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource");
+        boolean cnpg = source.getCloudNativePG() != null;
+        boolean cnpgBackup = notBlank(source.getCloudNativePGBackup());
+        if ((pvc ? 1 : 0) + (snapshot ? 1 : 0) + (cloneSource ? 1 : 0) + (cnpg ? 1 : 0) + (cnpgBackup ? 1 : 0) != 1) {
+            problems.add("set exactly one of spec.source.pvcName, snapshotName, cloneSource, cloudNativePG and cloudNativePGBackup");
+        }
+        if ((cnpg || cnpgBackup) && (source.getDataDirectory() != null || source.getNamespace() != null)) {
+            problems.add("with spec.source.cloudNativePG or cloudNativePGBackup the volumes and directories come from CloudNativePG, in the"
+                    + " clone's namespace: remove dataDirectory and namespace");
+        }
+        if (cnpg && !notBlank(source.getCloudNativePG().getCluster())) {
+            problems.add("spec.source.cloudNativePG.cluster is required: the name of a CloudNativePG Cluster in the clone's namespace");
         }
         if (cloneSource) {
             var ref = source.getCloneSource();
@@ -89,7 +98,7 @@ public final class SpecValidator {
             problems.add("spec.source.walDirectory must be a relative path inside the WAL volume without '..' (e.g. pg_wal)");
         }
         if (spec.getPostgres() == null || !notBlank(spec.getPostgres().getImage())) {
-            if (!cloneSource) {
+            if (!cloneSource && !cnpg && !cnpgBackup) {
                 problems.add("spec.postgres.image is required: the source's major version, e.g. postgres:16");
             }
         }

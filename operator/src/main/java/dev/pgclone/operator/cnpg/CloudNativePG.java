@@ -39,9 +39,9 @@ public final class CloudNativePG {
     /** The WAL PVC of an instance is named {@code <instance>-wal}; its data PVC {@code <instance>}. */
     public static final String WAL_PVC_SUFFIX = "-wal";
     /** PGDATA inside the data volume (mounted at /var/lib/postgresql/data, PGDATA /var/lib/postgresql/data/pgdata). */
-    public static final String DATA_DIRECTORY = "pgdata";
+    public static final String DATA_DIRECTORY = dev.pgclone.operator.api.v1alpha1.Defaults.CLOUDNATIVEPG_DATA_DIRECTORY;
     /** pg_wal inside the WAL volume (mounted at /var/lib/postgresql/wal, pg_wal at /var/lib/postgresql/wal/pg_wal). */
-    public static final String WAL_DIRECTORY = "pg_wal";
+    public static final String WAL_DIRECTORY = dev.pgclone.operator.api.v1alpha1.Defaults.WAL_DIRECTORY;
     /** The Cluster's superuser Secret without spec.superuserSecret: {@code <cluster>-superuser}. */
     public static final String SUPERUSER_SECRET_SUFFIX = "-superuser";
     /** spec.postgresUID when not set. */

@@ -52,6 +52,10 @@ public final class Reasons {
     public static final String CHECKPOINT_FAILED = "CheckpointFailed";
     /** The online backup around the snapshots of a source with a WAL volume failed; nothing was kept, it is tried again. */
     public static final String SOURCE_BACKUP_FAILED = "SourceBackupFailed";
+    /** A CloudNativePG Cluster with walStorage and superuser access disabled, and no checkpoint Secret: no connection for the backup. */
+    public static final String CLOUDNATIVEPG_NO_BACKUP_CONNECTION = "CloudNativePGNoBackupConnection";
+    /** (event) Which instance of a CloudNativePG Cluster is snapshotted, when that is not what the spec's words alone say. */
+    public static final String CLOUDNATIVEPG_INSTANCE_CHOSEN = "CloudNativePGInstanceChosen";
     /** An object under a name the operator needs exists and is not the operator's (never touched). */
     public static final String NAME_CONFLICT = "NameConflict";
     /** The given PVC or snapshot holds (a copy of) a CloneSource's data: clone the CloneSource instead. */

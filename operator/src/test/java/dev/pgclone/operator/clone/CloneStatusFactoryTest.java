@@ -374,7 +374,7 @@ class CloneStatusFactoryTest {
         status.setConditions(null);
 
         DatabaseCloneStatus next = factory.startFrom(status);
-        factory.observed(next, 4, "pvc staging/orders", "2030-01-08T10:00:00Z");
+        factory.observed(next, 4, "pvc staging/orders", "2030-01-08T10:00:00Z", null);
 
         assertThat(next).isNotSameAs(status);
         assertThat(next.getPhase()).isEqualTo("Ready");

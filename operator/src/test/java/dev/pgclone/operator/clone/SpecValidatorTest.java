@@ -92,28 +92,28 @@ class SpecValidatorTest {
 
     @Test
     void aMissingSpecOrSourceIsOneProblemAndStopsThere() {
-        assertThat(problems(null)).containsExactly("spec.source is required: set spec.source.pvcName, spec.source.snapshotName or spec.source.cloneSource");
+        assertThat(problems(null)).containsExactly("spec.source is required: set spec.source.pvcName, snapshotName, cloneSource, cloudNativePG or cloudNativePGBackup");
         DatabaseCloneSpec spec = fullSpec();
         spec.setSource(null);
         // nothing else is checked: the rest of the spec may be fine, the clone cannot start anyway
         spec.setTtl("soon");
-        assertThat(problems(spec)).containsExactly("spec.source is required: set spec.source.pvcName, spec.source.snapshotName or spec.source.cloneSource");
+        assertThat(problems(spec)).containsExactly("spec.source is required: set spec.source.pvcName, snapshotName, cloneSource, cloudNativePG or cloudNativePGBackup");
     }
 
     @Test
     void exactlyOneSourceKind() {
         DatabaseCloneSpec both = fullSpec();
         both.getSource().setSnapshotName("orders-20240601");
-        assertThat(problems(both)).containsExactly("set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource");
+        assertThat(problems(both)).containsExactly("set exactly one of spec.source.pvcName, snapshotName, cloneSource, cloudNativePG and cloudNativePGBackup");
 
         DatabaseCloneSpec neither = fullSpec();
         neither.getSource().setPvcName(null);
-        assertThat(problems(neither)).containsExactly("set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource");
+        assertThat(problems(neither)).containsExactly("set exactly one of spec.source.pvcName, snapshotName, cloneSource, cloudNativePG and cloudNativePGBackup");
 
         // blank is unset: a template that rendered an empty value must not count as a source
         DatabaseCloneSpec blank = fullSpec();
         blank.getSource().setPvcName(" ");
-        assertThat(problems(blank)).containsExactly("set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource");
+        assertThat(problems(blank)).containsExactly("set exactly one of spec.source.pvcName, snapshotName, cloneSource, cloudNativePG and cloudNativePGBackup");
     }
 
     @Test

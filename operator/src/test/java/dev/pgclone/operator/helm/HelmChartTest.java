@@ -142,13 +142,17 @@ class HelmChartTest {
         return r.all(ClusterRole.class).stream().filter(role -> !role.getMetadata().getName().endsWith("-cluster")).findFirst().orElseThrow();
     }
 
-    /** A namespaced install grants nothing namespaced cluster-wide: only VolumeSnapshotContents (CloneSource restores) and Namespaces (label grants). */
+    /**
+     * A namespaced install grants nothing namespaced cluster-wide: only VolumeSnapshotContents (CloneSource restores), Namespaces
+     * (label grants) and ClusterImageCatalogs (a CloudNativePG Cluster's image).
+     */
     private static void assertOnlyClusterScopedGrantsClusterWide(Chart.Rendered r) {
         assertThat(r.all(ClusterRole.class)).singleElement().satisfies(role -> {
             assertThat(role.getMetadata().getName()).endsWith("-cluster");
             assertThat(Chart.grants(role.getRules())).extracting(Object::toString).containsExactlyInAnyOrder(
                     "snapshot.storage.k8s.io/volumesnapshotcontents:get", "snapshot.storage.k8s.io/volumesnapshotcontents:create",
-                    "snapshot.storage.k8s.io/volumesnapshotcontents:delete", "core/namespaces:get");
+                    "snapshot.storage.k8s.io/volumesnapshotcontents:delete", "core/namespaces:get",
+                    "postgresql.cnpg.io/clusterimagecatalogs:get");
         });
         assertThat(r.all(ClusterRoleBinding.class)).singleElement()
                 .satisfies(b -> assertThat(b.getRoleRef().getName()).isEqualTo(r.one(ClusterRole.class).getMetadata().getName()));

@@ -36,6 +36,8 @@ public final class SampleProduction implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SampleProduction.class);
     public static final String DATA_DIRECTORY = "pgdata";
     public static final String MOUNT = "/var/lib/postgresql/data";
+    /** Where the WAL volume is mounted in the walVolume layout (CloudNativePG's), with pg_wal inside it. */
+    public static final String WAL_MOUNT = "/var/lib/postgresql/wal";
 
     /** Settings; defaults make a small database quickly. */
     public static final class Options {
@@ -44,6 +46,7 @@ public final class SampleProduction implements AutoCloseable {
         long uid = defaultUid();
         int scale = 10;
         String size = "10Gi";
+        boolean walVolume;
 
         public Options namespace(String ns) {
             this.namespace = ns;
@@ -58,6 +61,16 @@ public final class SampleProduction implements AutoCloseable {
         /** The uid owning the data files and running postgres (999 as in the official image). */
         public Options uid(long uid) {
             this.uid = uid;
+            return this;
+        }
+
+        /**
+         * CloudNativePG's layout with walStorage: instance {@code <name>-1} with data PVC
+         * {@code <name>-1} and WAL PVC {@code <name>-1-wal} (labelled as CloudNativePG labels them),
+         * pg_wal a link into the WAL volume, and a Pod labelled as the cluster's primary.
+         */
+        public Options walVolume() {
+            this.walVolume = true;
             return this;
         }
 
@@ -101,6 +114,13 @@ public final class SampleProduction implements AutoCloseable {
         Volumes.createBound(client, options.namespace, pvcName(), options.size);
         Path volume = Volumes.hostPath(client, options.namespace, pvcName());
         Path data = volume.resolve(DATA_DIRECTORY);
+        Path wal = null;
+        if (options.walVolume) {
+            Volumes.createBound(client, options.namespace, walPvcName(), "2Gi");
+            labelAsInstanceVolume(pvcName(), "PG_DATA");
+            labelAsInstanceVolume(walPvcName(), "PG_WAL");
+            wal = Volumes.hostPath(client, options.namespace, walPvcName()).resolve("pg_wal");
+        }
         Path archive = cluster.workDir().resolve("wal-archive").resolve(options.namespace + "-" + options.name);
         try {
             Files.createDirectories(data);
@@ -110,7 +130,11 @@ public final class SampleProduction implements AutoCloseable {
             Files.setPosixFilePermissions(archive.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
             chown(data);
             chown(archive);
-            initdb(data);
+            if (wal != null) {
+                // initdb makes the directory and links pg_wal to it, as CloudNativePG's instance manager does
+                chown(wal.getParent());
+            }
+            initdb(data, wal);
             Files.writeString(data.resolve("postgresql.conf"), productionSettings(archive), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             // initdb's host lines cover 127.0.0.1 only; pods have their own 127.0.0.N
             Files.writeString(data.resolve("pg_hba.conf"), "host all all 0.0.0.0/0 scram-sha-256\n", StandardCharsets.UTF_8,
@@ -148,7 +172,16 @@ public final class SampleProduction implements AutoCloseable {
                 """.formatted(archive);
     }
 
-    private void initdb(Path data) throws IOException {
+    /** CloudNativePG's labels on an instance's PVC. */
+    private void labelAsInstanceVolume(String pvc, String role) {
+        cluster.client().persistentVolumeClaims().inNamespace(options.namespace).withName(pvc).edit(p -> {
+            p.getMetadata().setLabels(new LinkedHashMap<>(Map.of("cnpg.io/cluster", options.name, "cnpg.io/instanceName", podName(),
+                    "cnpg.io/pvcRole", role)));
+            return p;
+        });
+    }
+
+    private void initdb(Path data, Path wal) throws IOException {
         Path pwfile = data.getParent().resolve(".pwfile-" + options.name);
         Files.writeString(pwfile, password + "\n");
         try {
@@ -156,6 +189,9 @@ public final class SampleProduction implements AutoCloseable {
             List<String> cmd = new ArrayList<>(asUser());
             cmd.addAll(List.of(LocalPostgresInstall.bin(major, "initdb").toString(), "-D", data.toString(), "-U", "postgres",
                     "--pwfile=" + pwfile, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"));
+            if (wal != null) {
+                cmd.add("--waldir=" + wal);
+            }
             Exec.run(Duration.ofMinutes(2), cmd, nssEnv()).ok();
         } finally {
             Files.deleteIfExists(pwfile);
@@ -190,9 +226,12 @@ public final class SampleProduction implements AutoCloseable {
     }
 
     private Pod pod() {
-        return new PodBuilder()
-                .withNewMetadata().withName(podName()).withNamespace(options.namespace)
-                    .withLabels(Map.of("app.kubernetes.io/name", "postgres", "app.kubernetes.io/instance", options.name)).endMetadata()
+        Map<String, String> labels = new LinkedHashMap<>(Map.of("app.kubernetes.io/name", "postgres", "app.kubernetes.io/instance", options.name));
+        if (options.walVolume) {
+            labels.putAll(Map.of("cnpg.io/cluster", options.name, "cnpg.io/instanceName", podName(), "cnpg.io/instanceRole", "primary"));
+        }
+        Pod pod = new PodBuilder()
+                .withNewMetadata().withName(podName()).withNamespace(options.namespace).withLabels(labels).endMetadata()
                 .withNewSpec()
                     .withRestartPolicy("Always")
                     .withTerminationGracePeriodSeconds(30L)
@@ -215,6 +254,13 @@ public final class SampleProduction implements AutoCloseable {
                     .addNewVolume().withName("run").withNewEmptyDir().endEmptyDir().endVolume()
                 .endSpec()
                 .build();
+        if (options.walVolume) {
+            pod.getSpec().getContainers().get(0).getVolumeMounts().add(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                    .withName("wal").withMountPath(WAL_MOUNT).build());
+            pod.getSpec().getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("wal")
+                    .withNewPersistentVolumeClaim().withClaimName(walPvcName()).endPersistentVolumeClaim().build());
+        }
+        return pod;
     }
 
     static boolean isReady(Pod p) {
@@ -285,11 +331,16 @@ public final class SampleProduction implements AutoCloseable {
     }
 
     public String pvcName() {
-        return "data-" + options.name + "-0";
+        return options.walVolume ? podName() : "data-" + options.name + "-0";
+    }
+
+    /** The WAL volume in the walVolume layout, else null. */
+    public String walPvcName() {
+        return options.walVolume ? podName() + "-wal" : null;
     }
 
     public String podName() {
-        return options.name + "-0";
+        return options.name + (options.walVolume ? "-1" : "-0");
     }
 
     /** CloudNativePG-style Secret (username, password, host, port, uri): usable as spec.source.checkpoint.secretName. */
@@ -311,6 +362,7 @@ public final class SampleProduction implements AutoCloseable {
         String at = " ".repeat(column);
         return "source:\n"
                 + at + "  pvcName: " + pvcName() + "\n"
+                + (options.walVolume ? at + "  walPvcName: " + walPvcName() + "\n" : "")
                 + at + "  dataDirectory: " + DATA_DIRECTORY + "\n"
                 + at + "  checkpoint:\n"
                 + at + "    secretName: " + secretName() + "\n"

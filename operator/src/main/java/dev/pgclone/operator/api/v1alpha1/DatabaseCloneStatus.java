@@ -21,6 +21,8 @@ public class DatabaseCloneStatus {
     private Long observedGeneration;
     @JsonPropertyDescription("The source, for display: pvc <namespace>/<name> or snapshot <namespace>/<name>.")
     private String source;
+    @JsonPropertyDescription("For spec.source.cloudNativePG or cloudNativePGBackup: the instance (or Backup), volumes, image and uid the operator found and used; fixed once the clone's snapshot exists.")
+    private CloudNativePGStatus cloudNativePG;
     @JsonPropertyDescription("The VolumeSnapshot the clone's volume was restored from: the operator's own snapshot of source.pvcName, or source.snapshotName.")
     private SnapshotStatus snapshot;
     @JsonPropertyDescription("When the data was taken from production: the snapshot's creation time.")
@@ -52,6 +54,8 @@ public class DatabaseCloneStatus {
     public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
     public String getSource() { return source; }
     public void setSource(String source) { this.source = source; }
+    public CloudNativePGStatus getCloudNativePG() { return cloudNativePG; }
+    public void setCloudNativePG(CloudNativePGStatus cloudNativePG) { this.cloudNativePG = cloudNativePG; }
     public SnapshotStatus getSnapshot() { return snapshot; }
     public void setSnapshot(SnapshotStatus snapshot) { this.snapshot = snapshot; }
     public String getDataAsOf() { return dataAsOf; }
@@ -75,7 +79,7 @@ public class DatabaseCloneStatus {
     public boolean equals(Object o) {
         return o instanceof DatabaseCloneStatus s && Objects.equals(phase, s.phase) && Objects.equals(conditions, s.conditions)
                 && Objects.equals(observedGeneration, s.observedGeneration) && Objects.equals(source, s.source)
-                && Objects.equals(snapshot, s.snapshot) && Objects.equals(dataAsOf, s.dataAsOf)
+                && Objects.equals(cloudNativePG, s.cloudNativePG) && Objects.equals(snapshot, s.snapshot) && Objects.equals(dataAsOf, s.dataAsOf)
                 && Objects.equals(endpoint, s.endpoint) && Objects.equals(secrets, s.secrets)
                 && Objects.equals(postgresVersion, s.postgresVersion) && Objects.equals(readyAt, s.readyAt)
                 && Objects.equals(expiresAt, s.expiresAt) && Objects.equals(timings, s.timings) && Objects.equals(steps, s.steps);

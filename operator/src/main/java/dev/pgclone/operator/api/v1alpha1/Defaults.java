@@ -38,6 +38,9 @@ public final class Defaults {
     /** spec.source.walDirectory: the WAL directory inside a separate WAL volume, where CloudNativePG keeps it. */
     public static final String WAL_DIRECTORY = "pg_wal";
 
+    /** PGDATA inside a CloudNativePG instance's data volume. */
+    public static final String CLOUDNATIVEPG_DATA_DIRECTORY = "pgdata";
+
     /** spec.postgres.superuser. */
     public static final String SUPERUSER = "postgres";
 

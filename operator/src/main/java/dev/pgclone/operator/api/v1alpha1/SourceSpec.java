@@ -7,8 +7,11 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "(has(self.pvcName) ? 1 : 0) + (has(self.snapshotName) ? 1 : 0) + (has(self.cloneSource) ? 1 : 0) == 1",
-        message = "set exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource")
+@ValidationRule(value = "(has(self.pvcName) ? 1 : 0) + (has(self.snapshotName) ? 1 : 0) + (has(self.cloneSource) ? 1 : 0)"
+        + " + (has(self.cloudNativePG) ? 1 : 0) + (has(self.cloudNativePGBackup) ? 1 : 0) == 1",
+        message = "set exactly one of spec.source.pvcName, snapshotName, cloneSource, cloudNativePG and cloudNativePGBackup")
+@ValidationRule(value = "!(has(self.cloudNativePG) || has(self.cloudNativePGBackup)) || !(has(self.dataDirectory) || has(self.namespace))",
+        message = "with spec.source.cloudNativePG or cloudNativePGBackup the volumes and directories come from CloudNativePG, in the clone's namespace: remove dataDirectory and namespace")
 @ValidationRule(value = "!has(self.cloneSource) || !(has(self.namespace) || has(self.volumeSnapshotClassName) || has(self.dataDirectory) || has(self.checkpoint))",
         message = "with spec.source.cloneSource, namespace, volumeSnapshotClassName, dataDirectory and checkpoint come from the CloneSource: remove them")
 @ValidationRule(value = "!has(self.walPvcName) || has(self.pvcName)",
@@ -34,6 +37,15 @@ public class SourceSpec {
     @JsonPropertyDescription("An existing, ready VolumeSnapshot to restore from instead of taking a new one (e.g. a CloudNativePG volume-snapshot backup). Never deleted by the operator.")
     private String snapshotName;
 
+    @JsonPropertyDescription("A CloudNativePG Cluster of this namespace: the operator finds the chosen instance's data and WAL volumes, "
+            + "image, uid and superuser Secret, and snapshots both volumes inside an online backup when WAL has a volume of its own.")
+    private CloudNativePGSource cloudNativePG;
+
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @JsonPropertyDescription("A completed CloudNativePG Backup (method volumeSnapshot) of this namespace: the clone restores its data and "
+            + "WAL snapshots and starts from its backup label. Never deleted by the operator.")
+    private String cloudNativePGBackup;
+
     @JsonPropertyDescription("A CloneSource, written by the owners of a database in another namespace, that allows this namespace to clone it. The operator checks the grant on every reconcile.")
     private CloneSourceRef cloneSource;
 
@@ -57,6 +69,10 @@ public class SourceSpec {
     public void setWalDirectory(String walDirectory) { this.walDirectory = walDirectory; }
     public String getSnapshotName() { return snapshotName; }
     public void setSnapshotName(String snapshotName) { this.snapshotName = snapshotName; }
+    public CloudNativePGSource getCloudNativePG() { return cloudNativePG; }
+    public void setCloudNativePG(CloudNativePGSource cloudNativePG) { this.cloudNativePG = cloudNativePG; }
+    public String getCloudNativePGBackup() { return cloudNativePGBackup; }
+    public void setCloudNativePGBackup(String cloudNativePGBackup) { this.cloudNativePGBackup = cloudNativePGBackup; }
     public CloneSourceRef getCloneSource() { return cloneSource; }
     public void setCloneSource(CloneSourceRef cloneSource) { this.cloneSource = cloneSource; }
     public String getNamespace() { return namespace; }
@@ -73,13 +89,14 @@ public class SourceSpec {
         return o instanceof SourceSpec s && java.util.Objects.equals(pvcName, s.pvcName)
                 && java.util.Objects.equals(walPvcName, s.walPvcName) && java.util.Objects.equals(walDirectory, s.walDirectory)
                 && java.util.Objects.equals(snapshotName, s.snapshotName) && java.util.Objects.equals(namespace, s.namespace)
-                && java.util.Objects.equals(cloneSource, s.cloneSource)
+                && java.util.Objects.equals(cloneSource, s.cloneSource) && java.util.Objects.equals(cloudNativePG, s.cloudNativePG)
+                && java.util.Objects.equals(cloudNativePGBackup, s.cloudNativePGBackup)
                 && java.util.Objects.equals(volumeSnapshotClassName, s.volumeSnapshotClassName)
                 && java.util.Objects.equals(dataDirectory, s.dataDirectory) && java.util.Objects.equals(checkpoint, s.checkpoint);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(pvcName, walPvcName, walDirectory, snapshotName, cloneSource, namespace, volumeSnapshotClassName, dataDirectory, checkpoint);
+        return java.util.Objects.hash(pvcName, walPvcName, walDirectory, snapshotName, cloneSource, cloudNativePG, cloudNativePGBackup, namespace, volumeSnapshotClassName, dataDirectory, checkpoint);
     }
 }

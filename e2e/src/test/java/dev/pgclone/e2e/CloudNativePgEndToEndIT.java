@@ -1,0 +1,98 @@
+package dev.pgclone.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgclone.testkit.cluster.LocalCluster;
+import dev.pgclone.testkit.cluster.SampleProduction;
+import dev.pgclone.testkit.cluster.Volumes;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Production laid out as CloudNativePG lays out an instance with walStorage (data PVC
+ * {@code <instance>}, WAL PVC {@code <instance>-wal}, pg_wal a link into the WAL volume), under a
+ * pgbench write load, cloned on the local cluster with the real operator jar, btrfs snapshots and
+ * postgres: both volumes are snapshotted inside an online backup, the clone recovers from the
+ * backup's label to the backup's end, and holds every row committed before the backup started.
+ */
+@ExtendWith(SharedCluster.Resolver.class)
+class CloudNativePgEndToEndIT {
+
+    static final String NS = "e2e-cnpg";
+
+    @Test
+    void aSourceWithItsWalOnAVolumeOfItsOwnIsClonedInsideAnOnlineBackupUnderLoad(SharedCluster shared) throws Exception {
+        LocalCluster cluster = shared.cluster();
+        KubernetesClient client = cluster.client();
+        try (SharedCluster.TestNamespaces namespaces = shared.namespaces(NS);
+             SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(NS).walVolume().scale(2))) {
+            assertThat(Files.isSymbolicLink(Volumes.hostPath(client, NS, prod.pvcName()).resolve("pgdata/pg_wal")))
+                    .as("production's pg_wal is a link into its WAL volume").isTrue();
+            prod.psql("CREATE TABLE committed_before (id int PRIMARY KEY); INSERT INTO committed_before SELECT generate_series(1, 1000)");
+            prod.startLoad(Duration.ofMinutes(3));
+            long checkpointsBefore = Long.parseLong(prod.psql("SELECT checkpoints_req FROM pg_stat_bgwriter"));
+
+            CloneSourceEndToEndIT.apply(client, """
+                    apiVersion: pgclone.dev/v1alpha1
+                    kind: DatabaseClone
+                    metadata:
+                      name: orders-wal
+                      namespace: %s
+                    spec:
+                      %s
+                    """.formatted(NS, prod.cloneSpecYaml(6)));
+            GenericKubernetesResource ready = CloneSourceEndToEndIT.awaitReady(client, NS, "orders-wal");
+            assertThat(prod.loadRunning()).as("the write load ran through the backup").isTrue();
+
+            // both snapshots, the WAL one with the label of the backup they were taken in
+            VolumeSnapshot wal = client.resources(VolumeSnapshot.class).inNamespace(NS).withName("orders-wal-wal").get();
+            assertThat(wal.getSpec().getSource().getPersistentVolumeClaimName()).isEqualTo(prod.walPvcName());
+            String label = wal.getMetadata().getAnnotations().get("pgclone.dev/backup-label");
+            assertThat(label).startsWith("START WAL LOCATION: ").contains("BACKUP FROM: primary");
+            assertThat(Long.parseLong(prod.psql("SELECT checkpoints_req FROM pg_stat_bgwriter")))
+                    .as("pg_backup_start's fast checkpoint ran on the primary").isGreaterThan(checkpointsBefore);
+
+            try (Connection c = connect(client, "orders-wal")) {
+                assertThat(CloneScenarios.single(c, "SELECT count(*) FROM committed_before")).isEqualTo("1000");
+                assertThat(CloneScenarios.single(c, "SELECT pg_is_in_recovery()")).isEqualTo("f");
+                assertThat(Long.parseLong(CloneScenarios.single(c, "SELECT count(*) FROM pgbench_history"))).isPositive();
+                // the clone writes into its own WAL volume
+                try (var st = c.createStatement()) {
+                    st.execute("CREATE TABLE clone_only AS SELECT 1 AS x");
+                }
+            }
+            Path cloneData = Volumes.hostPath(client, NS, "orders-wal").resolve("pgdata");
+            Path cloneWal = Volumes.hostPath(client, NS, "orders-wal-wal");
+            assertThat(cloneData.resolve("pg_wal").toRealPath()).as("the clone's pg_wal").startsWith(cloneWal.toRealPath());
+            assertThat(prod.psql("SELECT to_regclass('clone_only') IS NULL")).as("production untouched").isEqualTo("t");
+
+            // the recovery started at the backup's checkpoint and ended at (or after) the backup's end
+            String log = Files.readString(cluster.kubelet().logFile(NS, "orders-wal").orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(log).containsPattern(RECOVERY_FROM_LABEL).containsPattern(BACKUP_END_REACHED);
+            assertThat(CloneScenarios.condition(ready, "SnapshotReady").get("message").toString()).contains("orders-wal");
+            EndToEnd.assertOperatorNeverForbidden(cluster);
+        }
+    }
+
+    /** PostgreSQL 15's log lines: recovery from a backup label, and the backup's end reached. */
+    static final String RECOVERY_FROM_LABEL = "starting backup recovery with redo LSN";
+    static final String BACKUP_END_REACHED = "completed backup recovery with redo LSN .* and end LSN";
+
+    private static Connection connect(KubernetesClient client, String name) throws Exception {
+        String ip = client.pods().inNamespace(NS).withName(name).get().getStatus().getPodIP();
+        Secret su = client.secrets().inNamespace(NS).withName(name + "-superuser").get();
+        String password = new String(Base64.getDecoder().decode(su.getData().get("password")), StandardCharsets.UTF_8);
+        return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", "postgres", password);
+    }
+}
