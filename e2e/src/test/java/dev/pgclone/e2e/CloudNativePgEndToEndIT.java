@@ -51,7 +51,7 @@ class CloudNativePgEndToEndIT {
                       namespace: %s
                     spec:
                       %s
-                    """.formatted(NS, prod.cloneSpecYaml(6)));
+                    """.formatted(NS, prod.cloneSpecYaml(2)));
             GenericKubernetesResource ready = CloneSourceEndToEndIT.awaitReady(client, NS, "orders-wal");
             assertThat(prod.loadRunning()).as("the write load ran through the backup").isTrue();
 
