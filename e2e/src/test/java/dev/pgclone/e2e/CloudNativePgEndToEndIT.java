@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -85,13 +86,88 @@ class CloudNativePgEndToEndIT {
         }
     }
 
+    @Test
+    void aClusterIsClonedByNameFromItsPrimaryAndFromAStandbyThatSparesThePrimary(SharedCluster shared) throws Exception {
+        LocalCluster cluster = shared.cluster();
+        KubernetesClient client = cluster.client();
+        try (SharedCluster.TestNamespaces namespaces = shared.namespaces(NS_CLUSTER);
+             SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(NS_CLUSTER).standby().scale(2))) {
+            SampleProduction.defineCloudNativePGKinds(client);
+            prod.writeCloudNativePGCluster();
+            prod.psql("CREATE TABLE committed_before (id int PRIMARY KEY); INSERT INTO committed_before SELECT generate_series(1, 1000)");
+            // the standby has replayed them before any clone starts
+            String lsn = prod.psql("SELECT pg_current_wal_lsn()");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    "t".equals(prod.psqlStandby("SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn")));
+            prod.startLoad(Duration.ofMinutes(3));
+
+            // from the standby: the primary does no checkpoint for it
+            long primaryCheckpoints = checkpoints(prod.psql("SELECT checkpoints_req + checkpoints_timed FROM pg_stat_bgwriter"));
+            CloneSourceEndToEndIT.apply(client, cloneOfCluster("from-standby", "preferStandby"));
+            GenericKubernetesResource fromStandby = CloneSourceEndToEndIT.awaitReady(client, NS_CLUSTER, "from-standby");
+            assertThat(checkpoints(prod.psql("SELECT checkpoints_req + checkpoints_timed FROM pg_stat_bgwriter")))
+                    .as("checkpoints on the primary while the clone was taken from the standby").isEqualTo(primaryCheckpoints);
+            Map<String, Object> used = CloneScenarios.map(CloneScenarios.status(fromStandby).get("cloudNativePG"));
+            assertThat(used).containsEntry("instance", prod.standbyName()).containsEntry("role", "standby")
+                    .containsEntry("data", prod.standbyName()).containsEntry("wal", prod.standbyName() + "-wal");
+            String label = client.resources(VolumeSnapshot.class).inNamespace(NS_CLUSTER).withName("from-standby-wal").get()
+                    .getMetadata().getAnnotations().get("pgclone.dev/backup-label");
+            assertThat(label).contains("BACKUP FROM: standby");
+            assertCloneHoldsWhatWasCommittedBefore(cluster, NS_CLUSTER, "from-standby");
+
+            // from the primary, named by the Cluster alone
+            CloneSourceEndToEndIT.apply(client, cloneOfCluster("from-primary", null));
+            GenericKubernetesResource fromPrimary = CloneSourceEndToEndIT.awaitReady(client, NS_CLUSTER, "from-primary");
+            assertThat(CloneScenarios.map(CloneScenarios.status(fromPrimary).get("cloudNativePG")))
+                    .containsEntry("instance", prod.podName()).containsEntry("role", "primary");
+            assertCloneHoldsWhatWasCommittedBefore(cluster, NS_CLUSTER, "from-primary");
+            assertThat(prod.loadRunning()).as("the write load ran through both").isTrue();
+            assertThat(prod.psqlStandby("SELECT pg_is_in_recovery()")).as("the standby is still a standby").isEqualTo("t");
+            EndToEnd.assertOperatorNeverForbidden(cluster);
+        }
+    }
+
+    static final String NS_CLUSTER = "e2e-cnpg-cluster";
+
+    private static long checkpoints(String count) {
+        return Long.parseLong(count);
+    }
+
+    private static String cloneOfCluster(String name, String instance) {
+        return """
+                apiVersion: pgclone.dev/v1alpha1
+                kind: DatabaseClone
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  source:
+                    cloudNativePG:
+                      cluster: orders
+                %s""".formatted(name, NS_CLUSTER, instance == null ? "" : "      instance: " + instance + "\n");
+    }
+
+    /** Every row committed before the backup started, a primary of its own, and a recovery from the label to the backup's end. */
+    private static void assertCloneHoldsWhatWasCommittedBefore(LocalCluster cluster, String ns, String name) throws Exception {
+        try (Connection c = connect(cluster.client(), ns, name)) {
+            assertThat(CloneScenarios.single(c, "SELECT count(*) FROM committed_before")).isEqualTo("1000");
+            assertThat(CloneScenarios.single(c, "SELECT pg_is_in_recovery()")).isEqualTo("f");
+        }
+        String log = Files.readString(cluster.kubelet().logFile(ns, name).orElseThrow(), StandardCharsets.UTF_8);
+        assertThat(log).containsPattern(RECOVERY_FROM_LABEL).containsPattern(BACKUP_END_REACHED);
+    }
+
     /** PostgreSQL 15's log lines: recovery from a backup label, and the backup's end reached. */
     static final String RECOVERY_FROM_LABEL = "starting backup recovery with redo LSN";
     static final String BACKUP_END_REACHED = "completed backup recovery with redo LSN .* and end LSN";
 
     private static Connection connect(KubernetesClient client, String name) throws Exception {
-        String ip = client.pods().inNamespace(NS).withName(name).get().getStatus().getPodIP();
-        Secret su = client.secrets().inNamespace(NS).withName(name + "-superuser").get();
+        return connect(client, NS, name);
+    }
+
+    private static Connection connect(KubernetesClient client, String ns, String name) throws Exception {
+        String ip = client.pods().inNamespace(ns).withName(name).get().getStatus().getPodIP();
+        Secret su = client.secrets().inNamespace(ns).withName(name + "-superuser").get();
         String password = new String(Base64.getDecoder().decode(su.getData().get("password")), StandardCharsets.UTF_8);
         return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", "postgres", password);
     }

@@ -47,6 +47,7 @@ public final class SampleProduction implements AutoCloseable {
         int scale = 10;
         String size = "10Gi";
         boolean walVolume;
+        boolean standby;
 
         public Options namespace(String ns) {
             this.namespace = ns;
@@ -71,6 +72,16 @@ public final class SampleProduction implements AutoCloseable {
          */
         public Options walVolume() {
             this.walVolume = true;
+            return this;
+        }
+
+        /**
+         * With {@link #walVolume()}: a second instance {@code <name>-2}, a streaming standby of the
+         * first made with pg_basebackup, on data and WAL PVCs of its own, labelled as a replica.
+         */
+        public Options standby() {
+            this.walVolume = true;
+            this.standby = true;
             return this;
         }
 
@@ -137,12 +148,12 @@ public final class SampleProduction implements AutoCloseable {
             initdb(data, wal);
             Files.writeString(data.resolve("postgresql.conf"), productionSettings(archive), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             // initdb's host lines cover 127.0.0.1 only; pods have their own 127.0.0.N
-            Files.writeString(data.resolve("pg_hba.conf"), "host all all 0.0.0.0/0 scram-sha-256\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.APPEND);
+            Files.writeString(data.resolve("pg_hba.conf"), "host all all 0.0.0.0/0 scram-sha-256\n"
+                    + "host replication all 0.0.0.0/0 scram-sha-256\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        client.pods().inNamespace(options.namespace).resource(pod()).create();
+        client.pods().inNamespace(options.namespace).resource(pod(podName(), pvcName(), walPvcName(), "primary")).create();
         Pod ready = client.pods().inNamespace(options.namespace).withName(podName()).waitUntilCondition(SampleProduction::isReady,
                 90, TimeUnit.SECONDS);
         String host = ready.getStatus().getPodIP();
@@ -153,6 +164,9 @@ public final class SampleProduction implements AutoCloseable {
                         "dbname", "postgres", "uri", "postgresql://postgres:" + password + "@" + host + ":5432/postgres")))
                 .build()).create();
         pgbench(Duration.ofMinutes(20), "-i", "-q", "-s", Integer.toString(options.scale), "--foreign-keys");
+        if (options.standby) {
+            startStandby(host);
+        }
         LOG.info("sample production database {}/{} ready at {}:5432 (pgbench scale {}) in {} s", options.namespace, podName(), host,
                 options.scale, (System.nanoTime() - t0) / 1_000_000_000);
     }
@@ -174,11 +188,42 @@ public final class SampleProduction implements AutoCloseable {
 
     /** CloudNativePG's labels on an instance's PVC. */
     private void labelAsInstanceVolume(String pvc, String role) {
+        labelAsInstanceVolume(pvc, podName(), role);
+    }
+
+    private void labelAsInstanceVolume(String pvc, String instance, String role) {
         cluster.client().persistentVolumeClaims().inNamespace(options.namespace).withName(pvc).edit(p -> {
-            p.getMetadata().setLabels(new LinkedHashMap<>(Map.of("cnpg.io/cluster", options.name, "cnpg.io/instanceName", podName(),
+            p.getMetadata().setLabels(new LinkedHashMap<>(Map.of("cnpg.io/cluster", options.name, "cnpg.io/instanceName", instance,
                     "cnpg.io/pvcRole", role)));
             return p;
         });
+    }
+
+    /** The second instance: pg_basebackup of the primary onto its own data and WAL volumes, started as a streaming standby. */
+    private void startStandby(String primaryHost) {
+        KubernetesClient client = cluster.client();
+        String instance = standbyName();
+        Volumes.createBound(client, options.namespace, instance, options.size);
+        Volumes.createBound(client, options.namespace, instance + "-wal", "2Gi");
+        labelAsInstanceVolume(instance, instance, "PG_DATA");
+        labelAsInstanceVolume(instance + "-wal", instance, "PG_WAL");
+        Path data = Volumes.hostPath(client, options.namespace, instance).resolve(DATA_DIRECTORY);
+        Path wal = Volumes.hostPath(client, options.namespace, instance + "-wal").resolve("pg_wal");
+        chown(data.getParent());
+        chown(wal.getParent());
+        List<String> cmd = new ArrayList<>(asUser());
+        // -R: standby.signal and primary_conninfo, as CloudNativePG's replicas have them
+        cmd.addAll(List.of(LocalPostgresInstall.bin(major, "pg_basebackup").toString(), "-d",
+                "host=" + primaryHost + " port=5432 user=postgres password=" + password, "-D", data.toString(), "--waldir=" + wal,
+                "-X", "stream", "-R", "-c", "fast", "--no-sync"));
+        try {
+            Exec.run(Duration.ofMinutes(5), cmd, nssEnv()).ok();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        client.pods().inNamespace(options.namespace).resource(pod(instance, instance, instance + "-wal", "replica")).create();
+        client.pods().inNamespace(options.namespace).withName(instance).waitUntilCondition(SampleProduction::isReady, 90, TimeUnit.SECONDS);
+        LOG.info("standby {}/{} streaming from {}", options.namespace, instance, podName());
     }
 
     private void initdb(Path data, Path wal) throws IOException {
@@ -225,13 +270,13 @@ public final class SampleProduction implements AutoCloseable {
         }
     }
 
-    private Pod pod() {
+    private Pod pod(String name, String dataPvc, String walPvc, String role) {
         Map<String, String> labels = new LinkedHashMap<>(Map.of("app.kubernetes.io/name", "postgres", "app.kubernetes.io/instance", options.name));
         if (options.walVolume) {
-            labels.putAll(Map.of("cnpg.io/cluster", options.name, "cnpg.io/instanceName", podName(), "cnpg.io/instanceRole", "primary"));
+            labels.putAll(Map.of("cnpg.io/cluster", options.name, "cnpg.io/instanceName", name, "cnpg.io/instanceRole", role));
         }
         Pod pod = new PodBuilder()
-                .withNewMetadata().withName(podName()).withNamespace(options.namespace).withLabels(labels).endMetadata()
+                .withNewMetadata().withName(name).withNamespace(options.namespace).withLabels(labels).endMetadata()
                 .withNewSpec()
                     .withRestartPolicy("Always")
                     .withTerminationGracePeriodSeconds(30L)
@@ -250,7 +295,7 @@ public final class SampleProduction implements AutoCloseable {
                         .addNewVolumeMount().withName("data").withMountPath(MOUNT).endVolumeMount()
                         .addNewVolumeMount().withName("run").withMountPath("/var/run/postgresql").endVolumeMount()
                     .endContainer()
-                    .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(pvcName()).endPersistentVolumeClaim().endVolume()
+                    .addNewVolume().withName("data").withNewPersistentVolumeClaim().withClaimName(dataPvc).endPersistentVolumeClaim().endVolume()
                     .addNewVolume().withName("run").withNewEmptyDir().endEmptyDir().endVolume()
                 .endSpec()
                 .build();
@@ -258,7 +303,7 @@ public final class SampleProduction implements AutoCloseable {
             pod.getSpec().getContainers().get(0).getVolumeMounts().add(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
                     .withName("wal").withMountPath(WAL_MOUNT).build());
             pod.getSpec().getVolumes().add(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("wal")
-                    .withNewPersistentVolumeClaim().withClaimName(walPvcName()).endPersistentVolumeClaim().build());
+                    .withNewPersistentVolumeClaim().withClaimName(walPvc).endPersistentVolumeClaim().build());
         }
         return pod;
     }
@@ -337,6 +382,81 @@ public final class SampleProduction implements AutoCloseable {
     /** The WAL volume in the walVolume layout, else null. */
     public String walPvcName() {
         return options.walVolume ? podName() + "-wal" : null;
+    }
+
+    /** The standby instance of {@link Options#standby()}. */
+    public String standbyName() {
+        return options.name + "-2";
+    }
+
+    /** The standby's Pod IP. */
+    public String standbyHost() {
+        return cluster.client().pods().inNamespace(options.namespace).withName(standbyName()).get().getStatus().getPodIP();
+    }
+
+    /** Runs SQL on the standby (read-only), as {@link #psql} does on the primary. */
+    public String psqlStandby(String sql) {
+        return Exec.run(Duration.ofMinutes(2), List.of(LocalPostgresInstall.bin(major, "psql").toString(), "-X", "-At", "-v",
+                "ON_ERROR_STOP=1", "-h", standbyHost(), "-U", "postgres", "-d", "postgres", "-c", sql), Map.of("PGPASSWORD", password)).ok().strip();
+    }
+
+    /**
+     * A CloudNativePG Cluster object describing this database in the walVolume layout: what
+     * CloudNativePG would write (the fields the operator reads, docs/cloudnativepg.md), so that
+     * spec.source.cloudNativePG can name it. The API server must know the kind
+     * ({@link #defineCloudNativePGKinds}).
+     */
+    public void writeCloudNativePGCluster() {
+        List<String> instances = options.standby ? List.of(podName(), standbyName()) : List.of(podName());
+        var cluster = new io.fabric8.kubernetes.api.model.GenericKubernetesResource();
+        cluster.setApiVersion("postgresql.cnpg.io/v1");
+        cluster.setKind("Cluster");
+        cluster.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(options.name).withNamespace(options.namespace).build());
+        cluster.setAdditionalProperty("spec", Map.of("instances", instances.size(), "imageName", postgresImage(), "postgresUID", options.uid,
+                "enableSuperuserAccess", true, "walStorage", Map.of("size", "2Gi")));
+        cluster.setAdditionalProperty("status", Map.of("currentPrimary", podName(), "targetPrimary", podName(), "image", postgresImage(),
+                "instanceNames", instances, "readyInstances", instances.size(), "instancesStatus", Map.of("healthy", instances)));
+        this.cluster.client().genericKubernetesResources(CLOUDNATIVEPG_CLUSTERS).inNamespace(options.namespace).resource(cluster).create();
+    }
+
+    private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext CLOUDNATIVEPG_CLUSTERS =
+            new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder().withGroup("postgresql.cnpg.io").withVersion("v1")
+                    .withKind("Cluster").withPlural("clusters").withNamespaced(true).build();
+
+    /**
+     * Definitions of CloudNativePG's Cluster and Backup kinds that make an API server serve them:
+     * names and scope, any content (not CloudNativePG's CRDs, which the repository does not copy).
+     */
+    public static void defineCloudNativePGKinds(KubernetesClient client) {
+        for (String kind : List.of("Cluster", "Backup")) {
+            String plural = kind.toLowerCase() + "s";
+            var crd = new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder()
+                    .withNewMetadata().withName(plural + ".postgresql.cnpg.io").endMetadata()
+                    .withNewSpec().withGroup("postgresql.cnpg.io").withScope("Namespaced")
+                    .withNewNames().withKind(kind).withPlural(plural).withSingular(kind.toLowerCase()).withListKind(kind + "List").endNames()
+                    .addNewVersion().withName("v1").withServed(true).withStorage(true)
+                    .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
+                    .endOpenAPIV3Schema().endSchema().endVersion()
+                    .endSpec().build();
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).createOr(existing -> existing.update());
+        }
+        // served once the API server's discovery lists them
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            var served = client.getApiResources("postgresql.cnpg.io/v1");
+            if (served != null && served.getResources().stream().filter(r -> r.getKind().equals("Cluster") || r.getKind().equals("Backup")).count() == 2) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the API server does not serve postgresql.cnpg.io/v1 Cluster and Backup 30 s after their definitions");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     public String podName() {
