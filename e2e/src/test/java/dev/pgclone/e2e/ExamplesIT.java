@@ -70,6 +70,7 @@ class ExamplesIT {
             "clone-from-pvc.yaml", this::cloneFromPvc,
             "migration-rehearsal.yaml", this::migrationRehearsal,
             "clone-from-volumesnapshot.yaml", this::cloneFromVolumeSnapshot,
+            "clone-from-cloudnativepg.yaml", this::cloneFromCloudNativePg,
             "pull-request-clone.yaml", this::pullRequestClone,
             "masking-configmap.yaml", this::maskingConfigMap,
             "masked-clone.yaml", this::maskedClone,
@@ -87,6 +88,7 @@ class ExamplesIT {
     private SampleProduction orders;
     private SampleProduction cnpg;
     private SampleProduction prodOrders;
+    private SampleProduction shop;
     private final List<String> originalEmails = new ArrayList<>();
     /** The storage snapshot behind the CloneSource's VolumeSnapshot: deleting the examples must remove it. */
     private String sourceStorageSnapshot;
@@ -111,7 +113,14 @@ class ExamplesIT {
              SampleProduction cnpg = SampleProduction.create(cluster, new SampleProduction.Options().namespace(NS).name("cnpg-orders").uid(26)
                      .scale(1));
              // clonesource.yaml's production: data-orders-0 and Secret orders-superuser in prod
-             SampleProduction prodOrders = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(1))) {
+             SampleProduction prodOrders = SampleProduction.create(cluster, new SampleProduction.Options().namespace(PROD).scale(1));
+             // clone-from-cloudnativepg.yaml's Cluster shop: instance shop-1 with walStorage, uid 26, superuser access
+             SampleProduction shop = SampleProduction.create(cluster, new SampleProduction.Options().namespace(NS).name("shop").uid(26)
+                     .walVolume().scale(1))) {
+            this.shop = shop;
+            SampleProduction.defineCloudNativePGKinds(client);
+            shop.writeCloudNativePGCluster();
+            shop.psql("CREATE TABLE shop_marker (note text); INSERT INTO shop_marker VALUES ('in the shop cluster')");
             this.orders = orders;
             this.cnpg = cnpg;
             this.prodOrders = prodOrders;
@@ -261,6 +270,18 @@ class ExamplesIT {
             assertThat(single(st, "SELECT current_database()")).isEqualTo("app");
             assertThat(single(st, "SELECT string_agg(note, ',') FROM backup_marker")).as("the data as of the backup")
                     .isEqualTo("in the nightly backup");
+        }
+    }
+
+    private void cloneFromCloudNativePg(List<HasMetadata> applied) throws Exception {
+        String clone = only(applied, "DatabaseClone");
+        Map<String, Object> status = awaitReady(clone);
+        assertThat(map(status.get("cloudNativePG"))).as("status.cloudNativePG").containsEntry("instance", "shop-1")
+                .containsEntry("role", "primary").containsEntry("data", "shop-1").containsEntry("wal", "shop-1-wal");
+        Pod pod = client.pods().inNamespace(NS).withName(clone).get();
+        assertThat(pod.getSpec().getSecurityContext().getRunAsUser()).as("runs as the Cluster's uid").isEqualTo(26L);
+        try (Connection db = asRole(clone, "superuser"); Statement st = db.createStatement()) {
+            assertThat(single(st, "SELECT string_agg(note, ',') FROM shop_marker")).isEqualTo("in the shop cluster");
         }
     }
 
@@ -519,10 +540,10 @@ class ExamplesIT {
      * storage snapshot of prod's VolumeSnapshot.
      */
     private void deleteAll(Map<String, List<HasMetadata>> applied) {
-        Map<String, Set<String>> productionPods = Map.of(NS, Set.of(orders.podName(), cnpg.podName()), PROD, Set.of(prodOrders.podName()),
-                STAGING, Set.of());
-        Map<String, Set<String>> productionPvcs = Map.of(NS, Set.of(orders.pvcName(), cnpg.pvcName()), PROD, Set.of(prodOrders.pvcName()),
-                STAGING, Set.of());
+        Map<String, Set<String>> productionPods = Map.of(NS, Set.of(orders.podName(), cnpg.podName(), shop.podName()),
+                PROD, Set.of(prodOrders.podName()), STAGING, Set.of());
+        Map<String, Set<String>> productionPvcs = Map.of(NS, Set.of(orders.pvcName(), cnpg.pvcName(), shop.pvcName(), shop.walPvcName()),
+                PROD, Set.of(prodOrders.pvcName()), STAGING, Set.of());
         applied.values().forEach(objects -> client.resourceList(objects).delete());
         client.resources(VolumeSnapshot.class).inNamespace(NS).delete();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {

@@ -192,11 +192,11 @@ public final class SampleProduction implements AutoCloseable {
     }
 
     private void labelAsInstanceVolume(String pvc, String instance, String role) {
-        cluster.client().persistentVolumeClaims().inNamespace(options.namespace).withName(pvc).edit(p -> {
-            p.getMetadata().setLabels(new LinkedHashMap<>(Map.of("cnpg.io/cluster", options.name, "cnpg.io/instanceName", instance,
-                    "cnpg.io/pvcRole", role)));
-            return p;
-        });
+        // a merge patch: the volume controllers update the claim meanwhile, and its labels are ours alone
+        cluster.client().persistentVolumeClaims().inNamespace(options.namespace).withName(pvc).patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"metadata\":{\"labels\":{\"cnpg.io/cluster\":\"" + options.name + "\",\"cnpg.io/instanceName\":\"" + instance
+                        + "\",\"cnpg.io/pvcRole\":\"" + role + "\"}}}");
     }
 
     /** The second instance: pg_basebackup of the primary onto its own data and WAL volumes, started as a streaming standby. */
