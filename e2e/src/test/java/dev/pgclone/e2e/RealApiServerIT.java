@@ -130,6 +130,10 @@ class RealApiServerIT {
         String fromCloneSource = "with spec.source.cloneSource, namespace, volumeSnapshotClassName, dataDirectory and checkpoint come from the "
                 + "CloneSource: remove them";
         String immutable = "spec.source is immutable: create a new DatabaseClone to clone another source";
+        String sourceImage = "spec.postgres.image is required: the image every clone of this source runs (or name a CloudNativePG Cluster in"
+                + " spec.cloudNativePG)";
+        String sourceOne = "set exactly one of spec.pvcName and spec.cloudNativePG";
+        String sourceCnpgDir = "with spec.cloudNativePG the data directory comes from CloudNativePG: remove spec.dataDirectory";
         String cnpgOwn = "with spec.source.cloudNativePG or cloudNativePGBackup the volumes and directories come from CloudNativePG, in the"
                 + " clone's namespace: remove dataDirectory and namespace";
         String walBeside = "spec.source.walPvcName is the WAL volume beside spec.source.pvcName: set pvcName too, or remove walPvcName";
@@ -226,8 +230,18 @@ class RealApiServerIT {
                         "{source: {cloneSource: {name: orders}}}"),
                 SchemaCase.rejects(SCHEDULE, "required spec.schedule", "spec.schedule: Required value",
                         "{template: {spec: {source: {pvcName: data}, " + pg + "}}}"),
-                SchemaCase.rejects(SOURCE, "required spec.postgres.image", "spec.postgres.image: Required value", "{pvcName: data, postgres: {}}"),
-                SchemaCase.accepts(SOURCE, "required spec.postgres.image", "{pvcName: data, postgres: {image: \"postgres:16\"}}"),
+                // CEL: a CloneSource names a PVC or a CloudNativePG Cluster, which brings its directory and image
+                SchemaCase.rejects(SOURCE, sourceImage, "{pvcName: data, postgres: {}}"),
+                SchemaCase.rejects(SOURCE, sourceImage, "{pvcName: data}"),
+                SchemaCase.acceptsRule(SOURCE, sourceImage, "{pvcName: data, postgres: {image: \"postgres:16\"}}"),
+                SchemaCase.acceptsRule(SOURCE, sourceImage, "{cloudNativePG: {cluster: orders}}"),
+                SchemaCase.rejects(SOURCE, sourceOne, "{pvcName: data, cloudNativePG: {cluster: orders}, postgres: {image: \"postgres:16\"}}"),
+                SchemaCase.rejects(SOURCE, sourceOne, "{postgres: {image: \"postgres:16\"}}"),
+                SchemaCase.acceptsRule(SOURCE, sourceOne, "{cloudNativePG: {cluster: orders, instance: preferStandby}}"),
+                SchemaCase.rejects(SOURCE, sourceCnpgDir, "{cloudNativePG: {cluster: orders}, dataDirectory: pgdata}"),
+                SchemaCase.acceptsRule(SOURCE, sourceCnpgDir, "{pvcName: data, dataDirectory: pgdata, postgres: {image: \"postgres:16\"}}"),
+                SchemaCase.rejects(SOURCE, "required spec.cloudNativePG.cluster", "spec.cloudNativePG.cluster: Required value",
+                        "{cloudNativePG: {instance: primary}}"),
                 SchemaCase.rejects(CLONE, "type spec.postgres.runAsUser", "must be of type integer",
                         "{source: {pvcName: data}, postgres: {image: \"postgres:16\", runAsUser: \"999\"}}"),
                 // MigrationRehearsal: its clone template carries the clone's source rules, and its own
@@ -324,7 +338,7 @@ class RealApiServerIT {
         assertThat(kinds).as("kinds of schema constraints in the CRDs").contains("pattern", "minimum", "required", "type");
         assertThat(inCrds.get(CLONE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of DatabaseClone").hasSize(6);
         assertThat(inCrds.get(SCHEDULE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of RefreshSchedule").hasSize(5);
-        assertThat(inCrds.get(SOURCE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of CloneSource").hasSize(1);
+        assertThat(inCrds.get(SOURCE).stream().filter(c -> c.startsWith("rule "))).as("CEL rules of CloneSource").hasSize(4);
     }
 
     @Test

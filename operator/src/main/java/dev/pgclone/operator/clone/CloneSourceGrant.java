@@ -1,5 +1,8 @@
 package dev.pgclone.operator.clone;
 
+import dev.pgclone.operator.cnpg.CloudNativePGCloneSources;
+import dev.pgclone.operator.cnpg.CloudNativePGResolver;
+import dev.pgclone.operator.cnpg.Resolution;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceRef;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
@@ -24,7 +27,13 @@ final class CloneSourceGrant {
     sealed interface Decision permits Granted, Refused {}
 
     /** @param mandatoryScripts the source's post-clone SQL, run before the clone's own */
-    record Granted(CloneSource source, List<SqlScript> mandatoryScripts) implements Decision {}
+    /**
+     * @param source           the CloneSource as its snapshots are taken: for spec.cloudNativePG with the Cluster's
+     *                         instance, image, uid and Secret filled in ({@link CloudNativePGCloneSources})
+     * @param mandatoryScripts the source's post-clone SQL, run before the clone's own
+     * @param sourceHost       a CloudNativePG instance's Pod IP, where the CHECKPOINT runs; null otherwise
+     */
+    record Granted(CloneSource source, List<SqlScript> mandatoryScripts, String sourceHost) implements Decision {}
 
     record Refused(String reason, String message) implements Decision {}
 
@@ -50,6 +59,12 @@ final class CloneSourceGrant {
             return new Refused(Reasons.CLONE_SOURCE_INVALID, named + " is not usable (" + String.join("; ", problems)
                     + "): its owners must fix it; nothing new is done for this clone meanwhile");
         }
+        var effective = CloudNativePGCloneSources.effective(new CloudNativePGResolver(client), source);
+        if (effective instanceof Resolution.Problem<CloudNativePGCloneSources.Effective> p) {
+            return new Refused(p.reason(), named + ": " + p.message() + "; nothing new is done for this clone meanwhile");
+        }
+        String sourceHost = effective.resolved().orElseThrow().podIp();
+        source = effective.resolved().orElseThrow().source();
         List<String> overrides = overrides(clone, source);
         if (!overrides.isEmpty()) {
             return new Refused(Reasons.INVALID_SPEC, "invalid spec: " + String.join("; ", overrides));
@@ -61,7 +76,7 @@ final class CloneSourceGrant {
                     + ", the mandatory post-clone SQL of CloneSource " + ref + ", does not exist: clones of this source wait until its owners"
                     + " create it; nothing new is done for this clone meanwhile");
         }
-        return new Granted(source, scripts.get());
+        return new Granted(source, scripts.get(), sourceHost);
     }
 
     /**

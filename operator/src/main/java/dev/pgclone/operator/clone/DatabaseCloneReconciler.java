@@ -202,6 +202,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         }
         if (grant instanceof CloneSourceGrant.Granted g) {
             ctx.granted(g.source(), g.mandatoryScripts());
+            ctx.sourceHost(g.sourceHost());
             ctx.maskingBuild(build && Ownership.controlledBy(clone, g.source().getMetadata().getUid()));
         }
         Optional<Instant> expiresAt = expiresAt(clone);

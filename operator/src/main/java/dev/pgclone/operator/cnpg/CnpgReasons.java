@@ -29,4 +29,6 @@ public final class CnpgReasons {
     public static final String BACKUP_LABEL_MISSING = "CloudNativePGBackupLabelMissing";
 
     private CnpgReasons() {}
+    /** A CloneSource names a Cluster with walStorage: its shared snapshots are of one volume, which would lack the WAL. */
+    public static final String WAL_STORAGE_NOT_SHAREABLE = "CloudNativePGWalStorageNotShareable";
 }

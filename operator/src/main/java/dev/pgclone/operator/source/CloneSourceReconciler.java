@@ -1,5 +1,8 @@
 package dev.pgclone.operator.source;
 
+import dev.pgclone.operator.cnpg.CloudNativePGCloneSources;
+import dev.pgclone.operator.cnpg.CloudNativePGResolver;
+import dev.pgclone.operator.cnpg.Resolution;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
 import dev.pgclone.operator.api.v1alpha1.CloneSourceStatus;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
@@ -49,6 +52,7 @@ import java.util.Set;
  */
 // not generation-aware: the rebuild-masked-snapshot annotation changes metadata only, and must start a build
 @ControllerConfiguration(name = CloneSourceReconciler.NAME, generationAwareEventProcessing = false)
+@io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "postgresql.cnpg.io", resources = {"clusters", "imagecatalogs", "clusterimagecatalogs"}, verbs = "get")
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshots", verbs = {"get", "list", "watch", "update", "delete"})
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "snapshot.storage.k8s.io", resources = "volumesnapshotcontents", verbs = "delete")
 @io.quarkiverse.operatorsdk.annotations.RBACRule(apiGroups = "pgclone.dev", resources = "databaseclones", verbs = {"get", "list", "watch", "create", "delete"})
@@ -66,8 +70,10 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
     private final Ownership ownership;
     private final SourceSnapshotClaims sourceSnapshots;
     private final MaskedSnapshotKeeper maskedSnapshots;
+    private final CloudNativePGResolver cloudNativePG;
 
     public CloneSourceReconciler(KubernetesClient client, Clock clock, OperatorKey key) {
+        this.cloudNativePG = new CloudNativePGResolver(client);
         this.client = client;
         this.ownership = new Ownership(client, key);
         this.clock = clock;
@@ -191,16 +197,25 @@ public class CloneSourceReconciler implements Reconciler<CloneSource>, Cleaner<C
             return new CloneSourceStatusFactory.Problem(Reasons.CLONE_SOURCE_INVALID,
                     "not usable, clones of it are refused: " + String.join("; ", problems));
         }
+        var effective = CloudNativePGCloneSources.effective(cloudNativePG, source);
+        if (effective instanceof Resolution.Problem<CloudNativePGCloneSources.Effective> p) {
+            return new CloneSourceStatusFactory.Problem(p.reason(), p.message() + "; new clones wait");
+        }
+        if (source.getSpec().getCloudNativePG() != null) {
+            // the instance's PVC was found with it
+            return missingPostCloneConfigMap(source) ? postCloneMissing(source) : null;
+        }
         if (client.persistentVolumeClaims().inNamespace(source.getMetadata().getNamespace()).withName(source.getSpec().getPvcName()).get() == null) {
             return new CloneSourceStatusFactory.Problem(Reasons.SOURCE_PVC_NOT_FOUND,
                     "PersistentVolumeClaim " + source.getSpec().getPvcName() + " does not exist in this namespace: fix spec.pvcName");
         }
-        if (missingPostCloneConfigMap(source)) {
-            return new CloneSourceStatusFactory.Problem(Reasons.SOURCE_POST_CLONE_NOT_FOUND, "ConfigMap "
-                    + source.getSpec().getPostClone().getConfigMapName() + " named by spec.postClone.configMapName"
-                    + " does not exist in this namespace: clones are refused until it does");
-        }
-        return null;
+        return missingPostCloneConfigMap(source) ? postCloneMissing(source) : null;
+    }
+
+    private static CloneSourceStatusFactory.Problem postCloneMissing(CloneSource source) {
+        return new CloneSourceStatusFactory.Problem(Reasons.SOURCE_POST_CLONE_NOT_FOUND, "ConfigMap "
+                + source.getSpec().getPostClone().getConfigMapName() + " named by spec.postClone.configMapName"
+                + " does not exist in this namespace: clones are refused until it does");
     }
 
     private boolean missingPostCloneConfigMap(CloneSource source) {

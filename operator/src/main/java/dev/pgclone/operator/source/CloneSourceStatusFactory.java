@@ -52,7 +52,7 @@ final class CloneSourceStatusFactory {
             return conditions.set(status.getConditions(), Conditions.READY, Condition.FALSE, problem.reason(), problem.message(), generation);
         }
         conditions.set(status.getConditions(), Conditions.READY, Condition.TRUE, Reasons.SOURCE_READY,
-                "clones of PersistentVolumeClaim " + source.getSpec().getPvcName() + " may be created in " + allowed(source)
+                "clones of " + dev.pgclone.operator.spec.CloneSourceValidator.describeVolume(source.getSpec()) + " may be created in " + allowed(source)
                         + (source.getSpec().getMaxClones() == null ? "" : ", at most " + source.getSpec().getMaxClones()
                                 + " at once (spec.maxClones; status.clones counts those using its snapshots)"), generation);
         return false;

@@ -236,7 +236,7 @@ final class MaskedSnapshotKeeper {
             // the clone controller runs it as a build only once sealed to its uid (it waits until then)
             made = maskedSnapshots.sealBuild(made);
             events.normal(source, Reasons.MASKED_SNAPSHOT_BUILDING, "Started masked-snapshot build " + made.getMetadata().getName()
-                    + ": a private copy of " + source.getSpec().getPvcName() + " in this namespace, masked by spec.postClone");
+                    + ": a private copy of " + CloneSourceValidator.describeVolume(source.getSpec()) + " in this namespace, masked by spec.postClone");
             return made;
         } catch (Ownership.NameConflict conflict) {
             events.warning(source, Reasons.NAME_CONFLICT, conflict.describeFor("CloneSource", source.getMetadata().getName()));

@@ -40,17 +40,34 @@ public final class CloneSourceValidator {
         return problems;
     }
 
+    /** The source's volume as messages name it: the PVC, or the CloudNativePG Cluster's (its instance's data volume). */
+    public static String describeVolume(CloneSourceSpec spec) {
+        return spec.getCloudNativePG() != null ? "the data volume of CloudNativePG Cluster " + spec.getCloudNativePG().getCluster()
+                : "PersistentVolumeClaim " + spec.getPvcName();
+    }
+
     public static List<String> problems(CloneSourceSpec spec) {
         List<String> problems = new ArrayList<>();
-        if (spec == null || spec.getPvcName() == null || spec.getPvcName().isBlank()) {
-            problems.add("spec.pvcName is required: the production data volume in this namespace");
+        boolean cnpg = spec != null && spec.getCloudNativePG() != null;
+        boolean pvc = spec != null && spec.getPvcName() != null && !spec.getPvcName().isBlank();
+        if (!pvc && !cnpg) {
+            problems.add("spec.pvcName is required: the production data volume in this namespace (or spec.cloudNativePG, a CloudNativePG Cluster)");
             return problems;
+        }
+        if (pvc && cnpg) {
+            problems.add("set exactly one of spec.pvcName and spec.cloudNativePG");
+        }
+        if (cnpg && (spec.getCloudNativePG().getCluster() == null || spec.getCloudNativePG().getCluster().isBlank())) {
+            problems.add("spec.cloudNativePG.cluster is required: the name of a CloudNativePG Cluster in this namespace");
+        }
+        if (cnpg && spec.getDataDirectory() != null) {
+            problems.add("with spec.cloudNativePG the data directory comes from CloudNativePG: remove spec.dataDirectory");
         }
         if (spec.getDataDirectory() != null && (spec.getDataDirectory().contains("..") || spec.getDataDirectory().startsWith("/"))) {
             problems.add("spec.dataDirectory must be a relative path inside the volume without '..' (e.g. pgdata)");
         }
         // checked here too: not every API server a CRD lands on runs its schema validation (the mock in tests does not)
-        if (spec.getPostgres() == null || spec.getPostgres().getImage() == null || spec.getPostgres().getImage().isBlank()) {
+        if (!cnpg && (spec.getPostgres() == null || spec.getPostgres().getImage() == null || spec.getPostgres().getImage().isBlank())) {
             problems.add("spec.postgres.image is required: the image every clone of this source runs, the source's major version, e.g. postgres:16");
         }
         if (spec.getPostgres() != null) {

@@ -18,7 +18,7 @@ class CloneSourceValidatorTest {
     @Test
     void aPvcAndAnImageAreAllThatIsRequired() {
         CloneSourceSpec spec = new CloneSourceSpec();
-        assertThat(CloneSourceValidator.problems(spec)).containsExactly("spec.pvcName is required: the production data volume in this namespace");
+        assertThat(CloneSourceValidator.problems(spec)).containsExactly("spec.pvcName is required: the production data volume in this namespace (or spec.cloudNativePG, a CloudNativePG Cluster)");
         spec.setPvcName("data-orders-0");
         assertThat(CloneSourceValidator.problems(spec)).as("a consumer must never pick the image that runs on production data")
                 .containsExactly("spec.postgres.image is required: the image every clone of this source runs, the source's major version, e.g. postgres:16");

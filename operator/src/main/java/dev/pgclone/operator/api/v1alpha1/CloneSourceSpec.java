@@ -5,18 +5,26 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
-import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@io.fabric8.generator.annotation.ValidationRule(value = "(has(self.pvcName) ? 1 : 0) + (has(self.cloudNativePG) ? 1 : 0) == 1",
+        message = "set exactly one of spec.pvcName and spec.cloudNativePG")
+@io.fabric8.generator.annotation.ValidationRule(value = "!has(self.cloudNativePG) || !has(self.dataDirectory)",
+        message = "with spec.cloudNativePG the data directory comes from CloudNativePG: remove spec.dataDirectory")
+@io.fabric8.generator.annotation.ValidationRule(value = "has(self.cloudNativePG) || (has(self.postgres) && has(self.postgres.image))",
+        message = "spec.postgres.image is required: the image every clone of this source runs (or name a CloudNativePG Cluster in spec.cloudNativePG)")
 public class CloneSourceSpec {
 
-    @Required
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     @JsonPropertyDescription("The production PostgreSQL data volume in this namespace, e.g. data-orders-0 or orders-1 (CloudNativePG).")
     private String pvcName;
+
+    @JsonPropertyDescription("A CloudNativePG Cluster of this namespace instead of pvcName: the operator finds the chosen instance's data volume, "
+            + "image, uid and superuser Secret for each snapshot. Clusters with walStorage cannot be shared through a CloneSource yet.")
+    private CloudNativePGSource cloudNativePG;
 
     @JsonPropertyDescription("Path of PGDATA inside the volume: \"\" (the default) is the volume root; CloudNativePG uses pgdata, Bitnami data.")
     private String dataDirectory;
@@ -27,7 +35,6 @@ public class CloneSourceSpec {
     @JsonPropertyDescription("Run CHECKPOINT before each snapshot. The Secret stays in this namespace: the operator reads it here, never copies it, and clones never name it.")
     private CheckpointSpec checkpoint;
 
-    @Required
     @JsonPropertyDescription("Server settings for clones of this source. Each one set is binding: a clone may leave it out or repeat it; a different value is refused. image is required.")
     private SourcePostgresDefaults postgres;
 
@@ -51,6 +58,8 @@ public class CloneSourceSpec {
     @JsonPropertyDescription("At most this many clones of this source exist at once, across all namespaces; the oldest are served and newer ones wait (CloneSourceAtCapacity) until one is deleted. Unset: no limit. A RefreshSchedule needs room for its serving clone, the next one and historyLimit older ones.")
     private Integer maxClones;
 
+    public CloudNativePGSource getCloudNativePG() { return cloudNativePG; }
+    public void setCloudNativePG(CloudNativePGSource cloudNativePG) { this.cloudNativePG = cloudNativePG; }
     public String getPvcName() { return pvcName; }
     public void setPvcName(String pvcName) { this.pvcName = pvcName; }
     public String getDataDirectory() { return dataDirectory; }

@@ -3,7 +3,6 @@ package dev.pgclone.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Required;
 import java.util.List;
 
 /**
@@ -15,8 +14,7 @@ import java.util.List;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class SourcePostgresDefaults {
 
-    @Required
-    @JsonPropertyDescription("Image every clone of this source runs (a clone may leave spec.postgres.image out or repeat it, not change it); the source's major version, e.g. postgres:16. Required. It must also be allowed by the operator's allowed images.")
+    @JsonPropertyDescription("Image every clone of this source runs (a clone may leave spec.postgres.image out or repeat it, not change it); the source's major version, e.g. postgres:16. Required, except with spec.cloudNativePG (the image that runs on the Cluster's data). It must also be allowed by the operator's allowed images.")
     private String image;
 
     @JsonPropertyDescription("uid owning the data files, binding for clones when set: 999 official image, 26 CloudNativePG, 1001 Bitnami.")
