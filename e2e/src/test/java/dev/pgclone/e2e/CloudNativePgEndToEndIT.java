@@ -127,6 +127,53 @@ class CloudNativePgEndToEndIT {
         }
     }
 
+    @Test
+    void aVolumeSnapshotBackupOfTheClusterIsRestoredToTheBackupsEnd(SharedCluster shared) throws Exception {
+        LocalCluster cluster = shared.cluster();
+        KubernetesClient client = cluster.client();
+        try (SharedCluster.TestNamespaces namespaces = shared.namespaces(NS_BACKUP);
+             SampleProduction prod = SampleProduction.create(cluster, new SampleProduction.Options().namespace(NS_BACKUP).walVolume().scale(2))) {
+            SampleProduction.defineCloudNativePGKinds(client);
+            prod.writeCloudNativePGCluster();
+            prod.psql("CREATE TABLE committed_before (id int PRIMARY KEY); INSERT INTO committed_before SELECT generate_series(1, 1000)");
+            prod.startLoad(Duration.ofMinutes(3));
+            String label = prod.takeCloudNativePGBackup("nightly");
+            assertThat(label).contains("LABEL: nightly");
+            prod.psql("CREATE TABLE after_backup AS SELECT 1 AS x");
+
+            CloneSourceEndToEndIT.apply(client, """
+                    apiVersion: pgclone.dev/v1alpha1
+                    kind: DatabaseClone
+                    metadata:
+                      name: from-backup
+                      namespace: %s
+                    spec:
+                      source:
+                        cloudNativePGBackup: nightly
+                    """.formatted(NS_BACKUP));
+            GenericKubernetesResource ready = CloneSourceEndToEndIT.awaitReady(client, NS_BACKUP, "from-backup");
+            assertThat(CloneScenarios.map(CloneScenarios.status(ready).get("cloudNativePG"))).containsEntry("backup", "nightly")
+                    .containsEntry("data", "nightly").containsEntry("wal", "nightly-wal");
+            assertCloneHoldsWhatWasCommittedBefore(cluster, NS_BACKUP, "from-backup");
+            try (Connection c = connect(client, NS_BACKUP, "from-backup")) {
+                assertThat(CloneScenarios.single(c, "SELECT to_regclass('after_backup') IS NULL")).as("nothing from after the backup").isEqualTo("t");
+            }
+            assertThat(client.resources(VolumeSnapshot.class).inNamespace(NS_BACKUP).withName("from-backup").get())
+                    .as("the Backup's snapshots are restored, none taken").isNull();
+
+            client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone").inNamespace(NS_BACKUP).withName("from-backup").delete();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+                    client.persistentVolumeClaims().inNamespace(NS_BACKUP).withName("from-backup-wal").get() == null);
+            for (String snapshot : java.util.List.of("nightly", "nightly-wal")) {
+                assertThat(client.resources(VolumeSnapshot.class).inNamespace(NS_BACKUP).withName(snapshot).get())
+                        .as("the Backup's %s, never the operator's to delete", snapshot).isNotNull();
+            }
+            EndToEnd.assertOperatorNeverForbidden(cluster);
+        }
+    }
+
+    static final String NS_BACKUP = "e2e-cnpg-backup";
+
     static final String NS_CLUSTER = "e2e-cnpg-cluster";
 
     private static long checkpoints(String count) {

@@ -419,6 +419,60 @@ public final class SampleProduction implements AutoCloseable {
         this.cluster.client().genericKubernetesResources(CLOUDNATIVEPG_CLUSTERS).inNamespace(options.namespace).resource(cluster).create();
     }
 
+    /**
+     * A volume-snapshot Backup as CloudNativePG takes one of the primary (online, walVolume layout):
+     * pg_backup_start in a session held open, a VolumeSnapshot {@code <name>} of the data PVC,
+     * waited for until ready, pg_backup_stop, a VolumeSnapshot {@code <name>-wal} of the WAL PVC;
+     * both labelled and annotated as CloudNativePG does (the label base64 in
+     * {@code cnpg.io/backupLabelFile}), and the Backup object, completed. Returns the label.
+     */
+    public String takeCloudNativePGBackup(String name) throws java.sql.SQLException {
+        KubernetesClient client = cluster.client();
+        String label;
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl("postgres"), "postgres", password);
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("SELECT pg_backup_start('" + name + "', true)");
+            snapshotForBackup(name, name, pvcName(), "PG_DATA");
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT labelfile FROM pg_backup_stop(false)")) {
+                rs.next();
+                label = rs.getString(1);
+            }
+        }
+        String encoded = java.util.Base64.getEncoder().encodeToString(label.getBytes(StandardCharsets.UTF_8));
+        snapshotForBackup(name, name + "-wal", walPvcName(), "PG_WAL");
+        for (String snapshot : List.of(name, name + "-wal")) {
+            client.resources(io.fabric8.volumesnapshot.api.model.VolumeSnapshot.class).inNamespace(options.namespace).withName(snapshot).patch(
+                    io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                    "{\"metadata\":{\"annotations\":{\"cnpg.io/backupLabelFile\":\"" + encoded + "\"}}}");
+        }
+        var backup = new io.fabric8.kubernetes.api.model.GenericKubernetesResource();
+        backup.setApiVersion("postgresql.cnpg.io/v1");
+        backup.setKind("Backup");
+        backup.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(options.namespace).build());
+        backup.setAdditionalProperty("spec", Map.of("cluster", Map.of("name", options.name), "method", "volumeSnapshot"));
+        backup.setAdditionalProperty("status", Map.of("phase", "completed", "method", "volumeSnapshot", "online", true,
+                "majorVersion", Integer.parseInt(major), "instanceID", Map.of("podName", podName()), "backupLabelFile", encoded,
+                "snapshotBackupStatus", Map.of("elements", List.of(Map.of("name", name, "type", "PG_DATA"),
+                        Map.of("name", name + "-wal", "type", "PG_WAL")))));
+        client.genericKubernetesResources(CLOUDNATIVEPG_BACKUPS).inNamespace(options.namespace).resource(backup).create();
+        return label;
+    }
+
+    private void snapshotForBackup(String backup, String snapshot, String pvc, String role) {
+        KubernetesClient client = cluster.client();
+        client.resources(io.fabric8.volumesnapshot.api.model.VolumeSnapshot.class).inNamespace(options.namespace).resource(
+                new io.fabric8.volumesnapshot.api.model.VolumeSnapshotBuilder().withNewMetadata().withName(snapshot).withNamespace(options.namespace)
+                        .withLabels(Map.of("cnpg.io/cluster", options.name, "cnpg.io/backupName", backup, "cnpg.io/majorVersion", major))
+                        .withAnnotations(Map.of("cnpg.io/instanceName", podName(), "cnpg.io/pvcRole", role)).endMetadata()
+                        .withNewSpec().withNewSource().withPersistentVolumeClaimName(pvc).endSource().endSpec().build()).create();
+        client.resources(io.fabric8.volumesnapshot.api.model.VolumeSnapshot.class).inNamespace(options.namespace).withName(snapshot)
+                .waitUntilCondition(v -> v != null && v.getStatus() != null && Boolean.TRUE.equals(v.getStatus().getReadyToUse()), 60, TimeUnit.SECONDS);
+    }
+
+    private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext CLOUDNATIVEPG_BACKUPS =
+            new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder().withGroup("postgresql.cnpg.io").withVersion("v1")
+                    .withKind("Backup").withPlural("backups").withNamespaced(true).build();
+
     private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext CLOUDNATIVEPG_CLUSTERS =
             new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder().withGroup("postgresql.cnpg.io").withVersion("v1")
                     .withKind("Cluster").withPlural("clusters").withNamespaced(true).build();
