@@ -51,10 +51,12 @@ final class BootstrapConfigStep implements CloneStep {
     /**
      * A source with a WAL volume: the label of the backup its snapshots were taken in, from the WAL
      * snapshot; once written it stays, also when that snapshot is gone (the Pod may restart later).
+     * A CloudNativePG Backup: its label as {@link CloudNativePGSources#decideBackup} found it (and,
+     * once this ConfigMap exists, read back from it); none for an offline backup.
      */
     private static String backupLabel(CloneContext ctx, Optional<ConfigMap> existing) {
         if (!SourceBackup.applies(ctx)) {
-            return null;
+            return ctx.clone().getSpec().getSource().getBackupLabel();
         }
         String label = SnapshotStep.walSnapshot(ctx).map(CloneSnapshots::backupLabel).orElse(null);
         if (label == null && existing.isPresent() && existing.get().getData() != null) {

@@ -166,6 +166,10 @@ public final class CloneContext {
             // the Cluster and the choice as written: what it resolved to is in status.cloudNativePG
             return "cloudNativePG " + sourceNamespace() + "/" + source.getCloudNativePG();
         }
+        if (source.getCloudNativePGBackup() != null) {
+            // the Backup as written: its snapshots are in status.cloudNativePG
+            return "cloudNativePGBackup " + sourceNamespace() + "/" + source.getCloudNativePGBackup();
+        }
         String ns = sourceNamespace();
         if (source.getWalPvcName() != null && !source.getWalPvcName().isBlank()) {
             return "pvc " + ns + "/" + source.getPvcName() + " with WAL volume " + source.getWalPvcName();

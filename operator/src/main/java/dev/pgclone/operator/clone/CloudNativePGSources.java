@@ -4,18 +4,26 @@ import dev.pgclone.operator.api.v1alpha1.CloudNativePGStatus;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneStatus;
 import dev.pgclone.operator.cnpg.CloudNativePGResolver;
+import dev.pgclone.operator.cnpg.CnpgReasons;
 import dev.pgclone.operator.cnpg.InstanceChoice;
 import dev.pgclone.operator.cnpg.Resolution;
+import dev.pgclone.operator.cnpg.ResolvedBackup;
 import dev.pgclone.operator.cnpg.ResolvedInstance;
+import dev.pgclone.operator.resources.CloneBootstrap;
 import dev.pgclone.operator.status.Reasons;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * spec.source.cloudNativePG: which instance of the Cluster, its volumes, image, uid and superuser,
  * found by {@link CloudNativePGResolver} while nothing has been made for the clone yet, and from
  * then on as {@code status.cloudNativePG} recorded it: a switchover, an upgrade or a failed
- * instance later on does not change a clone that exists (docs/cloudnativepg.md).
+ * instance later on does not change a clone that exists (docs/cloudnativepg.md). The same for
+ * spec.source.cloudNativePGBackup: the Backup's snapshots, label, image and uid, kept once the
+ * clone's volume exists, so that a Backup deleted later does not change the clone either.
  */
 final class CloudNativePGSources {
 
@@ -26,8 +34,10 @@ final class CloudNativePGSources {
      * @param podIp the instance Pod's IP, where the CHECKPOINT or backup runs (the instance snapshotted, never whichever
      *              the Cluster's Service points at by then); null when its Pod is gone
      * @param note  what the user might not expect (a fallback to the primary, a CHECKPOINT skipped), or null
+     * @param backupLabel for a Backup: the backup_label of an online backup, installed before recovery; null for an
+     *                    offline backup, and for a Cluster (whose own backup gives the label to its WAL snapshot)
      */
-    record Found(CloudNativePGStatus used, String podIp, String note) implements Decision {
+    record Found(CloudNativePGStatus used, String podIp, String note, String backupLabel) implements Decision {
         String superuserSecret() {
             return used.getSuperuserSecret();
         }
@@ -45,7 +55,7 @@ final class CloudNativePGSources {
             // the same instance as before, wherever its Pod runs now (a backup in flight connects to it again only after a restart)
             Pod pod = client.pods().inNamespace(clone.getMetadata().getNamespace()).withName(previous.getCloudNativePG().getInstance()).get();
             String ip = pod == null || pod.getStatus() == null ? null : pod.getStatus().getPodIP();
-            return new Found(previous.getCloudNativePG(), ip, null);
+            return new Found(previous.getCloudNativePG(), ip, null, null);
         }
         Resolution<ResolvedInstance> resolution = resolver.resolveInstance(clone.getMetadata().getNamespace(),
                 spec.getCloudNativePG().getCluster(), InstanceChoice.parse(spec.getCloudNativePG().getInstance()));
@@ -69,6 +79,64 @@ final class CloudNativePGSources {
         used.setImage(found.image());
         used.setRunAsUser(found.runAsUser());
         used.setSuperuserSecret(found.superuserSecret());
-        return new Found(used, found.podIp(), found.note());
+        return new Found(used, found.podIp(), found.note(), null);
+    }
+
+    /**
+     * spec.source.cloudNativePGBackup. Once the clone's volume exists the Backup is not needed: what
+     * status.cloudNativePG recorded is kept, with the label as the clone's bootstrap ConfigMap holds
+     * it (absent there: an offline backup). Only in the moment between the volume and that ConfigMap
+     * is the Backup read again, for its label.
+     *
+     * @param made      the clone's volume exists
+     * @param bootstrap the clone's own bootstrap ConfigMap, when it exists
+     */
+    static Decision decideBackup(CloudNativePGResolver resolver, DatabaseClone clone, DatabaseCloneStatus previous, boolean made,
+                                 Optional<ConfigMap> bootstrap) {
+        String backupName = clone.getSpec().getSource().getCloudNativePGBackup();
+        CloudNativePGStatus recorded = made && previous != null && previous.getCloudNativePG() != null
+                && backupName.equals(previous.getCloudNativePG().getBackup()) ? previous.getCloudNativePG() : null;
+        if (recorded != null && bootstrap.isPresent()) {
+            var data = bootstrap.get().getData();
+            return new Found(recorded, null, null, data == null ? null : data.get(CloneBootstrap.BACKUP_LABEL_KEY));
+        }
+        Resolution<ResolvedBackup> resolution = resolver.resolveBackup(clone.getMetadata().getNamespace(), backupName);
+        if (resolution instanceof Resolution.Problem<ResolvedBackup> p) {
+            return new Problem(p.reason(), recorded == null ? p.message() : p.message()
+                    + " (the clone's volume was restored from it before its backup label was recorded)");
+        }
+        ResolvedBackup found = resolution.resolved().orElseThrow();
+        if (recorded != null) {
+            if (!found.dataSnapshot().equals(recorded.getData()) || !Objects.equals(found.walSnapshot(), recorded.getWal())) {
+                return new Problem(CnpgReasons.BACKUP_SNAPSHOT_MISSING, "Backup " + backupName + " now lists the snapshots "
+                        + snapshots(found.dataSnapshot(), found.walSnapshot()) + ", and the clone's volumes were restored from "
+                        + snapshots(recorded.getData(), recorded.getWal()) + ": its backup label is not theirs; delete the DatabaseClone"
+                        + " and create it again");
+            }
+            return new Found(recorded, null, null, found.backupLabel());
+        }
+        CloudNativePGStatus used = new CloudNativePGStatus();
+        used.setCluster(found.cluster());
+        used.setInstance(found.instance());
+        used.setBackup(found.backup());
+        used.setRole(role(found.backupLabel()));
+        used.setData(found.dataSnapshot());
+        used.setWal(found.walSnapshot());
+        used.setImage(found.image());
+        used.setRunAsUser(found.runAsUser());
+        return new Found(used, null, null, found.backupLabel());
+    }
+
+    /** What an online backup's label says it was taken from ("BACKUP FROM: primary" or "standby"); null when it does not say. */
+    static String role(String label) {
+        if (label == null) {
+            return null;
+        }
+        return label.lines().filter(l -> l.startsWith("BACKUP FROM: ")).map(l -> l.substring("BACKUP FROM: ".length()).strip())
+                .filter(r -> r.equals("primary") || r.equals("standby")).findFirst().orElse(null);
+    }
+
+    private static String snapshots(String data, String wal) {
+        return wal == null ? data : data + " and " + wal;
     }
 }

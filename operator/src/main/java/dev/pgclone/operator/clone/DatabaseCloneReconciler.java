@@ -188,8 +188,12 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         CloneSourceGrant.Decision grant = problems.isEmpty() && clone.getSpec().getSource().getCloneSource() != null
                 ? CloneSourceGrant.decide(client, clone) : null;
         CloneSource granted = grant instanceof CloneSourceGrant.Granted g ? g.source() : null;
-        CloudNativePGSources.Decision cnpg = problems.isEmpty() && clone.getSpec().getSource().getCloudNativePG() != null
-                ? CloudNativePGSources.decide(cloudNativePG, client, clone, previous, made(clone, josdk)) : null;
+        CloudNativePGSources.Decision cnpg = null;
+        if (problems.isEmpty() && clone.getSpec().getSource().getCloudNativePG() != null) {
+            cnpg = CloudNativePGSources.decide(cloudNativePG, client, clone, previous, made(clone, josdk));
+        } else if (problems.isEmpty() && clone.getSpec().getSource().getCloudNativePGBackup() != null) {
+            cnpg = CloudNativePGSources.decideBackup(cloudNativePG, clone, previous, made(clone, josdk), bootstrapConfigMap(clone, josdk));
+        }
         CloudNativePGSources.Found found = cnpg instanceof CloudNativePGSources.Found f ? f : null;
         DatabaseClone effective = problems.isEmpty() ? EffectiveClone.of(clone, granted, found) : clone;
         CloneContext ctx = new CloneContext(effective, status, josdk, client, clock.instant(), events, ownership);
@@ -293,6 +297,13 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         return work.running("backup/" + uid) || work.running("checkpoint/" + uid)
                 || josdk.getSecondaryResources(VolumeSnapshot.class).stream().anyMatch(s -> Ownership.controlledBy(s, uid))
                 || josdk.getSecondaryResources(PersistentVolumeClaim.class).stream().anyMatch(p -> Ownership.controlledBy(p, uid));
+    }
+
+    /** The clone's own bootstrap ConfigMap, from the informer cache (which holds only objects with the operator's valid mark). */
+    private static Optional<ConfigMap> bootstrapConfigMap(DatabaseClone clone, Context<DatabaseClone> josdk) {
+        String name = Names.bootstrapConfigMap(clone);
+        return josdk.getSecondaryResources(ConfigMap.class).stream()
+                .filter(c -> name.equals(c.getMetadata().getName()) && Ownership.controlledBy(c, clone.getMetadata().getUid())).findFirst();
     }
 
     /**

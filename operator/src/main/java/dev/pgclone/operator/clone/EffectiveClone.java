@@ -1,6 +1,7 @@
 package dev.pgclone.operator.clone;
 
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.api.v1alpha1.CloudNativePGStatus;
 import dev.pgclone.operator.api.v1alpha1.CredentialsSpec;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.DatabaseCloneSpec;
@@ -41,6 +42,16 @@ public final class EffectiveClone {
      *                      leaves unset, its superuser Secret the connection for the CHECKPOINT or backup.
      */
     static DatabaseClone of(DatabaseClone clone, CloneSource source, CloudNativePGSources.Found cloudNativePG) {
+        return cloudNativePG == null ? of(clone, source, null, null) : of(clone, source, cloudNativePG.used(), cloudNativePG.backupLabel());
+    }
+
+    /**
+     * @param cloudNativePG for spec.source.cloudNativePG or cloudNativePGBackup: what status.cloudNativePG
+     *                      records (or is about to). A Cluster's instance volumes become the source, to
+     *                      be snapshotted; a Backup's snapshots are given snapshots, restored as they are.
+     * @param backupLabel   for a Backup taken online: its backup_label; null otherwise
+     */
+    public static DatabaseClone of(DatabaseClone clone, CloneSource source, CloudNativePGStatus cloudNativePG, String backupLabel) {
         if (clone == null || clone.getSpec() == null) {
             throw new IllegalArgumentException("a DatabaseClone without spec has no effective form: validate it first");
         }
@@ -52,7 +63,9 @@ public final class EffectiveClone {
         if (source != null) {
             fromCloneSource(spec, source);
         }
-        if (cloudNativePG != null) {
+        if (cloudNativePG != null && cloudNativePG.getBackup() != null) {
+            fromCloudNativePGBackup(spec, cloudNativePG, backupLabel);
+        } else if (cloudNativePG != null) {
             fromCloudNativePG(spec, cloudNativePG);
         }
         if (spec.getSource() != null && !blank(spec.getSource().getWalPvcName()) && blank(spec.getSource().getWalDirectory())) {
@@ -108,18 +121,40 @@ public final class EffectiveClone {
         spec.setIsolation(Defaults.ISOLATION);
     }
 
-    private static void fromCloudNativePG(DatabaseCloneSpec spec, CloudNativePGSources.Found found) {
-        var used = found.used();
+    private static void fromCloudNativePG(DatabaseCloneSpec spec, CloudNativePGStatus used) {
         var target = spec.getSource();
         target.setPvcName(used.getData());
         target.setDataDirectory(Defaults.CLOUDNATIVEPG_DATA_DIRECTORY);
         target.setWalPvcName(used.getWal());
-        if (found.superuserSecret() != null && target.getCheckpoint() == null) {
+        if (used.getSuperuserSecret() != null && target.getCheckpoint() == null) {
             var checkpoint = new dev.pgclone.operator.api.v1alpha1.CheckpointSpec();
-            checkpoint.setSecretName(found.superuserSecret());
+            checkpoint.setSecretName(used.getSuperuserSecret());
             target.setCheckpoint(checkpoint);
         }
-        PostgresSpec pg = spec.getPostgres();
+        imageAndUid(spec.getPostgres(), used);
+    }
+
+    /**
+     * The Backup's data snapshot is the given snapshot the clone restores (the path of
+     * spec.source.snapshotName, with its provenance check); its WAL snapshot and label go where only
+     * the operator reads them, outside the API ({@link dev.pgclone.operator.api.v1alpha1.SourceSpec#getWalSnapshotName}).
+     * Nothing is snapshotted, so no CHECKPOINT runs.
+     */
+    private static void fromCloudNativePGBackup(DatabaseCloneSpec spec, CloudNativePGStatus used, String backupLabel) {
+        var target = spec.getSource();
+        target.setSnapshotName(used.getData());
+        target.setDataDirectory(Defaults.CLOUDNATIVEPG_DATA_DIRECTORY);
+        target.setCheckpoint(null);
+        if (used.getWal() != null) {
+            target.setWalSnapshotName(used.getWal());
+            target.setWalDirectory(Defaults.WAL_DIRECTORY);
+        }
+        target.setBackupLabel(backupLabel);
+        imageAndUid(spec.getPostgres(), used);
+    }
+
+    /** What the user set wins: a Cluster's image or uid only fill what the clone leaves unset. */
+    private static void imageAndUid(PostgresSpec pg, CloudNativePGStatus used) {
         pg.setImage(blank(pg.getImage()) ? used.getImage() : pg.getImage());
         pg.setRunAsUser(pg.getRunAsUser() == null ? used.getRunAsUser() : pg.getRunAsUser());
     }

@@ -15,7 +15,8 @@ import java.util.Optional;
 /**
  * SnapshotReady: a ready VolumeSnapshot of the source. For source.pvcName the operator takes one
  * (owned by the clone, deleted with it); for source.snapshotName it uses the given one and never
- * deletes it; for source.cloneSource it uses a snapshot in the source namespace, shared within the
+ * deletes it, and for source.cloudNativePGBackup the Backup's data snapshot the same way, with its
+ * WAL snapshot beside it; for source.cloneSource it uses a snapshot in the source namespace, shared within the
  * CloneSource's snapshotMaxAge, bound into the clone's namespace ({@link SourceSnapshotUse}). A
  * new snapshot notes how the {@link CheckpointStep} before it went.
  */
@@ -108,7 +109,8 @@ final class SnapshotStep implements CloneStep {
         }
         if (source.getSnapshotName() != null) {
             return new Plan.Stop(Outcome.retry(Reasons.SNAPSHOT_NOT_FOUND, "VolumeSnapshot " + ctx.sourceNamespace() + "/" + source.getSnapshotName()
-                    + " does not exist: check spec.source.snapshotName and spec.source.namespace"));
+                    + (source.getCloudNativePGBackup() != null ? " of Backup " + source.getCloudNativePGBackup() + " does not exist: name another Backup"
+                            : " does not exist: check spec.source.snapshotName and spec.source.namespace")));
         }
         String pvcName = source.getPvcName();
         if (ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace()).withName(pvcName).get() == null) {
@@ -137,10 +139,15 @@ final class SnapshotStep implements CloneStep {
         var source = ctx.clone().getSpec().getSource();
         SourceProvenance.Verdict verdict = SourceProvenance.of(ctx.client(), ctx.ownership(), ctx.namespace(),
                 source.getPvcName(), source.getSnapshotName());
+        if (verdict instanceof SourceProvenance.Original && source.getWalSnapshotName() != null) {
+            // a Backup's WAL snapshot is mounted into the clone as much as its data: a CloneSource's data there is refused too
+            verdict = SourceProvenance.of(ctx.client(), ctx.ownership(), ctx.namespace(), null, source.getWalSnapshotName());
+        }
         if (verdict instanceof SourceProvenance.Derived derived) {
             return Optional.of(Outcome.fail(Reasons.DERIVED_FROM_CLONE_SOURCE, derived.how() + ": data of a CloneSource can only be cloned"
                     + " through that CloneSource, with its grant, masking and isolation; set spec.source.cloneSource instead of "
-                    + (source.getPvcName() != null ? "spec.source.pvcName" : "spec.source.snapshotName")));
+                    + (source.getPvcName() != null ? "spec.source.pvcName" : source.getCloudNativePGBackup() != null
+                            ? "spec.source.cloudNativePGBackup" : "spec.source.snapshotName")));
         }
         if (verdict instanceof SourceProvenance.Unknown unknown) {
             Optional<String> granting = ctx.cloneSources()
@@ -175,6 +182,13 @@ final class SnapshotStep implements CloneStep {
                 return wal.get();
             }
         }
+        String givenWal = SourceBackup.applies(ctx) ? null : source.getWalSnapshotName();
+        if (givenWal != null) {
+            Optional<Outcome> wal = givenWalReadiness(ctx, givenWal);
+            if (wal.isPresent()) {
+                return wal.get();
+            }
+        }
         Map<String, String> annotations = vs.getMetadata().getAnnotations() == null ? Map.of() : vs.getMetadata().getAnnotations();
         // a clone of a CloneSource reports the source snapshot it shares and when that was taken
         String created = annotations.containsKey(Annotations.DATA_AS_OF) ? annotations.get(Annotations.DATA_AS_OF)
@@ -187,7 +201,8 @@ final class SnapshotStep implements CloneStep {
                         + "), so the clone's crash recovery may take longer" : "";
         Learned snapshot = new Learned.Snapshot(new SnapshotStatus(reported[1], reported[0], created,
                 st.getRestoreSize() == null ? null : st.getRestoreSize().toString()), created);
-        Finding ready = Finding.isTrue(Reasons.SNAPSHOT_READY, "VolumeSnapshot " + vs.getMetadata().getName() + " is ready"
+        Finding ready = Finding.isTrue(Reasons.SNAPSHOT_READY, (givenWal == null ? "VolumeSnapshot " + vs.getMetadata().getName() + " is ready"
+                : "VolumeSnapshots " + vs.getMetadata().getName() + " (data) and " + givenWal + " (WAL) are ready")
                 + (annotations.containsKey(Annotations.SOURCE_SNAPSHOT) ? " (bound to " + annotations.get(Annotations.SOURCE_SNAPSHOT) + ")" : "") + (st.getRestoreSize() == null ? "" : " (restore size " + st.getRestoreSize() + ")")
                 + caveat);
         // only a snapshot the operator took has a snapshotting time of this clone's
@@ -211,6 +226,33 @@ final class SnapshotStep implements CloneStep {
                     + vs.getMetadata().getName() + " of the WAL volume to become ready")));
         }
         return Optional.empty();
+    }
+
+    /**
+     * A given WAL snapshot (a CloudNativePG Backup's), beside the given data snapshot: not the
+     * operator's, not watched, so read from the API server and looked at again while it is not ready.
+     */
+    private Optional<Outcome> givenWalReadiness(CloneContext ctx, String name) {
+        Optional<VolumeSnapshot> wal = given(ctx, name);
+        if (wal.isEmpty()) {
+            return Optional.of(Outcome.retry(Reasons.SNAPSHOT_NOT_FOUND, "VolumeSnapshot " + ctx.sourceNamespace() + "/" + name
+                    + " of the WAL volume" + backupOf(ctx) + " does not exist: name another Backup"));
+        }
+        VolumeSnapshot vs = wal.get();
+        if (CloneSnapshots.failed(vs)) {
+            return Optional.of(Outcome.retry(Reasons.SNAPSHOT_FAILED, "VolumeSnapshot " + name + " of the WAL volume" + backupOf(ctx)
+                    + " failed: " + vs.getStatus().getError().getMessage()));
+        }
+        if (vs.getStatus() == null || !Boolean.TRUE.equals(vs.getStatus().getReadyToUse())) {
+            return Optional.of(Outcome.recheckAfter(GIVEN_SNAPSHOT_RECHECK, Finding.isFalse(Reasons.SNAPSHOT_CREATED,
+                    "waiting for VolumeSnapshot " + name + " of the WAL volume" + backupOf(ctx) + " to become ready")));
+        }
+        return Optional.empty();
+    }
+
+    private static String backupOf(CloneContext ctx) {
+        String backup = ctx.clone().getSpec().getSource().getCloudNativePGBackup();
+        return backup == null ? "" : " of Backup " + backup;
     }
 
     /**

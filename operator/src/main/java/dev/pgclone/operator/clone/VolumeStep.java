@@ -33,7 +33,7 @@ final class VolumeStep implements CloneStep {
             return Outcome.waitFor();
         }
         PersistentVolumeClaim pvc = existing.orElseGet(() -> create(ctx));
-        if (SourceBackup.applies(ctx)) {
+        if (CloneVolumes.walSnapshot(ctx.clone()) != null) {
             Optional<PersistentVolumeClaim> wal = ctx.owned(PersistentVolumeClaim.class, Names.walVolume(ctx.clone()));
             if (wal.isPresent() && wal.get().getMetadata().getDeletionTimestamp() != null) {
                 return Outcome.waitFor();
@@ -63,12 +63,21 @@ final class VolumeStep implements CloneStep {
                 + " (storage classes with WaitForFirstConsumer bind it once the Pod is scheduled)"));
     }
 
-    /** The WAL volume beside the data volume, restored from the WAL snapshot, as large as the source's WAL volume. */
+    /**
+     * The WAL volume beside the data volume, restored from the WAL snapshot, as large as the source's
+     * WAL volume. A given WAL snapshot (a CloudNativePG Backup's) has no source volume to go by: its
+     * restore size, and the cluster's default class unless spec.storage names one, as for the data.
+     */
     private PersistentVolumeClaim createWal(CloneContext ctx) {
         var spec = ctx.clone().getSpec();
-        PersistentVolumeClaim sourceWal = ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace())
+        String walSnapshot = CloneVolumes.walSnapshot(ctx.clone());
+        boolean given = !SourceBackup.applies(ctx);
+        PersistentVolumeClaim sourceWal = given ? null : ctx.client().persistentVolumeClaims().inNamespace(ctx.sourceNamespace())
                 .withName(spec.getSource().getWalPvcName()).get();
-        var snapshot = ctx.owned(io.fabric8.volumesnapshot.api.model.VolumeSnapshot.class, Names.walSnapshot(ctx.clone()));
+        var snapshot = given
+                ? Optional.ofNullable(ctx.client().resources(io.fabric8.volumesnapshot.api.model.VolumeSnapshot.class)
+                        .inNamespace(ctx.namespace()).withName(walSnapshot).get())
+                : ctx.owned(io.fabric8.volumesnapshot.api.model.VolumeSnapshot.class, walSnapshot);
         Quantity restoreSize = snapshot.map(s -> s.getStatus() == null ? null : s.getStatus().getRestoreSize()).orElse(null);
         Quantity sourceRequest = sourceWal == null || sourceWal.getSpec().getResources() == null
                 || sourceWal.getSpec().getResources().getRequests() == null ? null : sourceWal.getSpec().getResources().getRequests().get("storage");
@@ -79,7 +88,7 @@ final class VolumeStep implements CloneStep {
         PersistentVolumeClaim created = ctx.create(CloneVolumes.desiredWal(ctx.clone(), size == null ? new Quantity(Defaults.VOLUME_SIZE) : size,
                 storageClass, ctx.describeSource()));
         ctx.events().normal(ctx.clone(), Reasons.VOLUME_PENDING, "Created PersistentVolumeClaim " + created.getMetadata().getName()
-                + " (" + created.getSpec().getResources().getRequests().get("storage") + ") from snapshot " + Names.walSnapshot(ctx.clone())
+                + " (" + created.getSpec().getResources().getRequests().get("storage") + ") from snapshot " + walSnapshot
                 + " of the WAL volume");
         return created;
     }

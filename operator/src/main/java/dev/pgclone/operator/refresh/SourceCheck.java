@@ -29,6 +29,10 @@ final class SourceCheck {
             }
             return Optional.empty();
         }
+        if (source.getCloudNativePG() != null || source.getCloudNativePGBackup() != null) {
+            // found by the clone through CloudNativePG's objects; what is missing is its condition, with the resolver's reason
+            return Optional.empty();
+        }
         String ns = source.getNamespace() == null || source.getNamespace().isBlank() ? ctx.namespace() : source.getNamespace();
         if (!ns.equals(ctx.namespace())) {
             // the operator may not read other namespaces; the clone itself reports CrossNamespaceNotAllowed

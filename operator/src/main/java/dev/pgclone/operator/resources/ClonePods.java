@@ -106,19 +106,31 @@ public final class ClonePods {
                     .endVolume()
                 .endSpec()
                 .build();
-        String walPvc = clone.getSpec().getSource().getWalPvcName();
-        if (walPvc != null && !walPvc.isBlank()) {
-            // the bootstrap points pg_wal at the restored WAL directory and installs the backup's label
+        var container = pod.getSpec().getContainers().get(0);
+        if (CloneVolumes.walSnapshot(clone) != null) {
+            // the bootstrap points pg_wal at the restored WAL directory
             env.add(plain("PGCLONE_WAL_VOLUME", WAL_MOUNT));
             env.add(plain("PGCLONE_WAL_DIRECTORY", clone.getSpec().getSource().getWalDirectory()));
-            env.add(plain("PGCLONE_BACKUP_LABEL_FILE", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.BACKUP_LABEL_KEY));
-            var container = pod.getSpec().getContainers().get(0);
-            container.setEnv(env);
             container.getVolumeMounts().add(1, new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("wal").withMountPath(WAL_MOUNT).build());
             pod.getSpec().getVolumes().add(1, new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("wal")
                     .withNewPersistentVolumeClaim().withClaimName(Names.walVolume(clone)).endPersistentVolumeClaim().build());
         }
+        if (hasBackupLabel(clone)) {
+            // and installs the label of the online backup the snapshots were taken in (an offline one has none)
+            env.add(plain("PGCLONE_BACKUP_LABEL_FILE", BOOTSTRAP_MOUNT + "/" + CloneBootstrap.BACKUP_LABEL_KEY));
+        }
+        container.setEnv(env);
         return pod;
+    }
+
+    /**
+     * Whether the bootstrap ConfigMap holds a backup label for the clone: always for a source with
+     * spec.source.walPvcName (its snapshots are taken inside the operator's online backup), and for
+     * a CloudNativePG Backup taken online.
+     */
+    static boolean hasBackupLabel(DatabaseClone clone) {
+        var source = clone.getSpec().getSource();
+        return source.getWalPvcName() != null && !source.getWalPvcName().isBlank() || source.getBackupLabel() != null;
     }
 
     /**

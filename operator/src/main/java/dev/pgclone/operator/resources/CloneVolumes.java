@@ -22,9 +22,26 @@ public final class CloneVolumes {
         return desired(clone, Names.volume(clone), "volume", snapshotName, size, storageClassName, sourceDescription);
     }
 
-    /** The clone's WAL volume (a source with spec.source.walPvcName), restored from the WAL snapshot. */
+    /** The clone's WAL volume, restored from {@link #walSnapshot}. */
     public static PersistentVolumeClaim desiredWal(DatabaseClone clone, Quantity size, String storageClassName, String sourceDescription) {
-        return desired(clone, Names.walVolume(clone), "wal-volume", Names.walSnapshot(clone), size, storageClassName, sourceDescription);
+        String snapshot = walSnapshot(clone);
+        if (snapshot == null) {
+            throw new IllegalArgumentException("clone " + clone.getMetadata().getName() + " has no WAL volume");
+        }
+        return desired(clone, Names.walVolume(clone), "wal-volume", snapshot, size, storageClassName, sourceDescription);
+    }
+
+    /**
+     * The snapshot the clone's WAL volume ({@link Names#walVolume}) is restored from, in the clone's
+     * namespace: the clone's own (a source with spec.source.walPvcName, snapshotted inside its online
+     * backup) or a given one (a CloudNativePG Backup's); null when the clone has no WAL volume.
+     */
+    public static String walSnapshot(DatabaseClone clone) {
+        var source = clone.getSpec().getSource();
+        if (source.getWalPvcName() != null && !source.getWalPvcName().isBlank()) {
+            return Names.walSnapshot(clone);
+        }
+        return source.getWalSnapshotName() == null || source.getWalSnapshotName().isBlank() ? null : source.getWalSnapshotName();
     }
 
     private static PersistentVolumeClaim desired(DatabaseClone clone, String name, String component, String snapshotName, Quantity size,

@@ -196,7 +196,7 @@ class DatabaseCloneReconcilerTest {
 
         DatabaseClone failed = awaitCondition("invalid", "Ready", "False", "InvalidSpec");
         String message = failed.getStatus().condition("Ready").orElseThrow().getMessage();
-        assertThat(message).contains("exactly one of spec.source.pvcName, spec.source.snapshotName and spec.source.cloneSource")
+        assertThat(message).contains("set exactly one of spec.source.pvcName, snapshotName, cloneSource, cloudNativePG and cloudNativePGBackup")
                 .contains("spec.postgres.parameters.primary_conninfo").contains("spec.ttl");
         assertThat(failed.getStatus().getPhase()).isEqualTo("Failed");
         assertThat(warnings("invalid")).contains("InvalidSpec");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.api.v1alpha1.CloudNativePGStatus;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.Defaults;
 import dev.pgclone.operator.postgres.SqlScript;
@@ -316,6 +317,53 @@ class EffectiveCloneTest {
                 "spec.template.spec.service.type", Defaults.SERVICE_TYPE,
                 "spec.template.spec.credentials.database", Defaults.DATABASE));
         assertThat(crdDefaults("clonesources.pgclone.dev-v1.yml")).isEmpty();
+    }
+
+    private static CloudNativePGStatus backupUsed(String wal) {
+        CloudNativePGStatus used = new CloudNativePGStatus();
+        used.setCluster("orders");
+        used.setInstance("orders-2");
+        used.setBackup("nightly");
+        used.setData("nightly");
+        used.setWal(wal);
+        used.setImage("ghcr.io/cloudnative-pg/postgresql:16.4");
+        used.setRunAsUser(26L);
+        return used;
+    }
+
+    @Test
+    void aCloudNativePGBackupIsAGivenDataSnapshotWithItsWalSnapshotAndLabelOutsideTheApi() {
+        DatabaseClone clone = TestClones.clone("from-nightly", "shop", "source: {cloudNativePGBackup: nightly}");
+        DatabaseClone effective = EffectiveClone.of(clone, null, backupUsed("nightly-wal"), "START WAL LOCATION: 0/5000028\n");
+
+        var source = effective.getSpec().getSource();
+        assertThat(source.getSnapshotName()).isEqualTo("nightly");
+        assertThat(source.getPvcName()).as("nothing is snapshotted").isNull();
+        assertThat(source.getWalPvcName()).as("no online backup on a source of our own").isNull();
+        assertThat(source.getWalSnapshotName()).isEqualTo("nightly-wal");
+        assertThat(source.getWalDirectory()).isEqualTo("pg_wal");
+        assertThat(source.getDataDirectory()).isEqualTo("pgdata");
+        assertThat(source.getBackupLabel()).isEqualTo("START WAL LOCATION: 0/5000028\n");
+        assertThat(source.getCheckpoint()).isNull();
+        assertThat(effective.getSpec().getPostgres().getImage()).isEqualTo("ghcr.io/cloudnative-pg/postgresql:16.4");
+        assertThat(effective.getSpec().getPostgres().getRunAsUser()).isEqualTo(26L);
+        // not API: never serialized, so never written anywhere, and a JSON copy does not carry them
+        String json = SERIALIZATION.asJson(effective);
+        assertThat(json).doesNotContain("walSnapshotName").doesNotContain("backupLabel").doesNotContain("START WAL LOCATION");
+        assertThat(clone.getSpec().getSource().getSnapshotName()).as("the clone itself is not changed").isNull();
+    }
+
+    @Test
+    void withoutWalSnapshotABackupHasNoWalDirectoryAndTheUsersImageAndUidWin() {
+        DatabaseClone clone = TestClones.clone("from-nightly", "shop",
+                "source: {cloudNativePGBackup: nightly}\npostgres: {image: 'registry.example/postgres:16.4', runAsUser: 1001}");
+        var spec = EffectiveClone.of(clone, null, backupUsed(null), null).getSpec();
+
+        assertThat(spec.getSource().getWalSnapshotName()).isNull();
+        assertThat(spec.getSource().getWalDirectory()).isNull();
+        assertThat(spec.getSource().getBackupLabel()).isNull();
+        assertThat(spec.getPostgres().getImage()).isEqualTo("registry.example/postgres:16.4");
+        assertThat(spec.getPostgres().getRunAsUser()).isEqualTo(1001L);
     }
 
     @ParameterizedTest(name = "{0}")

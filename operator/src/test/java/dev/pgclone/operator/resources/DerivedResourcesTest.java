@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.pgclone.operator.api.v1alpha1.CloneSource;
+import dev.pgclone.operator.api.v1alpha1.CloudNativePGStatus;
 import dev.pgclone.operator.sourcesnapshots.MaskedSnapshots;
 import dev.pgclone.operator.api.v1alpha1.DatabaseClone;
 import dev.pgclone.operator.api.v1alpha1.RefreshSchedule;
@@ -74,7 +75,11 @@ import org.junit.jupiter.api.io.TempDir;
  *       and, for a CloneSource, {@code sourceSnapshot.takenAt/dataAsOf} and {@code sourceContent}
  *       (the VolumeSnapshotContent of the source snapshot, as the CSI driver made it); for a
  *       source with a WAL volume {@code wal.backupLabel/size/storageClassName} (the label
- *       pg_backup_stop returned, the WAL volume's restore size and class).</li>
+ *       pg_backup_stop returned, the WAL volume's restore size and class). For a clone of a
+ *       CloudNativePG Backup, {@code cloudNativePG} (status.cloudNativePG as the resolver found the
+ *       Backup) and {@code backupLabel} (its decoded label; absent for an offline backup) go through
+ *       {@link EffectiveClone} as in the reconciler, and {@code wal.size/storageClassName} size the
+ *       WAL volume restored from its WAL snapshot.</li>
  *   <li>one expected file per derived object: {@code snapshot.yaml} (for a pvcName source or a
  *       CloneSource: a given snapshot is not the operator's to create), {@code volume.yaml},
  *       {@code pod.yaml}, {@code service.yaml}, {@code bootstrap-configmap.yaml} (the script itself
@@ -144,7 +149,7 @@ class DerivedResourcesTest {
             cases = dirs.filter(Files::isDirectory).sorted().toList();
         }
         // A renamed or emptied golden directory must not turn this test into one that checks nothing.
-        assertThat(cases).as("golden cases").hasSizeGreaterThanOrEqualTo(7);
+        assertThat(cases).as("golden cases").hasSizeGreaterThanOrEqualTo(9);
         return cases.stream().map(DerivedResourcesTest::goldenCase);
     }
 
@@ -195,7 +200,11 @@ class DerivedResourcesTest {
             written = read(dir.resolve(INPUT), DatabaseClone.class);
         }
         // what the reconciler hands every builder: the builders decide no default of their own
-        DatabaseClone clone = EffectiveClone.of(written, source);
+        JsonNode cloudNativePG = inputs.path("cloudNativePG");
+        DatabaseClone clone = cloudNativePG.isObject()
+                ? EffectiveClone.of(written, source, SERIALIZATION.convertValue(cloudNativePG, CloudNativePGStatus.class),
+                        text(inputs.path("backupLabel")))
+                : EffectiveClone.of(written, source);
         String checkpointNote = text(inputs.at("/snapshot/checkpointNote"));
         if (source != null) {
             JsonNode taken = inputs.path("sourceSnapshot");
@@ -225,6 +234,14 @@ class DerivedResourcesTest {
             produced.put("wal-snapshot.yaml", CloneSnapshots.desiredWal(clone, backupLabel));
             produced.put("wal-volume.yaml", CloneVolumes.desiredWal(clone, new Quantity(required(wal, "size", dir)),
                     text(wal.path("storageClassName")), required(volume, "sourceDescription", dir)));
+        } else if (CloneVolumes.walSnapshot(clone) != null) {
+            // a given WAL snapshot (a CloudNativePG Backup's): restored, never taken; its label, if any, is the Backup's
+            JsonNode wal = inputs.path("wal");
+            backupLabel = clone.getSpec().getSource().getBackupLabel();
+            produced.put("wal-volume.yaml", CloneVolumes.desiredWal(clone, new Quantity(required(wal, "size", dir)),
+                    text(wal.path("storageClassName")), required(volume, "sourceDescription", dir)));
+        } else {
+            backupLabel = clone.getSpec().getSource().getBackupLabel();
         }
         produced.put("bootstrap-configmap.yaml", CloneBootstrap.desired(clone, BOOTSTRAP_MARKERS, backupLabel));
         produced.put("secret-superuser.yaml", CloneSecrets.superuser(clone, PASSWORD));

@@ -1,5 +1,6 @@
 package dev.pgclone.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -61,6 +62,16 @@ public class SourceSpec {
     @JsonPropertyDescription("Run CHECKPOINT on the source right before the snapshot, so the clone's crash recovery replays little WAL.")
     private CheckpointSpec checkpoint;
 
+    /*
+     * Not API: what the operator fills in for spec.source.cloudNativePGBackup in the clone as it acts
+     * on it (EffectiveClone), never read from or written to the cluster. snapshotName then names the
+     * Backup's data snapshot; these name its WAL snapshot and hold its backup label.
+     */
+    @JsonIgnore
+    private String walSnapshotName;
+    @JsonIgnore
+    private String backupLabel;
+
     public String getPvcName() { return pvcName; }
     public void setPvcName(String pvcName) { this.pvcName = pvcName; }
     public String getWalPvcName() { return walPvcName; }
@@ -83,6 +94,16 @@ public class SourceSpec {
     public void setDataDirectory(String dataDirectory) { this.dataDirectory = dataDirectory; }
     public CheckpointSpec getCheckpoint() { return checkpoint; }
     public void setCheckpoint(CheckpointSpec checkpoint) { this.checkpoint = checkpoint; }
+    /** A given VolumeSnapshot (a CloudNativePG Backup's) of the WAL volume, restored beside the data; null without one. Not API. */
+    @JsonIgnore
+    public String getWalSnapshotName() { return walSnapshotName; }
+    @JsonIgnore
+    public void setWalSnapshotName(String walSnapshotName) { this.walSnapshotName = walSnapshotName; }
+    /** The backup_label of a given online backup (a CloudNativePG Backup's), installed before recovery; null for none. Not API. */
+    @JsonIgnore
+    public String getBackupLabel() { return backupLabel; }
+    @JsonIgnore
+    public void setBackupLabel(String backupLabel) { this.backupLabel = backupLabel; }
 
     @Override
     public boolean equals(Object o) {
@@ -92,7 +113,8 @@ public class SourceSpec {
                 && java.util.Objects.equals(cloneSource, s.cloneSource) && java.util.Objects.equals(cloudNativePG, s.cloudNativePG)
                 && java.util.Objects.equals(cloudNativePGBackup, s.cloudNativePGBackup)
                 && java.util.Objects.equals(volumeSnapshotClassName, s.volumeSnapshotClassName)
-                && java.util.Objects.equals(dataDirectory, s.dataDirectory) && java.util.Objects.equals(checkpoint, s.checkpoint);
+                && java.util.Objects.equals(dataDirectory, s.dataDirectory) && java.util.Objects.equals(checkpoint, s.checkpoint)
+                && java.util.Objects.equals(walSnapshotName, s.walSnapshotName) && java.util.Objects.equals(backupLabel, s.backupLabel);
     }
 
     @Override
