@@ -54,11 +54,20 @@ sandbox: build testkit $(CONTROLPLANE_IF_REAL) ## local cluster + sample product
 clean: ## remove build output
 	$(MVN) clean
 
+# Defaults as variables: in $(or ...) a comma separates arguments, so a default like 20,150 (or a value
+# passed as BENCH_SCALES=20,150) would be cut at its first comma
+BENCH_SCALES ?= 20,150
+BENCH_REPEATS ?= 3
+BENCH_PARTS ?= clone,checkpoint,scale,monitor,masked
+BENCH_CLONES ?= 500
+BENCH_MONITOR_ROUNDS ?= 3
+BENCH_WAL_MB ?= 1024
+BENCH_STORAGE ?= auto
+
 bench: build testkit $(CONTROLPLANE_IF_REAL) ## measure clone vs dump, the CHECKPOINT effect, 500 clones, the rehearsal monitor's cost and masked clones in both masking modes; writes bench-results/<time>.md (BENCH_SCALES=20,150 BENCH_REPEATS=3 BENCH_PARTS=clone,checkpoint,scale,monitor,masked BENCH_CLONES=500 BENCH_MONITOR_ROUNDS=3)
-	$(MVN) -q -pl e2e exec:exec@bench -Dbench.scales=$(or $(BENCH_SCALES),20,150) -Dbench.repeats=$(or $(BENCH_REPEATS),3) \
-		-Dbench.parts=$(or $(BENCH_PARTS),clone,checkpoint,scale,monitor,masked) -Dbench.clones=$(or $(BENCH_CLONES),500) \
-		-Dbench.monitorRounds=$(or $(BENCH_MONITOR_ROUNDS),3) \
-		-Dbench.walMb=$(or $(BENCH_WAL_MB),1024) -Dbench.storage=$(or $(BENCH_STORAGE),auto)
+	$(MVN) -q -pl e2e exec:exec@bench -Dbench.scales=$(BENCH_SCALES) -Dbench.repeats=$(BENCH_REPEATS) \
+		-Dbench.parts=$(BENCH_PARTS) -Dbench.clones=$(BENCH_CLONES) -Dbench.monitorRounds=$(BENCH_MONITOR_ROUNDS) \
+		-Dbench.walMb=$(BENCH_WAL_MB) -Dbench.storage=$(BENCH_STORAGE)
 
 e2e-k3s: build testkit ## the end-to-end scenarios on K3s (Testcontainers; needs Docker and network, skipped without Docker)
 	$(MVN) -pl e2e verify -Pe2e-k3s

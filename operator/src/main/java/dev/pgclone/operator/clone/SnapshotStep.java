@@ -103,6 +103,11 @@ final class SnapshotStep implements CloneStep {
             }
         }
         Optional<VolumeSnapshot> snapshot = source.getSnapshotName() != null ? given(ctx, source.getSnapshotName()) : taken(ctx);
+        if (snapshot.isEmpty() && source.getSnapshotName() == null && SourceBackup.applies(ctx)) {
+            // a new pair costs an online backup on production: the API server, not the cache, says whether the last one made its snapshot
+            snapshot = Optional.ofNullable(ctx.client().resources(VolumeSnapshot.class).inNamespace(ctx.namespace())
+                    .withName(Names.snapshot(ctx.clone())).get()).filter(s -> ctx.ownership().ours(s, ctx.clone().getMetadata().getUid()));
+        }
         if (snapshot.isPresent()) {
             return SourceBackup.applies(ctx) && walSnapshot(ctx).isEmpty() && !walSnapshotExists(ctx)
                     ? new Plan.Incomplete(snapshot.get()) : new Plan.Use(snapshot.get());

@@ -112,6 +112,8 @@ class WalVolumeSourceTest {
     @Test
     void aFailedBackupKeepsNoSnapshotSaysWhyAndIsTriedAgain() {
         AtomicInteger attempts = new AtomicInteger();
+        // the next attempt comes after a backoff of a fraction of a second: it waits until the failure was seen
+        java.util.concurrent.CountDownLatch failureSeen = new java.util.concurrent.CountDownLatch(1);
         harness.checkpointer().backupAnswer(window -> {
             if (attempts.incrementAndGet() == 1) {
                 try {
@@ -121,14 +123,24 @@ class WalVolumeSourceTest {
                 }
                 return BackupResult.failed(2.0, "role \"app\" may not run an online backup on the source at orders-rw:5432");
             }
+            try {
+                failureSeen.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return RecordingCheckpointer.runWindow(window);
         });
         client.resource(clone("retried")).create();
 
-        DatabaseClone failed = CloneObservations.awaitCondition(client, ns, "retried", "SnapshotReady", "False", "SourceBackupFailed");
-        assertThat(failed.getStatus().condition("SnapshotReady").orElseThrow().getMessage())
-                .contains("may not run an online backup").contains("nothing was kept, it is tried again");
-        assertThat(CloneObservations.warnings(client, ns, "retried")).contains("SourceBackupFailed");
+        // the condition says so until the next attempt (a fraction of a second here), the Warning stays
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(CloneObservations.events(client, ns, "retried"))
+                .anySatisfy(e -> {
+                    assertThat(e.getReason()).isEqualTo("SourceBackupFailed");
+                    assertThat(e.getType()).isEqualTo("Warning");
+                    assertThat(e.getMessage()).contains("may not run an online backup").contains("nothing was kept, it is tried again");
+                }));
+        assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).withName("retried").get()).as("the failed attempt's data snapshot").isNull();
+        failureSeen.countDown();
 
         CloneObservations.awaitCondition(client, ns, "retried", "Ready", "True", "CloneReady");
         assertThat(attempts.get()).isEqualTo(2);

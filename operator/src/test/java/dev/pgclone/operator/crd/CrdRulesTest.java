@@ -28,8 +28,12 @@ class CrdRulesTest {
                 .getProperties().get("template").getProperties().get("spec");
         assertThat(Serialization.asYaml(template)).doesNotContain("oldSelf");
         assertThat(template.getProperties().get("source").getXKubernetesValidations()).extracting("rule")
-                .containsExactly("(has(self.pvcName) ? 1 : 0) + (has(self.snapshotName) ? 1 : 0) + (has(self.cloneSource) ? 1 : 0) == 1",
-                        "!has(self.cloneSource) || !(has(self.namespace) || has(self.volumeSnapshotClassName) || has(self.dataDirectory) || has(self.checkpoint))");
+                .containsExactly("(has(self.pvcName) ? 1 : 0) + (has(self.snapshotName) ? 1 : 0) + (has(self.cloneSource) ? 1 : 0)"
+                                + " + (has(self.cloudNativePG) ? 1 : 0) + (has(self.cloudNativePGBackup) ? 1 : 0) == 1",
+                        "!(has(self.cloudNativePG) || has(self.cloudNativePGBackup)) || !(has(self.dataDirectory) || has(self.namespace))",
+                        "!has(self.cloneSource) || !(has(self.namespace) || has(self.volumeSnapshotClassName) || has(self.dataDirectory) || has(self.checkpoint))",
+                        "!has(self.walPvcName) || has(self.pvcName)",
+                        "!has(self.walDirectory) || has(self.walPvcName)");
         // the template is the clone's spec schema, nothing hand-copied that could drift
         assertThat(Serialization.asYaml(withoutDescriptions(template)))
                 .isEqualTo(Serialization.asYaml(withoutDescriptions(clone.getProperties().get("spec"))));

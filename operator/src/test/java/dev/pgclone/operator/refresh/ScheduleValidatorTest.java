@@ -34,7 +34,7 @@ class ScheduleValidatorTest {
         assertThat(v.problem().message())
                 .contains("spec.timeZone \"Mars/Olympus\"")
                 .contains("spec.schedule \"0 6 * *\" is not a 5-field cron expression")
-                .contains("set exactly one of spec.template.spec.source.pvcName, spec.template.spec.source.snapshotName and spec.template.spec.source.cloneSource")
+                .contains("set exactly one of spec.template.spec.source.pvcName, snapshotName, cloneSource, cloudNativePG and cloudNativePGBackup")
                 .contains("spec.template.spec.ttl is not allowed")
                 .contains("spec.template.spec.credentials.secretName is set by the schedule")
                 .contains("\"passwords\" would clash with Secret orders-passwords")
