@@ -35,6 +35,8 @@ public final class CloneContext {
     private String checkpointNote;
     /** A CloudNativePG instance's Pod IP: the CHECKPOINT or backup runs there, on the instance snapshotted. */
     private String sourceHost;
+    /** The snapshotted CloudNativePG instance's Pod IP: an online backup checks that its session runs there. */
+    private String sourceInstanceAddress;
     /** A masked-snapshot build of the granted CloneSource ({@link dev.pgclone.operator.sourcesnapshots.MaskedSnapshots#buildOf}). */
     private boolean maskingBuild;
     /** What the snapshot step will do this reconcile: decided once, asked by the CHECKPOINT step and acted on by the snapshot step. */
@@ -76,6 +78,8 @@ public final class CloneContext {
      */
     String checkpointNote() { return checkpointNote; }
     String sourceHost() { return sourceHost; }
+    String sourceInstanceAddress() { return sourceInstanceAddress; }
+    void sourceInstanceAddress(String address) { this.sourceInstanceAddress = address; }
     void sourceHost(String host) { this.sourceHost = host; }
     void checkpointNote(String note) { this.checkpointNote = note; }
 

@@ -34,10 +34,12 @@ final class CloudNativePGSources {
      * @param podIp the instance Pod's IP, where the CHECKPOINT or backup runs (the instance snapshotted, never whichever
      *              the Cluster's Service points at by then); null when its Pod is gone
      * @param note  what the user might not expect (a fallback to the primary, a CHECKPOINT skipped), or null
+     * @param instanceAddress the snapshotted instance's Pod IP: an online backup must run there (the session's server
+     *                        address is checked), whatever host the connection goes to; null for a Backup, or when unknown
      * @param backupLabel for a Backup: the backup_label of an online backup, installed before recovery; null for an
      *                    offline backup, and for a Cluster (whose own backup gives the label to its WAL snapshot)
      */
-    record Found(CloudNativePGStatus used, String podIp, String note, String backupLabel) implements Decision {
+    record Found(CloudNativePGStatus used, String podIp, String note, String backupLabel, String instanceAddress) implements Decision {
         String superuserSecret() {
             return used.getSuperuserSecret();
         }
@@ -55,7 +57,8 @@ final class CloudNativePGSources {
             // the same instance as before, wherever its Pod runs now (a backup in flight connects to it again only after a restart)
             Pod pod = client.pods().inNamespace(clone.getMetadata().getNamespace()).withName(previous.getCloudNativePG().getInstance()).get();
             String ip = pod == null || pod.getStatus() == null ? null : pod.getStatus().getPodIP();
-            return new Found(previous.getCloudNativePG(), ip, null, null);
+            // a new connection now (only to retake a pair a restart interrupted) goes where the Secret says, and must reach that Pod
+            return new Found(previous.getCloudNativePG(), null, null, null, ip);
         }
         Resolution<ResolvedInstance> resolution = resolver.resolveInstance(clone.getMetadata().getNamespace(),
                 spec.getCloudNativePG().getCluster(), InstanceChoice.parse(spec.getCloudNativePG().getInstance()));
@@ -79,7 +82,10 @@ final class CloudNativePGSources {
         used.setImage(found.image());
         used.setRunAsUser(found.runAsUser());
         used.setSuperuserSecret(found.superuserSecret());
-        return new Found(used, found.podIp(), found.note(), null);
+        // the Secret's credentials go to the instance's Pod only if CloudNativePG made that Secret for this Cluster: a Secret
+        // named by someone else (or by a Cluster someone else wrote) keeps the host it names
+        String host = !ownConnection && found.secretOfCluster() ? found.podIp() : null;
+        return new Found(used, host, found.note(), null, found.podIp());
     }
 
     /**
@@ -98,7 +104,7 @@ final class CloudNativePGSources {
                 && backupName.equals(previous.getCloudNativePG().getBackup()) ? previous.getCloudNativePG() : null;
         if (recorded != null && bootstrap.isPresent()) {
             var data = bootstrap.get().getData();
-            return new Found(recorded, null, null, data == null ? null : data.get(CloneBootstrap.BACKUP_LABEL_KEY));
+            return new Found(recorded, null, null, data == null ? null : data.get(CloneBootstrap.BACKUP_LABEL_KEY), null);
         }
         Resolution<ResolvedBackup> resolution = resolver.resolveBackup(clone.getMetadata().getNamespace(), backupName);
         if (resolution instanceof Resolution.Problem<ResolvedBackup> p) {
@@ -113,7 +119,7 @@ final class CloudNativePGSources {
                         + snapshots(recorded.getData(), recorded.getWal()) + ": its backup label is not theirs; delete the DatabaseClone"
                         + " and create it again");
             }
-            return new Found(recorded, null, null, found.backupLabel());
+            return new Found(recorded, null, null, found.backupLabel(), null);
         }
         CloudNativePGStatus used = new CloudNativePGStatus();
         used.setCluster(found.cluster());
@@ -124,7 +130,7 @@ final class CloudNativePGSources {
         used.setWal(found.walSnapshot());
         used.setImage(found.image());
         used.setRunAsUser(found.runAsUser());
-        return new Found(used, null, null, found.backupLabel());
+        return new Found(used, null, null, found.backupLabel(), null);
     }
 
     /** What an online backup's label says it was taken from ("BACKUP FROM: primary" or "standby"); null when it does not say. */

@@ -199,6 +199,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
         CloneContext ctx = new CloneContext(effective, status, josdk, client, clock.instant(), events, ownership);
         if (found != null) {
             ctx.sourceHost(found.podIp());
+            ctx.sourceInstanceAddress(found.instanceAddress());
             if (found.note() != null && (previous == null || !found.used().equals(previous.getCloudNativePG()))) {
                 events.normal(clone, Reasons.CLOUDNATIVEPG_INSTANCE_CHOSEN, "Cluster " + found.used().getCluster() + ": snapshotting instance "
                         + found.used().getInstance() + " (" + found.used().getRole() + "): " + found.note());

@@ -82,7 +82,7 @@ final class SourceBackup {
             return failed(ctx, e.getMessage());
         }
         if (!work.submit(BackgroundWork.Lane.CHECKPOINT, key, ResourceID.fromResource(ctx.clone()),
-                task(ctx.client(), ctx.ownership(), ctx.clone(), connection))) {
+                task(ctx.client(), ctx.ownership(), ctx.clone(), connection, ctx.sourceInstanceAddress()))) {
             return Outcome.recheckAfter(Duration.ofSeconds(5));
         }
         return waiting(ctx, key);
@@ -107,10 +107,11 @@ final class SourceBackup {
     }
 
     /** Runs on the checkpoint lane: the backup with the data snapshot inside it, then the WAL snapshot with the label. */
-    private Supplier<BackupResult> task(KubernetesClient client, Ownership ownership, DatabaseClone clone, SourceConnection connection) {
+    private Supplier<BackupResult> task(KubernetesClient client, Ownership ownership, DatabaseClone clone, SourceConnection connection,
+                                        String serverAddress) {
         String uid = clone.getMetadata().getUid();
         return () -> {
-            BackupResult result = checkpointer.backup(connection, STATEMENT_TIMEOUT, () -> cut(client, ownership, clone));
+            BackupResult result = checkpointer.backup(connection, STATEMENT_TIMEOUT, serverAddress, () -> cut(client, ownership, clone));
             if (result.succeeded()) {
                 try {
                     ownership.createControlled(CloneSnapshots.desiredWal(clone, result.backupLabel()), uid);

@@ -15,7 +15,8 @@ public final class CloudNativePGCloneSources {
 
     /**
      * @param source the CloneSource with what the Cluster says filled in (a copy; the stored one is unchanged)
-     * @param podIp  the instance's Pod IP, where the CHECKPOINT before a snapshot runs
+     * @param podIp  the instance's Pod IP, where the CHECKPOINT before a snapshot runs; null when the CloneSource names its
+     *               own Secret or the Cluster's Secret is not CloudNativePG's own (the CHECKPOINT then goes to the Secret's host)
      * @param note   what its owners might not expect, or null
      */
     public record Effective(CloneSource source, String podIp, String note) {}
@@ -57,6 +58,8 @@ public final class CloudNativePGCloneSources {
             checkpoint.setSecretName(found.superuserSecret());
             spec.setCheckpoint(checkpoint);
         }
-        return Resolution.of(new Effective(copy, found.podIp(), found.note()));
+        // the Secret's credentials go to the instance's Pod only if CloudNativePG made that Secret for this Cluster
+        boolean clusterSecret = source.getSpec().getCheckpoint() == null && found.secretOfCluster();
+        return Resolution.of(new Effective(copy, clusterSecret ? found.podIp() : null, found.note()));
     }
 }

@@ -58,7 +58,7 @@ public final class CloudNativePGResolver {
                     + " does not exist: name an existing CloudNativePG Cluster of namespace " + namespace + " as the source");
         }
         CnpgCluster cluster = CnpgCluster.of(found);
-        Map<String, Pod> pods = instancePods(namespace, cluster.name());
+        Map<String, Pod> pods = instancePods(namespace, cluster);
 
         Resolution<Chosen> chosen = choose(cluster, pods, choice);
         if (!(chosen instanceof Resolution.Resolved<Chosen> c)) {
@@ -88,8 +88,17 @@ public final class CloudNativePGResolver {
                 v.value().dataPvc(), walPvc, CloudNativePG.DATA_DIRECTORY, walPvc == null ? null : CloudNativePG.WAL_DIRECTORY,
                 cluster.postgresUid(), i.value().image(), i.value().major(),
                 cluster.superuserAccess() ? cluster.superuserSecretName() : null,
+                cluster.superuserAccess() && secretOfCluster(namespace, cluster),
                 pod.getStatus() == null ? null : pod.getStatus().getPodIP(),
                 notes.isEmpty() ? null : String.join("; ", notes)));
+    }
+
+    /** The superuser Secret's controller is this Cluster (by uid), as for the Secret CloudNativePG generates. */
+    private boolean secretOfCluster(String namespace, CnpgCluster cluster) {
+        var secret = client.secrets().inNamespace(namespace).withName(cluster.superuserSecretName()).get();
+        return secret != null && cluster.uid() != null && secret.getMetadata().getOwnerReferences() != null
+                && secret.getMetadata().getOwnerReferences().stream().anyMatch(o -> Boolean.TRUE.equals(o.getController())
+                        && cluster.uid().equals(o.getUid()) && CloudNativePG.CLUSTER.equals(o.getKind()));
     }
 
     private record Chosen(Pod pod, String note) {}
@@ -158,13 +167,18 @@ public final class CloudNativePGResolver {
                 + " (status.currentPrimary and status.targetPrimary differ): waiting for the switchover or failover to finish");
     }
 
-    /** The Cluster's instance Pods by name: labelled for it, named as their instance label says, not being deleted. */
-    private Map<String, Pod> instancePods(String namespace, String cluster) {
+    /**
+     * The Cluster's instance Pods by name: labelled for it, named as their instance label says, listed
+     * in its status, not being deleted. Labels alone are not enough: whoever may create Pods in the
+     * namespace can write them, and the Pod chosen receives the superuser's credentials.
+     */
+    private Map<String, Pod> instancePods(String namespace, CnpgCluster listed) {
+        String cluster = listed.name();
         Map<String, Pod> pods = new TreeMap<>();
         for (Pod pod : client.pods().inNamespace(namespace).withLabel(CloudNativePG.CLUSTER_LABEL, cluster).list().getItems()) {
             String name = pod.getMetadata().getName();
             if (name.equals(label(pod.getMetadata().getLabels(), CloudNativePG.INSTANCE_NAME_LABEL))
-                    && pod.getMetadata().getDeletionTimestamp() == null) {
+                    && pod.getMetadata().getDeletionTimestamp() == null && listed.lists(name)) {
                 pods.put(name, pod);
             }
         }

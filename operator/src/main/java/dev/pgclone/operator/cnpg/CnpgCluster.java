@@ -11,10 +11,12 @@ import java.util.OptionalInt;
  * @param healthy status.instancesStatus.healthy; null when the status has no instancesStatus
  * @param pgDataImage status.pgDataImageInfo.image: the image that last ran on the data directory
  * @param pgDataMajor status.pgDataImageInfo.majorVersion
+ * @param instanceNames status.instanceNames; null when the status has none
+ * @param uid the Cluster's metadata.uid
  */
 record CnpgCluster(String name, String imageName, CatalogRef catalogRef, boolean superuserAccess, String superuserSecretName,
         boolean walStorage, long postgresUid, String currentPrimary, String targetPrimary, String statusImage, String pgDataImage,
-        OptionalInt pgDataMajor, List<String> healthy) {
+        OptionalInt pgDataMajor, List<String> healthy, List<String> instanceNames, String uid) {
 
     /** spec.imageCatalogRef: {@code kind} is ImageCatalog (in the Cluster's namespace) or ClusterImageCatalog. */
     record CatalogRef(String kind, String name, OptionalInt major) {}
@@ -43,12 +45,26 @@ record CnpgCluster(String name, String imageName, CatalogRef catalogRef, boolean
                 Fields.string(status, "image").orElse(null),
                 Fields.string(status, "pgDataImageInfo", "image").orElse(null),
                 intOf(status, "pgDataImageInfo", "majorVersion"),
-                healthy);
+                healthy,
+                Fields.present(status, "instanceNames") ? Fields.strings(status, "instanceNames") : null,
+                resource.getMetadata().getUid());
     }
 
     static OptionalInt intOf(Object root, String... path) {
         var n = Fields.number(root, path);
         return n.isPresent() && n.getAsLong() > 0 && n.getAsLong() < Integer.MAX_VALUE ? OptionalInt.of((int) n.getAsLong()) : OptionalInt.empty();
+    }
+
+    /**
+     * Whether CloudNativePG's status lists this instance (status.instanceNames, else any list of
+     * status.instancesStatus): labels and owner references on a Pod can be written by anyone who
+     * may create Pods, the Cluster's status only by CloudNativePG.
+     */
+    boolean lists(String instance) {
+        if (instanceNames != null) {
+            return instanceNames.contains(instance);
+        }
+        return healthy != null && healthy.contains(instance);
     }
 
     /** A switchover or failover is under way: the primary is changing. */

@@ -11,8 +11,11 @@ package dev.pgclone.operator.cnpg;
  * @param runAsUser the uid owning the files (spec.postgresUID)
  * @param image the PostgreSQL image to run the data with
  * @param superuserSecret the Secret with the superuser's password; null when superuser access is disabled
+ * @param secretOfCluster the superuser Secret is controlled by this very Cluster (CloudNativePG made it): only then may
+ *                        its credentials go to the instance Pod's IP rather than to the host the Secret names
  * @param podIp the instance Pod's IP
  * @param note what the caller might not expect (a fallback, a skipped step), for an event or a message; null when none
  */
 public record ResolvedInstance(String cluster, String instance, boolean primary, String dataPvc, String walPvc, String dataDirectory,
-        String walDirectory, long runAsUser, String image, int major, String superuserSecret, String podIp, String note) {}
+        String walDirectory, long runAsUser, String image, int major, String superuserSecret, boolean secretOfCluster, String podIp,
+        String note) {}

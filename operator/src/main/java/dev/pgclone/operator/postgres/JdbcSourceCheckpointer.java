@@ -57,7 +57,7 @@ public final class JdbcSourceCheckpointer implements SourceCheckpointer {
     }
 
     @Override
-    public BackupResult backup(SourceConnection source, Duration timeout, BackupWindow window) {
+    public BackupResult backup(SourceConnection source, Duration timeout, String serverAddress, BackupWindow window) {
         Duration limit = timeout == null || timeout.isNegative() || timeout.isZero() ? DEFAULT_TIMEOUT : timeout;
         long start = System.nanoTime();
         String where = Jdbc.hostPort(source.host(), source.port());
@@ -72,10 +72,18 @@ public final class JdbcSourceCheckpointer implements SourceCheckpointer {
             st.execute("SET statement_timeout = " + limit.toMillis());
             int version;
             boolean standby;
-            try (ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int, pg_is_in_recovery()")) {
+            String address;
+            try (ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int, pg_is_in_recovery(), host(inet_server_addr())")) {
                 rs.next();
                 version = rs.getInt(1);
                 standby = rs.getBoolean(2);
+                address = rs.getString(3);
+            }
+            if (serverAddress != null && !serverAddress.equals(address)) {
+                return BackupResult.failed(Jdbc.secondsSince(start), "the connection to " + where + " reaches the server at "
+                        + (address == null ? "a local socket" : address) + ", not the instance at " + serverAddress + " whose volumes are"
+                        + " snapshotted: no backup was started; use a Secret whose host reaches that instance (CloudNativePG's own"
+                        + " superuser Secret is used with the instance's address)");
             }
             // a fast checkpoint (a restartpoint on a standby), so the clone's recovery starts close to the snapshot
             try (PreparedStatement ps = c.prepareStatement(version >= 150000 ? "SELECT pg_backup_start(?, true)"

@@ -24,7 +24,16 @@ public interface SourceCheckpointer {
      * Blocks for at most about {@code timeout} plus the window. Expected failures come back as a
      * failed result, never as an exception; the window's exception ends in one too.
      */
-    BackupResult backup(SourceConnection source, Duration timeout, BackupWindow window);
+    default BackupResult backup(SourceConnection source, Duration timeout, BackupWindow window) {
+        return backup(source, timeout, null, window);
+    }
+
+    /**
+     * The same, after checking that the session's server is at {@code serverAddress} (the instance
+     * whose volumes are snapshotted, whatever Service the connection went through); null: no check.
+     * A backup on another server would pair its label with volumes it does not describe.
+     */
+    BackupResult backup(SourceConnection source, Duration timeout, String serverAddress, BackupWindow window);
 
     /** What happens between the start and the stop of the backup. */
     @FunctionalInterface

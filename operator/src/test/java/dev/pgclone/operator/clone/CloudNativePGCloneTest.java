@@ -49,8 +49,6 @@ class CloudNativePGCloneTest {
         ns = harness.namespace("cnpg-" + NS.incrementAndGet());
         CnpgObjects.defineKinds(client);
         cnpg = new CnpgObjects(client, ns);
-        client.resource(new SecretBuilder().withNewMetadata().withName("orders-superuser").withNamespace(ns).endMetadata()
-                .withStringData(Map.of("username", "postgres", "password", "s3cret", "host", "orders-rw", "port", "5432")).build()).create();
     }
 
     @AfterEach
@@ -61,6 +59,7 @@ class CloudNativePGCloneTest {
     @Test
     void aClusterWithWalStorageIsClonedFromItsPrimaryWithWhatCloudNativePGSays() {
         cnpg.cluster("orders", 2).walStorage().superuserAccess(true).createWithInstances();
+        cnpg.superuserSecret("orders", "orders-rw");
         client.resource(clone("review", "orders", null)).create();
 
         DatabaseClone ready = CloneObservations.awaitCondition(client, ns, "review", "Ready", "True", "CloneReady");
@@ -79,6 +78,7 @@ class CloudNativePGCloneTest {
             assertThat(c.host()).isEqualTo(primaryIp);
             assertThat(c.username()).isEqualTo("postgres");
         });
+        assertThat(harness.checkpointer().serverAddresses()).containsExactly(primaryIp);
         assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).withName("review").get().getSpec().getSource()
                 .getPersistentVolumeClaimName()).isEqualTo("orders-1");
         assertThat(client.resources(VolumeSnapshot.class).inNamespace(ns).withName("review-wal").get().getSpec().getSource()
@@ -113,6 +113,7 @@ class CloudNativePGCloneTest {
     @Test
     void preferStandbyTakesAReadyReplicaAndSaysSo() {
         cnpg.cluster("orders", 3).superuserAccess(true).createWithInstances();
+        cnpg.superuserSecret("orders", "orders-rw");
         client.resource(clone("off-primary", "orders", "preferStandby")).create();
 
         DatabaseClone ready = CloneObservations.awaitCondition(client, ns, "off-primary", "Ready", "True", "CloneReady");
@@ -154,6 +155,34 @@ class CloudNativePGCloneTest {
             assertThat(e.getReason()).isEqualTo("CloudNativePGInstanceChosen");
             assertThat(e.getMessage()).contains("superuser access is disabled").contains("CHECKPOINT");
         });
+    }
+
+    @Test
+    void aSecretCloudNativePGDidNotMakeKeepsItsHostAndTheBackupMustReachTheInstance() {
+        // someone who may create Secrets and Clusters in the namespace must not get a Secret's credentials sent to a Pod of theirs
+        cnpg.cluster("orders", 1).walStorage().superuserAccess(true).createWithInstances();
+        client.resource(new SecretBuilder().withNewMetadata().withName("orders-superuser").withNamespace(ns).endMetadata()
+                .withStringData(Map.of("username", "postgres", "password", "s3cret", "host", "orders-rw", "port", "5432")).build()).create();
+        client.resource(clone("plain-secret", "orders", null)).create();
+
+        CloneObservations.awaitCondition(client, ns, "plain-secret", "Ready", "True", "CloneReady");
+        assertThat(harness.checkpointer().calls()).singleElement().satisfies(c -> assertThat(c.host()).as("the Secret's host, qualified with its namespace").isEqualTo("orders-rw." + ns));
+        assertThat(harness.checkpointer().serverAddresses()).containsExactly(cnpg.pod("orders-1").getStatus().getPodIP());
+    }
+
+    @Test
+    void aPodLabelledAsAnInstanceButNotListedByTheClusterIsNeverChosen() {
+        cnpg.cluster("orders", 1).superuserAccess(true).createWithInstances();
+        cnpg.superuserSecret("orders", "orders-rw");
+        // a replica only by its labels: the Cluster's status does not list it
+        cnpg.pod("orders", "orders-9", CloudNativePG.ROLE_REPLICA, true, false);
+        cnpg.pvc("orders", "orders-9", CloudNativePG.PVC_ROLE_DATA, "orders-9");
+        client.resource(clone("not-the-fake", "orders", "preferStandby")).create();
+
+        DatabaseClone ready = CloneObservations.awaitCondition(client, ns, "not-the-fake", "Ready", "True", "CloneReady");
+        assertThat(ready.getStatus().getCloudNativePG().getInstance()).as("the primary, as no listed replica exists").isEqualTo("orders-1");
+        assertThat(harness.checkpointer().calls()).singleElement()
+                .satisfies(c -> assertThat(c.host()).isEqualTo(cnpg.pod("orders-1").getStatus().getPodIP()));
     }
 
     private DatabaseClone clone(String name, String cluster, String instance) {

@@ -202,6 +202,17 @@ public final class CnpgObjects {
                 .endSpec().build()).create();
     }
 
+    /** The superuser Secret {@code <cluster>-superuser} as CloudNativePG generates it: controlled by the Cluster. */
+    public io.fabric8.kubernetes.api.model.Secret superuserSecret(String cluster, String host) {
+        GenericKubernetesResource owner = client.genericKubernetesResources(context(CloudNativePG.CLUSTER)).inNamespace(namespace)
+                .withName(cluster).get();
+        return client.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                .withName(cluster + CloudNativePG.SUPERUSER_SECRET_SUFFIX).withNamespace(namespace)
+                .addNewOwnerReference().withApiVersion(CloudNativePG.API_VERSION).withKind(CloudNativePG.CLUSTER).withName(cluster)
+                .withUid(owner.getMetadata().getUid()).withController(true).endOwnerReference().endMetadata()
+                .withStringData(Map.of("username", "postgres", "password", "s3cret", "host", host, "port", "5432")).build()).create();
+    }
+
     public Pod pod(String name) {
         return client.pods().inNamespace(namespace).withName(name).get();
     }

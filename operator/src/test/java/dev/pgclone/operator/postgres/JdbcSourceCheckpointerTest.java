@@ -217,4 +217,19 @@ class JdbcSourceCheckpointerTest {
         assertThat(result.message()).contains("role \"plain\" may not run an online backup")
                 .contains("GRANT EXECUTE ON FUNCTION pg_backup_start, pg_backup_stop TO \"plain\"");
     }
+    @Test
+    void aBackupStartsOnlyOnTheServerItWasAskedToReach() {
+        List<String> ran = new ArrayList<>();
+        BackupResult elsewhere = checkpointer.backup(superuser(), Duration.ofSeconds(10), "10.9.9.9", () -> {
+            ran.add("window");
+            return "never";
+        });
+        assertThat(elsewhere.succeeded()).isFalse();
+        assertThat(elsewhere.message()).contains("reaches the server at 127.0.0.1, not the instance at 10.9.9.9").contains("no backup was started");
+        assertThat(ran).as("nothing snapshotted").isEmpty();
+
+        BackupResult here = checkpointer.backup(superuser(), Duration.ofSeconds(10), "127.0.0.1", () -> "the window ran");
+        assertThat(here.succeeded()).as(here.message()).isTrue();
+        assertThat(here.message()).contains("the window ran");
+    }
 }

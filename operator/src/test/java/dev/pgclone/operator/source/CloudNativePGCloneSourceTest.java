@@ -15,7 +15,6 @@ import dev.pgclone.operator.testing.CloneObservations;
 import dev.pgclone.operator.testing.OperatorHarness;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import java.time.Duration;
@@ -51,8 +50,6 @@ class CloudNativePGCloneSourceTest {
         staging = harness.namespace("cstaging-" + n);
         CnpgObjects.defineKinds(client);
         cnpg = new CnpgObjects(client, prod);
-        client.resource(new SecretBuilder().withNewMetadata().withName("orders-superuser").withNamespace(prod).endMetadata()
-                .withStringData(Map.of("username", "postgres", "password", "s3cret", "host", "orders-rw", "port", "5432")).build()).create();
     }
 
     @AfterEach
@@ -63,6 +60,7 @@ class CloudNativePGCloneSourceTest {
     @Test
     void aClusterIsSharedFromTheInstanceChosenWithItsImageUidAndSuperuser() {
         cnpg.cluster("orders", 2).superuserAccess(true).createWithInstances();
+        cnpg.superuserSecret("orders", "orders-rw");
         source("orders", "preferStandby");
         client.resource(clone("review")).create();
 

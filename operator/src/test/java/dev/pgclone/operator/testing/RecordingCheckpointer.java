@@ -29,9 +29,17 @@ public final class RecordingCheckpointer implements SourceCheckpointer {
      * a label shaped like PostgreSQL's.
      */
     @Override
-    public BackupResult backup(SourceConnection source, Duration timeout, BackupWindow window) {
+    public BackupResult backup(SourceConnection source, Duration timeout, String serverAddress, BackupWindow window) {
         calls.add(source);
+        serverAddresses.add(serverAddress == null ? "" : serverAddress);
         return backupAnswer.apply(window);
+    }
+
+    private final List<String> serverAddresses = new CopyOnWriteArrayList<>();
+
+    /** The server address each backup was asked to check ("" for none), in order. */
+    public List<String> serverAddresses() {
+        return serverAddresses;
     }
 
     /** How backups answer from now on: given the window the operator asked for, the result. */

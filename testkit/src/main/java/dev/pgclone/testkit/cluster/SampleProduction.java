@@ -416,7 +416,13 @@ public final class SampleProduction implements AutoCloseable {
                 "enableSuperuserAccess", true, "walStorage", Map.of("size", "2Gi")));
         cluster.setAdditionalProperty("status", Map.of("currentPrimary", podName(), "targetPrimary", podName(), "image", postgresImage(),
                 "instanceNames", instances, "readyInstances", instances.size(), "instancesStatus", Map.of("healthy", instances)));
-        this.cluster.client().genericKubernetesResources(CLOUDNATIVEPG_CLUSTERS).inNamespace(options.namespace).resource(cluster).create();
+        var created = this.cluster.client().genericKubernetesResources(CLOUDNATIVEPG_CLUSTERS).inNamespace(options.namespace)
+                .resource(cluster).create();
+        // CloudNativePG owns the <cluster>-superuser Secret it generates
+        this.cluster.client().secrets().inNamespace(options.namespace).withName(secretName()).patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"metadata\":{\"ownerReferences\":[{\"apiVersion\":\"postgresql.cnpg.io/v1\",\"kind\":\"Cluster\",\"name\":\""
+                        + options.name + "\",\"uid\":\"" + created.getMetadata().getUid() + "\",\"controller\":true}]}}");
     }
 
     /**
