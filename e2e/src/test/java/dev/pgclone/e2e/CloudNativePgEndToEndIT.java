@@ -54,6 +54,7 @@ class CloudNativePgEndToEndIT {
                       %s
                     """.formatted(NS, prod.cloneSpecYaml(2)));
             GenericKubernetesResource ready = CloneSourceEndToEndIT.awaitReady(client, NS, "orders-wal");
+            System.out.printf("%s/orders-wal timings: %s%n", NS, CloneScenarios.status(ready).get("timings"));
             assertThat(prod.loadRunning()).as("the write load ran through the backup").isTrue();
 
             // both snapshots, the WAL one with the label of the backup they were taken in
@@ -196,6 +197,9 @@ class CloudNativePgEndToEndIT {
 
     /** Every row committed before the backup started, a primary of its own, and a recovery from the label to the backup's end. */
     private static void assertCloneHoldsWhatWasCommittedBefore(LocalCluster cluster, String ns, String name) throws Exception {
+        GenericKubernetesResource clone = cluster.client().genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone")
+                .inNamespace(ns).withName(name).get();
+        System.out.printf("%s/%s timings: %s%n", ns, name, CloneScenarios.status(clone).get("timings"));
         try (Connection c = connect(cluster.client(), ns, name)) {
             assertThat(CloneScenarios.single(c, "SELECT count(*) FROM committed_before")).isEqualTo("1000");
             assertThat(CloneScenarios.single(c, "SELECT pg_is_in_recovery()")).isEqualTo("f");

@@ -25,14 +25,12 @@ public final class JdbcSourceCheckpointer implements SourceCheckpointer {
 
     @Override
     public CheckpointResult checkpoint(SourceConnection source, Duration timeout) {
-        Duration limit = timeout == null || timeout.isNegative() || timeout.isZero() ? DEFAULT_TIMEOUT : timeout;
+        Duration limit = limit(timeout);
         long start = System.nanoTime();
         String where = Jdbc.hostPort(source.host(), source.port());
-        Jdbc.Target target = new Jdbc.Target(source.host(), source.port(), source.database(), source.username(),
-                source.password(), source.sslMode());
         boolean connected = false;
         CheckpointResult result;
-        try (Connection c = Jdbc.connect(target, limit, limit.plus(SOCKET_SLACK))) {
+        try (Connection c = connect(source, limit)) {
             connected = true;
             long leftMs = limit.toMillis() - elapsedMs(start);
             if (leftMs <= 0) {
@@ -58,15 +56,13 @@ public final class JdbcSourceCheckpointer implements SourceCheckpointer {
 
     @Override
     public BackupResult backup(SourceConnection source, Duration timeout, String serverAddress, BackupWindow window) {
-        Duration limit = timeout == null || timeout.isNegative() || timeout.isZero() ? DEFAULT_TIMEOUT : timeout;
+        Duration limit = limit(timeout);
         long start = System.nanoTime();
         String where = Jdbc.hostPort(source.host(), source.port());
-        Jdbc.Target target = new Jdbc.Target(source.host(), source.port(), source.database(), source.username(),
-                source.password(), source.sslMode());
         boolean connected = false;
         BackupResult result;
         // the session holds the backup: closing it (also when anything below fails) makes the source abort it
-        try (Connection c = Jdbc.connect(target, limit, limit.plus(SOCKET_SLACK)); Statement st = c.createStatement()) {
+        try (Connection c = connect(source, limit); Statement st = c.createStatement()) {
             connected = true;
             c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, limit.plus(SOCKET_SLACK).toMillis()));
             st.execute("SET statement_timeout = " + limit.toMillis());
@@ -128,6 +124,16 @@ public final class JdbcSourceCheckpointer implements SourceCheckpointer {
         String message = Jdbc.redact(result.message(), List.of(source.password()));
         LOG.debugf("backup: %s", message);
         return new BackupResult(result.succeeded(), result.durationSeconds(), message, result.backupLabel(), result.fromStandby());
+    }
+
+    private static Duration limit(Duration timeout) {
+        return timeout == null || timeout.isNegative() || timeout.isZero() ? DEFAULT_TIMEOUT : timeout;
+    }
+
+    /** Login bounded by {@code limit}; a silent network by a socket timeout just beyond it. */
+    private static Connection connect(SourceConnection source, Duration limit) throws SQLException {
+        return Jdbc.connect(new Jdbc.Target(source.host(), source.port(), source.database(), source.username(), source.password(),
+                source.sslMode()), limit, limit.plus(SOCKET_SLACK));
     }
 
     private static String failure(SQLException e, boolean connected, SourceConnection source, String where, Duration limit) {
