@@ -82,7 +82,7 @@ class CloudNativePgEndToEndIT {
             // the recovery started at the backup's checkpoint and ended at (or after) the backup's end
             String log = Files.readString(cluster.kubelet().logFile(NS, "orders-wal").orElseThrow(), StandardCharsets.UTF_8);
             assertThat(log).containsPattern(RECOVERY_FROM_LABEL).containsPattern(BACKUP_END_REACHED);
-            assertThat(CloneScenarios.condition(ready, "SnapshotReady").get("message").toString()).contains("orders-wal");
+            assertThat(CloneScenarios.condition(ready, "SnapshotReady").get("message").toString()).contains("orders-wal (data) and orders-wal-wal (WAL) are ready");
             EndToEnd.assertOperatorNeverForbidden(cluster);
         }
     }

@@ -206,8 +206,9 @@ final class SnapshotStep implements CloneStep {
                         + "), so the clone's crash recovery may take longer" : "";
         Learned snapshot = new Learned.Snapshot(new SnapshotStatus(reported[1], reported[0], created,
                 st.getRestoreSize() == null ? null : st.getRestoreSize().toString()), created);
-        Finding ready = Finding.isTrue(Reasons.SNAPSHOT_READY, (givenWal == null ? "VolumeSnapshot " + vs.getMetadata().getName() + " is ready"
-                : "VolumeSnapshots " + vs.getMetadata().getName() + " (data) and " + givenWal + " (WAL) are ready")
+        String walName = SourceBackup.applies(ctx) ? Names.walSnapshot(ctx.clone()) : givenWal;
+        Finding ready = Finding.isTrue(Reasons.SNAPSHOT_READY, (walName == null ? "VolumeSnapshot " + vs.getMetadata().getName() + " is ready"
+                : "VolumeSnapshots " + vs.getMetadata().getName() + " (data) and " + walName + " (WAL) are ready")
                 + (annotations.containsKey(Annotations.SOURCE_SNAPSHOT) ? " (bound to " + annotations.get(Annotations.SOURCE_SNAPSHOT) + ")" : "") + (st.getRestoreSize() == null ? "" : " (restore size " + st.getRestoreSize() + ")")
                 + caveat);
         // only a snapshot the operator took has a snapshotting time of this clone's

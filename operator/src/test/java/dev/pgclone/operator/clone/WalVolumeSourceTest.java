@@ -105,6 +105,8 @@ class WalVolumeSourceTest {
         ConfigMap bootstrap = client.configMaps().inNamespace(ns).withName("orders-clone-bootstrap").get();
         assertThat(bootstrap.getData()).containsEntry("backup_label", RecordingCheckpointer.LABEL);
         assertThat(ready.getStatus().getTimings().getCheckpointSeconds()).isEqualTo(0.5);
+        assertThat(ready.getStatus().condition("SnapshotReady").orElseThrow().getMessage())
+                .startsWith("VolumeSnapshots orders-clone (data) and orders-clone-wal (WAL) are ready");
         assertThat(CloneObservations.events(client, ns, "orders-clone")).anySatisfy(e ->
                 assertThat(e.getMessage()).contains("orders-clone and orders-clone-wal taken inside an online backup done"));
     }
