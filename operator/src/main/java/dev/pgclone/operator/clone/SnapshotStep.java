@@ -148,10 +148,15 @@ final class SnapshotStep implements CloneStep {
             // a Backup's WAL snapshot is mounted into the clone as much as its data: a CloneSource's data there is refused too
             verdict = SourceProvenance.of(ctx.client(), ctx.ownership(), ctx.namespace(), null, source.getWalSnapshotName());
         }
+        if (verdict instanceof SourceProvenance.Original && source.getWalPvcName() != null) {
+            // so is a WAL volume: a clone's volume named as one would carry a CloneSource's data past its rules
+            verdict = SourceProvenance.of(ctx.client(), ctx.ownership(), ctx.namespace(), source.getWalPvcName(), null);
+        }
         if (verdict instanceof SourceProvenance.Derived derived) {
             return Optional.of(Outcome.fail(Reasons.DERIVED_FROM_CLONE_SOURCE, derived.how() + ": data of a CloneSource can only be cloned"
                     + " through that CloneSource, with its grant, masking and isolation; set spec.source.cloneSource instead of "
-                    + (source.getPvcName() != null ? "spec.source.pvcName" : source.getCloudNativePGBackup() != null
+                    + (source.getWalPvcName() != null ? "spec.source.pvcName and walPvcName" : source.getPvcName() != null ? "spec.source.pvcName"
+                            : source.getCloudNativePGBackup() != null
                             ? "spec.source.cloudNativePGBackup" : "spec.source.snapshotName")));
         }
         if (verdict instanceof SourceProvenance.Unknown unknown) {

@@ -534,8 +534,17 @@ class CloneSourceTest {
         client.resource(derived("stripped", s -> s.setPvcName("masked"))).create();
         client.resource(derived("snapshot-by-hand", s -> s.setSnapshotName("by-hand"))).create();
         client.resource(derived("copy-of-copy", s -> s.setPvcName("copy"))).create();
+        // named as the WAL volume beside a volume of the namespace's own
+        harness.sourcePvc(staging, "innocent", "1Gi", "standard");
+        client.resource(derived("as-wal", s -> {
+            s.setPvcName("innocent");
+            s.setWalPvcName("masked");
+            var checkpoint = new dev.pgclone.operator.api.v1alpha1.CheckpointSpec();
+            checkpoint.setSecretName("any");
+            s.setCheckpoint(checkpoint);
+        })).create();
 
-        for (String name : List.of("by-pvc", "by-snapshot", "unisolated", "stripped", "snapshot-by-hand", "copy-of-copy")) {
+        for (String name : List.of("by-pvc", "by-snapshot", "unisolated", "stripped", "snapshot-by-hand", "copy-of-copy", "as-wal")) {
             DatabaseClone refused = awaitCondition(staging, name, "SnapshotReady", "False", "DerivedFromCloneSource");
             assertThat(refused.getStatus().getPhase()).isEqualTo("Failed");
             assertThat(refused.getStatus().condition("Ready").orElseThrow().getMessage()).contains("set spec.source.cloneSource")
