@@ -312,6 +312,15 @@ public abstract class CloneScenarios {
         return DriverManager.getConnection(endpoint.jdbcUrl("postgres"), "postgres", password);
     }
 
+    /** A session as the clone's superuser, on its Pod, with the password from its {@code <clone>-superuser} Secret. */
+    static Connection asCloneSuperuser(KubernetesClient client, String ns, String clone) throws SQLException {
+        String ip = client.pods().inNamespace(ns).withName(clone).get().getStatus().getPodIP();
+        Secret s = client.secrets().inNamespace(ns).withName(clone + "-superuser").get();
+        assertThat(s).as("Secret %s/%s-superuser", ns, clone).isNotNull();
+        String password = new String(Base64.getDecoder().decode(s.getData().get("password")), StandardCharsets.UTF_8);
+        return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", "postgres", password);
+    }
+
     static String single(Connection db, String sql) throws SQLException {
         try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             assertThat(rs.next()).isTrue();

@@ -7,18 +7,14 @@ import dev.pgclone.testkit.cluster.LocalCluster;
 import dev.pgclone.testkit.cluster.OperatorProcess;
 import dev.pgclone.testkit.cluster.SampleProduction;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshotContent;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -66,13 +62,13 @@ class CloneSourceEndToEndIT {
                       snapshotMaxAge: 1h
                     """));
 
-            apply(client, cloneOf("first", STAGING));
+            apply(client, prod.cloneOfSourceYaml("first", STAGING, "orders", ""));
             GenericKubernetesResource first = awaitReady(client, STAGING, "first");
             assertServesMaskedData(client, STAGING, "first");
             assertThat(prod.psql("SELECT count(*) FROM customers WHERE email LIKE '%@real-customer.example'"))
                     .as("production untouched by the masking").isEqualTo("500");
 
-            apply(client, cloneOf("second", STAGING));
+            apply(client, prod.cloneOfSourceYaml("second", STAGING, "orders", ""));
             GenericKubernetesResource second = awaitReady(client, STAGING, "second");
             assertServesMaskedData(client, STAGING, "second");
             List<VolumeSnapshot> sourceSnapshots = sourceSnapshots(client);
@@ -83,7 +79,7 @@ class CloneSourceEndToEndIT {
             String storageSnapshot = client.resources(VolumeSnapshotContent.class)
                     .withName(sourceSnapshots.get(0).getStatus().getBoundVolumeSnapshotContentName()).get().getStatus().getSnapshotHandle();
 
-            apply(client, cloneOf("intruder", QA));
+            apply(client, prod.cloneOfSourceYaml("intruder", QA, "orders", ""));
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 GenericKubernetesResource intruder = client.genericKubernetesResources("pgclone.dev/v1alpha1", "DatabaseClone")
                         .inNamespace(QA).withName("intruder").get();
@@ -121,20 +117,6 @@ class CloneSourceEndToEndIT {
         }
     }
 
-    private static String cloneOf(String name, String namespace) {
-        return """
-                apiVersion: pgclone.dev/v1alpha1
-                kind: DatabaseClone
-                metadata:
-                  name: %s
-                  namespace: %s
-                spec:
-                  source:
-                    cloneSource:
-                      name: orders
-                      namespace: %s
-                """.formatted(name, namespace, PROD);
-    }
 
     static void apply(KubernetesClient client, String yaml) {
         client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).createOrReplace();
@@ -148,10 +130,7 @@ class CloneSourceEndToEndIT {
 
     /** Through the clone's own superuser, the only one who could see more: the masked values, and none of the originals. */
     static void assertServesMaskedData(KubernetesClient client, String ns, String name) throws SQLException {
-        String ip = client.pods().inNamespace(ns).withName(name).get().getStatus().getPodIP();
-        Secret su = client.secrets().inNamespace(ns).withName(name + "-superuser").get();
-        String password = new String(Base64.getDecoder().decode(su.getData().get("password")), StandardCharsets.UTF_8);
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", "postgres", password)) {
+        try (Connection c = CloneScenarios.asCloneSuperuser(client, ns, name)) {
             assertThat(CloneScenarios.single(c, "SELECT count(*) FROM customers")).isEqualTo("500");
             assertThat(CloneScenarios.single(c, "SELECT count(*) FROM customers WHERE email LIKE '%@real-customer.example'")).isEqualTo("0");
             assertThat(CloneScenarios.single(c, "SELECT email FROM customers WHERE id = 7")).isEqualTo("customer7@example.test");

@@ -6,16 +6,13 @@ import dev.pgclone.testkit.cluster.LocalCluster;
 import dev.pgclone.testkit.cluster.SampleProduction;
 import dev.pgclone.testkit.cluster.Volumes;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.volumesnapshot.api.model.VolumeSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -217,9 +214,6 @@ class CloudNativePgEndToEndIT {
     }
 
     private static Connection connect(KubernetesClient client, String ns, String name) throws Exception {
-        String ip = client.pods().inNamespace(ns).withName(name).get().getStatus().getPodIP();
-        Secret su = client.secrets().inNamespace(ns).withName(name + "-superuser").get();
-        String password = new String(Base64.getDecoder().decode(su.getData().get("password")), StandardCharsets.UTF_8);
-        return DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", "postgres", password);
+        return CloneScenarios.asCloneSuperuser(client, ns, name);
     }
 }

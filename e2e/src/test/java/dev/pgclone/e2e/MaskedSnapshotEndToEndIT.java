@@ -282,10 +282,7 @@ class MaskedSnapshotEndToEndIT {
 
     /** One value, through the consumer's own superuser Secret. */
     private static String query(KubernetesClient client, String clone, String sql) throws java.sql.SQLException {
-        String ip = client.pods().inNamespace(STAGING).withName(clone).get().getStatus().getPodIP();
-        var secret = client.secrets().inNamespace(STAGING).withName(clone + "-superuser").get();
-        String password = new String(java.util.Base64.getDecoder().decode(secret.getData().get("password")), java.nio.charset.StandardCharsets.UTF_8);
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + ip + ":5432/postgres", "postgres", password)) {
+        try (java.sql.Connection c = CloneScenarios.asCloneSuperuser(client, STAGING, clone)) {
             return CloneScenarios.single(c, sql);
         }
     }

@@ -76,7 +76,12 @@ final class CheckpointStep implements CloneStep {
     }
 
     private static String key(CloneContext ctx) {
-        return "checkpoint/" + ctx.clone().getMetadata().getUid();
+        return key(ctx.clone().getMetadata().getUid());
+    }
+
+    /** The background work of a clone's CHECKPOINT. */
+    static String key(String cloneUid) {
+        return "checkpoint/" + cloneUid;
     }
 
     private Outcome start(CloneContext ctx) {

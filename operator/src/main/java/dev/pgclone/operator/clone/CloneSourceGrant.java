@@ -39,7 +39,7 @@ final class CloneSourceGrant {
 
     private CloneSourceGrant() {}
 
-    static Decision decide(KubernetesClient client, DatabaseClone clone) {
+    static Decision decide(KubernetesClient client, CloudNativePGResolver cloudNativePG, DatabaseClone clone) {
         CloneSourceRef ref = clone.getSpec().getSource().getCloneSource();
         String named = "CloneSource " + ref + " named by spec.source.cloneSource";
         CloneSource source = client.resources(CloneSource.class).inNamespace(ref.getNamespace()).withName(ref.getName()).get();
@@ -59,7 +59,7 @@ final class CloneSourceGrant {
             return new Refused(Reasons.CLONE_SOURCE_INVALID, named + " is not usable (" + String.join("; ", problems)
                     + "): its owners must fix it; nothing new is done for this clone meanwhile");
         }
-        var effective = CloudNativePGCloneSources.effective(new CloudNativePGResolver(client), source);
+        var effective = CloudNativePGCloneSources.effective(cloudNativePG, source);
         if (effective instanceof Resolution.Problem<CloudNativePGCloneSources.Effective> p) {
             return new Refused(p.reason(), named + ": " + p.message() + "; nothing new is done for this clone meanwhile");
         }

@@ -186,7 +186,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
             problems = List.of(nameProblem.get());
         }
         CloneSourceGrant.Decision grant = problems.isEmpty() && clone.getSpec().getSource().getCloneSource() != null
-                ? CloneSourceGrant.decide(client, clone) : null;
+                ? CloneSourceGrant.decide(client, cloudNativePG, clone) : null;
         CloneSource granted = grant instanceof CloneSourceGrant.Granted g ? g.source() : null;
         CloudNativePGSources.Decision cnpg = null;
         if (problems.isEmpty() && clone.getSpec().getSource().getCloudNativePG() != null) {
@@ -295,7 +295,7 @@ public class DatabaseCloneReconciler implements Reconciler<DatabaseClone>, Clean
      */
     private boolean made(DatabaseClone clone, Context<DatabaseClone> josdk) {
         String uid = clone.getMetadata().getUid();
-        return work.running("backup/" + uid) || work.running("checkpoint/" + uid)
+        return work.running(SourceBackup.key(uid)) || work.running(CheckpointStep.key(uid))
                 || josdk.getSecondaryResources(VolumeSnapshot.class).stream().anyMatch(s -> Ownership.controlledBy(s, uid))
                 || josdk.getSecondaryResources(PersistentVolumeClaim.class).stream().anyMatch(p -> Ownership.controlledBy(p, uid));
     }

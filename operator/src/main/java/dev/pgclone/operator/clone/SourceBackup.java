@@ -53,7 +53,12 @@ final class SourceBackup {
     }
 
     private static String key(CloneContext ctx) {
-        return "backup/" + ctx.clone().getMetadata().getUid();
+        return key(ctx.clone().getMetadata().getUid());
+    }
+
+    /** The background work of a clone's online backup. */
+    static String key(String cloneUid) {
+        return "backup/" + cloneUid;
     }
 
     Outcome run(CloneContext ctx, SnapshotStep snapshot) {

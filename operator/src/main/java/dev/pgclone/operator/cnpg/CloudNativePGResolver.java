@@ -38,7 +38,12 @@ public final class CloudNativePGResolver {
 
     private static final String VERSION = "v1";
 
+    /** How long CloudNativePG's kinds, once served, are not asked for again: a clone of a Cluster's CloneSource resolves on each reconcile. */
+    static final java.time.Duration DISCOVERY_KEPT = java.time.Duration.ofMinutes(1);
+
     private final KubernetesClient client;
+    private volatile Map<String, ResourceDefinitionContext> served = Map.of();
+    private volatile long servedUntil;
 
     public CloudNativePGResolver(KubernetesClient client) {
         this.client = Objects.requireNonNull(client);
@@ -492,7 +497,18 @@ public final class CloudNativePGResolver {
      * The postgresql.cnpg.io/v1 kinds the API server serves, from its discovery: without
      * CloudNativePG's CRDs a real API server answers 404 (fabric8: null), the mock an empty list.
      */
+    /** The kinds found by the last discovery that found any, for {@link #DISCOVERY_KEPT}; an absent CloudNativePG is asked again each time. */
     private Map<String, ResourceDefinitionContext> api() {
+        if (!served.isEmpty() && System.nanoTime() - servedUntil < 0) {
+            return served;
+        }
+        Map<String, ResourceDefinitionContext> kinds = discover();
+        served = kinds;
+        servedUntil = System.nanoTime() + DISCOVERY_KEPT.toNanos();
+        return kinds;
+    }
+
+    private Map<String, ResourceDefinitionContext> discover() {
         APIResourceList list;
         try {
             list = client.getApiResources(CloudNativePG.API_VERSION);
